@@ -1,0 +1,53 @@
+# One-command entry points. Every target that needs the virtualenv creates it first.
+SHELL := /bin/bash
+PYENV_PY := $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.13*/bin/python 2>/dev/null | tail -n 1)
+PYTHON ?= $(if $(PYENV_PY),$(PYENV_PY),python3.13)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: install run test lint typecheck template unit contract integration e2e build bench deploy clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml layers/common/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/python -m devstack run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+template: install
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template template.yaml
+
+build: install
+	$(BIN)/sam build --template template.yaml
+
+unit: install
+	$(BIN)/python -m pytest -q -n 2 tests/unit tests/contract tests/integration
+
+e2e: install
+	$(BIN)/python -m pytest -q tests/e2e
+
+test: lint typecheck template unit e2e build
+
+bench: install
+	$(BIN)/python -m bench
+
+deploy: build
+	$(BIN)/sam deploy $(if $(PROFILE),--config-env $(PROFILE),)
+
+clean:
+	rm -rf .aws-sam .devstack .pytest_cache .mypy_cache .ruff_cache

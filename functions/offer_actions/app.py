@@ -1,0 +1,6 @@
+"""offer_actions: its routes and workflows arrive with their own issue; until then every route answers 404."""
+
+from connector.pipeline import Trigger
+
+trigger = Trigger("offer_actions")
+handler = trigger.handler

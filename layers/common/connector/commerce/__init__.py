@@ -1,0 +1,1 @@
+"""Storefront (B2C Commerce / OCAPI style) to Service Cloud."""

@@ -1,0 +1,43 @@
+"""Customer profile -> Contact fields, as the connector config maps them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.commerce.models import Customer, CustomerData
+from connector.config import CommerceConfig
+
+CUSTOMER_NO_FIELD = "Commerce_Customer_No__c"
+CUSTOMER_LIST_FIELD = "Commerce_Customer_List_Id__c"
+
+
+def contact_fields(data: CustomerData, config: CommerceConfig, sync_status: str) -> dict[str, Any]:
+    """The Contact as the storefront describes it: mapped profile, address, type and sync status."""
+    customer: Customer = data.customer
+    profile = customer.model_dump(mode="json")
+    fields: dict[str, Any] = {}
+    for source, target in config.contact_field_mapping.items():
+        if profile.get(source) is not None:
+            fields[target] = profile[source]
+    # LastName is required on a Contact; a profile without one still needs a name to be saved.
+    fields.setdefault("LastName", customer.last_name or customer.email.split("@", 1)[0])
+    address = customer.preferred_address
+    if address is not None:
+        street = "\n".join(part for part in (address.address1, address.address2) if part)
+        fields.update(
+            {
+                "MailingStreet": street or None,
+                "MailingCity": address.city,
+                "MailingState": address.state_code,
+                "MailingPostalCode": address.postal_code,
+                "MailingCountry": address.country_code,
+            }
+        )
+    fields.update(
+        {
+            "Commerce_Site_Id__c": data.site_id,
+            "Customer_Type__c": "Registered",
+            "Commerce_Sync_Status__c": sync_status,
+        }
+    )
+    return {k: v for k, v in fields.items() if v is not None}

@@ -1,0 +1,70 @@
+"""The connector-config document: behaviour an integration engineer tunes without code.
+
+Loaded once per cold start from an SSM parameter in AWS (or a file locally), validated here;
+defaults follow the reference documents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]
+
+
+def _check_api_name(value: str) -> str:
+    # Field names end up in request paths and SOQL: only well-formed API names are allowed.
+    if not _API_NAME.match(value):
+        raise ValueError(f"not a Salesforce API name: {value!r}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Customer document field -> Contact field: the storefront's profile as the CRM should hold it.
+DEFAULT_CONTACT_MAPPING: dict[str, str] = {
+    "first_name": "FirstName",
+    "last_name": "LastName",
+    "email": "Email",
+    "salutation": "Salutation",
+    "phone_home": "HomePhone",
+    "phone_mobile": "MobilePhone",
+    "birthday": "Birthdate",
+    "customer_id": "Commerce_Customer_Id__c",
+}
+
+
+class CommerceConfig(_Strict):
+    """Storefront to Service Cloud: where Contacts live and how customers are matched."""
+
+    # `contact`: a Contact under the customer list's Account; `person_account`: a Person Account.
+    customer_parent: Literal["contact", "person_account"] = "contact"
+    # customer_list_id -> an existing Account Id to use instead of the list's own Account.
+    customer_list_accounts: dict[str, SalesforceId] = Field(default_factory=dict)
+    account_name_format: str = "{customer_list_id}"
+    person_account_record_type_id: SalesforceId | None = None
+    contact_field_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CONTACT_MAPPING))
+    # Email is the reference's match key for guests and Contact Us.
+    match_field: Literal["email"] = "email"
+    # What Contact Us does for an email no Contact has: the reference describes both behaviours.
+    guest_case_policy: Literal["create_contact", "leave_unlinked"] = "create_contact"
+
+    @field_validator("contact_field_mapping")
+    @classmethod
+    def _mapping_targets_are_api_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for target in value.values():
+            _check_api_name(target)
+        return value
+
+
+class ConnectorConfig(_Strict):
+    commerce: CommerceConfig = Field(default_factory=CommerceConfig)
+    # How long a repeated event_id answers from the idempotency store.
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    # The reconciler re-queues work left RECEIVED/QUEUED longer than this.
+    stuck_after_seconds: int = Field(default=900, ge=60)

@@ -1,0 +1,30 @@
+"""Outcome classes every workflow speaks: the pipeline turns them into responses and retries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ConnectorError(Exception):
+    """Base of every error the pipeline knows how to answer."""
+
+
+class TransientError(ConnectorError):
+    """Worth retrying later: the other side is down, busy or locked."""
+
+
+class PermanentError(ConnectorError):
+    """Retrying will not help: needs a fix in data or configuration. Goes to the DLQ."""
+
+
+class ConflictError(ConnectorError):
+    """The event asks for a state change its target does not allow (answered 409)."""
+
+
+class MappingError(ConnectorError):
+    """The event is well formed but cannot be mapped (answered 422 naming the field)."""
+
+    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = list(loc)
+        self.msg = msg

@@ -1,0 +1,50 @@
+"""What every request must pass before anything reads it: size, signature, well-formed JSON.
+
+Runs ahead of the Powertools resolver because its validation middleware always runs first, and an
+unsigned request must get a 401 before its body is even parsed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from connector import webhook_auth
+from connector.pipeline.responses import Answer, message
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def raw_body(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def signed_path(event: dict[str, Any]) -> str:
+    path = event.get("rawPath") or event.get("requestContext", {}).get("http", {}).get("path", "/")
+    query = event.get("rawQueryString") or ""
+    return f"{path}?{query}" if query else path
+
+
+def check_request(event: dict[str, Any], secret_for: Callable[[str], str | None]) -> Answer | None:
+    """None when the request may proceed, else the answer that stops it."""
+    body = raw_body(event)
+    if len(body) > MAX_BODY_BYTES:
+        return message(413, f"body over {MAX_BODY_BYTES // 1024} KiB")
+    method = event.get("requestContext", {}).get("http", {}).get("method", "POST").upper()
+    path = signed_path(event)
+    family = webhook_auth.source_family(path)
+    secret = secret_for(family) if family else None
+    header = (event.get("headers") or {}).get("x-signature")
+    if not secret or not webhook_auth.verify(header, secret, method, path, body):
+        return message(401, "missing, stale or invalid X-Signature")
+    if method in ("POST", "PUT", "PATCH"):
+        try:
+            json.loads(body)
+        except ValueError as exc:
+            return message(400, f"malformed JSON: {exc}")
+    return None

@@ -1,0 +1,242 @@
+"""The Salesforce REST API calls the connector needs, and nothing else.
+
+Hand-written over `requests` rather than simple-salesforce: the connector needs typed
+transient/permanent errors, one token renewal on INVALID_SESSION_ID, composite and collection
+upserts and an API-call counter, and simple-salesforce adds ~60 ms of imports for none of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from connector.errors import TransientError
+from connector.salesforce.auth import AccessToken, TokenProvider
+from connector.salesforce.errors import (
+    ApiErrorDetail,
+    SalesforceError,
+    parse_error_body,
+    salesforce_error,
+)
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    id: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """One record's outcome in an sObject collection call."""
+
+    id: str | None
+    success: bool
+    created: bool | None = None
+    errors: tuple[ApiErrorDetail, ...] = ()
+
+    def error(self, status: int = 400, operation: str = "collection") -> SalesforceError:
+        return salesforce_error(status, list(self.errors), operation)
+
+
+@dataclass(frozen=True)
+class CompositeResult:
+    reference_id: str
+    status: int
+    body: Any
+
+
+@dataclass
+class CallCounter:
+    """API calls this client has spent (what the org's daily limit counts)."""
+
+    total: int = 0
+    by_operation: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, operation: str) -> None:
+        with self._lock:
+            self.total += 1
+            self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class SalesforceClient:
+    def __init__(
+        self,
+        tokens: TokenProvider,
+        api_version: str = "62.0",
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (3.05, 25.0),
+    ) -> None:
+        self._tokens = tokens
+        self._version = api_version.lstrip("v")
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self.calls = CallCounter()
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def data_path(self, path: str) -> str:
+        return f"/services/data/v{self._version}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One API call; renews the token once if the session has expired."""
+        token = self._tokens.current(self._session)
+        resp = self._send(token, method, path, json, params, headers, operation)
+        if resp.status_code == 401 and self._is_expired_session(resp):
+            token = self._tokens.renew(self._session, token)
+            resp = self._send(token, method, path, json, params, headers, operation)
+        if resp.status_code >= 400 or (resp.status_code == 300 and operation != "upsert"):
+            raise salesforce_error(resp.status_code, parse_error_body(self._json(resp)), operation)
+        return resp
+
+    def _send(
+        self,
+        token: AccessToken,
+        method: str,
+        path: str,
+        json: Any,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        operation: str,
+    ) -> requests.Response:
+        url = path if path.startswith("http") else f"{token.instance_url}{path}"
+        all_headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
+        all_headers.update(headers or {})
+        self.calls.add(operation)
+        try:
+            return self._session.request(
+                method, url, json=json, params=params, headers=all_headers, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            raise TransientError(f"Salesforce {operation} failed: {type(exc).__name__}") from exc
+
+    @staticmethod
+    def _json(resp: requests.Response) -> Any:
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            return [{"errorCode": f"HTTP_{resp.status_code}", "message": resp.text[:200]}]
+
+    def _is_expired_session(self, resp: requests.Response) -> bool:
+        return any(d.error_code == "INVALID_SESSION_ID" for d in parse_error_body(self._json(resp)))
+
+    # -- sObjects -------------------------------------------------------------------------------
+    def create(self, sobject: str, fields: Record) -> str:
+        resp = self.request("POST", self.data_path(f"sobjects/{sobject}"), operation="create", json=fields)
+        return str(resp.json()["id"])
+
+    def get(self, sobject: str, record_id: str, fields: Sequence[str] = ()) -> Record:
+        params = {"fields": ",".join(fields)} if fields else None
+        path = self.data_path(f"sobjects/{sobject}/{_segment(record_id)}")
+        return dict(self.request("GET", path, operation="read", params=params).json())
+
+    def update(self, sobject: str, record_id: str, fields: Record) -> None:
+        path = self.data_path(f"sobjects/{sobject}/{_segment(record_id)}")
+        self.request("PATCH", path, operation="update", json=fields)
+
+    def delete(self, sobject: str, record_id: str) -> None:
+        self.request("DELETE", self.data_path(f"sobjects/{sobject}/{_segment(record_id)}"), operation="delete")
+
+    def upsert(self, sobject: str, external_id_field: str, value: str, fields: Record) -> UpsertResult:
+        """Create or update by external id. Several matches is a permanent error (HTTP 300)."""
+        path = self.data_path(f"sobjects/{sobject}/{external_id_field}/{_segment(value)}")
+        resp = self.request("PATCH", path, operation="upsert", json=fields)
+        if resp.status_code == 300:
+            raise salesforce_error(
+                300,
+                [ApiErrorDetail("MULTIPLE_CHOICES", f"several {sobject} records have that {external_id_field}")],
+                "upsert",
+            )
+        body = resp.json() if resp.content else {}
+        return UpsertResult(id=str(body["id"]), created=resp.status_code == 201 or bool(body.get("created")))
+
+    # -- SOQL -----------------------------------------------------------------------------------
+    def query_iter(self, soql: str) -> Iterator[Record]:
+        """Every record of a query, following nextRecordsUrl page by page."""
+        resp = self.request("GET", self.data_path("query"), operation="query", params={"q": soql})
+        while True:
+            body = resp.json()
+            yield from body.get("records", [])
+            next_url = body.get("nextRecordsUrl")
+            if body.get("done", True) or not next_url:
+                return
+            resp = self.request("GET", next_url, operation="query_more")
+
+    def query(self, soql: str) -> list[Record]:
+        return list(self.query_iter(soql))
+
+    # -- composite ------------------------------------------------------------------------------
+    def composite(self, subrequests: Sequence[Mapping[str, Any]], all_or_none: bool = True) -> list[CompositeResult]:
+        """Dependent writes in one API call; with all_or_none a failure raises the first real error."""
+        resp = self.request(
+            "POST",
+            self.data_path("composite"),
+            operation="composite",
+            json={"allOrNone": all_or_none, "compositeRequest": list(subrequests)},
+        )
+        results = [
+            CompositeResult(str(item.get("referenceId")), int(item["httpStatusCode"]), item.get("body"))
+            for item in resp.json()["compositeResponse"]
+        ]
+        failures = [r for r in results if r.status >= 400]
+        if failures and all_or_none:
+            real = [r for r in failures if "PROCESSING_HALTED" not in str(r.body)] or failures
+            first = real[0]
+            raise salesforce_error(first.status, parse_error_body(first.body), f"composite:{first.reference_id}")
+        return results
+
+    def upsert_many(
+        self, sobject: str, external_id_field: str, records: Sequence[Record], all_or_none: bool = False
+    ) -> list[RecordResult]:
+        """sObject collection upsert: up to 200 records in one API call, a result per record."""
+        if not records:
+            return []
+        payload = {
+            "allOrNone": all_or_none,
+            "records": [{"attributes": {"type": sobject}, **record} for record in records],
+        }
+        path = self.data_path(f"composite/sobjects/{sobject}/{external_id_field}")
+        resp = self.request("PATCH", path, operation="collections", json=payload)
+        return [self._record_result(item) for item in resp.json()]
+
+    def update_many(self, sobject: str, records: Sequence[Record], all_or_none: bool = False) -> list[RecordResult]:
+        """sObject collection update by Id (each record carries its Id)."""
+        if not records:
+            return []
+        payload = {
+            "allOrNone": all_or_none,
+            "records": [{"attributes": {"type": sobject}, **record} for record in records],
+        }
+        resp = self.request("PATCH", self.data_path("composite/sobjects"), operation="collections", json=payload)
+        return [self._record_result(item) for item in resp.json()]
+
+    @staticmethod
+    def _record_result(item: Mapping[str, Any]) -> RecordResult:
+        return RecordResult(
+            id=item.get("id"),
+            success=bool(item.get("success")),
+            created=item.get("created"),
+            errors=tuple(parse_error_body(item.get("errors") or [])),
+        )

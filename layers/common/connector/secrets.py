@@ -1,0 +1,22 @@
+"""Secrets Manager reads, cached per container through Powertools parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SECRET_MAX_AGE_SECONDS = 300
+
+
+def get_secret_text(arn: str) -> str:
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    value = get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def get_secret_json(arn: str) -> dict[str, Any]:
+    document = json.loads(get_secret_text(arn))
+    if not isinstance(document, dict):
+        raise ValueError("secret is not a JSON object")
+    return document

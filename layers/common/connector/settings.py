@@ -1,0 +1,83 @@
+"""Settings: the environment the template gives a function, plus the connector-config document.
+
+Built once per cold start (`get_settings`); everything else receives it explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connector.config import ConnectorConfig
+
+SOURCE_FAMILIES = ("commerce", "chat", "social", "loyalty")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    trigger_name: str = "connector"
+    sync_state_table: str
+    idempotency_table: str
+    queue_url: str = ""
+    dead_letter_queue_url: str = ""
+    sync_mode: Literal["realtime", "async"] = "realtime"
+    max_receive_count: int = Field(default=5, ge=1)
+    retry_base_seconds: int = Field(default=30, ge=0)
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_api_version: str = "62.0"
+    salesforce_secret_arn: str = ""
+    webhook_secret_arns: dict[str, str] = Field(default_factory=dict)
+    commerce_api_url: str = ""
+    commerce_api_secret_arn: str = ""
+    config: ConnectorConfig = Field(default_factory=ConnectorConfig)
+
+    @classmethod
+    def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            trigger_name=env.get("TRIGGER_NAME", "connector"),
+            sync_state_table=env.get("SYNC_STATE_TABLE", ""),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
+            queue_url=env.get("QUEUE_URL", ""),
+            dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", ""),
+            sync_mode=env.get("SYNC_MODE", "realtime"),
+            max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
+            retry_base_seconds=int(env.get("RETRY_BASE_SECONDS", "30")),
+            salesforce_login_url=env.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"),
+            salesforce_api_version=env.get("SALESFORCE_API_VERSION", "62.0"),
+            salesforce_secret_arn=env.get("SALESFORCE_SECRET_ARN", ""),
+            webhook_secret_arns={
+                family: env[f"{family.upper()}_WEBHOOK_SECRET_ARN"]
+                for family in SOURCE_FAMILIES
+                if env.get(f"{family.upper()}_WEBHOOK_SECRET_ARN")
+            },
+            commerce_api_url=env.get("COMMERCE_API_URL", ""),
+            commerce_api_secret_arn=env.get("COMMERCE_API_SECRET_ARN", ""),
+            config=load_connector_config(env),
+        )
+
+
+def load_connector_config(env: dict[str, str]) -> ConnectorConfig:
+    """The config document from a local file, else the SSM parameter, else the defaults."""
+    path = env.get("CONNECTOR_CONFIG_FILE")
+    if path:
+        return ConnectorConfig.model_validate_json(Path(path).read_text())
+    name = env.get("CONNECTOR_CONFIG_PARAMETER")
+    if not name:
+        return ConnectorConfig()
+    from aws_lambda_powertools.utilities.parameters import get_parameter
+
+    raw = get_parameter(name, max_age=300)
+    document = json.loads(raw) if raw and raw.strip() else {}
+    return ConnectorConfig.model_validate(document)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environment()

@@ -1,0 +1,217 @@
+"""Sync state per business entity: what happened to it, with which Salesforce ids, at which version.
+
+Every write is conditional on the source version, so an older event never overwrites a newer one,
+however deliveries interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from connector.state._dynamo import from_item, now_iso, to_item
+
+STATE_SK = "STATE"
+
+
+class SyncStatus(StrEnum):
+    RECEIVED = "RECEIVED"  # accepted, being processed now
+    QUEUED = "QUEUED"  # waiting in the queue (async mode or a retry)
+    SYNCED = "SYNCED"  # Salesforce holds it
+    DEAD = "DEAD"  # given up: in the DLQ, last_error says why
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """A business entity in its source platform: ('commerce', 'customer', '00001001')."""
+
+    source: str
+    entity: str
+    key: str
+
+    @property
+    def pk(self) -> str:
+        return f"{self.source}#{self.entity}#{self.key}"
+
+
+@dataclass
+class SyncState:
+    ref: EntityRef
+    status: SyncStatus
+    source_version: str
+    event_id: str
+    event_type: str = ""
+    attempts: int = 0
+    last_error: str | None = None
+    salesforce_ids: dict[str, str] = field(default_factory=dict)
+    queue_url: str | None = None
+    envelope: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    def public(self) -> dict[str, Any]:
+        """What GET /v1/sync/... shows: no payload (it holds personal data)."""
+        return {
+            "source": self.ref.source,
+            "entity": self.ref.entity,
+            "key": self.ref.key,
+            "status": self.status.value,
+            "source_version": self.source_version,
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "salesforce_ids": self.salesforce_ids,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+class StaleEvent(Exception):
+    """A newer version of the entity has already been accepted."""
+
+    def __init__(self, current: SyncState | None) -> None:
+        super().__init__("a newer version of this entity was already accepted")
+        self.current = current
+
+
+def normalize_version(occurred_at: datetime) -> str:
+    """A sortable string: comparing two versions is comparing two strings in DynamoDB."""
+    return occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SyncStateStore:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._ddb = client
+
+    def get(self, ref: EntityRef) -> SyncState | None:
+        resp = self._ddb.get_item(
+            TableName=self._table, Key=to_item({"pk": ref.pk, "sk": STATE_SK}), ConsistentRead=True
+        )
+        return self._to_state(resp["Item"]) if "Item" in resp else None
+
+    def record_received(
+        self,
+        ref: EntityRef,
+        *,
+        version: str,
+        event_id: str,
+        event_type: str,
+        envelope: str,
+        queue_url: str,
+        status: SyncStatus = SyncStatus.RECEIVED,
+    ) -> SyncState:
+        """Claim the entity for this event's version; raises StaleEvent if a newer one got there first."""
+        now = now_iso()
+        try:
+            resp = self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
+                UpdateExpression=(
+                    "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
+                    "envelope = :env, queue_url = :q, updated_at = :now, created_at = if_not_exists(created_at, :now), "
+                    "#source = :source, entity = :entity, entity_key = :key, attempts = :zero "
+                    "REMOVE last_error"
+                ),
+                ConditionExpression="attribute_not_exists(source_version) OR source_version <= :v",
+                ExpressionAttributeNames={"#status": "status", "#source": "source"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":status": status.value,
+                        ":v": version,
+                        ":e": event_id,
+                        ":t": event_type,
+                        ":env": envelope,
+                        ":q": queue_url,
+                        ":now": now,
+                        ":source": ref.source,
+                        ":entity": ref.entity,
+                        ":key": ref.key,
+                        ":zero": 0,
+                    }
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException as exc:
+            raise StaleEvent(self.get(ref)) from exc
+        return self._to_state(resp["Attributes"])
+
+    def transition(
+        self,
+        ref: EntityRef,
+        *,
+        version: str,
+        status: SyncStatus,
+        attempts: int | None = None,
+        error: str | None = None,
+        salesforce_ids: dict[str, str] | None = None,
+    ) -> bool:
+        """Move the entity to `status`, unless a newer version took it over meanwhile (then False)."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":status": status.value, ":v": version, ":now": now_iso()}
+        sets = ["#status = :status", "updated_at = :now"]
+        removes = []
+        if attempts is not None:
+            sets.append("attempts = :attempts")
+            values[":attempts"] = attempts
+        if error is not None:
+            sets.append("last_error = :err")
+            values[":err"] = error[:1000]
+        elif status is SyncStatus.SYNCED:
+            removes.append("last_error")
+        if salesforce_ids:
+            sets.append("salesforce_ids = :ids")
+            values[":ids"] = salesforce_ids
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
+                UpdateExpression=expression,
+                ConditionExpression="source_version = :v",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def is_superseded(self, ref: EntityRef, version: str) -> SyncState | None:
+        """The current state when a newer version than `version` was accepted, else None."""
+        current = self.get(ref)
+        if current is not None and current.source_version > version:
+            return current
+        return None
+
+    def stuck(self, status: SyncStatus, older_than: str, limit: int = 100) -> list[SyncState]:
+        """Entities left in `status` since before `older_than` (the reconciler's query, on the GSI)."""
+        resp = self._ddb.query(
+            TableName=self._table,
+            IndexName="ByStatus",
+            KeyConditionExpression="#status = :status AND updated_at < :before",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":status": status.value, ":before": older_than}),
+            Limit=limit,
+        )
+        return [self._to_state(item) for item in resp.get("Items", [])]
+
+    @staticmethod
+    def _to_state(item: dict[str, Any]) -> SyncState:
+        data = from_item(item)
+        return SyncState(
+            ref=EntityRef(data["source"], data["entity"], data["entity_key"]),
+            status=SyncStatus(data["status"]),
+            source_version=data["source_version"],
+            event_id=data.get("event_id", ""),
+            event_type=data.get("event_type", ""),
+            attempts=int(data.get("attempts", 0)),
+            last_error=data.get("last_error"),
+            salesforce_ids=dict(data.get("salesforce_ids") or {}),
+            queue_url=data.get("queue_url"),
+            envelope=data.get("envelope"),
+            created_at=data.get("created_at", ""),
+            updated_at=data.get("updated_at", ""),
+        )

@@ -1,0 +1,60 @@
+"""Reads and steers the Salesforce emulator the way a test should: its REST API and its admin path."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from connector.salesforce.soql import soql_quote
+
+API = "/services/data/v62.0"
+
+
+class SalesforceOrg:
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+        self._token: str | None = None
+
+    def _auth(self) -> dict[str, str]:
+        if self._token is None:
+            resp = requests.post(
+                f"{self.base}/services/oauth2/token",
+                data={"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"},
+                timeout=10,
+            )
+            resp.raise_for_status()
+            self._token = resp.json()["access_token"]
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        resp = requests.get(f"{self.base}{API}/query", params={"q": soql}, headers=self._auth(), timeout=10)
+        if resp.status_code == 401:
+            self._token = None
+            resp = requests.get(f"{self.base}{API}/query", params={"q": soql}, headers=self._auth(), timeout=10)
+        resp.raise_for_status()
+        return list(resp.json()["records"])
+
+    def contacts_with_customer_no(self, customer_no: str, fields: str = "Id, LastName, Email") -> list[dict[str, Any]]:
+        return self.query(f"SELECT {fields} FROM Contact WHERE Commerce_Customer_No__c = {soql_quote(customer_no)}")
+
+    def inject_fault(self, **fault: Any) -> None:
+        requests.post(f"{self.base}/_admin/faults", json=fault, timeout=10).raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.base}/_admin/faults", timeout=10).raise_for_status()
+
+    def api_calls(self) -> int:
+        return int(requests.get(f"{self.base}/_admin/counters", timeout=10).json()["total"])
+
+
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.25) -> Any:
+    """Poll until predicate() is truthy; return its value or fail with the last one."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    assert value, "condition not met in time"
+    return value

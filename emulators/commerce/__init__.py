@@ -1,0 +1,36 @@
+"""Commerce storefront emulator shaped like Salesforce B2C Commerce OCAPI (Shop and Data APIs).
+
+Auth (client credentials, as the Account Manager issues them):
+    POST /dw/oauth2/access_token   form grant_type=client_credentials, HTTP Basic client id/secret
+                                   (defaults local-commerce-client / local-commerce-secret)
+    -> {"access_token", "expires_in": 1799, "token_type": "Bearer"}; errors in OAuth 2.0 shape.
+Every API call needs `Authorization: Bearer <token>`, else 401
+{"_v": "24.5", "fault": {"type": "InvalidAccessTokenException", "message": ...}}.
+
+API (any `vNN_N` version; `_v` echoes it):
+    GET  /s/{site_id}/dw/shop/v24_5/customers/{customer_no}   customer document (the customer id
+         works too); 404 CustomerNotFoundException
+    GET  /s/{site_id}/dw/shop/v24_5/orders/{order_no}         order document; 404 OrderNotFoundException
+    POST /s/{site_id}/dw/shop/v24_5/order_search              search document -> order_search_result
+         fields: order_no, status, customer_email, customer_no, customer_name, creation_date,
+         last_modified, order_total
+    POST /s/-/dw/data/v24_5/customer_lists/{list_id}/customer_search
+         -> customer_search_result; fields: email, customer_no, customer_id, first_name, last_name,
+         phone_home, phone_mobile; 404 CustomerListNotFoundException
+    Queries: term_query (is, one_of, not_in), text_query (substring), match_all_query, bool_query;
+    comparisons are case-insensitive; `start`/`count` page, `sorts` orders, `select` is ignored.
+Errors: {"_v", "fault": {"type", "message"}}; unknown path 404 ResourcePathNotFoundException, bad
+version 400 InvalidVersionException, bad JSON 400 BodyDecodingException.
+
+Admin (see emulators._base), plus `POST /_admin/tokens/expire` to invalidate every token. Seed:
+    {"customers": [{customer document..., "site_id": "RefArch", "customer_list_id": "RefArchGlobal"}],
+     "orders": [{order document..., "site_id": "RefArch"}],
+     "customer_lists": ["RefArchGlobal"]}
+Missing fields get defaults: site RefArch, list RefArchGlobal, customer_id, creation_date,
+last_modified, auth_type (registered with a customer_no, guest without), order statuses, totals.
+`customer_list_id` on the customer document is this emulator's addition (OCAPI leaves it implicit).
+"""
+
+from .app import create_app
+
+__all__ = ["create_app"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import requests
@@ -40,16 +40,49 @@ class SecretBackedCredentials:
         return self._source().fetch(session)
 
 
-@dataclass
 class Services:
-    settings: Settings
-    salesforce: SalesforceClient
-    sync_state: SyncStateStore
-    identities: IdentityMap
-    claims: ClaimStore
-    queue: WorkQueue
-    dynamodb: Any
-    sqs: Any
+    """Clients are created on first use: a real-time event that never queues never pays for SQS."""
+
+    def __init__(self, settings: Settings, session: Any = None) -> None:
+        self.settings = settings
+        self._session = session
+
+    @cached_property
+    def boto3_session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.session.Session()
+        return self._session
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.boto3_session.client("dynamodb")
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self.boto3_session.client("sqs")
+
+    @cached_property
+    def salesforce(self) -> SalesforceClient:
+        credentials = SecretBackedCredentials(self.settings.salesforce_login_url, self.settings.salesforce_secret_arn)
+        return SalesforceClient(TokenProvider(credentials), self.settings.salesforce_api_version)
+
+    @cached_property
+    def sync_state(self) -> SyncStateStore:
+        return SyncStateStore(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
+    def identities(self) -> IdentityMap:
+        return IdentityMap(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
+    def claims(self) -> ClaimStore:
+        return ClaimStore(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
+    def queue(self) -> WorkQueue:
+        return WorkQueue(self.settings.queue_url, self.settings.dead_letter_queue_url, self.sqs)
 
     def webhook_secret(self, family: str) -> str | None:
         arn = self.settings.webhook_secret_arns.get(family)
@@ -57,19 +90,4 @@ class Services:
 
 
 def build_services(settings: Settings) -> Services:
-    import boto3
-
-    session = boto3.session.Session()
-    dynamodb = session.client("dynamodb")
-    sqs = session.client("sqs")
-    tokens = TokenProvider(SecretBackedCredentials(settings.salesforce_login_url, settings.salesforce_secret_arn))
-    return Services(
-        settings=settings,
-        salesforce=SalesforceClient(tokens, settings.salesforce_api_version),
-        sync_state=SyncStateStore(settings.sync_state_table, dynamodb),
-        identities=IdentityMap(settings.sync_state_table, dynamodb),
-        claims=ClaimStore(settings.sync_state_table, dynamodb),
-        queue=WorkQueue(settings.queue_url, settings.dead_letter_queue_url, sqs),
-        dynamodb=dynamodb,
-        sqs=sqs,
-    )
+    return Services(settings)

@@ -84,7 +84,7 @@ class Processor:
                 event_id=event.event_id,
                 event_type=event.event_type,
                 envelope=event.model_dump_json(),
-                queue_url=s.queue.queue_url,
+                queue_url=s.settings.queue_url,
                 status=SyncStatus.QUEUED if queued else SyncStatus.RECEIVED,
             )
         except StaleEvent as stale:
@@ -180,7 +180,7 @@ class Processor:
                         event_id=event.event_id,
                         event_type=event.event_type,
                         envelope=event.model_dump_json(),
-                        queue_url=s.queue.queue_url,
+                        queue_url=s.settings.queue_url,
                         status=SyncStatus.QUEUED,
                     )
                 except StaleEvent:

@@ -80,6 +80,8 @@ class Trigger:
         def accept(event: Annotated[body_type, Body()]) -> Response[Any]:
             return _json_response(self._accept(event))
 
+        # This module uses postponed annotations: give Powertools the real (local) body type.
+        accept.__annotations__ = {"event": Annotated[body_type, Body()], "return": Response[dict[str, Any]]}
         accept.__name__ = f"accept_{path.strip('/').replace('/', '_')}"
         self.app.post(path)(accept)
 
@@ -90,7 +92,7 @@ class Trigger:
             return _json_response(route(self.services, **params))
 
         serve.__name__ = route.__name__
-        serve.__annotations__ = {name: str for name in _path_params(path)} | {"return": Response}
+        serve.__annotations__ = {name: str for name in _path_params(path)} | {"return": Response[dict[str, Any]]}
         self.app.get(path)(serve)
 
     def on_schedule(self, job: Callable[[Services], dict[str, Any]]) -> None:
@@ -180,14 +182,12 @@ class Trigger:
 
     def _validation_error(self, exc: RequestValidationError) -> Response[Any]:
         types = set(self.handlers)
-        details = [
-            {
-                "loc": _clean_loc(err.get("loc", ()), types),
-                "msg": err.get("msg", ""),
-                "type": err.get("type", ""),
-            }
-            for err in exc.errors()
-        ]
+        details = []
+        for err in exc.errors():
+            loc = _clean_loc(err.get("loc", ()), types)
+            if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+                loc = [*loc, "event_type"]  # the discriminator is the field at fault
+            details.append({"loc": loc, "msg": err.get("msg", ""), "type": err.get("type", "")})
         return _json_response(Answer(422, {"errors": details}))
 
     # -- SQS -----------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ def _parse(header: str) -> tuple[int, list[str]] | None:
     digests: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        # isdigit() alone accepts digits int() refuses ("²"): only ASCII digits make a timestamp.
+        if key == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
         elif key == "v1" and value:
             digests.append(value.strip().lower())
@@ -54,7 +55,8 @@ def verify(
         return False
     expected = hmac.new(secret.encode(), signature_base(timestamp, method, path, body), hashlib.sha256).hexdigest()
     # Several v1 values let a sender sign with the old and the new secret during a rotation.
-    return any(hmac.compare_digest(expected, digest) for digest in digests)
+    # Compared as bytes: compare_digest raises TypeError on non-ASCII str, and the header is the caller's.
+    return any(hmac.compare_digest(expected.encode(), digest.encode()) for digest in digests)
 
 
 def source_family(path: str) -> str | None:

@@ -12,7 +12,8 @@ def backoff_seconds(receive_count: int, base: int) -> int:
     """Exponential backoff with jitter for the n-th failed receive, capped at 15 minutes."""
     if base <= 0:
         return 0
-    delay = base * 2 ** max(receive_count - 1, 0)
+    # The exponent is bounded: a huge int cannot be added to the float jitter (OverflowError).
+    delay = base * 2 ** min(max(receive_count - 1, 0), 32)
     return int(min(delay + random.uniform(0, base), MAX_VISIBILITY_SECONDS))
 
 

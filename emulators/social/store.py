@@ -1,0 +1,246 @@
+"""In-memory conversations, social users and engagements of the social inbox emulator.
+
+Matching follows the Alcméon overview: linking a Contact (or Person Account) to one conversation
+matches the social user, so every conversation of that user, past and future, carries the same
+Salesforce id.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from emulators._base import JSON, ApiError, new_id, now_iso
+
+CONVERSATION_STATUSES = ("open", "closed")
+# Engagement (outbound messages to consenting customers) exists on these channels only.
+ENGAGEMENT_CHANNELS = ("whatsapp", "kakaotalk")
+# Salesforce key prefixes: what a linked record id must start with.
+SALESFORCE_PREFIXES = {"Contact": "003", "PersonAccount": "001"}
+_SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+
+
+def bad(message: str) -> ApiError:
+    return ApiError(400, message, "invalid_request")
+
+
+def _required_str(body: Mapping[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise bad(f"'{key}' is required and must be a non-empty string.")
+    return value
+
+
+def _optional_str(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise bad(f"'{key}' must be a string.")
+    return value
+
+
+def salesforce_id(value: object, sobject: str, key: str) -> str:
+    if not isinstance(value, str) or not _SALESFORCE_ID.match(value):
+        raise bad(f"'{key}' must be a 15- or 18-character Salesforce id.")
+    if not value.startswith(SALESFORCE_PREFIXES[sobject]):
+        raise bad(f"'{key}' is not a {sobject} id (expected prefix {SALESFORCE_PREFIXES[sobject]}).")
+    return value
+
+
+class SocialStore:
+    """All state of one emulator instance; every public method is atomic."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self._conversations: dict[str, JSON] = {}
+        self._users: dict[str, JSON] = {}
+        self._engagements: dict[str, JSON] = {}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._clear()
+
+    # -- reads ---------------------------------------------------------------------------------
+    def conversation(self, conversation_id: str) -> JSON:
+        with self._lock:
+            return copy.deepcopy(self._find(conversation_id))
+
+    def _find(self, conversation_id: str) -> JSON:
+        found = self._conversations.get(conversation_id)
+        if found is None:
+            raise ApiError(404, f"No conversation '{conversation_id}'.", "conversation_not_found")
+        return found
+
+    def conversations(self, filters: Mapping[str, str]) -> list[JSON]:
+        unknown = set(filters) - {"user_id", "status", "salesforce_contact_id", "channel"}
+        if unknown:
+            raise bad(f"Unknown filter(s): {', '.join(sorted(unknown))}.")
+        with self._lock:
+            docs = [copy.deepcopy(c) for c in self._conversations.values()]
+        return [
+            c for c in docs if all((c["user"]["id"] if k == "user_id" else c.get(k)) == v for k, v in filters.items())
+        ]
+
+    def user(self, user_id: str) -> JSON:
+        with self._lock:
+            found = self._users.get(user_id)
+            if found is None:
+                raise ApiError(404, f"No social user '{user_id}'.", "user_not_found")
+            return copy.deepcopy(found)
+
+    # -- notifications from Salesforce ---------------------------------------------------------
+    def link_contact(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+        sobject = body.get("salesforce_object", "Contact")
+        if sobject not in SALESFORCE_PREFIXES:
+            raise bad("'salesforce_object' must be 'Contact' or 'PersonAccount'.")
+        record_id = salesforce_id(body.get("salesforce_contact_id"), sobject, "salesforce_contact_id")
+        with self._lock:
+            conversation = self._find(conversation_id)
+            user = self._users[conversation["user"]["id"]]
+            user.update(salesforce_contact_id=record_id, salesforce_object=sobject, matched_at=now_iso())
+            linked = []
+            for other in self._conversations.values():  # user matching reaches every conversation
+                if other["user"]["id"] == user["id"]:
+                    other.update(salesforce_contact_id=record_id, salesforce_object=sobject, updated_at=now_iso())
+                    linked.append(other["id"])
+            return {
+                "conversation": copy.deepcopy(conversation),
+                "user": copy.deepcopy(user),
+                "linked_conversations": linked,
+            }
+
+    def assign(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+        team = _required_str(body, "team")
+        by = _optional_str(body, "salesforce_user_email")
+        case_id = _optional_str(body, "salesforce_case_id")
+        with self._lock:
+            conversation = self._open(conversation_id, "assign")
+            stamp = now_iso()
+            conversation.update(team=team, assigned_to="alcmeon", assigned_at=stamp, updated_at=stamp)
+            conversation["assigned_by"] = by
+            if case_id is not None:
+                conversation["salesforce_case_id"] = case_id
+            return copy.deepcopy(conversation)
+
+    def close(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+        reason = _optional_str(body, "reason")
+        with self._lock:
+            conversation = self._find(conversation_id)
+            if conversation["status"] != "closed":  # closing twice is harmless, as in the inbox
+                stamp = now_iso()
+                conversation.update(status="closed", closed_at=stamp, updated_at=stamp, close_reason=reason)
+            return copy.deepcopy(conversation)
+
+    def reply(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+        text = _required_str(body, "text")
+        agent = body.get("agent")
+        if not isinstance(agent, dict) or not isinstance(agent.get("email"), str) or not agent["email"]:
+            raise bad("'agent.email' is required: the inbox acts as the agent's Alcméon user.")
+        with self._lock:
+            conversation = self._open(conversation_id, "reply to")
+            message = {
+                "id": new_id("msg-", 12),
+                "time": now_iso(),
+                "direction": "outbound",
+                "author": {k: agent.get(k) for k in ("id", "name", "email") if agent.get(k) is not None},
+                "text": text,
+            }
+            conversation["messages"].append(message)
+            conversation.update(last_message_at=message["time"], updated_at=message["time"])
+            return copy.deepcopy(message)
+
+    def _open(self, conversation_id: str, verb: str) -> JSON:
+        conversation = self._find(conversation_id)
+        if conversation["status"] == "closed":
+            raise ApiError(409, f"Cannot {verb} a closed conversation.", "conversation_closed")
+        return conversation
+
+    def engage(self, body: Mapping[str, Any]) -> JSON:
+        recipient, text = _required_str(body, "recipient"), _required_str(body, "text")
+        channel = _required_str(body, "channel")
+        if channel not in ENGAGEMENT_CHANNELS:
+            raise bad(f"Engagement is available on {' and '.join(ENGAGEMENT_CHANNELS)} only.")
+        if body.get("consent") is not True:
+            raise ApiError(409, "The recipient has not given consent to be contacted.", "consent_required")
+        case_id = _optional_str(body, "salesforce_case_id")
+        with self._lock:
+            engagement: JSON = {
+                "id": new_id("eng-", 12),
+                "recipient": recipient,
+                "channel": channel,
+                "consent": True,
+                "mode": "engagement",
+                "text": text,
+                "salesforce_case_id": case_id,
+                "created_at": now_iso(),
+            }
+            self._engagements[engagement["id"]] = engagement
+            return dict(engagement)
+
+    # -- seed ----------------------------------------------------------------------------------
+    def seed(self, body: JSON) -> JSON:
+        users, conversations = _seed_list(body, "users"), _seed_list(body, "conversations")
+        with self._lock:
+            for raw in users:
+                self._seed_user(raw)
+            for raw in conversations:
+                self._seed_conversation(raw)
+        return {"users": len(users), "conversations": len(conversations)}
+
+    def _seed_user(self, raw: object, channel: str | None = None) -> JSON:
+        if not isinstance(raw, dict):
+            raise bad("Each user must be an object.")
+        user_id = _required_str(raw, "id")
+        user = self._users.setdefault(user_id, {"id": user_id, "salesforce_contact_id": None})
+        for key in ("handle", "name", "channel", "salesforce_contact_id"):
+            if raw.get(key) is not None:
+                user[key] = _optional_str(raw, key)
+        user.setdefault("channel", channel)
+        return user
+
+    def _seed_conversation(self, raw: object) -> None:
+        if not isinstance(raw, dict):
+            raise bad("Each conversation must be an object.")
+        conversation_id = raw.get("id") or raw.get("conversation_id")
+        if not isinstance(conversation_id, str) or not conversation_id:
+            raise bad("Each conversation needs an 'id'.")
+        channel = _required_str(raw, "channel")
+        status = raw.get("status", "open")
+        if status not in CONVERSATION_STATUSES:
+            raise bad(f"Conversation 'status' must be one of {list(CONVERSATION_STATUSES)}.")
+        user = self._seed_user(raw.get("user"), channel)
+        contact = _optional_str(raw, "salesforce_contact_id") or user.get("salesforce_contact_id")
+        if contact and not user.get("salesforce_contact_id"):  # a linked conversation means a matched user
+            user.update(salesforce_contact_id=contact, salesforce_object="Contact")
+        messages = raw.get("messages") or []
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            raise bad("'messages' must be a list of objects.")
+        stamp = now_iso()
+        created = _optional_str(raw, "created_at") or stamp
+        self._conversations[conversation_id] = {
+            "id": conversation_id,
+            "channel": channel,
+            "status": status,
+            "team": _optional_str(raw, "team"),
+            "user": {k: user.get(k) for k in ("id", "handle", "name")},
+            "salesforce_contact_id": contact,
+            "salesforce_object": "Contact" if contact else None,
+            "assigned_to": None,
+            "created_at": created,
+            "updated_at": created,
+            "closed_at": stamp if status == "closed" else None,
+            "last_message_at": messages[-1].get("time") if messages else None,
+            "messages": [dict(m) | {"id": m.get("id") or new_id("msg-", 12)} for m in messages],
+        }
+
+
+def _seed_list(body: Mapping[str, Any], key: str) -> list[Any]:
+    value = body.get(key) or []
+    if not isinstance(value, list):
+        raise bad(f"'{key}' must be a list.")
+    return value

@@ -86,7 +86,8 @@ def create_app(api_key: str = DEFAULT_API_KEY, api_secret: str = DEFAULT_API_SEC
         def register(view: View) -> View:
             def by_either_key(by: str, **kwargs: Any) -> Response:
                 user_ref = kwargs.pop("user_id" if by == "id" else "external_id")
-                return view(user_ref=user_ref, by=by, **kwargs)
+                with store.lock:
+                    return view(user_ref=user_ref, by=by, **kwargs)
 
             name = view.__name__ + "".join(f"_{v}" for v in defaults.values())
             for by, prefix in (("id", "/users/<user_id>"), ("external", "/external/users/<external_id>")):

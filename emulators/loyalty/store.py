@@ -129,6 +129,12 @@ class LoyaltyStore:
         self._notes: dict[str, list[JSON]] = {}
         self._activity: dict[str, list[JSON]] = {}
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by the app around a whole per-user request, so a user resolved at the start of
+        the request cannot be merged away before the request changes it."""
+        return self._lock
+
     def reset(self) -> None:
         with self._lock:
             self._clear()

@@ -1,5 +1,7 @@
 """Points, reward store, notes and activity of the loyalty emulator."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import requests
 
 USER = "/external/users/ACC_EXT_1"
@@ -115,3 +117,18 @@ def test_activity_with_bad_page_is_an_argument_error(api: str, session: requests
     response = session.get(f"{api}{USER}/activity", params={"page": 0}, timeout=5)
     # then it is refused
     assert response.status_code == 400
+
+
+def test_concurrent_awards_all_count(api: str) -> None:
+    # given Ash with 40 points and 20 clients awarding 5 points at once
+    def award(_: int) -> int:
+        auth = ("local-loyalty-key", "local-loyalty-secret")
+        return requests.post(f"{api}{USER}/points", json={"points": 5}, auth=auth, timeout=5).status_code
+
+    # when they all run
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(award, range(20)))
+    # then every award landed
+    assert statuses == [200] * 20
+    balance = requests.get(f"{api}{USER}/points", auth=("local-loyalty-key", "local-loyalty-secret"), timeout=5)
+    assert balance.json()["available_points"] == 140

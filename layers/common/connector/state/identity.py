@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from connector.state._dynamo import from_item, now_iso, to_item
 
 IDENTITY_SK = "IDENTITY"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A known Salesforce record and what the connector remembers about it (type, parent, fingerprint)."""
+
+    salesforce_id: str
+    attrs: dict[str, str] = field(default_factory=dict)
 
 
 class IdentityMap:
@@ -19,12 +28,19 @@ class IdentityMap:
         return f"id#{kind}#{key}"
 
     def get(self, kind: str, key: str) -> str | None:
-        resp = self._ddb.get_item(TableName=self._table, Key=to_item({"pk": self._pk(kind, key), "sk": IDENTITY_SK}))
-        return from_item(resp["Item"]).get("salesforce_id") if "Item" in resp else None
+        found = self.entry(kind, key)
+        return found.salesforce_id if found else None
 
-    def get_many(self, kind: str, keys: list[str]) -> dict[str, str]:
+    def entry(self, kind: str, key: str) -> Identity | None:
+        resp = self._ddb.get_item(TableName=self._table, Key=to_item({"pk": self._pk(kind, key), "sk": IDENTITY_SK}))
+        if "Item" not in resp:
+            return None
+        data = from_item(resp["Item"])
+        return Identity(data["salesforce_id"], {k: str(v) for k, v in (data.get("attrs") or {}).items()})
+
+    def entries(self, kind: str, keys: list[str]) -> dict[str, Identity]:
         """One BatchGetItem per 100 keys instead of one GetItem each."""
-        found: dict[str, str] = {}
+        found: dict[str, Identity] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), 100):
             request = {
@@ -36,11 +52,16 @@ class IdentityMap:
                 resp = self._ddb.batch_get_item(RequestItems=request)
                 for item in resp.get("Responses", {}).get(self._table, []):
                     data = from_item(item)
-                    found[data["pk"].split("#", 2)[2]] = data["salesforce_id"]
+                    attrs = {k: str(v) for k, v in (data.get("attrs") or {}).items()}
+                    found[data["pk"].split("#", 2)[2]] = Identity(data["salesforce_id"], attrs)
                 request = resp.get("UnprocessedKeys") or {}
         return found
 
-    def put(self, kind: str, key: str, salesforce_id: str) -> None:
+    def get_many(self, kind: str, keys: list[str]) -> dict[str, str]:
+        return {key: found.salesforce_id for key, found in self.entries(kind, keys).items()}
+
+    def put(self, kind: str, key: str, salesforce_id: str, **attrs: str | None) -> None:
+        kept = {k: v for k, v in attrs.items() if v is not None}
         self._ddb.put_item(
             TableName=self._table,
             Item=to_item(
@@ -48,6 +69,7 @@ class IdentityMap:
                     "pk": self._pk(kind, key),
                     "sk": IDENTITY_SK,
                     "salesforce_id": salesforce_id,
+                    "attrs": kept or None,
                     "updated_at": now_iso(),
                 }
             ),

@@ -1,6 +1,9 @@
-"""contact_us: its routes and workflows arrive with their own issue; until then every route answers 404."""
+"""contact_us: the storefront's Contact Us form -> a Case linked to its Contact and Order."""
 
-from connector.pipeline import Trigger
+from connector.commerce.cases import submit_case
+from connector.commerce.models import ContactUsSubmitted
+from connector.pipeline import EventHandler, Trigger
 
 trigger = Trigger("contact_us")
+trigger.events("/v1/commerce/cases", EventHandler(ContactUsSubmitted, submit_case))
 handler = trigger.handler

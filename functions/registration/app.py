@@ -1,13 +1,15 @@
-"""registration: storefront customer registrations, profile updates and opt-ins -> Contacts."""
+"""registration: storefront registrations, profile updates and opt-ins -> Contacts (or Person Accounts)."""
 
-from connector.commerce.models import CustomerRegistered, CustomerUpdated
-from connector.commerce.registration import sync_customer
+from connector.commerce.models import CustomerOptedIn, CustomerRegistered, CustomerUpdated
+from connector.commerce.optin import sync_opt_in
+from connector.commerce.registration import sync_customer, sync_customers
 from connector.pipeline import EventHandler, Trigger
 
 trigger = Trigger("registration")
 trigger.events(
     "/v1/commerce/customers",
-    EventHandler(CustomerRegistered, sync_customer),
-    EventHandler(CustomerUpdated, sync_customer),
+    EventHandler(CustomerRegistered, sync_customer, sync_customers),
+    EventHandler(CustomerUpdated, sync_customer, sync_customers),
+    EventHandler(CustomerOptedIn, sync_opt_in),
 )
 handler = trigger.handler

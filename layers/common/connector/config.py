@@ -49,10 +49,17 @@ class CommerceConfig(_Strict):
     account_name_format: str = "{customer_list_id}"
     person_account_record_type_id: SalesforceId | None = None
     contact_field_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CONTACT_MAPPING))
+    # site_id -> customer_list_id, for records that only know their site (guest orders and contacts).
+    site_customer_lists: dict[str, str] = Field(default_factory=dict)
+    # The storefront site the order-details route reads from when the request names none.
+    default_site_id: str = "RefArch"
     # Email is the reference's match key for guests and Contact Us.
     match_field: Literal["email"] = "email"
     # What Contact Us does for an email no Contact has: the reference describes both behaviours.
     guest_case_policy: Literal["create_contact", "leave_unlinked"] = "create_contact"
+
+    def customer_list_of(self, site_id: str) -> str:
+        return self.site_customer_lists.get(site_id, site_id)
 
     @field_validator("contact_field_mapping")
     @classmethod

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
+from connector.errors import PermanentError
 from connector.salesforce.auth import ClientCredentials, JwtBearer, TokenProvider, TokenSource
 from connector.salesforce.client import SalesforceClient
 from connector.secrets import get_secret_json, get_secret_text
 from connector.settings import Settings
 from connector.state import ClaimStore, IdentityMap, SyncStateStore
 from connector.work_queue import WorkQueue
+
+if TYPE_CHECKING:
+    from connector.commerce.ocapi import CommerceClient
 
 
 class SecretBackedCredentials:
@@ -83,6 +87,15 @@ class Services:
     @cached_property
     def queue(self) -> WorkQueue:
         return WorkQueue(self.settings.queue_url, self.settings.dead_letter_queue_url, self.sqs)
+
+    @cached_property
+    def commerce(self) -> CommerceClient:
+        from connector.commerce.ocapi import CommerceClient
+
+        if not self.settings.commerce_api_url or not self.settings.commerce_api_secret_arn:
+            raise PermanentError("COMMERCE_API_URL and COMMERCE_API_SECRET_ARN are not configured")
+        credentials = get_secret_json(self.settings.commerce_api_secret_arn)
+        return CommerceClient(self.settings.commerce_api_url, credentials["client_id"], credentials["client_secret"])
 
     def webhook_secret(self, family: str) -> str | None:
         arn = self.settings.webhook_secret_arns.get(family)

@@ -41,3 +41,40 @@ def contact_fields(data: CustomerData, config: CommerceConfig, sync_status: str)
         }
     )
     return {k: v for k, v in fields.items() if v is not None}
+
+
+# Contact field -> the same field seen on a Person Account.
+_PERSON_STANDARD = {
+    "Email": "PersonEmail",
+    "HomePhone": "PersonHomePhone",
+    "MobilePhone": "PersonMobilePhone",
+    "Birthdate": "PersonBirthdate",
+    "MailingStreet": "PersonMailingStreet",
+    "MailingCity": "PersonMailingCity",
+    "MailingState": "PersonMailingState",
+    "MailingPostalCode": "PersonMailingPostalCode",
+    "MailingCountry": "PersonMailingCountry",
+    "HasOptedOutOfEmail": "PersonHasOptedOutOfEmail",
+}
+PERSON_CUSTOMER_NO_FIELD = "Commerce_Customer_No__pc"
+
+
+def as_person_account(fields: dict[str, Any]) -> dict[str, Any]:
+    """Contact fields renamed for a Person Account: PersonEmail..., custom `X__c` -> `X__pc`."""
+    renamed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in ("AccountId",):
+            continue
+        if name.endswith("__c"):
+            renamed[name[:-3] + "__pc"] = value
+        else:
+            renamed[_PERSON_STANDARD.get(name, name)] = value
+    return renamed
+
+
+def fingerprint(fields: dict[str, Any]) -> str:
+    """A short digest of what was written: the same digest means an update would change nothing."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()[:32]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from connector.envelope import Envelope
 from connector.state import EntityRef
-from connector.types import Email
+from connector.types import Email, SalesforceId
 
 Key = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
 
@@ -62,7 +63,7 @@ class CustomerData(_Doc):
     site_id: str = Key
     customer_list_id: str = Key
     customer: Customer
-    salesforce_contact_id: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+    salesforce_contact_id: SalesforceId | None = None
 
 
 class _CustomerEvent(Envelope):
@@ -78,3 +79,93 @@ class CustomerRegistered(_CustomerEvent):
 
 class CustomerUpdated(_CustomerEvent):
     event_type: Literal["customer.updated"]
+
+
+class OptInData(_Doc):
+    site_id: str = Key
+    customer_list_id: str = Key
+    email: Email
+    opted_in: bool = True
+
+
+class CustomerOptedIn(Envelope):
+    """Use case C: newsletter/marketing opt-in; little more than an email is known."""
+
+    event_type: Literal["customer.opted_in"]
+    data: OptInData
+
+    def entity(self) -> EntityRef:
+        return EntityRef("commerce", "optin", self.data.email)
+
+
+class OrderCustomerInfo(_Doc):
+    customer_no: str | None = Field(default=None, max_length=80)
+    customer_id: str | None = None
+    email: Email | None = None
+    customer_name: str | None = Field(default=None, max_length=121)
+
+
+class OrderHeader(_Doc):
+    """The order header the storefront pushes (OCAPI order field names); details stay in OCAPI."""
+
+    order_no: str = Key
+    status: str = Field(min_length=1, max_length=40)
+    order_total: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    creation_date: AwareDatetime
+    salesforce_contact_id: SalesforceId | None = None
+    customer_info: OrderCustomerInfo | None = None
+
+
+class OrderData(_Doc):
+    site_id: str = Key
+    order: OrderHeader
+
+
+class _OrderEvent(Envelope):
+    data: OrderData
+
+    def entity(self) -> EntityRef:
+        return EntityRef("commerce", "order", self.data.order.order_no)
+
+
+class OrderCreated(_OrderEvent):
+    event_type: Literal["order.created"]
+
+
+class OrderUpdated(_OrderEvent):
+    event_type: Literal["order.updated"]
+
+
+class ContactUsForm(_Doc):
+    subject: str = Field(min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=32000)
+    topic: str | None = Field(default=None, max_length=80)
+    email: Email
+    first_name: str | None = Field(default=None, max_length=40)
+    last_name: str | None = Field(default=None, max_length=80)
+    phone: str | None = Field(default=None, max_length=40)
+    order_no: str | None = Field(default=None, max_length=80)
+    customer_no: str | None = Field(default=None, max_length=80)
+    salesforce_contact_id: SalesforceId | None = None
+
+    @property
+    def supplied_name(self) -> str | None:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or None
+
+
+class ContactUsData(_Doc):
+    site_id: str = Key
+    case: ContactUsForm
+
+
+class ContactUsSubmitted(Envelope):
+    """Use case F: the storefront's Contact Us form becomes a Case."""
+
+    event_type: Literal["contact_us.submitted"]
+    data: ContactUsData
+
+    def entity(self) -> EntityRef:
+        # A submission has no business key of its own: each one is its own Case.
+        return EntityRef("commerce", "case", self.event_id)

@@ -1,17 +1,231 @@
-"""Use cases A and B: a storefront registration or profile update becomes a Contact, upserted by
-customer number (one API call when nothing else is needed)."""
+"""Use cases A and B: a storefront registration or profile update becomes a Contact (or a Person
+Account) under its customer list's Account, upserted by customer number in one API call."""
 
 from __future__ import annotations
 
-from connector.commerce.contacts import CUSTOMER_NO_FIELD, contact_fields
-from connector.commerce.models import CustomerRegistered, CustomerUpdated
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.commerce.accounts import (
+    CUSTOMER_LIST_FIELD,
+    customer_list_account,
+    person_account_record_type,
+    remember_account,
+    resolved_account_id,
+)
+from connector.commerce.contacts import (
+    CUSTOMER_NO_FIELD,
+    PERSON_CUSTOMER_NO_FIELD,
+    as_person_account,
+    contact_fields,
+    fingerprint,
+)
+from connector.commerce.models import Customer, CustomerData, CustomerRegistered, CustomerUpdated
 from connector.envelope import Outcome
+from connector.errors import MappingError, TransientError
+from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
+CustomerEvent = CustomerRegistered | CustomerUpdated
+CONVERTIBLE_TYPES = ("Guest", "Opt-in")
 
-def sync_customer(event: CustomerRegistered | CustomerUpdated, services: Services) -> Outcome:
+
+def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
     data = event.data
-    fields = contact_fields(data, services.settings.config.commerce, sync_status="Synchronized")
-    result = services.salesforce.upsert("Contact", CUSTOMER_NO_FIELD, data.customer.customer_no, fields)
-    services.identities.put("contact", data.customer.customer_no, result.id)
-    return Outcome(ids={"contact_id": result.id}, detail={"created": result.created})
+    draft_status = "Created" if event.event_type == "customer.registered" else "Updated"
+    if not data.customer.is_minimal:
+        return write_customer(data, data.customer, services, "Synchronized")
+    # Real-time mode as the reference describes it: the storefront pushed only the keys, the
+    # profile is pulled from OCAPI. If OCAPI is unreachable the draft is saved now and completed
+    # from the queue.
+    try:
+        customer = complete_from_storefront(data, services)
+    except TransientError:
+        write_customer(data, data.customer, services, draft_status)
+        raise
+    return write_customer(data, customer, services, "Synchronized")
+
+
+def complete_from_storefront(data: CustomerData, services: Services) -> Customer:
+    document = services.commerce.customer(data.site_id, data.customer.customer_no)
+    if document is None:
+        raise MappingError(["data", "customer", "customer_no"], "the storefront has no customer with this number")
+    merged = {**document, **data.customer.model_dump(exclude_none=True, exclude_defaults=True)}
+    return Customer.model_validate(merged)
+
+
+def write_customer(data: CustomerData, customer: Customer, services: Services, status: str) -> Outcome:
+    config = services.settings.config.commerce
+    if config.customer_parent == "person_account":
+        return _write_person_account(data, customer, services, status)
+    fields = contact_fields(data.model_copy(update={"customer": customer}), config, status)
+    known = services.identities.entry("contact", customer.customer_no)
+    digest = fingerprint({**fields, "list": data.customer_list_id})
+    if known and known.attrs.get("fingerprint") == digest:
+        return Outcome(ids={"contact_id": known.salesforce_id}, detail={"unchanged": True})
+
+    plan = WritePlan(services.salesforce)
+    account = customer_list_account(plan, services, data.customer_list_id)
+    fields["AccountId"] = account
+    converted: str | None = None
+    if known is None:
+        by_email = services.identities.entry("contact-email", customer.email)
+        if by_email and by_email.attrs.get("type") in CONVERTIBLE_TYPES:
+            # The guest or opt-in Contact becomes this registered customer: same record, and the
+            # conversion is traceable on it (Customer_Type__c history, Commerce_Converted_At__c).
+            converted = by_email.salesforce_id
+            fields[CUSTOMER_NO_FIELD] = customer.customer_no
+            fields["Commerce_Converted_At__c"] = datetime.now(UTC).isoformat()
+            plan.update("contact", "Contact", converted, fields)
+    if converted is None:
+        plan.upsert("contact", "Contact", CUSTOMER_NO_FIELD, customer.customer_no, fields)
+
+    results = plan.run()
+    remember_account(services, data.customer_list_id, results)
+    contact_id = converted or str(results["contact"]["id"])
+    account_id = resolved_account_id(account, results)
+    remember_contact(services, customer, contact_id, account_id, digest if status == "Synchronized" else None)
+    ids = {"contact_id": contact_id, "account_id": account_id}
+    detail: dict[str, Any] = {"created": bool(results["contact"].get("created"))}
+    if converted:
+        detail["converted"] = True
+    return Outcome(ids=ids, detail=detail)
+
+
+def remember_contact(
+    services: Services, customer: Customer, contact_id: str, account_id: str, digest: str | None
+) -> None:
+    services.identities.put(
+        "contact", customer.customer_no, contact_id, fingerprint=digest, account_id=account_id, type="Registered"
+    )
+    services.identities.put("contact-email", customer.email, contact_id, account_id=account_id, type="Registered")
+
+
+def _write_person_account(data: CustomerData, customer: Customer, services: Services, status: str) -> Outcome:
+    config = services.settings.config.commerce
+    fields = as_person_account(contact_fields(data.model_copy(update={"customer": customer}), config, status))
+    fields.pop(PERSON_CUSTOMER_NO_FIELD, None)
+    known = services.identities.entry("contact", customer.customer_no)
+    digest = fingerprint({**fields, "mode": "person"})
+    if known and known.attrs.get("fingerprint") == digest:
+        return Outcome(ids={"contact_id": known.salesforce_id, "account_id": known.attrs.get("account_id", "")})
+    fields["RecordTypeId"] = person_account_record_type(services)
+    plan = WritePlan(services.salesforce)
+    plan.upsert("account", "Account", PERSON_CUSTOMER_NO_FIELD, customer.customer_no, fields)
+    if known is None:
+        # The person Contact's Id (orders and cases link to it) comes back in the same call.
+        plan.get("person", "Account", "@{account.id}", ["PersonContactId"])
+    results = plan.run()
+    account_id = str(results["account"]["id"])
+    contact_id = str(results["person"]["PersonContactId"]) if known is None else known.salesforce_id
+    remember_contact(services, customer, contact_id, account_id, digest if status == "Synchronized" else None)
+    return Outcome(
+        ids={"contact_id": contact_id, "account_id": account_id},
+        detail={"created": bool(results["account"].get("created"))},
+    )
+
+
+def sync_customers(events: Sequence[CustomerEvent], services: Services) -> list[Outcome | Exception]:
+    """A queue batch: complete what needs OCAPI, then one sObject-collection upsert for all the
+    Contacts whose Account is known (one more call upserts the Accounts that are not)."""
+    config = services.settings.config.commerce
+    results: list[Outcome | Exception] = [TransientError("not processed")] * len(events)
+    ready: list[tuple[int, CustomerData, Customer]] = []
+    for i, event in enumerate(events):
+        try:
+            customer = complete_from_storefront(event.data, services) if event.data.customer.is_minimal else None
+            ready.append((i, event.data, customer or event.data.customer))
+        except Exception as exc:
+            results[i] = exc
+    if config.customer_parent == "person_account":
+        for i, data, customer in ready:
+            try:
+                results[i] = write_customer(data, customer, services, "Synchronized")
+            except Exception as exc:
+                results[i] = exc
+        return results
+    _batch_upsert_contacts(ready, services, results)
+    return results
+
+
+@dataclass
+class _Pending:
+    index: int
+    data: CustomerData
+    customer: Customer
+    fields: dict[str, Any]
+    digest: str
+
+
+def _batch_accounts(ready: list[tuple[int, CustomerData, Customer]], services: Services) -> dict[str, str]:
+    """customer_list_id -> Account Id for the batch: pinned, known, or upserted in one call."""
+    config = services.settings.config.commerce
+    lists = sorted({data.customer_list_id for _, data, _ in ready})
+    accounts = {lst: pin for lst in lists if (pin := config.customer_list_accounts.get(lst))}
+    accounts |= services.identities.get_many("account", [lst for lst in lists if lst not in accounts])
+    missing = [lst for lst in lists if lst not in accounts]
+    if missing:
+        records = [
+            {CUSTOMER_LIST_FIELD: lst, "Name": config.account_name_format.format(customer_list_id=lst)}
+            for lst in missing
+        ]
+        outcomes = services.salesforce.upsert_many("Account", CUSTOMER_LIST_FIELD, records)
+        for lst, res in zip(missing, outcomes, strict=True):
+            if res.success and res.id:
+                accounts[lst] = res.id
+                services.identities.put("account", lst, res.id)
+    return accounts
+
+
+def _batch_upsert_contacts(
+    ready: list[tuple[int, CustomerData, Customer]], services: Services, results: list[Outcome | Exception]
+) -> None:
+    config = services.settings.config.commerce
+    known = services.identities.entries("contact", [c.customer_no for _, _, c in ready])
+    by_email = services.identities.entries("contact-email", [c.email for _, _, c in ready])
+    accounts = _batch_accounts(ready, services)
+    # The newest event per customer wins inside a batch (one record per external id per request).
+    latest: dict[str, _Pending] = {}
+    for i, data, customer in ready:
+        if data.customer_list_id not in accounts:
+            results[i] = TransientError("the customer list's Account could not be upserted")
+            continue
+        fields = contact_fields(data.model_copy(update={"customer": customer}), config, "Synchronized")
+        digest = fingerprint({**fields, "list": data.customer_list_id})
+        entry = known.get(customer.customer_no)
+        if entry and entry.attrs.get("fingerprint") == digest:
+            results[i] = Outcome(ids={"contact_id": entry.salesforce_id}, detail={"unchanged": True})
+            continue
+        fields["AccountId"] = accounts[data.customer_list_id]
+        latest[customer.customer_no] = _Pending(i, data, customer, fields, digest)
+    upserts: list[_Pending] = []
+    updates: list[_Pending] = []
+    for no, pending in latest.items():
+        email_entry = by_email.get(pending.customer.email)
+        if no not in known and email_entry and email_entry.attrs.get("type") in CONVERTIBLE_TYPES:
+            pending.fields |= {
+                "Id": email_entry.salesforce_id,
+                CUSTOMER_NO_FIELD: no,
+                "Commerce_Converted_At__c": datetime.now(UTC).isoformat(),
+            }
+            updates.append(pending)
+        else:
+            pending.fields = {CUSTOMER_NO_FIELD: no, **pending.fields}
+            upserts.append(pending)
+    for group, outcomes in (
+        (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
+        (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
+    ):
+        for pending, res in zip(group, outcomes, strict=True):
+            if not res.success or not res.id:
+                results[pending.index] = res.error(operation="collections")
+                continue
+            account_id = str(pending.fields["AccountId"])
+            remember_contact(services, pending.customer, res.id, account_id, pending.digest)
+            results[pending.index] = Outcome(ids={"contact_id": res.id, "account_id": account_id})
+    for i, _data, customer in ready:  # older duplicates in the same batch share the newest one's outcome
+        newest = latest.get(customer.customer_no)
+        if newest is not None and newest.index != i and isinstance(results[newest.index], Outcome):
+            results[i] = results[newest.index]

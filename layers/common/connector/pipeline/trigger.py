@@ -29,6 +29,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import Field, TypeAdapter, ValidationError
 
 from connector.envelope import Envelope
+from connector.errors import ConnectorError, TransientError
 from connector.pipeline import intake
 from connector.pipeline.processing import EventHandler, Processor, QueuedMessage
 from connector.pipeline.responses import Answer, errors, message
@@ -89,7 +90,14 @@ class Trigger:
         """A signed GET route; `route(services, **path_params)` returns the Answer."""
 
         def serve(**params: str) -> Response[Any]:
-            return _json_response(route(self.services, **params))
+            try:
+                return _json_response(route(self.services, **params))
+            except TransientError:
+                logger.warning("read route: an upstream is unavailable")
+                return _json_response(message(503, "an upstream system is unavailable, retry later"))
+            except ConnectorError as exc:
+                logger.warning("read route: an upstream refused", extra={"error": str(exc)[:200]})
+                return _json_response(message(502, "an upstream system refused the request"))
 
         serve.__name__ = route.__name__
         serve.__annotations__ = {name: str for name in _path_params(path)} | {"return": Response[dict[str, Any]]}

@@ -162,7 +162,14 @@ class SalesforceClient:
     def upsert(self, sobject: str, external_id_field: str, value: str, fields: Record) -> UpsertResult:
         """Create or update by external id. Several matches is a permanent error (HTTP 300)."""
         path = self.data_path(f"sobjects/{sobject}/{external_id_field}/{_segment(value)}")
-        resp = self.request("PATCH", path, operation="upsert", json=fields)
+        try:
+            resp = self.request("PATCH", path, operation="upsert", json=fields)
+        except SalesforceError as exc:
+            # Two concurrent upserts of a new key: Salesforce lets one insert and fails the other
+            # with DUPLICATE_VALUE; the same upsert again is now an update.
+            if exc.error_code != "DUPLICATE_VALUE":
+                raise
+            resp = self.request("PATCH", path, operation="upsert", json=fields)
         if resp.status_code == 300:
             raise salesforce_error(
                 300,
@@ -186,6 +193,17 @@ class SalesforceClient:
 
     def query(self, soql: str) -> list[Record]:
         return list(self.query_iter(soql))
+
+    def query_many(self, queries: Mapping[str, str]) -> dict[str, list[Record]]:
+        """Several independent queries (first page each) in one API call."""
+        if len(queries) == 1:
+            ((name, soql),) = queries.items()
+            return {name: self.query(soql)}
+        subrequests = [
+            {"method": "GET", "url": f"{self.data_path('query')}?q={quote(soql, safe='')}", "referenceId": name}
+            for name, soql in queries.items()
+        ]
+        return {r.reference_id: list((r.body or {}).get("records", [])) for r in self.composite(subrequests)}
 
     # -- composite ------------------------------------------------------------------------------
     def composite(self, subrequests: Sequence[Mapping[str, Any]], all_or_none: bool = True) -> list[CompositeResult]:

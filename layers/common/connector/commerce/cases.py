@@ -1,0 +1,119 @@
+"""Use case F: the Contact Us form becomes a Case, linked to the Contact (by Id, else by email, else
+a new guest Contact or none, per configuration) and to the Order when its number is known."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.commerce.accounts import customer_list_account, remember_account
+from connector.commerce.models import ContactUsSubmitted
+from connector.envelope import Outcome
+from connector.salesforce import PermanentSalesforceError
+from connector.salesforce.plan import WritePlan
+from connector.salesforce.soql import soql_quote
+from connector.services import Services
+
+# The event id is the Case's external id: a retry after a lost response updates, never duplicates.
+CASE_EVENT_FIELD = "Commerce_Event_Id__c"
+_BAD_CONTACT_CODES = ("MALFORMED_ID", "INVALID_CROSS_REFERENCE_KEY", "FIELD_INTEGRITY_EXCEPTION")
+
+
+def submit_case(event: ContactUsSubmitted, services: Services) -> Outcome:
+    form = event.data.case
+    if form.salesforce_contact_id:
+        try:
+            return _write_case(event, services, form.salesforce_contact_id)
+        except PermanentSalesforceError as exc:
+            if exc.error_code not in _BAD_CONTACT_CODES:
+                raise
+            # A stale or wrong Contact Id from the storefront: fall back to matching by email.
+    return _write_case(event, services, None)
+
+
+def _write_case(event: ContactUsSubmitted, services: Services, contact_id: str | None) -> Outcome:
+    data = event.data
+    form = data.case
+    config = services.settings.config.commerce
+    account_id: str | None = None
+    if contact_id is None and form.customer_no:
+        known = services.identities.entry("contact", form.customer_no)
+        if known:
+            contact_id, account_id = known.salesforce_id, known.attrs.get("account_id")
+    if contact_id is None:
+        email_known = services.identities.entry("contact-email", form.email)
+        if email_known:
+            contact_id, account_id = email_known.salesforce_id, email_known.attrs.get("account_id")
+    order_id = None
+    if form.order_no:
+        order_known = services.identities.entry("order", form.order_no)
+        order_id = order_known.salesforce_id if order_known else None
+
+    # What the identity map could not answer, Salesforce answers in one call.
+    lookups: dict[str, str] = {}
+    if contact_id is None:
+        lookups["contact"] = (
+            f"SELECT Id, AccountId FROM Contact WHERE Email = {soql_quote(form.email)} ORDER BY CreatedDate ASC LIMIT 1"
+        )
+    if form.order_no and order_id is None:
+        lookups["order"] = f"SELECT Id FROM Order WHERE Commerce_Order_No__c = {soql_quote(form.order_no)} LIMIT 1"
+    found = services.salesforce.query_many(lookups) if lookups else {}
+    if found.get("contact"):
+        contact_id, account_id = found["contact"][0]["Id"], found["contact"][0].get("AccountId")
+        services.identities.put("contact-email", form.email, contact_id, account_id=account_id)
+    if found.get("order"):
+        order_id = found["order"][0]["Id"]
+
+    plan = WritePlan(services.salesforce)
+    notes: list[str] = []
+    created_contact = False
+    if contact_id is None and config.guest_case_policy == "create_contact":
+        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
+        contact_id = plan.create(
+            "guest",
+            "Contact",
+            {
+                "FirstName": form.first_name,
+                "LastName": form.last_name or form.email,
+                "Email": form.email,
+                "Phone": form.phone,
+                "Customer_Type__c": "Guest",
+                "Commerce_Site_Id__c": data.site_id,
+                "AccountId": account,
+            },
+        )
+        account_id = account
+        created_contact = True
+    elif contact_id is None:
+        notes.append("No Contact has this email; the Case is left unlinked (guest_case_policy=leave_unlinked).")
+    if form.order_no and order_id is None:
+        notes.append(f"Order number {form.order_no} is not known in Salesforce; the Case is not linked to an order.")
+
+    fields: dict[str, Any] = {
+        "Subject": form.subject,
+        "Description": form.description,
+        "Topic__c": form.topic,
+        "Origin": "Web",
+        "SuppliedName": form.supplied_name,
+        "SuppliedEmail": form.email,
+        "SuppliedPhone": form.phone,
+        "ContactId": contact_id,
+        "AccountId": account_id or None,
+        "Order__c": order_id,
+        "Commerce_Order_No__c": form.order_no,
+        "Connector_Note__c": " ".join(notes) or None,
+    }
+    plan.upsert("case", "Case", CASE_EVENT_FIELD, event.event_id, {k: v for k, v in fields.items() if v is not None})
+    results = plan.run()
+    remember_account(services, config.customer_list_of(data.site_id), results)
+    if created_contact:
+        contact_id = str(results["guest"]["id"])
+        account_id = str(results.get("account", {}).get("id") or account_id or "")
+        if account_id.startswith("@{"):
+            account_id = ""
+        services.identities.put("contact-email", form.email, contact_id, account_id=account_id or None, type="Guest")
+    ids = {"case_id": str(results["case"]["id"])}
+    if contact_id:
+        ids["contact_id"] = contact_id
+    if order_id:
+        ids["order_id"] = order_id
+    return Outcome(ids=ids, detail={"linked_order": bool(order_id), "contact_created": created_contact})

@@ -1,0 +1,47 @@
+"""Use case C: a newsletter/marketing opt-in becomes a Contact of type Opt-in holding the email
+and the opt-in flag only; an existing Contact with that email just gets the flag."""
+
+from __future__ import annotations
+
+from connector.commerce.accounts import customer_list_account, remember_account, resolved_account_id
+from connector.commerce.matching import contact_by_email, creating_contact_for
+from connector.commerce.models import CustomerOptedIn
+from connector.envelope import Outcome
+from connector.salesforce.plan import WritePlan
+from connector.services import Services
+
+
+def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
+    data = event.data
+    existing = contact_by_email(services, data.email)
+    if existing is not None:
+        if existing.attrs.get("opted_in") == str(data.opted_in):
+            return Outcome(ids={"contact_id": existing.salesforce_id}, detail={"unchanged": True})
+        services.salesforce.update("Contact", existing.salesforce_id, {"Email_Opt_In__c": data.opted_in})
+        attrs = existing.attrs | {"opted_in": str(data.opted_in)}
+        services.identities.put("contact-email", data.email, existing.salesforce_id, **attrs)
+        return Outcome(ids={"contact_id": existing.salesforce_id})
+    with creating_contact_for(services, data.email, event.event_id):
+        plan = WritePlan(services.salesforce)
+        account = customer_list_account(plan, services, data.customer_list_id)
+        plan.create(
+            "contact",
+            "Contact",
+            {
+                # LastName is required on a Contact and the email is all the storefront knows.
+                "LastName": data.email,
+                "Email": data.email,
+                "Email_Opt_In__c": data.opted_in,
+                "Customer_Type__c": "Opt-in",
+                "Commerce_Site_Id__c": data.site_id,
+                "AccountId": account,
+            },
+        )
+        results = plan.run()
+        remember_account(services, data.customer_list_id, results)
+        contact_id = str(results["contact"]["id"])
+        account_id = resolved_account_id(account, results)
+        services.identities.put(
+            "contact-email", data.email, contact_id, account_id=account_id, type="Opt-in", opted_in=str(data.opted_in)
+        )
+    return Outcome(ids={"contact_id": contact_id, "account_id": account_id}, detail={"created": True})

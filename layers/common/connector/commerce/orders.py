@@ -1,0 +1,209 @@
+"""Order headers (use cases D and E): registered when a valid Contact Id comes with the header, or
+when OCAPI says the customer is registered and the Contact exists; otherwise the guest flow of the
+reference: details pulled from OCAPI, the Contact found by email or created as a guest, linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from connector.commerce.accounts import customer_list_account, remember_account, resolved_account_id
+from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
+from connector.commerce.matching import contact_by_email, creating_contact_for
+from connector.commerce.models import OrderCreated, OrderData, OrderUpdated
+from connector.envelope import Outcome
+from connector.errors import MappingError, TransientError
+from connector.salesforce import PermanentSalesforceError
+from connector.salesforce.plan import WritePlan
+from connector.salesforce.soql import soql_quote
+from connector.services import Services
+
+ORDER_NO_FIELD = "Commerce_Order_No__c"
+OrderEvent = OrderCreated | OrderUpdated
+# What Salesforce answers for a Contact Id that does not exist (or is not a Contact).
+_BAD_CONTACT_CODES = ("NOT_FOUND", "MALFORMED_ID", "INVALID_CROSS_REFERENCE_KEY", "INVALID_ID_FIELD")
+
+
+@dataclass(frozen=True)
+class Link:
+    """Who an order belongs to in Salesforce: AccountId may be a composite reference."""
+
+    contact_id: str
+    account_id: str
+    customer_type: str  # Registered | Guest
+    sync_status: str  # Synchronized (registered) | Created (guest, linked) | Draft (not yet linked)
+
+
+def header_fields(event: OrderEvent) -> dict[str, Any]:
+    data: OrderData = event.data
+    order = data.order
+    return {
+        "EffectiveDate": order.creation_date.date().isoformat(),
+        "Status": "Draft",
+        "Order_Total__c": float(order.order_total),
+        "Order_Currency__c": order.currency,
+        "Commerce_Order_Status__c": order.status,
+        "Commerce_Site_Id__c": data.site_id,
+    }
+
+
+def sync_order(event: OrderEvent, services: Services) -> Outcome:
+    order = event.data.order
+    known = services.identities.entry("order", order.order_no)
+    if order.salesforce_contact_id:
+        try:
+            return _write_registered(event, services, order.salesforce_contact_id, known)
+        except PermanentSalesforceError as exc:
+            if exc.error_code not in _BAD_CONTACT_CODES:
+                raise
+            # Not a valid Contact Id: the reference treats the order as a guest order.
+    if known and known.attrs.get("contact_id") and known.attrs.get("sync_status") != "Draft":
+        # Already linked: an update keeps its link and costs one call (none if nothing changed).
+        link = Link(
+            known.attrs["contact_id"], known.attrs["account_id"], known.attrs["type"], known.attrs["sync_status"]
+        )
+        return _write(event, services, link, WritePlan(services.salesforce))
+    return _write_guest(event, services)
+
+
+def _write_registered(event: OrderEvent, services: Services, contact_id: str, known: Any) -> Outcome:
+    plan = WritePlan(services.salesforce)
+    account = services.identities.get("contact-account", contact_id)
+    if account is None:
+        # The Contact's AccountId comes from the same composite call that writes the order.
+        plan.get("contact", "Contact", contact_id, ["Id", "AccountId"])
+        account = "@{contact.AccountId}"
+    return _write(event, services, Link(contact_id, account, "Registered", "Synchronized"), plan)
+
+
+def _write_guest(event: OrderEvent, services: Services) -> Outcome:
+    data = event.data
+    config = services.settings.config.commerce
+    try:
+        details = services.commerce.order(data.site_id, data.order.order_no)
+    except TransientError:
+        # The order must exist in Salesforce at once: as a Draft under the site's Account, until the
+        # details can be pulled and the Contact linked (from the queue).
+        plan = WritePlan(services.salesforce)
+        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
+        _write(event, services, Link("", account, "Guest", "Draft"), plan)
+        raise
+    if details is None:
+        raise MappingError(["data", "order", "order_no"], "the storefront has no order with this number")
+    info = {**(data.order.customer_info.model_dump(exclude_none=True) if data.order.customer_info else {})}
+    info |= {k: v for k, v in (details.get("customer_info") or {}).items() if v}
+    customer_no = info.get("customer_no")
+    if customer_no:
+        registered = _registered_contact(services, str(customer_no))
+        if registered is not None:
+            contact_id, account_id = registered
+            return _write(
+                event,
+                services,
+                Link(contact_id, account_id, "Registered", "Synchronized"),
+                WritePlan(services.salesforce),
+            )
+    email = info.get("email")
+    if not email:
+        raise MappingError(["data", "order", "customer_info", "email"], "neither the header nor OCAPI gives an email")
+    email = str(email).strip().lower()
+    existing = contact_by_email(services, email)
+    if existing is not None:
+        account_id = existing.attrs.get("account_id") or ""
+        plan = WritePlan(services.salesforce)
+        if not account_id:
+            account_id = customer_list_account(plan, services, config.customer_list_of(data.site_id))
+        return _write(event, services, Link(existing.salesforce_id, account_id, "Guest", "Created"), plan)
+    with creating_contact_for(services, email, event.event_id):
+        plan = WritePlan(services.salesforce)
+        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
+        first, last = _split_name(info.get("customer_name"), email)
+        contact = plan.create(
+            "guest",
+            "Contact",
+            {
+                "FirstName": first,
+                "LastName": last,
+                "Email": email,
+                "Customer_Type__c": "Guest",
+                "Commerce_Site_Id__c": data.site_id,
+                "AccountId": account,
+            },
+        )
+        outcome = _write(event, services, Link(contact, account, "Guest", "Created"), plan)
+        services.identities.put(
+            "contact-email", email, outcome.ids["contact_id"], account_id=outcome.ids["account_id"], type="Guest"
+        )
+        return outcome
+
+
+def _registered_contact(services: Services, customer_no: str) -> tuple[str, str] | None:
+    known = services.identities.entry("contact", customer_no)
+    if known:
+        return known.salesforce_id, known.attrs.get("account_id", "")
+    rows = services.salesforce.query(
+        f"SELECT Id, AccountId FROM Contact WHERE {CUSTOMER_NO_FIELD} = {soql_quote(customer_no)} LIMIT 1"
+    )
+    if not rows:
+        return None
+    return str(rows[0]["Id"]), str(rows[0].get("AccountId") or "")
+
+
+def _split_name(name: Any, email: str) -> tuple[str | None, str]:
+    parts = str(name or "").strip().rsplit(" ", 1)
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return None, parts[0] or email
+
+
+def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -> Outcome:
+    order_no = event.data.order.order_no
+    fields = header_fields(event) | {
+        "AccountId": link.account_id,
+        "Customer_Type__c": link.customer_type,
+        "Commerce_Sync_Status__c": link.sync_status,
+    }
+    if link.contact_id:
+        fields["Contact__c"] = link.contact_id
+    known = services.identities.entry("order", order_no)
+    digest = fingerprint(fields)
+    if not len(plan) and known and known.attrs.get("fingerprint") == digest:
+        return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
+    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, fields)
+    results = plan.run()
+    remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
+    order_id = str(results["order"]["id"])
+    contact_id = str(results["guest"]["id"]) if "guest" in results else link.contact_id
+    account_id = link.account_id
+    if account_id.startswith("@{contact."):
+        account_id = str(results["contact"].get("AccountId") or "")
+    elif account_id.startswith("@{"):
+        account_id = resolved_account_id(account_id, results)
+    if contact_id and account_id:
+        services.identities.put("contact-account", contact_id, account_id)
+    services.identities.put(
+        "order",
+        order_no,
+        order_id,
+        contact_id=contact_id or None,
+        account_id=account_id,
+        type=link.customer_type,
+        sync_status=link.sync_status,
+        # Digest of what the record now holds (references resolved), for the next no-change check.
+        fingerprint=fingerprint(
+            fields | {"AccountId": account_id} | ({"Contact__c": contact_id} if contact_id else {})
+        ),
+    )
+    return Outcome(
+        ids=_ids(order_id, contact_id, account_id),
+        detail={"customer_type": link.customer_type, "sync_status": link.sync_status},
+    )
+
+
+def _ids(order_id: str, contact_id: str, account_id: str) -> dict[str, str]:
+    ids = {"order_id": order_id}
+    if contact_id:
+        ids["contact_id"] = contact_id
+    if account_id:
+        ids["account_id"] = account_id
+    return ids

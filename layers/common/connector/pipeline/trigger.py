@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Union
 
@@ -42,7 +41,7 @@ ReadRoute = Callable[..., Answer]
 
 
 def _json_response(answer: Answer) -> Response[Any]:
-    return Response(status_code=answer.status, content_type="application/json", body=json.dumps(answer.body))
+    return Response(status_code=answer.status, content_type="application/json", body=answer.body)
 
 
 def _clean_loc(loc: tuple[Any, ...] | list[Any], event_types: set[str]) -> list[Any]:

@@ -1,0 +1,118 @@
+"""Admin API under /_admin/ (not part of Salesforce; no auth, never counted or faulted):
+reset, seed, inspect records, counters, fault injection and session expiry."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from .errors import ApiError
+from .faults import FaultSpecError
+from .org import Org
+
+LATEST_VERSION = "62.0"
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _body() -> Any:
+    raw = request.get_data()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return _Invalid()
+
+
+class _Invalid:
+    """Marks a body that is not JSON."""
+
+
+def admin_blueprint(org: Org) -> Blueprint:
+    admin = Blueprint("salesforce_admin", __name__, url_prefix="/_admin")
+
+    @admin.get("/health")
+    def health() -> Response:
+        return _json({"status": "ok"})
+
+    @admin.post("/reset")
+    def reset() -> Response:
+        org.reset()
+        return _json({"reset": True})
+
+    @admin.post("/seed")
+    def seed() -> Response:
+        """Create records through the normal validation, all or nothing. Audit fields
+        (CreatedDate...) may be set, like with "Set Audit Fields upon Record Creation"."""
+        body = _body()
+        if not isinstance(body, dict):
+            return _json({"error": 'body must be {"<sObject>": [{...}, ...], ...}'}, 400)
+        created: dict[str, list[str]] = {}
+        with org.lock:
+            savepoint = org.store.savepoint()
+            with org.store.transaction():
+                for type_name, rows in body.items():
+                    obj = org.schema.object(type_name)
+                    if obj is None or not isinstance(rows, list):
+                        org.store.rollback_to(savepoint)
+                        return _json({"error": f"unknown sObject or not a list: {type_name}"}, 400)
+                    for index, row in enumerate(rows):
+                        try:
+                            created.setdefault(obj.name, []).append(org.records.create(obj, row, audit=True))
+                        except ApiError as error:
+                            org.store.rollback_to(savepoint)
+                            return _json({"object": obj.name, "index": index, "errors": error.body()}, 400)
+        return _json(created)
+
+    @admin.get("/records/<type_name>")
+    def records(type_name: str) -> Response:
+        obj = org.schema.object(type_name)
+        if obj is None:
+            return _json({"error": f"unknown sObject: {type_name}"}, 404)
+        include_deleted = request.args.get("deleted", "false").lower() == "true"
+        with org.lock:
+            rows = [
+                org.records.render(obj, row, LATEST_VERSION)
+                for row in org.store.records(obj.name, include_deleted=include_deleted)
+            ]
+        return _json({"totalSize": len(rows), "records": rows})
+
+    @admin.get("/counters")
+    def counters() -> Response:
+        return _json(org.counters.snapshot())
+
+    @admin.post("/counters/reset")
+    def reset_counters() -> Response:
+        org.counters.reset()
+        return _json(org.counters.snapshot())
+
+    @admin.get("/faults")
+    def faults() -> Response:
+        return _json({"faults": org.faults.list()})
+
+    @admin.post("/faults")
+    def add_faults() -> Response:
+        body = _body()
+        specs = body if isinstance(body, list) else [body]
+        try:
+            added = [org.faults.add(spec).describe() for spec in specs]
+        except FaultSpecError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"added": added, "faults": org.faults.list()}, 201)
+
+    @admin.delete("/faults")
+    def clear_faults() -> Response:
+        org.faults.clear()
+        return _json({"faults": []})
+
+    @admin.post("/expire-sessions")
+    def expire_sessions() -> Response:
+        org.sessions.expire_all()
+        return _json({"expired": True})
+
+    return admin

@@ -1,0 +1,125 @@
+"""The Flask application: OAuth, the data API pipeline (auth, counting, faults, routing) and
+the admin API."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from .admin import admin_blueprint
+from .api import ApiRequest, ApiResponse
+from .counters import DAILY_API_LIMIT
+from .errors import not_found
+from .org import Org
+from .routes import Router
+
+_VERSION = re.compile(r"^\d{2}\.\d$")
+# Versions listed by GET /services/data/ (any vNN.N is served).
+_LISTED_VERSIONS = (
+    ("Spring '24", "60.0"),
+    ("Summer '24", "61.0"),
+    ("Winter '25", "62.0"),
+    ("Spring '25", "63.0"),
+    ("Summer '25", "64.0"),
+)
+_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"]
+INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if status == 204 or (body is None and status < 300):
+        response = Response(status=status)
+    else:
+        response = Response(json.dumps(body), status=status, mimetype="application/json")
+        response.headers["Content-Type"] = "application/json;charset=UTF-8"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    # Salesforce accepts the legacy "OAuth" scheme as well as "Bearer".
+    return token.strip() if scheme.lower() in {"bearer", "oauth"} and token.strip() else None
+
+
+def create_app(schema_dir: Path | None = None) -> Flask:
+    """A fresh in-memory org served over the Salesforce REST API shape.
+
+    The schema comes from the SFDX source (`SALESFORCE_EMULATOR_SCHEMA_DIR` or the repo's
+    `salesforce/` folder) unless `schema_dir` names another SFDX project or objects folder.
+    """
+    org = Org(schema_dir)
+    router = Router()
+    app = Flask("emulators.salesforce")
+    app.extensions["salesforce_org"] = org
+    app.register_blueprint(admin_blueprint(org))
+
+    @app.post("/services/oauth2/token")
+    def token() -> Response:
+        org.counters.record_token_request()
+        auth = request.authorization
+        basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
+        outcome = org.sessions.token_request(request.form.to_dict(), basic, request.host_url.rstrip("/"), org.user_id)
+        return json_response(outcome.body, outcome.status)
+
+    @app.get("/services/data")
+    @app.get("/services/data/")
+    def versions() -> Response:
+        return json_response(
+            [{"label": label, "url": f"/services/data/v{v}", "version": v} for label, v in _LISTED_VERSIONS]
+        )
+
+    @app.route("/services/data/v<version>", methods=_METHODS)
+    @app.route("/services/data/v<version>/", methods=_METHODS)
+    @app.route("/services/data/v<version>/<path:rest>", methods=_METHODS)
+    def data(version: str, rest: str = "") -> Response:
+        if not _VERSION.match(version):
+            error = not_found()
+            return json_response(error.body(), error.status)
+        if not org.sessions.is_valid(_bearer_token()):
+            return json_response(INVALID_SESSION, 401)
+        path = "/" + rest
+        method = request.method
+        match = router.match(method, path)
+        key = match.counter_key(method, path, _canonical_names(org))
+        used = org.counters.record_call(match.operation(method), key)
+        limit_header = {"Sforce-Limit-Info": f"api-usage={used}/{DAILY_API_LIMIT}"}
+        injection = org.faults.pick((f"{method} {request.path}", key))
+        if injection.latency_ms:
+            time.sleep(injection.latency_ms / 1000)
+        if injection.error is not None and injection.status is not None:
+            body = [{"message": injection.error.message, "errorCode": injection.error.error_code}]
+            return json_response(body, injection.status, limit_header)
+        api_request = ApiRequest(
+            method=method,
+            path=path,
+            version=version,
+            args=request.args.to_dict(),
+            headers=dict(request.headers),
+            raw_body=request.get_data(),
+        )
+        with org.lock:
+            response: ApiResponse = router.execute(org, api_request, match)
+        return json_response(response.body, response.status, {**response.headers, **limit_header})
+
+    return app
+
+
+def _canonical_names(org: Org) -> Any:
+    """Counter keys use the schema's spelling, however the client cased the URL."""
+
+    def canonical(sobject: str, field: str | None) -> tuple[str, str | None]:
+        obj = org.schema.object(sobject) if sobject else None
+        if obj is None:
+            return sobject, field
+        field_def = obj.field(field) if field else None
+        return obj.name, field_def.name if field_def is not None else field
+
+    return canonical

@@ -1,0 +1,111 @@
+"""One in-memory org: schema, data, seeded user and record types, sessions, counters, faults.
+
+A single re-entrant lock serialises API work on the org (the server is threaded); it is held
+for a whole request, so a composite or collection request is atomic with respect to others.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from pathlib import Path
+
+from . import ids
+from .auth import Sessions
+from .counters import Counters
+from .faults import Faults
+from .loader import load_schema
+from .person_accounts import BUSINESS_RECORD_TYPE, PERSON_RECORD_TYPE, PersonAccounts
+from .query_cursors import QueryCursors
+from .records import Records
+from .store import Record, Store
+
+CLIENT_ID_ENV = "SALESFORCE_EMULATOR_CLIENT_ID"
+CLIENT_SECRET_ENV = "SALESFORCE_EMULATOR_CLIENT_SECRET"  # noqa: S105 - a variable name
+DEFAULT_CLIENT_ID = "local-client"
+# Local-development defaults, documented in DESIGN.md; real orgs never use them.
+DEFAULT_CLIENT_SECRET = "local-secret"  # noqa: S105
+INTEGRATION_USERNAME = "integration@connector.local"
+
+
+class Org:
+    def __init__(self, schema_dir: Path | None = None) -> None:
+        loaded = load_schema(schema_dir)
+        self.schema = loaded.schema
+        self.lock = threading.RLock()
+        self.ids = ids.IdFactory()
+        self.org_id = self.ids.new(ids.ORGANIZATION_PREFIX)
+        self.store = Store(self.schema)
+        self.records = Records(self.schema, self.store, self.ids)
+        self.person_accounts = PersonAccounts(self.records, loaded.person_field_map)
+        self.records.hooks.append(self.person_accounts)
+        self.sessions = Sessions(
+            os.environ.get(CLIENT_ID_ENV, DEFAULT_CLIENT_ID),
+            os.environ.get(CLIENT_SECRET_ENV, DEFAULT_CLIENT_SECRET),
+            self.org_id,
+        )
+        self.counters = Counters()
+        self.faults = Faults()
+        self.cursors = QueryCursors(self.ids)
+        self._seeded = self._seed()
+
+    @property
+    def user_id(self) -> str:
+        return self.records.user_id
+
+    def _seed(self) -> list[tuple[str, Record]]:
+        """The integration user and Account record types every org has; kept across resets
+        with the same ids, so clients that cached them stay right."""
+        user = self.schema.object("User")
+        record_type = self.schema.object("RecordType")
+        assert user is not None and record_type is not None
+        with self.lock, self.store.transaction():
+            user_id = self.records.create(
+                user,
+                {
+                    "Username": INTEGRATION_USERNAME,
+                    "FirstName": "Integration",
+                    "LastName": "User",
+                    "Email": INTEGRATION_USERNAME,
+                    "Alias": "integ",
+                },
+                internal=True,
+            )
+            self.records.user_id = user_id
+            seeded_user = self.store.get("User", user_id)
+            assert seeded_user is not None
+            self.store.replace("User", {**seeded_user, "CreatedById": user_id, "LastModifiedById": user_id})
+            business = self.records.create(
+                record_type,
+                {
+                    "Name": "Business Account",
+                    "DeveloperName": BUSINESS_RECORD_TYPE,
+                    "SobjectType": "Account",
+                    "IsPersonType": False,
+                },
+                internal=True,
+            )
+            self.records.create(
+                record_type,
+                {
+                    "Name": "Person Account",
+                    "DeveloperName": PERSON_RECORD_TYPE,
+                    "SobjectType": "Account",
+                    "IsPersonType": True,
+                },
+                internal=True,
+            )
+            self.person_accounts.business_record_type_id = business
+        return [(obj.name, copy.deepcopy(row)) for obj in self.schema.objects for row in self.store.records(obj.name)]
+
+    def reset(self) -> None:
+        """Empty the org but keep its schema, seeded records and sessions."""
+        with self.lock:
+            self.store.clear()
+            for object_name, row in self._seeded:
+                self.store.insert(object_name, copy.deepcopy(row))
+            self.records.reset_auto_numbers()
+            self.cursors.clear()
+            self.counters.reset()
+            self.faults.clear()

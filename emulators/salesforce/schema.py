@@ -1,0 +1,195 @@
+"""The org's data model: objects, fields and relationships, looked up case-insensitively.
+
+Built from the built-in standard objects (`standard_objects`) plus the SFDX source (`sfdx`),
+so the connector's metadata and the emulator can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Field types as describe reports them.
+STRING_TYPES = frozenset({"string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "combobox"})
+NUMBER_TYPES = frozenset({"currency", "double", "percent", "int"})
+ID_TYPES = frozenset({"id", "reference"})
+
+_SOAP_TYPES = {
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "boolean": "xsd:boolean",
+    "currency": "xsd:double",
+    "double": "xsd:double",
+    "percent": "xsd:double",
+    "int": "xsd:int",
+    "date": "xsd:date",
+    "datetime": "xsd:dateTime",
+}
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    name: str
+    type: str
+    label: str = ""
+    length: int = 0
+    precision: int = 0
+    scale: int = 0
+    nillable: bool = True
+    createable: bool = True
+    updateable: bool = True
+    # A value the org fills in on create when the body has none (picklist default, checkbox).
+    default: Any = None
+    # The org always fills it on create (OwnerId, RecordTypeId), so it is never "missing".
+    defaulted_on_create: bool = False
+    external_id: bool = False
+    unique: bool = False
+    case_sensitive: bool = False
+    picklist_values: tuple[str, ...] = ()
+    restricted_picklist: bool = False
+    reference_to: tuple[str, ...] = ()
+    # The API name used to traverse this lookup from the child (Account, Contact__r).
+    relationship_name: str | None = None
+    # The name a parent uses for this lookup's children (Contacts, Social_Conversations__r).
+    child_relationship_name: str | None = None
+    cascade_delete: bool = False
+    custom: bool = False
+    auto_number: bool = False
+    calculated: bool = False
+    name_field: bool = False
+    id_lookup: bool = False
+    track_history: bool = False
+    # Written by the org itself (audit fields, Id); never by a client.
+    system: bool = False
+
+    @property
+    def required_on_create(self) -> bool:
+        return (
+            self.createable
+            and not self.nillable
+            and self.default is None
+            and not self.defaulted_on_create
+            and not self.system
+            and self.type != "boolean"
+        )
+
+    @property
+    def is_text(self) -> bool:
+        return self.type in STRING_TYPES
+
+    @property
+    def is_reference(self) -> bool:
+        return self.type == "reference"
+
+    @property
+    def polymorphic(self) -> bool:
+        return len(self.reference_to) > 1
+
+    def with_changes(self, **changes: Any) -> FieldDef:
+        return replace(self, **changes)
+
+    def describe(self) -> dict[str, Any]:
+        picklist = [
+            {"active": True, "defaultValue": value == self.default, "label": value, "validFor": None, "value": value}
+            for value in self.picklist_values
+        ]
+        digits = self.precision if self.type == "int" else 0
+        return {
+            "aggregatable": self.type not in {"textarea"},
+            "autoNumber": self.auto_number,
+            "byteLength": self.length * 3,
+            "calculated": self.calculated,
+            "caseSensitive": self.case_sensitive,
+            "createable": self.createable,
+            "custom": self.custom,
+            "defaultValue": self.default if self.type in {"boolean", "picklist"} else None,
+            "defaultedOnCreate": (
+                self.default is not None or self.defaulted_on_create or self.system or self.auto_number
+            ),
+            "digits": digits,
+            "externalId": self.external_id,
+            "filterable": self.type != "textarea" or self.length <= 255,
+            "groupable": self.type not in {"textarea", "currency", "double", "percent", "datetime"},
+            "idLookup": self.id_lookup or self.external_id or self.type == "id",
+            "label": self.label,
+            "length": self.length,
+            "name": self.name,
+            "nameField": self.name_field,
+            "nillable": self.nillable,
+            "picklistValues": picklist,
+            "polymorphicForeignKey": self.polymorphic,
+            "precision": self.precision if self.type in {"currency", "double", "percent"} else 0,
+            "referenceTo": list(self.reference_to),
+            "relationshipName": self.relationship_name,
+            "restrictedPicklist": self.restricted_picklist,
+            "scale": self.scale,
+            "soapType": _SOAP_TYPES.get(self.type, "xsd:string"),
+            "sortable": self.type != "textarea" or self.length <= 255,
+            "type": self.type,
+            "unique": self.unique,
+            "updateable": self.updateable,
+        }
+
+
+@dataclass
+class ObjectDef:
+    name: str
+    label: str
+    label_plural: str
+    key_prefix: str
+    custom: bool = False
+    createable: bool = True
+    updateable: bool = True
+    deletable: bool = True
+    # Display format of an auto-number Name/number field ("SC-{000000}").
+    auto_number_formats: dict[str, str] = field(default_factory=dict)
+    _fields: dict[str, FieldDef] = field(default_factory=dict)
+    _relationships: dict[str, FieldDef] = field(default_factory=dict)
+
+    def add(self, field_def: FieldDef) -> None:
+        self._fields[field_def.name.lower()] = field_def
+        if field_def.relationship_name:
+            self._relationships[field_def.relationship_name.lower()] = field_def
+
+    def field(self, name: str) -> FieldDef | None:
+        return self._fields.get(name.lower())
+
+    def relationship(self, name: str) -> FieldDef | None:
+        """The lookup field traversed by a relationship name (`Account`, `Contact__r`)."""
+        return self._relationships.get(name.lower())
+
+    @property
+    def fields(self) -> Iterator[FieldDef]:
+        return iter(self._fields.values())
+
+    def unique_fields(self) -> list[FieldDef]:
+        return [f for f in self._fields.values() if f.unique or f.external_id]
+
+
+class Schema:
+    def __init__(self, objects: Iterable[ObjectDef]) -> None:
+        self._objects: dict[str, ObjectDef] = {}
+        self._by_prefix: dict[str, ObjectDef] = {}
+        for obj in objects:
+            self._objects[obj.name.lower()] = obj
+            self._by_prefix[obj.key_prefix] = obj
+
+    def object(self, name: str) -> ObjectDef | None:
+        return self._objects.get(name.lower())
+
+    def object_for_id(self, record_id: str) -> ObjectDef | None:
+        return self._by_prefix.get(record_id[:3])
+
+    @property
+    def objects(self) -> list[ObjectDef]:
+        return sorted(self._objects.values(), key=lambda o: o.name)
+
+    def child_relationships(self, parent: str) -> list[tuple[ObjectDef, FieldDef]]:
+        """(child object, lookup field) pairs that point at `parent`."""
+        found = []
+        for obj in self.objects:
+            for field_def in obj.fields:
+                if field_def.is_reference and parent in field_def.reference_to:
+                    found.append((obj, field_def))
+        return found

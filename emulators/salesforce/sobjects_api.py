@@ -1,0 +1,102 @@
+"""Version root, limits and the /sobjects resources (describe, CRUD, upsert by external id)."""
+
+from __future__ import annotations
+
+from .api import ApiResponse, Call, json_ok, no_content
+from .counters import DAILY_API_LIMIT
+from .describe import describe_global, describe_object, object_summary
+from .errors import not_found
+from .records import MultipleMatches
+
+
+def resources(call: Call) -> ApiResponse:
+    base = f"/services/data/v{call.version}"
+    names = ("sobjects", "query", "queryAll", "composite", "limits")
+    return json_ok({name: f"{base}/{name}" for name in names})
+
+
+def limits(call: Call) -> ApiResponse:
+    used = call.org.counters.total
+    return json_ok({"DailyApiRequests": {"Max": DAILY_API_LIMIT, "Remaining": max(DAILY_API_LIMIT - used, 0)}})
+
+
+def global_describe(call: Call) -> ApiResponse:
+    return json_ok(describe_global(call.org.schema, call.version))
+
+
+def basic_info(call: Call) -> ApiResponse:
+    obj = call.org.records.object(call.args["sobject"])
+    return json_ok({"objectDescribe": object_summary(obj, call.version), "recentItems": []})
+
+
+def describe(call: Call) -> ApiResponse:
+    org = call.org
+    obj = org.records.object(call.args["sobject"])
+    return json_ok(describe_object(org.schema, org.store, obj, call.version))
+
+
+def create(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    record_id = records.create(obj, call.request.json())
+    return json_ok({"id": record_id, "success": True, "errors": []}, 201)
+
+
+def read(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    record_id = records.path_id(obj, call.args["record_id"])
+    fields = records.fields_param(obj, call.request.args.get("fields"))
+    record = records.store.get(obj.name, record_id)
+    if record is None:
+        raise not_found()
+    return json_ok(records.render(obj, record, call.version, fields))
+
+
+def update(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    records.update(obj, records.path_id(obj, call.args["record_id"]), call.request.json())
+    return no_content()
+
+
+def delete(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    records.delete(obj, records.path_id(obj, call.args["record_id"]))
+    return no_content()
+
+
+def _only_match(call: Call) -> str:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    field_def = records.external_id_field(obj, call.args["field"])
+    matches = records.find_by_external_id(obj, field_def, call.args["value"])
+    if not matches:
+        raise not_found()
+    if len(matches) > 1:
+        raise MultipleMatches(obj.name, matches)
+    return matches[0]
+
+
+def read_by_external_id(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    record = records.store.get(obj.name, _only_match(call))
+    assert record is not None
+    fields = records.fields_param(obj, call.request.args.get("fields"))
+    return json_ok(records.render(obj, record, call.version, fields))
+
+
+def upsert(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    record_id, created = records.upsert(obj, call.args["field"], call.args["value"], call.request.json())
+    return json_ok({"id": record_id, "success": True, "errors": [], "created": created}, 201 if created else 200)
+
+
+def delete_by_external_id(call: Call) -> ApiResponse:
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    records.delete(obj, _only_match(call))
+    return no_content()

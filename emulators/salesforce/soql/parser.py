@@ -120,7 +120,7 @@ class _Parser:
         self.expect_word("SELECT")
         fields, count_only = self.selection()
         self.expect_word("FROM")
-        sobject = self.name()
+        sobject = self.name(keywords_allowed=True)
         where = self.condition() if self.accept_word("WHERE") else None
         order_by: tuple[OrderItem, ...] = ()
         if self.accept_word("ORDER"):
@@ -158,9 +158,11 @@ class _Parser:
             paths.append(self.path())
         return tuple(paths), False
 
-    def name(self) -> Token:
+    def name(self, *, keywords_allowed: bool = False) -> Token:
+        """An identifier. Keywords are names too where nothing else can stand (the object after
+        FROM, a part after a dot): `FROM Order` is valid SOQL."""
         token = self.current
-        if token.kind is not Kind.IDENT or token.text.upper() in _CLAUSE_WORDS:
+        if token.kind is not Kind.IDENT or (not keywords_allowed and token.text.upper() in _CLAUSE_WORDS):
             raise self.unexpected()
         return self.advance()
 
@@ -169,7 +171,7 @@ class _Parser:
         parts = [first.text]
         while self.current.kind is Kind.DOT:
             self.advance()
-            parts.append(self.name().text)
+            parts.append(self.name(keywords_allowed=True).text)
         return FieldPath(tuple(parts), first.position)
 
     def integer(self) -> int:

@@ -6,7 +6,7 @@ from .api import ApiResponse, Call, json_ok, no_content
 from .counters import DAILY_API_LIMIT
 from .describe import describe_global, describe_object, object_summary
 from .errors import not_found
-from .records import MultipleMatches
+from .records import MultipleMatches, record_url
 
 
 def resources(call: Call) -> ApiResponse:
@@ -39,7 +39,8 @@ def create(call: Call) -> ApiResponse:
     records = call.org.records
     obj = records.object(call.args["sobject"])
     record_id = records.create(obj, call.request.json())
-    return json_ok({"id": record_id, "success": True, "errors": []}, 201)
+    location = {"Location": record_url(call.version, obj.name, record_id)}
+    return json_ok({"id": record_id, "success": True, "errors": []}, 201, location)
 
 
 def read(call: Call) -> ApiResponse:
@@ -92,7 +93,10 @@ def upsert(call: Call) -> ApiResponse:
     records = call.org.records
     obj = records.object(call.args["sobject"])
     record_id, created = records.upsert(obj, call.args["field"], call.args["value"], call.request.json())
-    return json_ok({"id": record_id, "success": True, "errors": [], "created": created}, 201 if created else 200)
+    body = {"id": record_id, "success": True, "errors": [], "created": created}
+    if created:
+        return json_ok(body, 201, {"Location": record_url(call.version, obj.name, record_id)})
+    return json_ok(body)
 
 
 def delete_by_external_id(call: Call) -> ApiResponse:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
+from flask import Flask
+from werkzeug.serving import make_server
 
 API = "/services/data/v62.0"
 CLIENT_ID = "local-client"
@@ -73,3 +78,18 @@ class Api:
         error = body[0]
         assert set(error) == {"message", "errorCode", "fields"}, error
         return dict(error)
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve `app` over real HTTP on a free port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # A short poll interval keeps shutdown fast.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

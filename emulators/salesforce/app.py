@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from .admin import admin_blueprint
 from .api import ApiRequest, ApiResponse
@@ -108,6 +109,21 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         with org.lock:
             response: ApiResponse = router.execute(org, api_request, match)
         return json_response(response.body, response.status, {**response.headers, **limit_header})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "UNKNOWN_EXCEPTION")
+        message = "The requested resource does not exist" if status == 404 else exc.description or exc.name
+        return json_response([{"message": message, "errorCode": code}], status)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        # A bug in the emulator: answer like Salesforce's own internal errors, and log it.
+        app.logger.exception("unhandled error in the Salesforce emulator")
+        return json_response(
+            [{"message": f"An unexpected error occurred: {type(exc).__name__}", "errorCode": "UNKNOWN_EXCEPTION"}], 500
+        )
 
     return app
 

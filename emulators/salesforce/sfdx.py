@@ -143,9 +143,12 @@ def read_objects(objects_dir: Path) -> list[ObjectSource]:
     sources = []
     for folder in sorted(p for p in objects_dir.iterdir() if p.is_dir()):
         object_file = folder / f"{folder.name}.object-meta.xml"
-        custom = read_object(object_file) if object_file.exists() else None
-        if folder.name.endswith("__c") and custom is None:
-            raise MetadataError(f"{folder}: custom object without {object_file.name}")
+        custom = None
+        # A standard object's own object-meta.xml (e.g. enabling history) changes no API shape.
+        if folder.name.endswith("__c"):
+            if not object_file.exists():
+                raise MetadataError(f"{folder}: custom object without {object_file.name}")
+            custom = read_object(object_file)
         fields = [read_field(p) for p in sorted((folder / "fields").glob("*.field-meta.xml"))]
         sources.append(ObjectSource(folder.name, custom, fields))
     return sources

@@ -122,13 +122,17 @@ class SalesforceClient:
         url = path if path.startswith("http") else f"{token.instance_url}{path}"
         all_headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
         all_headers.update(headers or {})
-        self.calls.add(operation)
         try:
-            return self._session.request(
+            resp = self._session.request(
                 method, url, json=json, params=params, headers=all_headers, timeout=self._timeout
             )
         except requests.RequestException as exc:
+            self.calls.add(operation)  # it may have reached Salesforce and counted there
             raise TransientError(f"Salesforce {operation} failed: {type(exc).__name__}") from exc
+        # A call refused as unauthenticated (expired session) is not counted against the org's limit.
+        if resp.status_code != 401:
+            self.calls.add(operation)
+        return resp
 
     @staticmethod
     def _json(resp: requests.Response) -> Any:

@@ -1,0 +1,87 @@
+"""`connector.salesforce.errors`: Salesforce's error bodies become errors that say whether a retry can help."""
+
+import pytest
+
+from connector.errors import PermanentError, TransientError
+from connector.salesforce import PermanentSalesforceError, TransientSalesforceError
+from connector.salesforce.errors import ApiErrorDetail, parse_error_body, salesforce_error
+
+
+def test_rest_error_body_is_read_with_code_message_and_fields():
+    body = [
+        {
+            "message": "Required fields are missing: [LastName]",
+            "errorCode": "REQUIRED_FIELD_MISSING",
+            "fields": ["LastName"],
+        }
+    ]
+
+    assert parse_error_body(body) == [
+        ApiErrorDetail("REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", ("LastName",))
+    ]
+
+
+def test_collection_item_error_uses_status_code():
+    body = [{"statusCode": "DUPLICATE_VALUE", "message": "duplicate value found", "fields": []}]
+
+    assert parse_error_body(body) == [ApiErrorDetail("DUPLICATE_VALUE", "duplicate value found")]
+
+
+def test_oauth_error_body_is_read_too():
+    body = {"error": "invalid_client", "error_description": "invalid client credentials"}
+
+    assert parse_error_body(body) == [ApiErrorDetail("invalid_client", "invalid client credentials")]
+
+
+@pytest.mark.parametrize("body", [None, "", "<html>502</html>", 42, [None, "x"]])
+def test_unreadable_error_body_gives_no_details(body):
+    assert parse_error_body(body) == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_server_errors_and_throttling_are_transient(status):
+    error = salesforce_error(status, [], "create")
+
+    assert isinstance(error, TransientSalesforceError)
+    assert isinstance(error, TransientError)
+
+
+@pytest.mark.parametrize(
+    "code", ["UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "UNKNOWN_EXCEPTION"]
+)
+def test_temporary_error_codes_are_transient_even_on_a_400(code):
+    error = salesforce_error(400, [ApiErrorDetail(code, "try again")], "upsert")
+
+    assert isinstance(error, TransientSalesforceError)
+    assert error.error_code == code
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, "REQUIRED_FIELD_MISSING"),
+        (400, "INVALID_FIELD"),
+        (400, "MALFORMED_QUERY"),
+        (400, "DUPLICATE_VALUE"),
+        (404, "NOT_FOUND"),
+        (403, "INSUFFICIENT_ACCESS"),
+    ],
+)
+def test_refusals_of_the_request_itself_are_permanent(status, code):
+    error = salesforce_error(status, [ApiErrorDetail(code, "no")], "create")
+
+    assert isinstance(error, PermanentSalesforceError)
+    assert isinstance(error, PermanentError)
+    assert (error.status, error.error_code) == (status, code)
+
+
+def test_error_message_names_the_operation_status_and_first_code():
+    error = salesforce_error(400, [ApiErrorDetail("INVALID_FIELD", "No such column 'Foo__c'")], "create")
+
+    assert str(error) == "create -> 400 INVALID_FIELD: No such column 'Foo__c'"
+
+
+def test_error_without_details_is_unknown():
+    error = salesforce_error(400, [], "create")
+
+    assert error.error_code == "UNKNOWN"

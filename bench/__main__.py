@@ -1,10 +1,11 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import cold_start
+from bench import api_calls, cold_start
 
 
 def main() -> None:
     cold_start.main()
+    api_calls.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,253 @@
+"""Salesforce API calls per event, per event type, on the happy path: for a new and for a known
+entity, for an update that changes nothing, and per event in a queue batch of 10."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench.harness import Harness, harness
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+GOALS = {
+    "customer.registered": 1,
+    "customer.updated": 1,
+    "order.created": 2,
+    "order.updated": 2,
+    "contact_us.submitted": 2,
+}
+
+
+def event(name: str, **changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
+    body["event_id"] = f"bench-{uuid.uuid4().hex[:12]}"
+    for path, value in changes.items():
+        target = body
+        *parents, leaf = path.split(".")
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    return body
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def calls(h: Harness, send: Callable[[], dict[str, Any]]) -> int:
+    before = h.api_calls()
+    answer = send()
+    assert answer["status"] in (200, 202), answer
+    return h.api_calls() - before
+
+
+def customer(
+    no: str, email: str, event_type: str = "customer.registered", at: str = "2026-11-23T10:00:00Z", **profile: Any
+) -> dict[str, Any]:
+    body = event(
+        "customer.registered",
+        **{"event_type": event_type, "occurred_at": at, "data.customer.customer_no": no, "data.customer.email": email},
+    )
+    body["data"]["customer"].update(profile)
+    return body
+
+
+def order(
+    order_no: str,
+    contact_id: str | None = None,
+    event_type: str = "order.created",
+    at: str = "2026-11-23T10:00:00Z",
+    status: str = "new",
+) -> dict[str, Any]:
+    return event(
+        "order.created.guest-header-only",
+        **{
+            "event_type": event_type,
+            "occurred_at": at,
+            "data.order.order_no": order_no,
+            "data.order.salesforce_contact_id": contact_id,
+            "data.order.status": status,
+        },
+    )
+
+
+def seed_order(h: Harness, order_no: str, email: str) -> None:
+    requests.post(
+        f"{h.commerce}/_admin/seed",
+        json={
+            "orders": [
+                {
+                    "order_no": order_no,
+                    "site_id": "RefArch",
+                    "order_total": 42.0,
+                    "currency": "USD",
+                    "customer_info": {"email": email, "customer_name": "Gus Guest"},
+                }
+            ]
+        },
+        timeout=10,
+    ).raise_for_status()
+
+
+def measure() -> list[tuple[str, str, float]]:
+    rows: list[tuple[str, str, float]] = []
+    with harness() as h:
+        reg = lambda body: lambda: h.post("registration", "/v1/commerce/customers", body)  # noqa: E731
+        orders = lambda body: lambda: h.post("order_header", "/v1/commerce/orders", body)  # noqa: E731
+        cases = lambda body: lambda: h.post("contact_us", "/v1/commerce/cases", body)  # noqa: E731
+
+        warm = unique("W")  # first contact of the list: its Account is upserted in the same call
+        rows.append(
+            ("customer.registered", "new customer, new customer list", calls(h, reg(customer(warm, f"{warm}@x.io"))))
+        )
+        no = unique("C")
+        rows.append(("customer.registered", "new customer", calls(h, reg(customer(no, f"{no}@x.io")))))
+        rows.append(
+            (
+                "customer.registered",
+                "known customer, changed",
+                calls(h, reg(customer(no, f"{no}@x.io", at="2026-11-23T10:30:00Z", last_name="Changed"))),
+            )
+        )
+        rows.append(
+            (
+                "customer.updated",
+                "known customer, changed",
+                calls(
+                    h, reg(customer(no, f"{no}@x.io", "customer.updated", "2026-11-23T11:00:00Z", last_name="Again"))
+                ),
+            )
+        )
+        rows.append(
+            (
+                "customer.updated",
+                "known customer, nothing changed",
+                calls(
+                    h, reg(customer(no, f"{no}@x.io", "customer.updated", "2026-11-23T12:00:00Z", last_name="Again"))
+                ),
+            )
+        )
+        email = f"{unique('optin')}@x.io"
+        rows.append(
+            ("customer.opted_in", "new email", calls(h, reg(event("customer.opted_in", **{"data.email": email}))))
+        )
+        rows.append(
+            (
+                "customer.opted_in",
+                "known email, nothing changed",
+                calls(
+                    h, reg(event("customer.opted_in", **{"data.email": email, "occurred_at": "2026-11-24T10:00:00Z"}))
+                ),
+            )
+        )
+
+        contact_id = h.post("registration", "/v1/commerce/customers", customer(unique("C"), f"{unique('c')}@x.io"))[
+            "body"
+        ]["contact_id"]
+        rows.append(
+            (
+                "order.created",
+                "registered, Contact Id given (first order)",
+                calls(h, orders(order(unique("O"), contact_id))),
+            )
+        )
+        rows.append(
+            (
+                "order.created",
+                "registered, Contact Id given (known contact)",
+                calls(h, orders(order(unique("O"), contact_id))),
+            )
+        )
+        guest_email = f"{unique('guest')}@x.io"
+        first, second = unique("O"), unique("O")
+        seed_order(h, first, guest_email)
+        seed_order(h, second, guest_email)
+        rows.append(("order.created", "guest, new email", calls(h, orders(order(first)))))
+        rows.append(("order.created", "guest, known email", calls(h, orders(order(second)))))
+        rows.append(
+            (
+                "order.updated",
+                "known order, changed",
+                calls(
+                    h, orders(order(first, event_type="order.updated", at="2026-11-24T08:00:00Z", status="completed"))
+                ),
+            )
+        )
+        rows.append(
+            (
+                "order.updated",
+                "known order, nothing changed",
+                calls(
+                    h, orders(order(first, event_type="order.updated", at="2026-11-24T09:00:00Z", status="completed"))
+                ),
+            )
+        )
+
+        case = lambda email, **form: event(
+            "contact_us.submitted", **{"data.case.email": email, **{f"data.case.{k}": v for k, v in form.items()}}
+        )
+        rows.append(
+            (
+                "contact_us.submitted",
+                "new email, unknown order no",
+                calls(h, cases(case(f"{unique('k')}@x.io", order_no=unique("NOPE")))),
+            )
+        )
+        rows.append(
+            (
+                "contact_us.submitted",
+                "known Contact Id, known order",
+                calls(h, cases(case(f"{unique('k')}@x.io", salesforce_contact_id=contact_id, order_no=first))),
+            )
+        )
+        rows.append(
+            (
+                "contact_us.submitted",
+                "email of a known contact, no order",
+                calls(h, cases(case(guest_email, order_no=None))),
+            )
+        )
+
+        batch = [customer(unique("B"), f"{unique('b')}@x.io") for _ in range(10)]
+        before = h.api_calls()
+        result = h.consume("registration", batch)
+        assert not result.get("batchItemFailures"), result
+        rows.append(
+            ("customer.registered", "queue batch of 10 new customers (per event)", (h.api_calls() - before) / 10)
+        )
+        changed = [
+            customer(
+                b["data"]["customer"]["customer_no"],
+                b["data"]["customer"]["email"],
+                "customer.updated",
+                "2026-11-24T10:00:00Z",
+                last_name="Batch",
+            )
+            for b in batch
+        ]
+        before = h.api_calls()
+        h.consume("registration", changed)
+        rows.append(
+            ("customer.updated", "queue batch of 10 known customers (per event)", (h.api_calls() - before) / 10)
+        )
+    return rows
+
+
+def main() -> None:
+    print("\nSalesforce API calls per event (happy path; counted by the Salesforce emulator)")
+    for event_type, case, count in measure():
+        goal = GOALS.get(event_type)
+        per_batch = "batch" in case
+        target = 0.3 if per_batch else (0 if "nothing changed" in case else goal)
+        mark = "" if target is None else ("  ok" if count <= target else f"  OVER goal {target}")
+        print(f"  {event_type:22} {case:48} {count:5.2f}{mark}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""An in-process harness for benchmarks: the real functions, the real emulators over HTTP, and
+moto's in-process AWS (benchmarks count calls; they don't need the Lambda runtime around them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import requests
+from werkzeug.serving import make_server
+
+from connector.webhook_auth import sign
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "local-dev-secret"
+# Benchmarks call handlers without a Lambda context; Powertools warns about that on every event.
+warnings.filterwarnings("ignore", message="Couldn.t determine the remaining time left")
+
+
+def _serve(app: Any) -> str:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}"
+
+
+class Harness:
+    def __init__(self, salesforce: str, commerce: str, queues: dict[str, str]) -> None:
+        self.salesforce = salesforce
+        self.commerce = commerce
+        self.queues = queues
+        self.functions: dict[str, ModuleType] = {}
+
+    def function(self, name: str) -> ModuleType:
+        if name not in self.functions:
+            os.environ.update(TRIGGER_NAME=name, QUEUE_URL=self.queues[name], DEAD_LETTER_QUEUE_URL=self.queues[name])
+            spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "functions" / name / "app.py")
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            from connector.services import Services
+            from connector.settings import Settings
+
+            module.trigger.use_services(Services(Settings.from_environment()))
+            self.functions[name] = module
+        return self.functions[name]
+
+    def api_calls(self) -> int:
+        return int(requests.get(f"{self.salesforce}/_admin/counters", timeout=10).json()["total"])
+
+    def post(self, function: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        raw = json.dumps(body).encode()
+        event = {
+            "version": "2.0",
+            "routeKey": f"POST {path}",
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": {"content-type": "application/json", "x-signature": sign(SECRET, "POST", path, raw)},
+            "requestContext": {
+                "http": {
+                    "method": "POST",
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": "bench",
+                },
+                "requestId": str(uuid.uuid4()),
+                "routeKey": f"POST {path}",
+                "stage": "$default",
+            },
+            "body": raw.decode(),
+            "isBase64Encoded": False,
+        }
+        result = self.function(function).handler(event, None)
+        return {"status": result["statusCode"], "body": json.loads(result["body"])}
+
+    def consume(self, function: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+        """One SQS batch, shaped as the event source mapping delivers it."""
+        records = [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": str(uuid.uuid4()),
+                "body": json.dumps(body),
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench",
+                "awsRegion": "us-east-1",
+            }
+            for body in bodies
+        ]
+        return dict(self.function(function).handler({"Records": records}, None))
+
+
+@contextmanager
+def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
+    import tempfile
+
+    import boto3
+    from moto import mock_aws
+
+    from emulators.commerce import create_app as commerce_app
+    from emulators.salesforce import create_app as salesforce_app
+
+    salesforce, commerce = _serve(salesforce_app()), _serve(commerce_app())
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as config_file:
+        json.dump(config or {"commerce": {"site_customer_lists": {"RefArch": "RefArchGlobal"}}}, config_file)
+    saved = dict(os.environ)
+    os.environ.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        SYNC_STATE_TABLE="SyncState",
+        IDEMPOTENCY_TABLE="Idempotency",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL="ERROR",
+        SALESFORCE_LOGIN_URL=salesforce,
+        COMMERCE_API_URL=commerce,
+        CONNECTOR_CONFIG_FILE=config_file.name,
+        RETRY_BASE_SECONDS="0",
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    try:
+        with mock_aws():
+            sm = boto3.client("secretsmanager")
+            os.environ["COMMERCE_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="w", SecretString=SECRET)["ARN"]
+            os.environ["SALESFORCE_SECRET_ARN"] = sm.create_secret(
+                Name="sf", SecretString=json.dumps({"client_id": "local-client", "client_secret": "local-secret"})
+            )["ARN"]
+            os.environ["COMMERCE_API_SECRET_ARN"] = sm.create_secret(
+                Name="oc",
+                SecretString=json.dumps(
+                    {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"}
+                ),
+            )["ARN"]
+            ddb = boto3.client("dynamodb")
+            ddb.create_table(
+                TableName="SyncState",
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=[
+                    {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "status", "updated_at")
+                ],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "ByStatus",
+                        "KeySchema": [
+                            {"AttributeName": "status", "KeyType": "HASH"},
+                            {"AttributeName": "updated_at", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            ddb.create_table(
+                TableName="Idempotency",
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            sqs = boto3.client("sqs")
+            queues = {
+                name: sqs.create_queue(QueueName=name)["QueueUrl"]
+                for name in ("registration", "order_header", "contact_us")
+            }
+            yield Harness(salesforce, commerce, queues)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        os.unlink(config_file.name)

@@ -189,9 +189,11 @@ def measure() -> list[tuple[str, str, float]]:
             )
         )
 
-        case = lambda email, **form: event(
-            "contact_us.submitted", **{"data.case.email": email, **{f"data.case.{k}": v for k, v in form.items()}}
-        )
+        def case(email, **form):
+            return event(
+                "contact_us.submitted", **{"data.case.email": email, **{f"data.case.{k}": v for k, v in form.items()}}
+            )
+
         rows.append(
             (
                 "contact_us.submitted",

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from connector.commerce.contacts import contact_fields
+from connector.commerce.contacts import as_person_account, contact_fields, fingerprint
 from connector.commerce.models import CustomerData, CustomerRegistered
 from connector.config import CommerceConfig
 
@@ -149,3 +149,32 @@ def test_mapping_of_an_unknown_profile_field_adds_nothing(jane, default_config):
     fields = contact_fields(jane, config, sync_status="Synchronized")
 
     assert "Foo__c" not in fields
+
+
+# -- the same Contact as a Person Account, and its fingerprint ---------------------------------------------
+
+
+def test_person_account_uses_person_fields_and_pc_suffixes(jane, default_config):
+    fields = as_person_account(contact_fields(jane, default_config, sync_status="Synchronized"))
+
+    assert fields["PersonEmail"] == "jane.doe@example.com"
+    assert fields["PersonMailingCity"] == "Burlington"
+    assert fields["PersonBirthdate"] == "1990-04-12"
+    assert fields["Commerce_Site_Id__pc"] == "RefArch"
+    assert (fields["FirstName"], fields["LastName"]) == ("Jane", "Doe")
+    assert not any(name.endswith("__c") for name in fields)
+    assert "Email" not in fields and "MailingCity" not in fields
+
+
+def test_person_account_drops_the_contacts_account_lookup():
+    assert as_person_account({"LastName": "Doe", "AccountId": "001000000000001AAA"}) == {"LastName": "Doe"}
+
+
+def test_fingerprint_ignores_field_order():
+    assert fingerprint({"LastName": "Doe", "Email": "a@b.c"}) == fingerprint({"Email": "a@b.c", "LastName": "Doe"})
+
+
+def test_fingerprint_changes_when_a_value_changes(jane, default_config):
+    fields = contact_fields(jane, default_config, sync_status="Synchronized")
+
+    assert fingerprint(fields) != fingerprint({**fields, "LastName": "Doe-Smith"})

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from connector.state import IdentityMap
+from connector.state import Identity, IdentityMap
 
 JANE_NO = "00001001"
 JANE_ID = "003000000000001AAA"
@@ -97,3 +97,50 @@ def test_get_many_does_not_mix_kinds(identities):
     identities.put("order", "a", "801000000000001AAA")
 
     assert identities.get_many("contact", ["a"]) == {}
+
+
+# -- what the connector remembers about a known record ---------------------------------------------------
+
+
+def test_identity_remembers_its_attributes(identities):
+    identities.put("contact", JANE_NO, JANE_ID, type="Contact", parent="001000000000001AAA", fingerprint="ab12")
+
+    entry = identities.entry("contact", JANE_NO)
+
+    assert entry == Identity(JANE_ID, {"type": "Contact", "parent": "001000000000001AAA", "fingerprint": "ab12"})
+
+
+def test_attributes_left_as_none_are_not_stored(identities):
+    identities.put("contact", JANE_NO, JANE_ID, type="Contact", parent=None)
+
+    assert identities.entry("contact", JANE_NO).attrs == {"type": "Contact"}
+
+
+def test_identity_without_attributes_has_none(identities):
+    identities.put("contact", JANE_NO, JANE_ID)
+
+    assert identities.entry("contact", JANE_NO) == Identity(JANE_ID, {})
+
+
+def test_putting_again_replaces_the_attributes_too(identities):
+    identities.put("contact", JANE_NO, JANE_ID, fingerprint="old", parent="001000000000001AAA")
+
+    identities.put("contact", JANE_NO, JANE_ID, fingerprint="new")
+
+    assert identities.entry("contact", JANE_NO).attrs == {"fingerprint": "new"}
+
+
+def test_unknown_key_has_no_entry(identities):
+    assert identities.entry("contact", "nobody") is None
+
+
+def test_entries_come_with_their_attributes(identities):
+    identities.put("contact", "a", "003000000000000AAA", fingerprint="f-a")
+    identities.put("contact", "b", "003000000000000BBB")
+
+    found = identities.entries("contact", ["a", "b", "c"])
+
+    assert found == {
+        "a": Identity("003000000000000AAA", {"fingerprint": "f-a"}),
+        "b": Identity("003000000000000BBB", {}),
+    }

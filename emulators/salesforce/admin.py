@@ -110,6 +110,15 @@ def admin_blueprint(org: Org) -> Blueprint:
         org.faults.clear()
         return _json({"faults": []})
 
+    @admin.get("/requests")
+    def requests_log() -> Response:
+        return _json(org.requests.entries(request.args.get("match")))
+
+    @admin.delete("/requests")
+    def clear_requests() -> Response:
+        org.requests.clear()
+        return _json([])
+
     @admin.post("/expire-sessions")
     def expire_sessions() -> Response:
         org.sessions.expire_all()

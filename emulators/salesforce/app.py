@@ -17,7 +17,8 @@ from .api import ApiRequest, ApiResponse
 from .counters import DAILY_API_LIMIT
 from .errors import not_found
 from .org import Org
-from .routes import Router
+from .request_log import parse_json
+from .routes import Match, Router
 
 _VERSION = re.compile(r"^\d{2}\.\d$")
 # Versions listed by GET /services/data/ (any vNN.N is served).
@@ -91,24 +92,20 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         match = router.match(method, path)
         key = match.counter_key(method, path, _canonical_names(org))
         used = org.counters.record_call(match.operation(method), key)
-        limit_header = {"Sforce-Limit-Info": f"api-usage={used}/{DAILY_API_LIMIT}"}
-        injection = org.faults.pick((f"{method} {request.path}", key))
-        if injection.latency_ms:
-            time.sleep(injection.latency_ms / 1000)
-        if injection.error is not None and injection.status is not None:
-            body = [{"message": injection.error.message, "errorCode": injection.error.error_code}]
-            return json_response(body, injection.status, limit_header)
-        api_request = ApiRequest(
+        response = _run(org, router, match, key, version, path)
+        org.requests.record(
             method=method,
-            path=path,
-            version=version,
-            args=request.args.to_dict(),
-            headers=dict(request.headers),
-            raw_body=request.get_data(),
+            path=request.path,
+            key=key,
+            query=request.args.to_dict(),
+            body=parse_json(request.get_data()),
+            status=response.status,
         )
-        with org.lock:
-            response: ApiResponse = router.execute(org, api_request, match)
-        return json_response(response.body, response.status, {**response.headers, **limit_header})
+        return json_response(
+            response.body,
+            response.status,
+            {**response.headers, "Sforce-Limit-Info": f"api-usage={used}/{DAILY_API_LIMIT}"},
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -126,6 +123,29 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         )
 
     return app
+
+
+def _run(org: Org, router: Router, match: Match, key: str, version: str, path: str) -> ApiResponse:
+    """Inject any fault for this call, else run it under the org lock."""
+    method = request.method
+    injection = org.faults.pick((f"{method} {request.path}", key))
+    if injection.latency_ms:
+        time.sleep(injection.latency_ms / 1000)
+    if injection.error is not None and injection.status is not None:
+        # Faults answer in the platform's bare shape for these errors: message and errorCode.
+        return ApiResponse(
+            injection.status, [{"message": injection.error.message, "errorCode": injection.error.error_code}]
+        )
+    api_request = ApiRequest(
+        method=method,
+        path=path,
+        version=version,
+        args=request.args.to_dict(),
+        headers=dict(request.headers),
+        raw_body=request.get_data(),
+    )
+    with org.lock:
+        return router.execute(org, api_request, match)
 
 
 def _canonical_names(org: Org) -> Any:

@@ -19,6 +19,7 @@ from .loader import load_schema
 from .person_accounts import BUSINESS_RECORD_TYPE, PERSON_RECORD_TYPE, PersonAccounts
 from .query_cursors import QueryCursors
 from .records import Records
+from .request_log import RequestLog
 from .store import Record, Store
 
 CLIENT_ID_ENV = "SALESFORCE_EMULATOR_CLIENT_ID"
@@ -47,6 +48,7 @@ class Org:
         )
         self.counters = Counters()
         self.faults = Faults()
+        self.requests = RequestLog()
         self.cursors = QueryCursors(self.ids)
         self._seeded = self._seed()
 
@@ -109,3 +111,4 @@ class Org:
             self.cursors.clear()
             self.counters.reset()
             self.faults.clear()
+            self.requests.clear()

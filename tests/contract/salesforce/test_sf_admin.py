@@ -264,3 +264,16 @@ def test_module_entry_point_prints_ready_and_serves() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_request_log_shows_what_clients_sent(sf: Api) -> None:
+    # given a cleared log
+    sf.admin("DELETE", "/requests")
+    # when a client upserts a contact and runs a query
+    sf.patch("/sobjects/Contact/Commerce_Customer_No__c/1", {"LastName": "Doe"})
+    sf.query("SELECT Id FROM Contact")
+    # then the log holds both calls, filterable by substring
+    entries = sf.admin("GET", "/requests").json()
+    assert [e["key"] for e in entries] == ["PATCH /sobjects/Contact/Commerce_Customer_No__c", "GET /query"]
+    upserts = requests.get(f"{sf.base}/_admin/requests", params={"match": "PATCH"}, timeout=5).json()
+    assert upserts[0]["json"] == {"LastName": "Doe"} and upserts[0]["status"] == 201

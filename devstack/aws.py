@@ -1,0 +1,176 @@
+"""A local AWS account: moto server, and the template's tables, queues, secrets and parameters in it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from devstack.cfn import ACCOUNT_ID, REGION, Resolver, to_text
+
+log = logging.getLogger("devstack")
+
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+# Local values of the secrets the template's *SecretArn parameters name. Any other secret
+# parameter gets the webhook default.
+WEBHOOK_SECRET = "local-dev-secret"  # noqa: S105 - the documented local default
+SECRET_VALUES: dict[str, Any] = {
+    "SalesforceSecretArn": {"client_id": "local-client", "client_secret": "local-secret"},
+    "CommerceApiSecretArn": {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"},
+    "LoyaltyApiSecretArn": {"api_key": "local-loyalty-key"},
+    "SocialApiSecretArn": {"api_key": "local-social-key"},
+}
+
+# CloudFormation AWS::SQS::Queue properties that are SQS queue attributes.
+_QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
+
+
+@dataclass
+class QueueInfo:
+    logical_id: str
+    name: str
+    url: str
+    arn: str
+
+
+def is_secret_parameter(name: str, spec: Mapping[str, Any]) -> bool:
+    pattern = str(spec.get("AllowedPattern", ""))
+    return name.endswith("SecretArn") or "secretsmanager" in pattern
+
+
+def secret_value(parameter: str) -> str:
+    value = SECRET_VALUES.get(parameter, WEBHOOK_SECRET)
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def physical_name(stack_name: str, logical_id: str, limit: int) -> str:
+    """CloudFormation-like generated name (without the random suffix, so it stays predictable)."""
+    return f"{stack_name}-{logical_id}"[:limit]
+
+
+class LocalAws:
+    """moto server on a free local port, and helpers to fill it from the template."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = REGION) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.region = region
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._server.start()
+        bound_host, bound_port = self._server.get_host_and_port()
+        self.url = f"http://{bound_host}:{bound_port}"
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name=self.region, **CREDENTIALS)
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    # ------------------------------------------------------------------ secrets and parameters
+    def create_secret(self, name: str, value: str) -> str:
+        return str(self.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"])
+
+    def put_parameter(self, name: str, value: str) -> None:
+        tier = "Advanced" if len(value.encode()) > 4096 else "Standard"
+        self.client("ssm").put_parameter(Name=name, Value=value, Type="String", Tier=tier, Overwrite=True)
+
+    # ------------------------------------------------------------------ tables
+    def create_table(self, name: str, props: Mapping[str, Any]) -> str:
+        """Create a DynamoDB table from resolved AWS::DynamoDB::Table properties; returns its ARN."""
+        ddb = self.client("dynamodb")
+        request: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        if request["BillingMode"] == "PROVISIONED":
+            request["ProvisionedThroughput"] = props.get(
+                "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+            )
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if props.get(key):
+                request[key] = [
+                    {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection")}
+                    | (
+                        {"ProvisionedThroughput": index["ProvisionedThroughput"]}
+                        if "ProvisionedThroughput" in index
+                        else {}
+                    )
+                    for index in props[key]
+                ]
+        stream = props.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        arn = str(ddb.create_table(**request)["TableDescription"]["TableArn"])
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and _truthy(ttl.get("Enabled", False)):
+            ddb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+        return arn
+
+    # ------------------------------------------------------------------ queues
+    def create_queue(self, name: str, props: Mapping[str, Any]) -> QueueInfo:
+        """Create a queue without its redrive policy (set it later with `set_redrive`)."""
+        sqs = self.client("sqs")
+        attributes = {k: to_text(props[k]) for k in _QUEUE_ATTRIBUTES if k in props}
+        url = str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+        arn = str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+        return QueueInfo(logical_id="", name=name, url=url, arn=arn)
+
+    def set_redrive(self, url: str, props: Mapping[str, Any]) -> None:
+        sqs = self.client("sqs")
+        attributes: dict[str, str] = {}
+        for key in ("RedrivePolicy", "RedriveAllowPolicy"):
+            value = props.get(key)
+            if value:
+                if isinstance(value, str):
+                    value = json.loads(value)
+                if key == "RedrivePolicy" and "maxReceiveCount" in value:
+                    value = {**value, "maxReceiveCount": int(value["maxReceiveCount"])}
+                attributes[key] = json.dumps(value)
+        if attributes:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+
+
+def _truthy(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+def queue_name(stack_name: str, logical_id: str, props: Mapping[str, Any], resolver: Resolver) -> str:
+    explicit = props.get("QueueName")
+    if explicit is not None:
+        return str(resolver.resolve(explicit))
+    fifo = _truthy(resolver.resolve(props.get("FifoQueue", False)))
+    name = physical_name(stack_name, logical_id, 75 if fifo else 80)
+    return name + ".fifo" if fifo else name
+
+
+def table_name(stack_name: str, logical_id: str, props: Mapping[str, Any], resolver: Resolver) -> str:
+    explicit = props.get("TableName")
+    if explicit is not None:
+        return str(resolver.resolve(explicit))
+    return physical_name(stack_name, logical_id, 255)
+
+
+__all__ = ["ACCOUNT_ID", "LocalAws", "QueueInfo", "is_secret_parameter", "queue_name", "secret_value", "table_name"]

@@ -1,0 +1,184 @@
+"""`python -m devstack run|send`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import requests
+
+from devstack.signing import DEFAULT_SECRET, HEADER, route_for, sign
+
+DEFAULT_URL = "http://127.0.0.1:3000"
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the whole stack in the foreground (Ctrl-C stops it)")
+    run.add_argument("--template", type=Path, default=Path("template.yaml"), help="SAM template (template.yaml)")
+    run.add_argument("--host", default="127.0.0.1", help="interface every part listens on (127.0.0.1)")
+    run.add_argument("--port", type=int, default=3000, help="gateway port (3000; 0 picks a free one)")
+    run.add_argument(
+        "--param", type=_pair, action="append", default=[], metavar="NAME=VALUE", help="template parameter override"
+    )
+    run.add_argument(
+        "--env", type=_pair, action="append", default=[], metavar="KEY=VALUE", help="extra function environment"
+    )
+    run.add_argument("--concurrency", type=int, default=4, help="RIE processes per function (4)")
+    run.add_argument(
+        "--config", type=Path, default=None, help="connector config document (local/connector-config.json)"
+    )
+    run.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=None,
+        help="run Schedule events every N seconds instead of their rate (0 disables them)",
+    )
+    run.add_argument("--no-emulators", action="store_true", help="start no platform emulator")
+    run.add_argument("--stack-name", default="local", help="prefix of table and queue names (local)")
+    run.add_argument("--state-dir", type=Path, default=None, help="logs directory parent (<template dir>/.devstack)")
+    run.add_argument("--quiet", action="store_true", help="function output to the log files only")
+    run.add_argument("--log-level", default="INFO", help="devstack's own log level (INFO)")
+
+    send = sub.add_parser("send", help="sign and send an event body (or a signed GET)")
+    send.add_argument("event_file", nargs="?", help="JSON body file ('-' reads stdin)")
+    send.add_argument("--url", default=os.environ.get("DEVSTACK_URL", DEFAULT_URL), help=f"gateway ({DEFAULT_URL})")
+    send.add_argument("--secret", default=DEFAULT_SECRET, help=f"signing secret ({DEFAULT_SECRET})")
+    send.add_argument("--path", default=None, help="route (default: chosen from the body's event_type)")
+    send.add_argument("--get", default=None, metavar="PATH", help="send a signed GET of PATH instead")
+    send.add_argument(
+        "--header", action="append", default=[], metavar="NAME:VALUE", help="extra request header (repeatable)"
+    )
+    send.add_argument("--unsigned", action="store_true", help="send without X-Signature")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return run(args)
+    return send(args)
+
+
+# ---------------------------------------------------------------------------------------- run
+def run(args: argparse.Namespace) -> int:
+    from devstack.stack import Stack, StackOptions
+
+    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="devstack | %(message)s")
+    for noisy in ("werkzeug", "botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    log = logging.getLogger("devstack")
+
+    options = StackOptions(
+        template=args.template,
+        host=args.host,
+        port=args.port,
+        params=dict(args.param),
+        env=dict(args.env),
+        concurrency=max(1, args.concurrency),
+        config=args.config,
+        schedule_seconds=args.schedule_seconds,
+        emulators=not args.no_emulators,
+        stack_name=args.stack_name,
+        state_dir=args.state_dir,
+        console=None if args.quiet else sys.stderr,
+    )
+    if not options.template.exists():
+        log.error("%s not found (run from the project root or pass --template)", options.template)
+        return 2
+    stack = Stack(options)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stack.stop_event.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, on_signal)
+    try:
+        health = stack.start()
+    except Exception as exc:
+        log.error("startup failed: %s: %s", type(exc).__name__, exc)
+        return 1
+    if stack.stop_event.is_set():  # interrupted during startup
+        stack.stop()
+        return 0
+    log.info("gateway %s   moto %s", health["gateway"], health["moto"])
+    for name in ("salesforce", "commerce", "loyalty", "social"):
+        if health.get(name):
+            log.info("%-10s %s", name, health[name])
+    for function, info in health["functions"].items():
+        log.info("%s: %s", function, ", ".join(info["routes"]) or "(no routes)")
+    print("READY " + json.dumps(health, separators=(",", ":")), flush=True)
+    try:
+        stack.serve_forever()
+    finally:
+        log.info("stopping")
+        stack.stop()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- send
+def send(args: argparse.Namespace) -> int:
+    headers: dict[str, str] = {}
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep:
+            print(f"--header expects NAME:VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        headers[name.strip()] = value.strip()
+    if args.get:
+        method, path, body = "GET", args.get, b""
+    else:
+        if not args.event_file:
+            print("send: give an event file, or --get PATH", file=sys.stderr)
+            return 2
+        body = sys.stdin.buffer.read() if args.event_file == "-" else Path(args.event_file).read_bytes()
+        method = "POST"
+        path = args.path or route_from_body(body)
+        if path is None:
+            print("send: cannot tell the route from the body's event_type: pass --path", file=sys.stderr)
+            return 2
+        headers.setdefault("Content-Type", "application/json")
+    if not args.unsigned:
+        headers[HEADER] = sign(args.secret, method, path, body)
+    try:
+        resp = requests.request(method, args.url.rstrip("/") + path, data=body or None, headers=headers, timeout=60)
+    except requests.RequestException as exc:
+        print(f"send: {exc}", file=sys.stderr)
+        return 1
+    print(f"{resp.status_code} {resp.reason}  {method} {path}")
+    print(_pretty(resp.content))
+    return 0 if resp.ok else 1
+
+
+def route_from_body(body: bytes) -> str | None:
+    try:
+        document: Any = json.loads(body)
+    except ValueError:
+        return None
+    event_type = document.get("event_type") if isinstance(document, dict) else None
+    return route_for(event_type) if isinstance(event_type, str) else None
+
+
+def _pretty(raw: bytes) -> str:
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except ValueError:
+        return raw.decode(errors="replace")

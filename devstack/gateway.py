@@ -1,0 +1,157 @@
+"""The local HTTP API: requests in, HttpApi payload-2.0 events to the functions, responses out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from devstack.events import INTERNAL_ERROR, NOT_FOUND, TOO_LARGE, HttpResult, http_api_event, http_api_response
+from devstack.routes import RouteTable
+from devstack.runtime import InvokeResult
+
+log = logging.getLogger("devstack")
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+HEALTH_PATH = "/_local/health"
+INVOKE_PREFIX = "/_local/invoke/"
+
+Invoker = Callable[[str, Any], InvokeResult]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def serve(app: Any, host: str, port: int, name: str) -> tuple[BaseWSGIServer, threading.Thread]:
+    """Serve a WSGI app in a daemon thread on a threaded werkzeug server (port 0 = any free port)."""
+    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=name, daemon=True)
+    thread.start()
+    return server, thread
+
+
+class Gateway:
+    """A WSGI app behaving like an API Gateway HTTP API with Lambda proxy integrations."""
+
+    def __init__(
+        self,
+        routes: RouteTable,
+        invoke: Invoker,
+        health: Callable[[], dict[str, Any]],
+        functions: Iterable[str],
+        *,
+        api_id: str = "local",
+    ) -> None:
+        self.routes = routes
+        self.invoke = invoke
+        self.health = health
+        self.functions = set(functions)
+        self.api_id = api_id
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        started = time.monotonic()
+        target = "-"
+        try:
+            result, target = self._handle(request, environ)
+        except Exception:
+            log.exception("gateway: unexpected error")
+            result = INTERNAL_ERROR
+        response = Response(result.body, status=result.status)
+        response.headers.clear()
+        for name, value in result.headers:
+            response.headers.add(name, value)
+        response.headers.setdefault("apigw-requestid", environ.get("devstack.request_id", "local"))
+        if not request.path.startswith("/_local/"):
+            log.info(
+                "gateway | %s %s -> %s %d (%.0f ms)",
+                request.method,
+                request.full_path.rstrip("?"),
+                target,
+                result.status,
+                (time.monotonic() - started) * 1000,
+            )
+        return response(environ, start_response)
+
+    # ------------------------------------------------------------------ request handling
+    def _handle(self, request: Request, environ: dict[str, Any]) -> tuple[HttpResult, str]:
+        raw_path, _, raw_query = _raw_target(environ)
+        if request.path == HEALTH_PATH and request.method == "GET":
+            return _json(200, self.health()), "health"
+        if request.path.startswith(INVOKE_PREFIX) and request.method == "POST":
+            return self._direct_invoke(request, request.path[len(INVOKE_PREFIX) :])
+
+        length = request.content_length
+        if length is not None and length > MAX_REQUEST_BYTES:
+            return TOO_LARGE, "-"
+        body = request.stream.read(MAX_REQUEST_BYTES + 1)
+        if len(body) > MAX_REQUEST_BYTES:
+            return TOO_LARGE, "-"
+
+        match = self.routes.match(request.method, raw_path)
+        if match is None:
+            return NOT_FOUND, "-"
+        route, params = match
+        event = http_api_event(
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=request.headers.items(),
+            body=body,
+            route_key=route.route_key,
+            path_parameters=params,
+            source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
+            protocol=environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            scheme=environ.get("wsgi.url_scheme", "http"),
+            server_port=int(environ.get("SERVER_PORT", 0) or 0) or None,
+            api_id=self.api_id,
+        )
+        environ["devstack.request_id"] = event["requestContext"]["requestId"]
+        outcome = self.invoke(route.function, event)
+        if not outcome.ok:
+            log.warning(
+                "gateway | %s failed (%s): %s",
+                route.function,
+                outcome.error,
+                outcome.payload[:500].decode(errors="replace"),
+            )
+            return INTERNAL_ERROR, route.function
+        return http_api_response(outcome.payload), route.function
+
+    def _direct_invoke(self, request: Request, function: str) -> tuple[HttpResult, str]:
+        if function not in self.functions:
+            return _json(404, {"message": f"no function {function!r}", "functions": sorted(self.functions)}), "-"
+        raw = request.get_data()
+        try:
+            event = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return _json(400, {"message": "body is not JSON"}), function
+        outcome = self.invoke(function, event)
+        headers = [("content-type", "application/json")]
+        if not outcome.ok:
+            headers.append(("x-amz-function-error", "Unhandled"))
+        return HttpResult(200 if outcome.ok else 500, headers, outcome.payload), function
+
+
+def _raw_target(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """(path, '?', query) exactly as the client sent them."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not raw:
+        path = environ.get("PATH_INFO", "/")
+        query = environ.get("QUERY_STRING", "")
+        return path, "?" if query else "", query
+    if "://" in raw:  # absolute-form target
+        raw = "/" + raw.split("://", 1)[1].partition("/")[2]
+    return raw.partition("?")
+
+
+def _json(status: int, document: Any) -> HttpResult:
+    return HttpResult(status, [("content-type", "application/json")], json.dumps(document).encode())

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint typecheck template unit contract integration e2e build bench deploy clean
+.PHONY: install run test lint typecheck template unit contract integration e2e build bench deploy clean openapi
 
 install: $(STAMP)
 
@@ -42,6 +42,9 @@ e2e: install
 	$(BIN)/python -m pytest -q tests/e2e
 
 test: lint typecheck template unit e2e build
+
+openapi: install
+	$(BIN)/python -m connector.openapi > openapi.json
 
 bench: install
 	$(BIN)/python -m bench

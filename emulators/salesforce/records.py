@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import ids
-from .errors import ApiError, bad_request, fail, json_parser_error, no_such_column_on_sobject, not_found
+from .errors import (
+    ApiError,
+    bad_request,
+    fail,
+    json_parser_error,
+    no_such_column_on_entity,
+    no_such_column_on_sobject,
+    not_found,
+)
 from .schema import FieldDef, ObjectDef, Schema
 from .store import Record, Store
 from .values import coerce, index_key, now, to_json
@@ -186,12 +194,7 @@ class Records:
         for name in (part.strip() for part in raw.split(",")):
             field_def = obj.field(name)
             if field_def is None:
-                raise bad_request(
-                    "INVALID_FIELD",
-                    f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a "
-                    "custom field, be sure to append the '__c' after the custom field name. Please "
-                    "reference your WSDL or the describe call for the appropriate names.",
-                )
+                raise no_such_column_on_entity(obj.name, name)
             chosen.append(field_def)
         return chosen
 
@@ -262,6 +265,8 @@ class Records:
                 "INVALID_FIELD", f"Field {field_def.name} is not an external ID field in entity {target.name}"
             )
         value = raw[keys[0]]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # a JSON number names a text key as its digits, as in Salesforce
         matches = self.find_by_external_id(target, field_def, value) if isinstance(value, str) else []
         if not matches:
             raise bad_request(

@@ -5,7 +5,6 @@ Built once per cold start (`get_settings`); everything else receives it explicit
 
 from __future__ import annotations
 
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -40,26 +39,29 @@ class Settings(BaseModel):
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        return cls(
-            trigger_name=env.get("TRIGGER_NAME", "connector"),
-            sync_state_table=env.get("SYNC_STATE_TABLE", ""),
-            idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
-            queue_url=env.get("QUEUE_URL", ""),
-            dead_letter_queue_url=env.get("DEAD_LETTER_QUEUE_URL", ""),
-            sync_mode=env.get("SYNC_MODE", "realtime"),
-            max_receive_count=int(env.get("MAX_RECEIVE_COUNT", "5")),
-            retry_base_seconds=int(env.get("RETRY_BASE_SECONDS", "30")),
-            salesforce_login_url=env.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"),
-            salesforce_api_version=env.get("SALESFORCE_API_VERSION", "62.0"),
-            salesforce_secret_arn=env.get("SALESFORCE_SECRET_ARN", ""),
-            webhook_secret_arns={
-                family: env[f"{family.upper()}_WEBHOOK_SECRET_ARN"]
-                for family in SOURCE_FAMILIES
-                if env.get(f"{family.upper()}_WEBHOOK_SECRET_ARN")
-            },
-            commerce_api_url=env.get("COMMERCE_API_URL", ""),
-            commerce_api_secret_arn=env.get("COMMERCE_API_SECRET_ARN", ""),
-            config=load_connector_config(env),
+        # Validated as one document, so a bad value names its variable (MAX_RECEIVE_COUNT=abc).
+        return cls.model_validate(
+            {
+                "trigger_name": env.get("TRIGGER_NAME", "connector"),
+                "sync_state_table": env.get("SYNC_STATE_TABLE", ""),
+                "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
+                "queue_url": env.get("QUEUE_URL", ""),
+                "dead_letter_queue_url": env.get("DEAD_LETTER_QUEUE_URL", ""),
+                "sync_mode": env.get("SYNC_MODE", "realtime"),
+                "max_receive_count": env.get("MAX_RECEIVE_COUNT", "5"),
+                "retry_base_seconds": env.get("RETRY_BASE_SECONDS", "30"),
+                "salesforce_login_url": env.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"),
+                "salesforce_api_version": env.get("SALESFORCE_API_VERSION", "62.0"),
+                "salesforce_secret_arn": env.get("SALESFORCE_SECRET_ARN", ""),
+                "webhook_secret_arns": {
+                    family: env[f"{family.upper()}_WEBHOOK_SECRET_ARN"]
+                    for family in SOURCE_FAMILIES
+                    if env.get(f"{family.upper()}_WEBHOOK_SECRET_ARN")
+                },
+                "commerce_api_url": env.get("COMMERCE_API_URL", ""),
+                "commerce_api_secret_arn": env.get("COMMERCE_API_SECRET_ARN", ""),
+                "config": load_connector_config(env),
+            }
         )
 
 
@@ -74,8 +76,7 @@ def load_connector_config(env: dict[str, str]) -> ConnectorConfig:
     from aws_lambda_powertools.utilities.parameters import get_parameter
 
     raw = get_parameter(name, max_age=300)
-    document = json.loads(raw) if raw and raw.strip() else {}
-    return ConnectorConfig.model_validate(document)
+    return ConnectorConfig.model_validate_json(raw if raw and raw.strip() else "{}")
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,11 @@ class ApiRequest:
     # Set instead of raw_body when the body is already parsed (composite subrequests).
     parsed_body: Any = _NO_BODY
 
+    def header(self, name: str) -> str | None:
+        """A request header, by case-insensitive name (composite subrequests keep the client's case)."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == wanted), None)
+
     def json(self) -> Any:
         if self.parsed_body is not _NO_BODY:
             return self.parsed_body

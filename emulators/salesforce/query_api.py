@@ -17,7 +17,7 @@ def _run(call: Call, resource: str) -> ApiResponse:
     result = execute(
         parse(text), org.schema, org.store, version=call.version, include_deleted=resource == "queryAll", now=now()
     )
-    batch_size = batch_size_from_header(call.request.headers.get("Sforce-Query-Options"))
+    batch_size = batch_size_from_header(call.request.header("Sforce-Query-Options"))
     page = org.cursors.first_page(result.records, result.total_size, batch_size, resource, call.version)
     return json_ok(page.body())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .api import ApiRequest, ApiResponse, Call, json_ok
 from .errors import ApiError, SfError, bad_request, json_parser_error
@@ -111,7 +111,8 @@ def _subrequest(sub: dict[str, Any], results: dict[str, Any]) -> ApiRequest:
     headers = {str(k): str(v) for k, v in (sub.get("httpHeaders") or {}).items()}
     request = ApiRequest(
         method=sub["method"].upper(),
-        path=match[2],
+        # Routes match decoded paths, as the HTTP server hands them over (%2F in an external id).
+        path=unquote(match[2]),
         version=match[1],
         args=dict(parse_qsl(parts.query, keep_blank_values=True)),
         headers=headers,

@@ -72,6 +72,10 @@ class Fault:
             "latency_ms": self.latency_ms,
         }
 
+    def fires(self) -> bool:
+        """Whether this matching call is hit (always, unless the fault is a ratio)."""
+        return self.ratio is None or self._random.random() < self.ratio
+
     def error(self) -> SfError | None:
         if self.status is None or self.error_code is None:
             return None
@@ -163,7 +167,7 @@ class Faults:
                 fault_error = fault.error()
                 if fault_error is not None and error is not None:
                     continue  # another fault already fails this call; keep this one for later
-                if fault.ratio is not None and fault._random.random() >= fault.ratio:
+                if not fault.fires():
                     continue
                 latency += fault.latency_ms
                 if fault_error is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .person_schema import SHARED_FIELDS
 from .records import Records, WriteRequest, compound_name, required_fields_missing
 from .schema import ObjectDef
@@ -108,7 +108,7 @@ class PersonAccounts:
             self._records.update(contact, account["PersonContactId"], body, internal=True)
 
 
-def _bad_field_names(names: list[str]) -> Exception:
+def _bad_field_names(names: list[str]) -> ApiError:
     return bad_request(
         "INVALID_FIELD_FOR_INSERT_UPDATE",
         f"Account: bad field names on insert/update call: {', '.join(names)}",
@@ -116,5 +116,5 @@ def _bad_field_names(names: list[str]) -> Exception:
     )
 
 
-def _person_operation(message: str) -> Exception:
+def _person_operation(message: str) -> ApiError:
     return bad_request("INVALID_PERSON_ACCOUNT_OPERATION", message)

@@ -149,3 +149,15 @@ def test_more_than_25_subrequests_is_rejected(sf: Api) -> None:
     # then it is refused as a whole
     assert response.status_code == 400
     assert sf.error_of(response)["errorCode"] == "LIMIT_EXCEEDED"
+
+
+def test_encoded_external_id_in_a_subrequest_url(sf: Api) -> None:
+    # given an order number with a slash, URL-encoded in the subrequest
+    account_id = sf.create("Account", {"Name": "A"})
+    body = {"AccountId": account_id, "EffectiveDate": "2026-11-23", "Status": "Draft"}
+    request = {"compositeRequest": [_sub("PATCH", "/sobjects/Order/Commerce_Order_No__c/A%2F1", "Up", body)]}
+    # when it runs
+    results = sf.post("/composite", request).json()["compositeResponse"]
+    # then the key is decoded like on a direct call
+    assert results[0]["httpStatusCode"] == 201
+    assert sf.get("/sobjects/Order/Commerce_Order_No__c/A%2F1").json()["Commerce_Order_No__c"] == "A/1"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import boto3.session
 
 from devstack.cfn import ACCOUNT_ID, REGION, Resolver, to_text
 
@@ -79,7 +80,13 @@ class LocalAws:
         self.url = f"http://{bound_host}:{bound_port}"
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.url, region_name=self.region, **CREDENTIALS)
+        # A session per client: boto3's default session is not safe to share across threads.
+        session = boto3.session.Session(
+            aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+            region_name=self.region,
+        )
+        return session.client(service, endpoint_url=self.url)  # type: ignore[call-overload]
 
     def stop(self) -> None:
         self._server.stop()

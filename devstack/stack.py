@@ -162,7 +162,9 @@ class Stack:
             queue_props[logical_id] = props
         resolver = Resolver(template, params, refs, attributes, stack_name=self.options.stack_name)
         for logical_id, props in queue_props.items():
-            redrive = {k: resolver.resolve(props[k]) for k in ("RedrivePolicy", "RedriveAllowPolicy") if k in props}
+            redrive: dict[str, Any] = {
+                k: resolver.resolve(props[k]) for k in ("RedrivePolicy", "RedriveAllowPolicy") if k in props
+            }
             self.aws.set_redrive(self.queues[logical_id].url, redrive)
             target = redrive.get("RedrivePolicy")
             if isinstance(target, str):

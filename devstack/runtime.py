@@ -14,6 +14,7 @@ import logging
 import os
 import platform
 import queue
+import random
 import re
 import shutil
 import signal
@@ -77,10 +78,50 @@ def rie_binary() -> Path:
     return path
 
 
+_allocated: set[int] = set()
+_allocated_lock = threading.Lock()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port that is free now and that this process has not handed out before.
+
+    Ports are picked below the kernel's ephemeral range when there is room: a port from bind(0)
+    may be handed to an outgoing connection before the child process that should listen on it
+    gets there.
+    """
+    low, _ = _ephemeral_range()
+    rng = random.SystemRandom()
+    with _allocated_lock:
+        for _ in range(200):
+            port = rng.randrange(20000, low) if low > 21000 else _bind_any(host)
+            if port in _allocated or not _bindable(host, port):
+                continue
+            _allocated.add(port)
+            return port
+    raise RuntimeError("no free local port")
+
+
+def _bind_any(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -167,6 +208,7 @@ class LineSink:
 
     def __init__(self, name: str, log_file: Path | None, console: TextIO | None) -> None:
         self.name = name
+        self.path = log_file
         self.console = console
         self._lock = threading.Lock()
         self._file: TextIO | None = None
@@ -283,17 +325,31 @@ class FunctionPool:
             self.sink.write(raw.decode("utf-8", errors="replace"))
         process.stdout.close()
 
-    def wait_ready(self, deadline: float) -> None:
-        for slot in self._slots:
-            while not port_open(self.host, slot.port):
-                if slot.process is not None and slot.process.poll() is not None:
-                    raise RuntimeError(
-                        f"{self.spec.logical_id}: RIE exited with {slot.process.returncode} "
-                        f"(see .devstack/logs/{self.spec.logical_id}.log)"
-                    )
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{self.spec.logical_id}: RIE did not listen on port {slot.port}")
-                time.sleep(0.05)
+    def wait_ready(self, deadline: float, attempts: int = 3) -> None:
+        """Wait until every slot listens and stays up; a slot whose RIE exited (one of its ports
+        taken meanwhile) is respawned on new ports, `attempts` times at most. Call from the thread
+        that called `start`."""
+        tries = dict.fromkeys(range(self.size), 1)
+        pending = list(self._slots)
+        while pending:
+            for slot in pending:
+                while not port_open(self.host, slot.port):
+                    if slot.process is None or slot.process.poll() is not None:
+                        break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{self.spec.logical_id}: RIE did not listen on port {slot.port}")
+                    time.sleep(0.05)
+            # RIE opens its invoke port before the Runtime API one: a moment more shows whether
+            # the second bind failed.
+            time.sleep(0.2)
+            dead = [s for s in pending if s.process is None or s.process.poll() is not None]
+            for slot in dead:
+                if tries[slot.index] >= attempts:
+                    code = slot.process.returncode if slot.process is not None else None
+                    raise RuntimeError(f"{self.spec.logical_id}: RIE exited with {code} (see {self.sink.path})")
+                tries[slot.index] += 1
+                self._spawn(slot)
+            pending = dead
 
     def check(self) -> None:
         """Respawn slots whose RIE process died (RIE itself restarts a crashed runtime)."""

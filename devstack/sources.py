@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from devstack.events import BatchResponseError, failed_message_ids, scheduled_event, sqs_event
@@ -24,7 +25,9 @@ class SqsPoller:
     With ReportBatchItemFailures, every message not listed in `batchItemFailures` is deleted; an
     invocation error (handler exception, timeout, crash) deletes none; messages left behind come
     back after their visibility timeout, and SQS's redrive policy moves them to the DLQ past
-    maxReceiveCount. `workers` batches run concurrently (the mapping's MaximumConcurrency).
+    maxReceiveCount. One receiver thread per mapping hands batches to at most `workers`
+    concurrent invocations (the mapping's MaximumConcurrency); while they are all busy it
+    receives nothing more.
     """
 
     def __init__(
@@ -46,32 +49,55 @@ class SqsPoller:
         self.stop_event = stop
         self.workers = max(1, workers)
         self.region = region
-        self.threads: list[threading.Thread] = []
         self.batches = 0
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._local = threading.local()
+        self._thread: threading.Thread | None = None
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix=f"sqs-{function}-batch")
 
     def start(self) -> None:
-        for i in range(self.workers):
-            thread = threading.Thread(target=self._run, name=f"sqs-{self.function}-{i}", daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        self._thread = threading.Thread(target=self._run, name=f"sqs-{self.function}", daemon=True)
+        self._thread.start()
 
     def join(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        for thread in self.threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "sqs", None)
+        if client is None:
+            client = self._local.sqs = self.sqs_factory()
+        return client
 
     def _run(self) -> None:
-        sqs = self.sqs_factory()
         while not self.stop_event.is_set():
+            # Wait for a free invocation slot before taking messages off the queue.
+            if not self._slots.acquire(timeout=0.5):
+                continue
+            handed_off = False
             try:
-                messages = self._receive(sqs)
+                messages = self._receive(self._client())
                 if messages and not self.stop_event.is_set():
-                    self.process(sqs, messages)
+                    self._executor.submit(self._work, messages)
+                    handed_off = True
             except Exception as exc:
                 if self.stop_event.is_set():
                     return
                 log.warning("poller %s: %s", self.function, exc)
                 self.stop_event.wait(1.0)
+            finally:
+                if not handed_off:
+                    self._slots.release()
+
+    def _work(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            self.process(self._client(), messages)
+        except Exception as exc:
+            if not self.stop_event.is_set():
+                log.warning("poller %s: %s", self.function, exc)
+        finally:
+            self._slots.release()
 
     def _receive(self, sqs: Any) -> list[dict[str, Any]]:
         """One batch: a long poll, then up to the batching window to fill it to BatchSize."""

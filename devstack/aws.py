@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,15 @@ class QueueInfo:
     name: str
     url: str
     arn: str
+
+
+def isolate_from_real_aws() -> None:
+    """Keep this process's AWS clients off the user's real AWS configuration: no profile, no
+    config or credentials file (a missing or SSO profile would otherwise break local clients)."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 
 
 def is_secret_parameter(name: str, spec: Mapping[str, Any]) -> bool:

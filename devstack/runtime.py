@@ -155,6 +155,9 @@ def function_environment(
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": region,
             "AWS_REGION": region,
+            # Lambda has no ~/.aws: the user's config and credentials files stay out of it.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout),
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),

@@ -16,7 +16,15 @@ from typing import Any, TextIO
 
 import requests
 
-from devstack.aws import LocalAws, QueueInfo, is_secret_parameter, queue_name, secret_value, table_name
+from devstack.aws import (
+    LocalAws,
+    QueueInfo,
+    is_secret_parameter,
+    isolate_from_real_aws,
+    queue_name,
+    secret_value,
+    table_name,
+)
 from devstack.cfn import (
     ACCOUNT_ID,
     REGION,
@@ -108,6 +116,7 @@ class Stack:
             log.warning("event source %s is not emulated locally", item)
 
         # 1. AWS: moto, then secrets and the connector-config parameter.
+        isolate_from_real_aws()
         self.aws = LocalAws(self.options.host)
         params: dict[str, Any] = parameter_defaults(template)
         params.update({k: v for k, v in LOCAL_PARAMETERS.items() if k in declared})

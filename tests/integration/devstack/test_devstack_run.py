@@ -34,6 +34,9 @@ Parameters:
   TokenSecretArn:
     Type: String
     AllowedPattern: ^arn:aws:secretsmanager:.+$
+  SalesforceLoginUrl:
+    Type: String
+    Default: https://login.salesforce.com
 Globals:
   Function:
     Runtime: python3.13
@@ -44,6 +47,7 @@ Globals:
         GREETING: !Ref Greeting
         TABLE: !Ref Table
         TOKEN_SECRET_ARN: !Ref TokenSecretArn
+        SALESFORCE_LOGIN_URL: !Ref SalesforceLoginUrl
 Resources:
   EchoFunction:
     Type: AWS::Serverless::Function
@@ -120,7 +124,7 @@ def handler(event, context):
                 "memory": context.memory_limit_in_mb,
                 "env": {k: os.environ.get(k) for k in (
                     "AWS_ENDPOINT_URL", "AWS_REGION", "QUEUE_URL", "QUEUE_ARN", "TABLE", "LAMBDA_TASK_ROOT",
-                    "EXTRA", "AWS_LAMBDA_FUNCTION_TIMEOUT"
+                    "EXTRA", "AWS_LAMBDA_FUNCTION_TIMEOUT", "SALESFORCE_LOGIN_URL", "AWS_PROFILE"
                 )},
             }
         ),
@@ -163,6 +167,8 @@ def running(project: Path) -> Iterator[Running]:
     if sys.platform != "linux":
         pytest.skip("the Lambda Runtime Interface Emulator is a Linux binary")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["SALESFORCE_LOGIN_URL"] = "http://salesforce.example.test"  # replaces the emulator
+    env["AWS_PROFILE"] = "must-not-leak"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     proc = subprocess.Popen(
         [
@@ -227,7 +233,8 @@ def test_stack_runs_a_function_behind_the_gateway_and_the_poller(project: Path, 
     assert fn["routes"] == ["POST /hello/{name}"]
     assert fn["queue_url"].endswith("/local-WorkQueue")
     assert fn["dlq_url"].endswith("/local-WorkDeadLetterQueue")
-    assert {"salesforce", "commerce", "loyalty", "social"} <= set(doc)
+    assert doc["salesforce"] == "http://salesforce.example.test"
+    assert {"commerce", "loyalty", "social"} <= set(doc)
 
     # HTTP through the gateway and RIE
     resp = requests.post(
@@ -258,6 +265,8 @@ def test_stack_runs_a_function_behind_the_gateway_and_the_poller(project: Path, 
     assert env["LAMBDA_TASK_ROOT"] == str(code_dir)
     assert env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "5"
     assert env["EXTRA"] == "1"
+    assert env["SALESFORCE_LOGIN_URL"] == "http://salesforce.example.test"
+    assert env["AWS_PROFILE"] is None
 
     plain = requests.post(f"{running.url}/hello/plain", timeout=30)
     assert (plain.status_code, plain.json()) == (200, {"plain": True})

@@ -43,7 +43,10 @@ class EventHandler:
 
     def run_batch(self, events: Sequence[Envelope], services: Services) -> list[Outcome | Exception]:
         if self.run_many is not None:
-            return self.run_many(events, services)
+            try:
+                return self.run_many(events, services)
+            except Exception as exc:  # a batch-wide failure (the collection call itself): each record retries
+                return [exc] * len(events)
         results: list[Outcome | Exception] = []
         for event in events:
             try:

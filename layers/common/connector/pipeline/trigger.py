@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Union
 
@@ -99,7 +100,11 @@ class Trigger:
                 return _json_response(message(502, "an upstream system refused the request"))
 
         serve.__name__ = route.__name__
-        serve.__annotations__ = {name: str for name in _path_params(path)} | {"return": Response[dict[str, Any]]}
+        # Powertools reads the route's parameters from its signature: name each path parameter.
+        serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in _path_params(path)],
+            return_annotation=Response[dict[str, Any]],
+        )
         self.app.get(path)(serve)
 
     def on_schedule(self, job: Callable[[Services], dict[str, Any]]) -> None:

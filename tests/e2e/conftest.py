@@ -158,10 +158,10 @@ class _Process:
         self._reader.join(5)
 
 
-@pytest.fixture(scope="session")
-def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
-    """The whole local stack (template.yaml, emulators, RIE functions), booted once per session."""
-    process = _Process(["--port", "0", "--state-dir", str(ROOT / ".devstack" / "e2e")])
+@contextlib.contextmanager
+def booted_stack(request: pytest.FixtureRequest, name: str, *args: str) -> Iterator[LocalStack]:
+    """A local stack booted with these `devstack run` arguments, stopped afterwards."""
+    process = _Process(["--port", "0", "--state-dir", str(ROOT / ".devstack" / name), *args])
     started = time.monotonic()
     health = process.wait_ready(READY_TIMEOUT)
     if health is None:
@@ -171,10 +171,39 @@ def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
             f"output tail:\n{process.output()}",
             pytrace=False,
         )
-    sys.stderr.write(f"\ndevstack READY in {time.monotonic() - started:.1f} s at {health['gateway']}\n")
+    sys.stderr.write(f"\ndevstack ({name}) READY in {time.monotonic() - started:.1f} s at {health['gateway']}\n")
     try:
         yield LocalStack(health)
     finally:
         process.stop()
         if request.session.testsfailed:
-            sys.stderr.write(f"\n----- devstack output (tail) -----\n{process.output()}\n-----\n")
+            sys.stderr.write(f"\n----- devstack ({name}) output (tail) -----\n{process.output()}\n-----\n")
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
+    """The whole local stack (template.yaml, emulators, RIE functions), booted once per session."""
+    with booted_stack(request, "e2e") as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def person_account_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalStack]:
+    """A second stack whose connector config keeps customers as Person Accounts and leaves Cases
+    from unknown emails unlinked (the other choices the reference describes)."""
+    config = tmp_path_factory.mktemp("config") / "connector-config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "commerce": {
+                    "customer_parent": "person_account",
+                    "site_customer_lists": {"RefArch": "RefArchGlobal"},
+                    "guest_case_policy": "leave_unlinked",
+                }
+            }
+        )
+    )
+    with booted_stack(request, "e2e-person", "--config", str(config)) as local:
+        yield local

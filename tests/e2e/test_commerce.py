@@ -201,8 +201,19 @@ def test_salesforce_down_during_registration_answers_202_then_synchronizes(stack
     resp = stack.send(registration(no, f"{no}@example.com"))
 
     assert resp.status_code == 202
-    contact = wait_for(lambda: org.contacts_with_customer_no(no, "Id, Commerce_Sync_Status__c"), timeout=60)
-    assert contact[0]["Commerce_Sync_Status__c"] == "Synchronized"
+    state = wait_for(
+        lambda: (
+            (r := stack.get(f"/v1/sync/commerce/customer/{no}")).status_code == 200
+            and r.json()["status"] == "SYNCED"
+            and r.json()
+        ),
+        timeout=60,
+    )
+    assert state["attempts"] >= 2
+    contact = org.contacts_with_customer_no(no, "Id, Commerce_Sync_Status__c")
+    assert [(c["Id"], c["Commerce_Sync_Status__c"]) for c in contact] == [
+        (state["salesforce_ids"]["contact_id"], "Synchronized")
+    ]
 
 
 # -- use cases D and E: orders ----------------------------------------------------------------------
@@ -342,7 +353,7 @@ def test_order_details_of_an_unknown_order_are_404(stack: Any) -> None:
 
 def contact_us(email: str, **form: Any) -> dict[str, Any]:
     body = body_of("contact_us.submitted")
-    body["data"]["case"].update(email=email, order_no=None, **form)
+    body["data"]["case"].update({"email": email, "order_no": None, **form})
     return body
 
 

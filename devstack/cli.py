@@ -1,4 +1,4 @@
-"""`python -m devstack run|send`."""
+"""`python -m devstack run|send|lambda-event`."""
 
 from __future__ import annotations
 
@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--header", action="append", default=[], metavar="NAME:VALUE", help="extra request header (repeatable)"
     )
     send.add_argument("--unsigned", action="store_true", help="send without X-Signature")
+    event = sub.add_parser(
+        "lambda-event", help="print a freshly signed HttpApi event for a body file (for `sam local invoke -e`)"
+    )
+    event.add_argument("event_file", help="JSON body file ('-' reads stdin)")
+    event.add_argument("--secret", default=DEFAULT_SECRET, help=f"signing secret ({DEFAULT_SECRET})")
+    event.add_argument("--path", default=None, help="route (default: chosen from the body's event_type)")
     return parser
 
 
@@ -73,7 +79,26 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run(args)
+    if args.command == "lambda-event":
+        return lambda_event(args)
     return send(args)
+
+
+def lambda_event(args: argparse.Namespace) -> int:
+    """The API Gateway event for one body, signed now (signatures live 300 s, so files can't keep one)."""
+    from devstack.events import http_api_event
+
+    body = sys.stdin.buffer.read() if args.event_file == "-" else Path(args.event_file).read_bytes()
+    path = args.path or route_from_body(body)
+    if path is None:
+        print("lambda-event: cannot tell the route from the body's event_type: pass --path", file=sys.stderr)
+        return 2
+    headers = [("content-type", "application/json"), (HEADER.lower(), sign(args.secret, "POST", path, body))]
+    event = http_api_event(
+        method="POST", raw_path=path, raw_query="", headers=headers, body=body, route_key=f"POST {path}"
+    )
+    print(json.dumps(event, indent=2))
+    return 0
 
 
 # ---------------------------------------------------------------------------------------- run

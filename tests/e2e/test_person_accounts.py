@@ -51,7 +51,11 @@ def test_a_registration_becomes_a_person_account(person_account_stack: Any, org:
     account = accounts[0]
     assert account["IsPersonAccount"] is True
     assert (account["Id"], account["PersonContactId"]) == (answer["account_id"], answer["contact_id"])
-    assert (account["FirstName"], account["LastName"], account["PersonEmail"]) == ("Jane", "Doe", f"{no}@example.com".lower())
+    assert (account["FirstName"], account["LastName"], account["PersonEmail"]) == (
+        "Jane",
+        "Doe",
+        f"{no}@example.com".lower(),
+    )
     assert (account["Customer_Type__pc"], account["Commerce_Sync_Status__pc"]) == ("Registered", "Synchronized")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from salesforce_org import SalesforceOrg, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -201,3 +202,57 @@ def dead_lettered_event_ids(stack: Any, function: str) -> set[str]:
         for m in resp.get("Messages", [])
         if "event_id" in m.get("MessageAttributes", {})
     }
+
+
+def test_health_answers_200_with_every_part(stack: Any) -> None:
+    resp = requests.get(f"{stack.url}/_local/health", timeout=10)
+
+    assert resp.status_code == 200
+    assert {"gateway", "moto", "salesforce", "commerce", "loyalty", "social", "functions"} <= set(resp.json())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "customer.registered",
+        "customer.registered.minimal",
+        "customer.updated",
+        "customer.opted_in",
+        "order.created",
+        "order.created.guest-header-only",
+        "order.updated",
+        "contact_us.submitted",
+    ],
+)
+def test_every_commerce_example_in_events_is_accepted_as_it_stands(stack: Any, name: str) -> None:
+    storefront = stack.health["commerce"]
+    requests.post(
+        f"{storefront}/_admin/seed",
+        json={
+            "customers": [
+                {
+                    "customer_no": "00001002",
+                    "email": "li.wei@example.com",
+                    "first_name": "Li",
+                    "last_name": "Wei",
+                    "site_id": "RefArch",
+                    "customer_list_id": "RefArchGlobal",
+                }
+            ],
+            "orders": [
+                {
+                    "order_no": no,
+                    "site_id": "RefArch",
+                    "order_total": 42.0,
+                    "currency": "USD",
+                    "customer_info": {"email": "jane.doe@example.com", "customer_name": "Jane Doe"},
+                }
+                for no in ("00002001", "00002002")
+            ],
+        },
+        timeout=10,
+    ).raise_for_status()
+
+    resp = stack.send(contract(f"{name}.json"))
+
+    assert resp.status_code in (200, 202), resp.text

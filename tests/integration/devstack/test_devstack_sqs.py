@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -179,6 +180,10 @@ def test_poller_thread_feeds_batches(sqs: Any) -> None:
     feeder.start()
     try:
         assert done.wait(10)
+        # The poller deletes a batch after the invocation returns: wait for that, not just the call.
+        deadline = time.monotonic() + 10
+        while counts(sqs, url) != (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         stop.set()
         feeder.join(5)

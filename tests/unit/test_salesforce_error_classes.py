@@ -47,7 +47,15 @@ def test_server_errors_and_throttling_are_transient(status):
 
 
 @pytest.mark.parametrize(
-    "code", ["UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "UNKNOWN_EXCEPTION"]
+    "code",
+    [
+        "UNABLE_TO_LOCK_ROW",
+        "REQUEST_LIMIT_EXCEEDED",
+        "SERVER_UNAVAILABLE",
+        "QUERY_TIMEOUT",
+        "UNKNOWN_EXCEPTION",
+        "DUPLICATE_VALUE",  # a concurrent upsert won the insert: the retry is an update
+    ],
 )
 def test_temporary_error_codes_are_transient_even_on_a_400(code):
     error = salesforce_error(400, [ApiErrorDetail(code, "try again")], "upsert")
@@ -62,7 +70,6 @@ def test_temporary_error_codes_are_transient_even_on_a_400(code):
         (400, "REQUIRED_FIELD_MISSING"),
         (400, "INVALID_FIELD"),
         (400, "MALFORMED_QUERY"),
-        (400, "DUPLICATE_VALUE"),
         (404, "NOT_FOUND"),
         (403, "INSUFFICIENT_ACCESS"),
     ],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from connector.state.sync_state import EntityRef, normalize_version
 
@@ -20,6 +21,15 @@ class Envelope(BaseModel):
     occurred_at: AwareDatetime
     source: str = Field(min_length=1, max_length=64)
     data: Any
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        # occurred_at is the entity's version: one far in the future would freeze it (every real
+        # later event would look stale). Five minutes absorb clock skew.
+        if value > datetime.now(UTC) + timedelta(minutes=5):
+            raise ValueError("occurred_at is in the future")
+        return value
 
     @property
     def version(self) -> str:

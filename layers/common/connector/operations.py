@@ -37,6 +37,15 @@ def reconcile(services: Services) -> dict[str, Any]:
         for state in services.sync_state.stuck(status, before):
             if not state.envelope or not state.queue_url:
                 continue
+            if state.attempts >= services.settings.max_receive_count:
+                # Retried as often as the queue would have: stop here, where support will look.
+                services.sync_state.transition(
+                    state.ref,
+                    version=state.source_version,
+                    status=SyncStatus.DEAD,
+                    error=f"stuck in {status.value} after {state.attempts} attempts; last: {state.last_error}",
+                )
+                continue
             event = json.loads(state.envelope)
             services.sqs.send_message(
                 QueueUrl=state.queue_url,
@@ -47,7 +56,11 @@ def reconcile(services: Services) -> dict[str, Any]:
                 },
             )
             services.sync_state.transition(
-                state.ref, version=state.source_version, status=SyncStatus.QUEUED, error=state.last_error
+                state.ref,
+                version=state.source_version,
+                status=SyncStatus.QUEUED,
+                attempts=state.attempts + 1,
+                error=state.last_error,
             )
             requeued += 1
     logger.info("reconciled", extra={"requeued": requeued})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector.commerce.accounts import customer_list_account, remember_account
+from connector.commerce.matching import creating_contact_for
 from connector.commerce.models import ContactUsSubmitted
 from connector.envelope import Outcome
 from connector.salesforce import PermanentSalesforceError
@@ -52,17 +53,40 @@ def _write_case(event: ContactUsSubmitted, services: Services, contact_id: str |
     lookups: dict[str, str] = {}
     if contact_id is None:
         lookups["contact"] = (
-            f"SELECT Id, AccountId FROM Contact WHERE Email = {soql_quote(form.email)} ORDER BY CreatedDate ASC LIMIT 1"
+            f"SELECT Id, AccountId, Customer_Type__c FROM Contact WHERE Email = {soql_quote(form.email)} "
+            "ORDER BY CreatedDate ASC LIMIT 1"
         )
     if form.order_no and order_id is None:
         lookups["order"] = f"SELECT Id FROM Order WHERE Commerce_Order_No__c = {soql_quote(form.order_no)} LIMIT 1"
     found = services.salesforce.query_many(lookups) if lookups else {}
     if found.get("contact"):
-        contact_id, account_id = found["contact"][0]["Id"], found["contact"][0].get("AccountId")
-        services.identities.put("contact-email", form.email, contact_id, account_id=account_id)
+        row = found["contact"][0]
+        contact_id, account_id = row["Id"], row.get("AccountId")
+        services.identities.put(
+            "contact-email", form.email, contact_id, account_id=account_id, type=row.get("Customer_Type__c")
+        )
     if found.get("order"):
         order_id = found["order"][0]["Id"]
 
+    if contact_id is None and config.guest_case_policy == "create_contact":
+        # Create-once per email, as guest orders do: a concurrent event for it retries and links.
+        with creating_contact_for(services, form.email, event.event_id) as created_meanwhile:
+            if created_meanwhile is not None:
+                contact_id, account_id = created_meanwhile.salesforce_id, created_meanwhile.attrs.get("account_id")
+            return _upsert_case(event, services, contact_id, account_id, order_id)
+    return _upsert_case(event, services, contact_id, account_id, order_id)
+
+
+def _upsert_case(
+    event: ContactUsSubmitted,
+    services: Services,
+    contact_id: str | None,
+    account_id: str | None,
+    order_id: str | None,
+) -> Outcome:
+    data = event.data
+    form = data.case
+    config = services.settings.config.commerce
     plan = WritePlan(services.salesforce)
     notes: list[str] = []
     created_contact = False

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from connector.envelope import Envelope
 from connector.state import EntityRef
-from connector.types import Email, SalesforceId
+from connector.value_types import Email, SalesforceId
 
 Key = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
 

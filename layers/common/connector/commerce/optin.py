@@ -9,39 +9,54 @@ from connector.commerce.models import CustomerOptedIn
 from connector.envelope import Outcome
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
+from connector.state import Identity
 
 
 def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
     data = event.data
     existing = contact_by_email(services, data.email)
+    if existing is None and not data.opted_in:
+        return Outcome(ids={}, detail={"unchanged": True})  # an opt-out of nobody: nothing to record
     if existing is not None:
-        if existing.attrs.get("opted_in") == str(data.opted_in):
-            return Outcome(ids={"contact_id": existing.salesforce_id}, detail={"unchanged": True})
-        services.salesforce.update("Contact", existing.salesforce_id, {"Email_Opt_In__c": data.opted_in})
-        attrs = existing.attrs | {"opted_in": str(data.opted_in)}
-        services.identities.put("contact-email", data.email, existing.salesforce_id, **attrs)
-        return Outcome(ids={"contact_id": existing.salesforce_id})
-    with creating_contact_for(services, data.email, event.event_id):
-        plan = WritePlan(services.salesforce)
-        account = customer_list_account(plan, services, data.customer_list_id)
-        plan.create(
-            "contact",
-            "Contact",
-            {
-                # LastName is required on a Contact and the email is all the storefront knows.
-                "LastName": data.email,
-                "Email": data.email,
-                "Email_Opt_In__c": data.opted_in,
-                "Customer_Type__c": "Opt-in",
-                "Commerce_Site_Id__c": data.site_id,
-                "AccountId": account,
-            },
-        )
-        results = plan.run()
-        remember_account(services, data.customer_list_id, results)
-        contact_id = str(results["contact"]["id"])
-        account_id = resolved_account_id(account, results)
-        services.identities.put(
-            "contact-email", data.email, contact_id, account_id=account_id, type="Opt-in", opted_in=str(data.opted_in)
-        )
+        return _set_flag(event, services, existing)
+    with creating_contact_for(services, data.email, event.event_id) as created_meanwhile:
+        if created_meanwhile is not None:
+            return _set_flag(event, services, created_meanwhile)
+        return _create_opt_in_contact(event, services)
+
+
+def _set_flag(event: CustomerOptedIn, services: Services, existing: Identity) -> Outcome:
+    data = event.data
+    if existing.attrs.get("opted_in") == str(data.opted_in):
+        return Outcome(ids={"contact_id": existing.salesforce_id}, detail={"unchanged": True})
+    services.salesforce.update("Contact", existing.salesforce_id, {"Email_Opt_In__c": data.opted_in})
+    attrs = existing.attrs | {"opted_in": str(data.opted_in)}
+    services.identities.put("contact-email", data.email, existing.salesforce_id, **attrs)
+    return Outcome(ids={"contact_id": existing.salesforce_id})
+
+
+def _create_opt_in_contact(event: CustomerOptedIn, services: Services) -> Outcome:
+    data = event.data
+    plan = WritePlan(services.salesforce)
+    account = customer_list_account(plan, services, data.customer_list_id)
+    plan.create(
+        "contact",
+        "Contact",
+        {
+            # LastName is required on a Contact and the email is all the storefront knows.
+            "LastName": data.email,
+            "Email": data.email,
+            "Email_Opt_In__c": data.opted_in,
+            "Customer_Type__c": "Opt-in",
+            "Commerce_Site_Id__c": data.site_id,
+            "AccountId": account,
+        },
+    )
+    results = plan.run()
+    remember_account(services, data.customer_list_id, results)
+    contact_id = str(results["contact"]["id"])
+    account_id = resolved_account_id(account, results)
+    services.identities.put(
+        "contact-email", data.email, contact_id, account_id=account_id, type="Opt-in", opted_in=str(data.opted_in)
+    )
     return Outcome(ids={"contact_id": contact_id, "account_id": account_id}, detail={"created": True})

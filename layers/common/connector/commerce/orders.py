@@ -17,6 +17,7 @@ from connector.salesforce import PermanentSalesforceError
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
+from connector.state import Identity
 
 ORDER_NO_FIELD = "Commerce_Order_No__c"
 OrderEvent = OrderCreated | OrderUpdated
@@ -109,12 +110,10 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     email = str(email).strip().lower()
     existing = contact_by_email(services, email)
     if existing is not None:
-        account_id = existing.attrs.get("account_id") or ""
-        plan = WritePlan(services.salesforce)
-        if not account_id:
-            account_id = customer_list_account(plan, services, config.customer_list_of(data.site_id))
-        return _write(event, services, Link(existing.salesforce_id, account_id, "Guest", "Created"), plan)
-    with creating_contact_for(services, email, event.event_id):
+        return _link_existing(event, services, existing, registered_per_ocapi=bool(customer_no))
+    with creating_contact_for(services, email, event.event_id) as created_meanwhile:
+        if created_meanwhile is not None:
+            return _link_existing(event, services, created_meanwhile, registered_per_ocapi=bool(customer_no))
         plan = WritePlan(services.salesforce)
         account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
         first, last = _split_name(info.get("customer_name"), email)
@@ -135,6 +134,21 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
             "contact-email", email, outcome.ids["contact_id"], account_id=outcome.ids["account_id"], type="Guest"
         )
         return outcome
+
+
+def _link_existing(event: OrderEvent, services: Services, contact: Identity, registered_per_ocapi: bool) -> Outcome:
+    """Link the order to the Contact that has the customer's email. The reference's edge case: when
+    OCAPI says the customer is registered and that Contact is a registered one, so is the order."""
+    config = services.settings.config.commerce
+    plan = WritePlan(services.salesforce)
+    account_id = contact.attrs.get("account_id") or customer_list_account(
+        plan, services, config.customer_list_of(event.data.site_id)
+    )
+    if registered_per_ocapi and contact.attrs.get("type") == "Registered":
+        link = Link(contact.salesforce_id, account_id, "Registered", "Synchronized")
+    else:
+        link = Link(contact.salesforce_id, account_id, "Guest", "Created")
+    return _write(event, services, link, plan)
 
 
 def _registered_contact(services: Services, customer_no: str) -> tuple[str, str] | None:

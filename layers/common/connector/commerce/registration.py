@@ -43,9 +43,24 @@ def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
     try:
         customer = complete_from_storefront(data, services)
     except TransientError:
-        write_customer(data, data.customer, services, draft_status)
+        _save_draft(data, services, draft_status)
         raise
     return write_customer(data, customer, services, "Synchronized")
+
+
+def _save_draft(data: CustomerData, services: Services, status: str) -> None:
+    """OCAPI is unreachable: a new customer is saved from the keys it pushed; a known one only gets its
+    sync status (the keys alone must not overwrite a synchronized profile)."""
+    if services.identities.entry("contact", data.customer.customer_no) is None:
+        write_customer(data, data.customer, services, status)
+    elif services.settings.config.commerce.customer_parent == "person_account":
+        services.salesforce.upsert(
+            "Account", PERSON_CUSTOMER_NO_FIELD, data.customer.customer_no, {"Commerce_Sync_Status__pc": status}
+        )
+    else:
+        services.salesforce.upsert(
+            "Contact", CUSTOMER_NO_FIELD, data.customer.customer_no, {"Commerce_Sync_Status__c": status}
+        )
 
 
 def complete_from_storefront(data: CustomerData, services: Services) -> Customer:

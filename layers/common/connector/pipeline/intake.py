@@ -45,6 +45,6 @@ def check_request(event: dict[str, Any], secret_for: Callable[[str], str | None]
     if method in ("POST", "PUT", "PATCH"):
         try:
             json.loads(body)
-        except ValueError as exc:
-            return message(400, f"malformed JSON: {exc}")
+        except (ValueError, RecursionError) as exc:
+            return message(400, f"malformed JSON: {type(exc).__name__}")
     return None

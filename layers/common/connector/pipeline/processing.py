@@ -13,8 +13,9 @@ from typing import Any, Literal, get_args
 from aws_lambda_powertools import Logger
 
 from connector.envelope import Envelope, Outcome
-from connector.errors import ConflictError, MappingError, PermanentError, TransientError
+from connector.errors import ConflictError, ConnectorError, MappingError, PermanentError, TransientError
 from connector.pipeline.responses import Answer, errors
+from connector.salesforce.errors import SalesforceError
 from connector.services import Services
 from connector.state import EntityRef, StaleEvent, SyncStatus
 from connector.work_queue import backoff_seconds
@@ -41,23 +42,73 @@ class EventHandler:
             raise TypeError(f"{self.model.__name__}.event_type must be a single Literal")
         return str(values[0])
 
+    def run_one(self, event: Envelope, services: Services) -> Outcome:
+        """Run the workflow; if Salesforce says an Id it was given no longer exists (merged, deleted),
+        forget the identity-map entries it relied on and run it once more with fresh look-ups."""
+        services.identities.begin()
+        try:
+            return self.run(event, services)
+        except SalesforceError as exc:
+            used = services.identities.used()
+            if exc.error_code not in STALE_ID_CODES or not used:
+                raise
+        logger.warning(
+            "identity map entries no longer valid in Salesforce: forgotten, retrying", extra={"n": len(used)}
+        )
+        for kind, key in used:
+            services.identities.forget(kind, key)
+        return self.run(event, services)
+
     def run_batch(self, events: Sequence[Envelope], services: Services) -> list[Outcome | Exception]:
         if self.run_many is not None:
+            services.identities.begin()
             try:
-                return self.run_many(events, services)
+                results = self.run_many(events, services)
             except Exception as exc:  # a batch-wide failure (the collection call itself): each record retries
                 return [exc] * len(events)
-        results: list[Outcome | Exception] = []
-        for event in events:
-            try:
-                results.append(self.run(event, services))
-            except Exception as exc:  # classified by the caller; one record never fails the batch
-                results.append(exc)
-        return results
+            stale = [
+                i for i, r in enumerate(results) if isinstance(r, SalesforceError) and r.error_code in STALE_ID_CODES
+            ]
+            if not stale:
+                return results
+            for kind, key in services.identities.used():
+                services.identities.forget(kind, key)
+            return [self._guarded(events[i], services) if i in stale else r for i, r in enumerate(results)]
+        return [self._guarded(event, services) for event in events]
+
+    def _guarded(self, event: Envelope, services: Services) -> Outcome | Exception:
+        try:
+            return self.run_one(event, services)
+        except Exception as exc:  # classified by the caller; one record never fails the batch
+            return exc
+
+
+# What Salesforce answers when a record Id it is given does not (or no longer) exist.
+STALE_ID_CODES = frozenset(
+    {"INVALID_CROSS_REFERENCE_KEY", "ENTITY_IS_DELETED", "FIELD_INTEGRITY_EXCEPTION", "NOT_FOUND"}
+)
 
 
 def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:1000]
+    """What logs, sync state and the DLQ may say about a failure: codes and field names, never the
+    values (Salesforce and pydantic messages quote them, and they hold emails, names, phones)."""
+    name = type(exc).__name__
+    if isinstance(exc, SalesforceError):
+        fields = sorted({f for d in exc.details for f in d.fields})
+        return f"{name}: {exc.operation} -> {exc.status} {exc.error_code}" + (f" fields={fields}" if fields else "")
+    if isinstance(exc, MappingError):
+        return f"{name}: {exc.loc} {exc.msg}"[:1000]
+    if isinstance(exc, ConnectorError) and not isinstance(exc.__cause__, SalesforceError):
+        return f"{name}: {exc}"[:1000]  # our own messages, written without personal data
+    return name
+
+
+def _where(exc: BaseException) -> str:
+    """file:line where an unexpected error was raised (the traceback's text could quote data)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
 
 
 def _synced(event: Envelope, ids: dict[str, str], **extra: Any) -> Answer:
@@ -97,8 +148,20 @@ class Processor:
         if queued:
             self._enqueue(event)
             return _queued(event)
+        # One event per entity at a time: a queued retry of an older version must not write after us.
+        if not s.claims.acquire("entity", ref.pk, event.event_id):
+            self._enqueue(event, delay=backoff_seconds(1, s.settings.retry_base_seconds))
+            s.sync_state.transition(ref, version=event.version, status=SyncStatus.QUEUED, error="entity busy")
+            return _queued(event)
         try:
-            outcome = handler.run(event, s)
+            return self._run_now(handler, event, ref)
+        finally:
+            s.claims.release("entity", ref.pk, event.event_id)
+
+    def _run_now(self, handler: EventHandler, event: Envelope, ref: EntityRef) -> Answer:
+        s = self.services
+        try:
+            outcome = handler.run_one(event, s)
         except TransientError as exc:
             logger.warning("transient failure, queued for retry", extra={"error": _error_text(exc)})
             self._enqueue(event, delay=backoff_seconds(1, s.settings.retry_base_seconds))
@@ -117,7 +180,7 @@ class Processor:
             return _queued(event)
         except Exception as exc:
             # Not the caller's doing: never a 500 for it. Retried from the queue like a transient.
-            logger.exception("unexpected failure, queued for retry")
+            logger.error("unexpected failure, queued for retry", extra={"error": _error_text(exc), "at": _where(exc)})
             self._enqueue(event, delay=backoff_seconds(1, s.settings.retry_base_seconds))
             s.sync_state.transition(
                 ref, version=event.version, status=SyncStatus.QUEUED, attempts=1, error=_error_text(exc)
@@ -158,6 +221,7 @@ class Processor:
         s = self.services
         verdicts: dict[str, Exception | None] = {}
         runnable: dict[str, list[QueuedMessage]] = {}
+        latest: dict[str, QueuedMessage] = {}
         for msg in messages:
             event = msg.event
             ref = event.entity()
@@ -189,12 +253,29 @@ class Processor:
                 except StaleEvent:
                     verdicts[msg.message_id] = None
                     continue
-            runnable.setdefault(event.event_type, []).append(msg)
+            newest = latest.get(ref.pk)
+            if newest is not None and newest.event.version >= event.version:
+                verdicts[msg.message_id] = None  # an older or equal version in the same batch: the newest wins
+                continue
+            if newest is not None:
+                verdicts[newest.message_id] = None
+            latest[ref.pk] = msg
 
-        for event_type, group in runnable.items():
-            results = self.handlers[event_type].run_batch([m.event for m in group], s)
-            for msg, result in zip(group, results, strict=True):
-                verdicts[msg.message_id] = self._settle(msg, result)
+        held: list[QueuedMessage] = []
+        for msg in latest.values():
+            if s.claims.acquire("entity", msg.event.entity().pk, msg.event.event_id):
+                held.append(msg)
+                runnable.setdefault(msg.event.event_type, []).append(msg)
+            else:
+                verdicts[msg.message_id] = self._settle(msg, TransientError("entity busy"))
+        try:
+            for event_type, group in runnable.items():
+                results = self.handlers[event_type].run_batch([m.event for m in group], s)
+                for msg, result in zip(group, results, strict=True):
+                    verdicts[msg.message_id] = self._settle(msg, result)
+        finally:
+            for msg in held:
+                s.claims.release("entity", msg.event.entity().pk, msg.event.event_id)
         return verdicts
 
     def _settle(self, msg: QueuedMessage, result: Outcome | Exception) -> Exception | None:

@@ -212,7 +212,9 @@ class Trigger:
                 parsed = self._queue_model().validate_json(record.body)
             except ValidationError as exc:
                 # Nothing can ever process it: park it where an operator will see it.
-                self.services.queue.dead_letter(record.body, event_type="unknown", event_id="", error=str(exc))
+                self.services.queue.dead_letter(
+                    record.body, event_type="unknown", event_id="", error=f"ValidationError: {exc.error_count()} errors"
+                )
                 verdicts[record.message_id] = None
                 continue
             messages.append(

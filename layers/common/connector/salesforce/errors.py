@@ -17,6 +17,8 @@ TRANSIENT_CODES = frozenset(
         "REQUEST_RUNNING_TOO_LONG",
         "TXN_SECURITY_METERING_ERROR",
         "UNKNOWN_EXCEPTION",
+        # Two concurrent upserts of one new external id: the loser's retry is an update.
+        "DUPLICATE_VALUE",
     }
 )
 

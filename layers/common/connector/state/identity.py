@@ -22,6 +22,15 @@ class IdentityMap:
     def __init__(self, table_name: str, client: Any) -> None:
         self._table = table_name
         self._ddb = client
+        self._used: list[tuple[str, str]] = []
+
+    def begin(self) -> None:
+        """Start noting which entries a workflow relies on (see `used`)."""
+        self._used = []
+
+    def used(self) -> list[tuple[str, str]]:
+        """(kind, key) of every entry found since `begin`: the suspects when Salesforce says an Id is gone."""
+        return list(self._used)
 
     @staticmethod
     def _pk(kind: str, key: str) -> str:
@@ -36,6 +45,7 @@ class IdentityMap:
         if "Item" not in resp:
             return None
         data = from_item(resp["Item"])
+        self._used.append((kind, key))
         return Identity(data["salesforce_id"], {k: str(v) for k, v in (data.get("attrs") or {}).items()})
 
     def entries(self, kind: str, keys: list[str]) -> dict[str, Identity]:
@@ -53,7 +63,9 @@ class IdentityMap:
                 for item in resp.get("Responses", {}).get(self._table, []):
                     data = from_item(item)
                     attrs = {k: str(v) for k, v in (data.get("attrs") or {}).items()}
-                    found[data["pk"].split("#", 2)[2]] = Identity(data["salesforce_id"], attrs)
+                    key = data["pk"].split("#", 2)[2]
+                    self._used.append((kind, key))
+                    found[key] = Identity(data["salesforce_id"], attrs)
                 request = resp.get("UnprocessedKeys") or {}
         return found
 

@@ -132,15 +132,7 @@ class Processor:
         ref = event.entity()
         queued = s.settings.sync_mode == "async"
         try:
-            s.sync_state.record_received(
-                ref,
-                version=event.version,
-                event_id=event.event_id,
-                event_type=event.event_type,
-                envelope=event.model_dump_json(),
-                queue_url=s.settings.queue_url,
-                status=SyncStatus.QUEUED if queued else SyncStatus.RECEIVED,
-            )
+            self._record(event, SyncStatus.QUEUED if queued else SyncStatus.RECEIVED)
         except StaleEvent as stale:
             logger.info("stale event skipped", extra={"entity": ref.entity})
             ids = stale.current.salesforce_ids if stale.current else {}
@@ -190,6 +182,18 @@ class Processor:
             ref, version=event.version, status=SyncStatus.SYNCED, attempts=1, salesforce_ids=outcome.ids
         )
         return _synced(event, outcome.ids, **outcome.detail)
+
+    def _record(self, event: Envelope, status: SyncStatus) -> None:
+        """Claim the entity's state for this event's version (raises StaleEvent if a newer one holds it)."""
+        self.services.sync_state.record_received(
+            event.entity(),
+            version=event.version,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            envelope=event.model_dump_json(),
+            queue_url=self.services.settings.queue_url,
+            status=status,
+        )
 
     def _enqueue(self, event: Envelope, delay: int = 0) -> None:
         self.services.queue.send(
@@ -241,15 +245,7 @@ class Processor:
             if current is None or current.source_version < event.version:
                 # Reached the queue without passing intake (a redrive, a replay): record it first.
                 try:
-                    s.sync_state.record_received(
-                        ref,
-                        version=event.version,
-                        event_id=event.event_id,
-                        event_type=event.event_type,
-                        envelope=event.model_dump_json(),
-                        queue_url=s.settings.queue_url,
-                        status=SyncStatus.QUEUED,
-                    )
+                    self._record(event, SyncStatus.QUEUED)
                 except StaleEvent:
                     verdicts[msg.message_id] = None
                     continue

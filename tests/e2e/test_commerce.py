@@ -421,3 +421,66 @@ def test_contact_us_with_an_unknown_order_number_still_makes_an_unlinked_case_sa
     case = case_of(org, answer["case_id"])
     assert case["Order__c"] is None
     assert order_no in case["Connector_Note__c"]
+
+
+def test_storefront_down_saves_a_draft_contact_at_once_then_completes_it(
+    stack: Any, org: SalesforceOrg, storefront: Storefront
+) -> None:
+    no = unique("C")
+    storefront.seed(
+        customers=[
+            {
+                "customer_no": no,
+                "email": f"{no}@example.com",
+                "first_name": "Ana",
+                "last_name": "Lima",
+                "site_id": "RefArch",
+                "customer_list_id": "RefArchGlobal",
+            }
+        ]
+    )
+    requests.post(
+        f"{storefront.base}/_admin/faults", json={"status": 503, "count": 1, "match": "/customers/"}, timeout=10
+    ).raise_for_status()
+
+    resp = stack.send(registration(no, f"{no}@example.com", minimal=True))
+
+    assert resp.status_code == 202
+    draft = org.contacts_with_customer_no(no, "Id, Commerce_Sync_Status__c")
+    assert len(draft) == 1  # saved before the storefront got its answer
+    wait_for(
+        lambda: (
+            (r := stack.get(f"/v1/sync/commerce/customer/{no}")).status_code == 200 and r.json()["status"] == "SYNCED"
+        )
+    )
+    done = org.contacts_with_customer_no(no, "Id, FirstName, LastName, Commerce_Sync_Status__c")
+    assert [(c["Id"], c["FirstName"], c["LastName"], c["Commerce_Sync_Status__c"]) for c in done] == [
+        (draft[0]["Id"], "Ana", "Lima", "Synchronized")
+    ]
+
+
+def test_storefront_down_saves_a_guest_order_as_draft_then_links_it(
+    stack: Any, org: SalesforceOrg, storefront: Storefront
+) -> None:
+    order_no = unique("O")
+    storefront.seed(orders=[ocapi_order(order_no, f"{unique('g')}@example.com")])
+    requests.post(
+        f"{storefront.base}/_admin/faults", json={"status": 503, "count": 1, "match": "/orders/"}, timeout=10
+    ).raise_for_status()
+
+    resp = stack.send(order(order_no))
+
+    assert resp.status_code == 202
+    query = (
+        f"SELECT Id, Contact__c, Commerce_Sync_Status__c FROM Order WHERE Commerce_Order_No__c = {soql_quote(order_no)}"
+    )
+    assert len(org.query(query)) == 1  # the order exists at once, as a Draft
+    wait_for(
+        lambda: (
+            (r := stack.get(f"/v1/sync/commerce/order/{order_no}")).status_code == 200
+            and r.json()["status"] == "SYNCED"
+        )
+    )
+    rows = org.query(query)
+    assert rows[0]["Commerce_Sync_Status__c"] == "Created"
+    assert rows[0]["Contact__c"]

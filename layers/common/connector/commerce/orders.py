@@ -12,7 +12,7 @@ from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
 from connector.commerce.matching import contact_by_email, creating_contact_for
 from connector.commerce.models import OrderCreated, OrderData, OrderUpdated
 from connector.envelope import Outcome
-from connector.errors import MappingError, TransientError
+from connector.errors import MappingError, PermanentError, TransientError
 from connector.salesforce import PermanentSalesforceError
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
@@ -82,7 +82,7 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     config = services.settings.config.commerce
     try:
         details = services.commerce.order(data.site_id, data.order.order_no)
-    except TransientError:
+    except (TransientError, PermanentError):
         # The order must exist in Salesforce at once: as a Draft under the site's Account, until the
         # details can be pulled and the Contact linked (from the queue).
         plan = WritePlan(services.salesforce)

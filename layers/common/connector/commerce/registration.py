@@ -24,7 +24,7 @@ from connector.commerce.contacts import (
 )
 from connector.commerce.models import Customer, CustomerData, CustomerRegistered, CustomerUpdated
 from connector.envelope import Outcome
-from connector.errors import MappingError, TransientError
+from connector.errors import MappingError, PermanentError, TransientError
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
@@ -42,7 +42,9 @@ def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
     # from the queue.
     try:
         customer = complete_from_storefront(data, services)
-    except TransientError:
+    except (TransientError, PermanentError):
+        # Whatever kept OCAPI from answering (down, or refusing our credentials), the reference
+        # wants the draft saved now; the error then decides between retry and the DLQ.
         _save_draft(data, services, draft_status)
         raise
     return write_customer(data, customer, services, "Synchronized")

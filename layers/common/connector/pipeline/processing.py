@@ -83,6 +83,16 @@ class EventHandler:
             return exc
 
 
+# Salesforce refusing a value itself (not the org's rules or our configuration): the sender's to fix.
+CALLER_DATA_CODES = frozenset(
+    {
+        "STRING_TOO_LONG",
+        "INVALID_EMAIL_ADDRESS",
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+    }
+)
 # What Salesforce answers when a record Id it is given does not (or no longer) exist.
 STALE_ID_CODES = frozenset(
     {"INVALID_CROSS_REFERENCE_KEY", "ENTITY_IS_DELETED", "FIELD_INTEGRITY_EXCEPTION", "NOT_FOUND"}
@@ -168,6 +178,13 @@ class Processor:
             self._reject(ref, event, exc)
             return errors(409, ["data"], str(exc), "invalid_state_change")
         except PermanentError as exc:
+            if isinstance(exc, SalesforceError) and exc.error_code in CALLER_DATA_CODES:
+                # Salesforce refused a value the caller sent: a 4xx naming the field, nothing written.
+                self._reject(ref, event, exc)
+                fields = sorted({f for d in exc.details for f in d.fields})
+                return errors(
+                    422, ["salesforce", *fields], f"Salesforce refused the value: {exc.error_code}", "rejected"
+                )
             self._dead_letter(ref, event, exc, attempts=1)
             return _queued(event)
         except Exception as exc:

@@ -1,0 +1,104 @@
+"""How the pipeline answers a caller for each way a workflow can end (real-time path), against
+in-process AWS; the workflows here are small test workflows, not stand-ins for the connector's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connector.commerce.models import CustomerRegistered
+from connector.envelope import Outcome
+from connector.errors import TransientError
+from connector.pipeline.processing import EventHandler, Processor
+from connector.salesforce.errors import ApiErrorDetail, salesforce_error
+from connector.services import Services
+from connector.settings import Settings
+from connector.state import SyncStatus
+
+
+@pytest.fixture
+def services(sync_table: str, idempotency_table: str, sqs: Any) -> Services:
+    queue = sqs.create_queue(QueueName="registration")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName="registration-dlq")["QueueUrl"]
+    settings = Settings(
+        sync_state_table=sync_table,
+        idempotency_table=idempotency_table,
+        queue_url=queue,
+        dead_letter_queue_url=dlq,
+        retry_base_seconds=0,
+    )
+    return Services(settings)
+
+
+def processor(services: Services, run: Any) -> Processor:
+    handler = EventHandler(CustomerRegistered, run)
+    return Processor(services, {handler.event_type: handler})
+
+
+def depth(services: Services, url: str) -> int:
+    attrs = services.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_a_synced_event_answers_200_with_its_ids(services: Services, registered_body: dict[str, Any]) -> None:
+    event = CustomerRegistered.model_validate(registered_body)
+
+    answer = processor(services, lambda e, s: Outcome(ids={"contact_id": "003000000000001AAA"})).accept(event)
+
+    assert (answer.status, answer.body["contact_id"]) == (200, "003000000000001AAA")
+    assert services.sync_state.get(event.entity()).status is SyncStatus.SYNCED  # type: ignore[union-attr]
+
+
+def test_a_transient_failure_answers_202_and_queues(services: Services, registered_body: dict[str, Any]) -> None:
+    event = CustomerRegistered.model_validate(registered_body)
+
+    def down(e: Any, s: Any) -> Outcome:
+        raise TransientError("Salesforce answered 503")
+
+    answer = processor(services, down).accept(event)
+
+    assert answer.status == 202
+    assert depth(services, services.settings.queue_url) == 1
+
+
+def test_a_value_salesforce_refuses_answers_422_naming_the_field_and_dead_letters_nothing(
+    services: Services, registered_body: dict[str, Any]
+) -> None:
+    event = CustomerRegistered.model_validate(registered_body)
+
+    def refused(e: Any, s: Any) -> Outcome:
+        detail = ApiErrorDetail("INVALID_EMAIL_ADDRESS", "invalid email address: jane@doe", ("Email",))
+        raise salesforce_error(400, [detail], "upsert")
+
+    answer = processor(services, refused).accept(event)
+
+    assert answer.status == 422
+    assert answer.body["errors"][0]["loc"] == ["salesforce", "Email"]
+    assert "jane@doe" not in str(answer.body)
+    assert depth(services, services.settings.dead_letter_queue_url) == 0
+
+
+def test_an_org_rule_refusal_answers_202_and_dead_letters(services: Services, registered_body: dict[str, Any]) -> None:
+    event = CustomerRegistered.model_validate(registered_body)
+
+    def rule(e: Any, s: Any) -> Outcome:
+        raise salesforce_error(400, [ApiErrorDetail("FIELD_CUSTOM_VALIDATION_EXCEPTION", "no")], "upsert")
+
+    answer = processor(services, rule).accept(event)
+
+    assert answer.status == 202
+    assert depth(services, services.settings.dead_letter_queue_url) == 1
+    assert services.sync_state.get(event.entity()).status is SyncStatus.DEAD  # type: ignore[union-attr]
+
+
+def test_an_event_for_a_busy_entity_is_queued_not_run(services: Services, registered_body: dict[str, Any]) -> None:
+    event = CustomerRegistered.model_validate(registered_body)
+    services.claims.acquire("entity", event.entity().pk, "another-event")
+    ran: list[str] = []
+
+    answer = processor(services, lambda e, s: ran.append("x") or Outcome(ids={})).accept(event)
+
+    assert answer.status == 202
+    assert ran == []
+    assert depth(services, services.settings.queue_url) == 1

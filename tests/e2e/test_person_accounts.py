@@ -3,30 +3,16 @@ second local stack booted with that configuration."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from example_events import body_of, unique
 from salesforce_org import SalesforceOrg
 
 from connector.salesforce.soql import soql_quote
 
 pytestmark = pytest.mark.e2e
-
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-
-
-def body_of(name: str) -> dict[str, Any]:
-    body = json.loads((EVENTS / f"{name}.json").read_text())
-    body["event_id"] = f"evt-{uuid.uuid4().hex[:12]}"
-    return body
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")

@@ -324,12 +324,12 @@ def json_response(body: object, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def main(create_app: Callable[[], Flask], prog: str, argv: list[str] | None = None) -> None:
+def main(create_app: Callable[[], Flask], prog: str, argv: list[str] | None = None, default_port: int = 0) -> None:
     """`python -m emulators.<name> --host H --port P`: serve until interrupted. Port 0 picks a
     free port; the READY line names the real one, so a parent process can wait for it."""
     parser = argparse.ArgumentParser(prog=prog, description=f"Serve the {prog} emulator over HTTP.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port", type=int, default=default_port, help="0 picks a free port")
     args = parser.parse_args(argv)
     server = make_server(args.host, args.port, create_app(), threaded=True)
     print(f"READY http://{args.host}:{server.server_port}", flush=True)

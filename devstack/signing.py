@@ -30,6 +30,7 @@ _EXACT = {
     "customer.enroll": "/v1/loyalty/actions",
     "customer.sync": "/v1/loyalty/actions",
     "customer.merge": "/v1/loyalty/actions",
+    "customer.update": "/v1/loyalty/actions",
     "chat.requested": "/v1/chat/route",
     "chat.ended": "/v1/chat/events",
     "offline_message.received": "/v1/chat/events",
@@ -39,6 +40,8 @@ _EXACT = {
     "user.matched": "/v1/social/conversations",
     "conversation.contact_linked": "/v1/social/salesforce-events",
     "conversation.assigned": "/v1/social/salesforce-events",
+    "conversation.reply": "/v1/social/salesforce-events",
+    "engagement.send": "/v1/social/salesforce-events",
 }
 _PREFIX = {
     "customer.": "/v1/commerce/customers",

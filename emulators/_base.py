@@ -11,16 +11,17 @@ Admin API (no auth, never counted, never faulted):
     POST   /_admin/seed             add records (body per emulator)
     GET    /_admin/counters         {"total": n, "by_path": {"GET /customers/{customer_no}": n}}
     POST   /_admin/counters/reset
-    GET    /_admin/requests         [{"method","path","key","query","json","status"}...]; ?match=substr
+    GET    /_admin/requests         [{"method","path","key","query","json","at"}...]; ?match=substr
     DELETE /_admin/requests
-    GET    /_admin/faults           the active fault rules
-    POST   /_admin/faults           {"status": 503, "count": 2} | {"ratio": 0.5} | {"latency_ms": 200},
-                                    optionally with "match": substring of "METHOD /path" (the
-                                    real path or the counter key). "count" limits how many calls
-                                    the rule hits (else until DELETE); "ratio" fails that share of
-                                    calls; status defaults to 503 for "ratio" or a bare "count";
-                                    "latency_ms" without a status only delays. The first rule
-                                    that matches a call decides.
+    GET    /_admin/faults           {"faults": [the active rules]}
+    POST   /_admin/faults           {"status": 503, "count": 2} | {"ratio": 0.5, "seed": 7} |
+                                    {"latency_ms": 200}, optionally with "match": substring of
+                                    "METHOD /path" (the real path or the counter key). "count"
+                                    limits how many calls the rule hits (else until DELETE);
+                                    "ratio" fails that share of calls; status defaults to 503 for
+                                    "ratio" or a bare "count"; "latency_ms" without a status only
+                                    delays. When several rules hit a call their latencies add up
+                                    and the first failing one decides (`emulators.faults`).
     DELETE /_admin/faults
 """
 
@@ -28,22 +29,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import secrets
 import string
 import threading
-import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
+
+from emulators.faults import Faults, FaultSpecError
 
 JSON = dict[str, Any]
 ADMIN_PREFIX = "/_admin"
@@ -110,37 +110,29 @@ def route_template(rule: str) -> str:
     return _RULE_ARG.sub(r"{\1}", rule)
 
 
-@dataclass
-class FaultRule:
-    status: int | None  # None: latency only
-    remaining: int | None  # None: until DELETE /_admin/faults
-    ratio: float | None
-    match: str | None
-    latency_ms: int
+class RequestLog:
+    """The last data calls received, newest last (thread-safe); each entry has at least
+    "method", "path" and "key"."""
 
-    @classmethod
-    def parse(cls, body: Mapping[str, Any]) -> FaultRule:
-        status, count, ratio = body.get("status"), body.get("count"), body.get("ratio")
-        match, latency = body.get("match"), body.get("latency_ms", 0)
-        if status is not None and not (_is_int(status) and 400 <= status <= 599):
-            raise ApiError(400, "'status' must be an integer between 400 and 599.")
-        if count is not None and not (_is_int(count) and count > 0):
-            raise ApiError(400, "'count' must be a positive integer.")
-        if ratio is not None and not (isinstance(ratio, int | float) and 0 <= ratio <= 1):
-            raise ApiError(400, "'ratio' must be a number between 0 and 1.")
-        if match is not None and not isinstance(match, str):
-            raise ApiError(400, "'match' must be a string.")
-        if not (_is_int(latency) and 0 <= latency <= 60_000):
-            raise ApiError(400, "'latency_ms' must be an integer between 0 and 60000.")
-        if status is None and count is None and ratio is None and not latency:
-            raise ApiError(400, "A fault needs 'status', 'count', 'ratio' or 'latency_ms'.")
-        if status is None and (ratio is not None or (count is not None and not latency)):
-            status = 503  # a failure was asked for without a status: the usual transient one
-        return cls(status, count, float(ratio) if ratio is not None else None, match, latency)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[JSON] = deque(maxlen=REQUEST_LOG_SIZE)
 
+    def append(self, entry: JSON) -> None:
+        with self._lock:
+            self._entries.append(entry)
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    def entries(self, match: str | None = None) -> list[JSON]:
+        """Every entry, or those whose "METHOD path" or counter key contains `match`."""
+        with self._lock:
+            entries = list(self._entries)
+        if match:
+            entries = [e for e in entries if match in f"{e['method']} {e['path']}" or match in e["key"]]
+        return entries
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 class Instruments:
@@ -149,20 +141,18 @@ class Instruments:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
-        self._requests: deque[JSON] = deque(maxlen=REQUEST_LOG_SIZE)
-        self._faults: list[FaultRule] = []
-        self._random = random.Random()
+        self.requests = RequestLog()
+        self.faults = Faults()
 
     def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-            self._requests.clear()
-            self._faults.clear()
+        self.reset_counters()
+        self.requests.clear()
+        self.faults.clear()
 
     def record(self, key: str, entry: JSON) -> None:
         with self._lock:
             self._counts[key] += 1
-            self._requests.append(entry)
+        self.requests.append(entry)
 
     def counters(self) -> JSON:
         with self._lock:
@@ -171,46 +161,6 @@ class Instruments:
     def reset_counters(self) -> None:
         with self._lock:
             self._counts.clear()
-
-    def requests(self, match: str | None = None) -> list[JSON]:
-        with self._lock:
-            entries = list(self._requests)
-        if match:
-            entries = [e for e in entries if match in f"{e['method']} {e['path']}" or match in e["key"]]
-        return entries
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-
-    def add_fault(self, rule: FaultRule) -> None:
-        with self._lock:
-            self._faults.append(rule)
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def faults(self) -> list[JSON]:
-        with self._lock:
-            return [asdict(rule) for rule in self._faults]
-
-    def pick_fault(self, signatures: tuple[str, ...]) -> tuple[int | None, int]:
-        """(status to fail with or None, latency in ms) for a request; the first matching rule
-        decides, and a counted rule is consumed only when it fires."""
-        with self._lock:
-            for rule in self._faults:
-                if rule.match and not any(rule.match in s for s in signatures):
-                    continue
-                if rule.ratio is not None:
-                    fails = self._random.random() < rule.ratio
-                    return (rule.status if fails else None), rule.latency_ms
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining <= 0:
-                        self._faults.remove(rule)
-                return rule.status, rule.latency_ms
-        return None, 0
 
 
 def install(
@@ -249,11 +199,11 @@ def install(
                 "at": now_iso(),
             },
         )
-        status, latency_ms = instruments.pick_fault((f"{request.method} {request.path}", key))
-        if latency_ms:
-            time.sleep(latency_ms / 1000)
-        if status is not None:
-            return error(status, f"Injected fault: HTTP {status}.")
+        injection = instruments.faults.pick((f"{request.method} {request.path}", key))
+        injection.wait()
+        failure = injection.failure
+        if failure is not None:
+            return error(failure.status, failure.message or f"Injected fault: HTTP {failure.status}.", failure.code)
         return None
 
     @app.errorhandler(ApiError)
@@ -296,25 +246,28 @@ def install(
 
     @app.get(f"{ADMIN_PREFIX}/requests")
     def _requests() -> Response:
-        return ok(instruments.requests(request.args.get("match")))
+        return ok(instruments.requests.entries(request.args.get("match")))
 
     @app.delete(f"{ADMIN_PREFIX}/requests")
     def _clear_requests() -> Response:
-        instruments.clear_requests()
+        instruments.requests.clear()
         return ok([])
 
     @app.get(f"{ADMIN_PREFIX}/faults")
     def _faults() -> Response:
-        return ok({"faults": instruments.faults()})
+        return ok({"faults": instruments.faults.list()})
 
     @app.post(f"{ADMIN_PREFIX}/faults")
     def _add_fault() -> Response:
-        instruments.add_fault(FaultRule.parse(json_body()))
-        return ok({"faults": instruments.faults()})
+        try:
+            instruments.faults.add(json_body())
+        except FaultSpecError as exc:
+            raise ApiError(400, str(exc)) from exc
+        return ok({"faults": instruments.faults.list()})
 
     @app.delete(f"{ADMIN_PREFIX}/faults")
     def _clear_faults() -> Response:
-        instruments.clear_faults()
+        instruments.faults.clear()
         return ok({"faults": []})
 
     return instruments

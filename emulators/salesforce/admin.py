@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from emulators.faults import FaultSpecError
+
 from .errors import ApiError
-from .faults import FaultSpecError
 from .org import Org
 
 LATEST_VERSION = "62.0"
@@ -100,7 +101,7 @@ def admin_blueprint(org: Org) -> Blueprint:
         body = _body()
         specs = body if isinstance(body, list) else [body]
         try:
-            added = [org.faults.add(spec).describe() for spec in specs]
+            added = [org.faults.add(spec) for spec in specs]
         except FaultSpecError as exc:
             return _json({"error": str(exc)}, 400)
         return _json({"added": added, "faults": org.faults.list()}, 201)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from .admin import admin_blueprint
 from .api import ApiRequest, ApiResponse
 from .counters import DAILY_API_LIMIT
 from .errors import not_found
+from .faults import error_body
 from .org import Org
 from .request_log import parse_json
 from .routes import Match, Router
@@ -129,13 +129,9 @@ def _run(org: Org, router: Router, match: Match, key: str, version: str, path: s
     """Inject any fault for this call, else run it under the org lock."""
     method = request.method
     injection = org.faults.pick((f"{method} {request.path}", key))
-    if injection.latency_ms:
-        time.sleep(injection.latency_ms / 1000)
-    if injection.error is not None and injection.status is not None:
-        # Faults answer in the platform's bare shape for these errors: message and errorCode.
-        return ApiResponse(
-            injection.status, [{"message": injection.error.message, "errorCode": injection.error.error_code}]
-        )
+    injection.wait()
+    if injection.failure is not None:
+        return ApiResponse(injection.failure.status, error_body(injection.failure))
     api_request = ApiRequest(
         method=method,
         path=path,

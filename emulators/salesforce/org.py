@@ -11,10 +11,12 @@ import os
 import threading
 from pathlib import Path
 
+from emulators.faults import Faults
+
 from . import ids
 from .auth import Sessions
 from .counters import Counters
-from .faults import Faults
+from .faults import SALESFORCE
 from .loader import load_schema
 from .person_accounts import BUSINESS_RECORD_TYPE, PERSON_RECORD_TYPE, PersonAccounts
 from .query_cursors import QueryCursors
@@ -47,7 +49,7 @@ class Org:
             self.org_id,
         )
         self.counters = Counters()
-        self.faults = Faults()
+        self.faults = Faults(SALESFORCE)
         self.requests = RequestLog()
         self.cursors = QueryCursors(self.ids)
         self._seeded = self._seed()

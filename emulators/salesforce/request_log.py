@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from typing import Any
 
-from .values import format_datetime, now
+from emulators._base import RequestLog as _SharedLog
 
-# Bounded so a long local session cannot grow without limit.
-MAX_ENTRIES = 10_000
+from .values import format_datetime, now
 
 
 def parse_json(raw: bytes) -> Any:
@@ -20,31 +17,19 @@ def parse_json(raw: bytes) -> Any:
         return None
 
 
-class RequestLog:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
+class RequestLog(_SharedLog):
+    """The shared request log, whose entries also carry the answer's status and a timestamp in
+    Salesforce's format."""
 
     def record(self, *, method: str, path: str, key: str, query: dict[str, str], body: Any, status: int) -> None:
-        entry = {
-            "method": method,
-            "path": path,
-            "key": key,
-            "query": query,
-            "json": body,
-            "status": status,
-            "at": format_datetime(now()),
-        }
-        with self._lock:
-            self._entries.append(entry)
-
-    def entries(self, match: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            entries = list(self._entries)
-        if match:
-            entries = [e for e in entries if match in f"{e['method']} {e['path']}" or match in e["key"]]
-        return entries
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self.append(
+            {
+                "method": method,
+                "path": path,
+                "key": key,
+                "query": query,
+                "json": body,
+                "status": status,
+                "at": format_datetime(now()),
+            }
+        )

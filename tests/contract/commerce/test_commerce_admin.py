@@ -1,7 +1,5 @@
-"""Admin API of the commerce emulator: seed, reset, counters, faults, request log, entry point."""
+"""Admin API of the commerce emulator: seed, reset, counters, faults, request log."""
 
-import subprocess
-import sys
 import time
 
 import requests
@@ -130,24 +128,3 @@ def test_request_log_records_method_path_and_json_body(seeded: str, auth: dict[s
     [entry] = log
     assert (entry["method"], entry["path"], entry["json"]) == ("POST", f"{SHOP}/order_search", query)
     assert entry["key"] == "POST /order_search"
-
-
-def test_module_entry_point_prints_ready_line() -> None:
-    # given the emulator started as a module on a free port
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulators.commerce", "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        # when its first line is read
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        # then it names a URL that answers
-        assert line.startswith("READY http://127.0.0.1:")
-        url = line.removeprefix("READY ")
-        assert requests.get(f"{url}/_admin/counters", timeout=5).status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=5)

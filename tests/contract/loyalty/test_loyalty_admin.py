@@ -1,7 +1,4 @@
-"""Admin API of the loyalty emulator: seed, reset, counters, faults, request log, entry point."""
-
-import subprocess
-import sys
+"""Admin API of the loyalty emulator: seed, reset, counters, faults, request log."""
 
 import requests
 
@@ -65,23 +62,3 @@ def test_request_log_shows_what_was_sent(api: str, loyalty: str, session: reques
     # then the body is recorded
     assert (entry["method"], entry["json"]) == ("POST", {"reason": "Other", "text": "called"})
     assert entry["path"].endswith("/external/users/ACC_EXT_1/notes")
-
-
-def test_module_entry_point_prints_ready_line() -> None:
-    # given the emulator started as a module on a free port
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulators.loyalty", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        # when its first line is read
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        # then it names a URL that answers
-        assert line.startswith("READY http://127.0.0.1:")
-        assert requests.get(f"{line.removeprefix('READY ')}/_admin/counters", timeout=5).status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=5)

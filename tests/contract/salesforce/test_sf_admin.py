@@ -1,17 +1,11 @@
-"""The Salesforce emulator's /_admin/ API: reset, seed, records, counters, faults, sessions, CLI."""
+"""The Salesforce emulator's /_admin/ API: reset, seed, records, counters, faults, sessions."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import requests
 from sf_client import Api
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 def test_reset_empties_the_org_but_keeps_seeded_users_and_tokens(sf: Api) -> None:
@@ -242,28 +236,6 @@ def test_admin_calls_need_no_token_and_are_not_counted(sf_server: str) -> None:
     counters = requests.get(f"{sf_server}/_admin/counters", timeout=5).json()
     # then none is counted
     assert counters["total"] == 0
-
-
-def test_module_entry_point_prints_ready_and_serves() -> None:
-    # given the emulator started as a module on a free port
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulators.salesforce", "--port", "0"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        # when its first line is read
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        # then it names the URL it listens on
-        assert line.startswith("READY http://127.0.0.1:")
-        assert requests.get(f"{line.removeprefix('READY ')}/_admin/health", timeout=5).status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
 
 
 def test_request_log_shows_what_clients_sent(sf: Api) -> None:

@@ -1,7 +1,4 @@
-"""Admin API of the social inbox emulator: seed, reset, counters, faults, request log, entry point."""
-
-import subprocess
-import sys
+"""Admin API of the social inbox emulator: seed, reset, counters, faults, request log."""
 
 import requests
 
@@ -69,23 +66,3 @@ def test_fault_fails_calls_in_the_inbox_shape(social: str, inbox: requests.Sessi
     assert (response.status_code, response.json()["error"]["code"]) == (502, "bad_gateway")
     requests.delete(f"{social}/_admin/faults", timeout=5).raise_for_status()
     assert inbox.get(f"{social}{API}/conversations/conv-501", timeout=5).json()["conversation"]["status"] == "open"
-
-
-def test_module_entry_point_prints_ready_line() -> None:
-    # given the emulator started as a module on a free port
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulators.social", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        # when its first line is read
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        # then it names a URL that answers
-        assert line.startswith("READY http://127.0.0.1:")
-        assert requests.get(f"{line.removeprefix('READY ')}/_admin/counters", timeout=5).status_code == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=5)

@@ -7,14 +7,25 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 import boto3.session
 
 from devstack.cfn import ACCOUNT_ID, REGION, Resolver, to_text
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_ssm.literals import ParameterTierType
+
 log = logging.getLogger("devstack")
+
+# The services the local account serves clients for.
+LocalService = Literal["dynamodb", "secretsmanager", "sqs", "ssm"]
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -29,7 +40,7 @@ SECRET_VALUES: dict[str, Any] = {
 }
 
 # CloudFormation AWS::SQS::Queue properties that are SQS queue attributes.
-_QUEUE_ATTRIBUTES = (
+_QUEUE_ATTRIBUTES: tuple[QueueAttributeNameType, ...] = (
     "ContentBasedDeduplication",
     "DeduplicationScope",
     "DelaySeconds",
@@ -89,14 +100,22 @@ class LocalAws:
         bound_host, bound_port = self._server.get_host_and_port()
         self.url = f"http://{bound_host}:{bound_port}"
 
-    def client(self, service: str) -> Any:
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["ssm"]) -> SSMClient: ...
+    def client(self, service: LocalService) -> DynamoDBClient | SecretsManagerClient | SQSClient | SSMClient:
         # A session per client: boto3's default session is not safe to share across threads.
         session = boto3.session.Session(
             aws_access_key_id=CREDENTIALS["aws_access_key_id"],
             aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
             region_name=self.region,
         )
-        return session.client(service, endpoint_url=self.url)  # type: ignore[call-overload]
+        return session.client(service, endpoint_url=self.url)
 
     def stop(self) -> None:
         self._server.stop()
@@ -106,7 +125,7 @@ class LocalAws:
         return str(self.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"])
 
     def put_parameter(self, name: str, value: str) -> None:
-        tier = "Advanced" if len(value.encode()) > 4096 else "Standard"
+        tier: ParameterTierType = "Advanced" if len(value.encode()) > 4096 else "Standard"
         self.client("ssm").put_parameter(Name=name, Value=value, Type="String", Tier=tier, Overwrite=True)
 
     # ------------------------------------------------------------------ tables
@@ -157,8 +176,9 @@ class LocalAws:
 
     def set_redrive(self, url: str, props: Mapping[str, Any]) -> None:
         sqs = self.client("sqs")
-        attributes: dict[str, str] = {}
-        for key in ("RedrivePolicy", "RedriveAllowPolicy"):
+        attributes: dict[QueueAttributeNameType, str] = {}
+        redrive_keys: tuple[QueueAttributeNameType, ...] = ("RedrivePolicy", "RedriveAllowPolicy")
+        for key in redrive_keys:
             value = props.get(key)
             if value:
                 if isinstance(value, str):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import requests
 
@@ -48,6 +48,9 @@ from devstack.template import (
     schedule_interval,
     unsupported_events,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 log = logging.getLogger("devstack")
 
@@ -223,7 +226,7 @@ class Stack:
                     spec.logical_id,
                     source,
                     queue.url,
-                    lambda: self._client("sqs"),
+                    self._sqs,
                     self._invoker(spec.logical_id),
                     self.stop_event,
                     workers=workers,
@@ -261,9 +264,9 @@ class Stack:
             raise FileNotFoundError(f"--config {path}: no such file")
         return "{}"
 
-    def _client(self, service: str) -> Any:
+    def _sqs(self) -> SQSClient:
         assert self.aws is not None
-        return self.aws.client(service)
+        return self.aws.client("sqs")
 
     def _wait_answering(self, deadline: float) -> None:
         urls = [f"{self.url}/_local/health"]

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import make_server
 
 from emulators.faults import Faults, FaultSpecError
@@ -214,8 +214,8 @@ def install(
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         response = error(status, exc.description or exc.name)
-        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(Exception)

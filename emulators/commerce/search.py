@@ -127,9 +127,12 @@ def sort_docs(docs: list[JSON], sorts: object, fields: Mapping[str, FieldGetter]
         order = sort.get("sort_order", "asc")
         if order not in SORT_ORDERS:
             raise invalid("'sort_order' must be 'asc' or 'desc'.")
-        get = fields[sort["field"]]
-        docs = sorted(docs, key=lambda d, get=get: _sort_key(get(d)), reverse=order == "desc")  # type: ignore[misc]
+        docs = sorted(docs, key=_sort_key_of(fields[sort["field"]]), reverse=order == "desc")
     return docs
+
+
+def _sort_key_of(get: FieldGetter) -> Callable[[JSON], tuple[int, Any]]:
+    return lambda doc: _sort_key(get(doc))
 
 
 def _sort_key(value: object) -> tuple[int, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .schema import FieldDef
 
@@ -91,7 +92,7 @@ def read_field(path: Path) -> FieldDef:
         raise MetadataError(f"{path}: field type {meta_type} is not supported by the emulator")
     api_type, default_length = _TYPES[meta_type]
     required = _flag(root, "required")
-    kwargs: dict[str, object] = {
+    kwargs: dict[str, Any] = {
         "label": _text(root, "label", name),
         "length": _int(root, "length", default_length),
         "custom": True,
@@ -126,7 +127,7 @@ def read_field(path: Path) -> FieldDef:
         kwargs["relationship_name"] = name.removesuffix("__c") + "__r"
         kwargs["child_relationship_name"] = child_name + "__r"
         kwargs["cascade_delete"] = _text(root, "deleteConstraint") == "Cascade"
-    return FieldDef(name=name, type=api_type, **kwargs)  # type: ignore[arg-type]
+    return FieldDef(name=name, type=api_type, **kwargs)
 
 
 @dataclass(frozen=True)

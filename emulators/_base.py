@@ -37,7 +37,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -163,21 +163,33 @@ class Instruments:
             self._counts.clear()
 
 
+class Store(Protocol):
+    """What the admin API needs of an emulator's store."""
+
+    def reset(self) -> None: ...
+
+    def seed(self, body: JSON) -> JSON: ...
+
+
 def install(
     app: Flask,
     *,
+    store: Store,
     render_error: ErrorRenderer,
     default_codes: Mapping[int, str],
-    reset: Callable[[], None],
-    seed: Callable[[JSON], JSON],
-    route_key: Callable[[str], str] = lambda path: path,
+    api_base: str | re.Pattern[str] = "",
+    authenticate: Callable[[], None] | None = None,
+    authenticated: str = "/",
 ) -> Instruments:
     """Wire the admin API, request accounting, fault injection and platform-shaped errors.
 
-    `route_key` shortens a route template for the counters (e.g. drops the API base path), so
-    keys read like the platform's documentation: "GET /customers/{customer_no}".
+    `api_base` (a prefix, or a pattern anchored at the start of route templates) is left out of
+    the counter keys, so they read like the platform's documentation: "GET /customers/{customer_no}".
+    `authenticate` checks each call whose path starts with `authenticated` and raises ApiError to
+    refuse it, after the call was counted, logged and given its fault.
     """
     instruments = Instruments()
+    base = api_base if isinstance(api_base, re.Pattern) else re.compile("^" + re.escape(api_base))
 
     def error(status: int, message: str, code: str | None = None) -> Response:
         return render_error(status, code or default_codes.get(status, "Error"), message)
@@ -187,7 +199,7 @@ def install(
         if request.path.startswith(ADMIN_PREFIX):
             return None
         rule = request.url_rule.rule if request.url_rule is not None else request.path
-        key = f"{request.method} {route_key(route_template(rule))}"
+        key = f"{request.method} {base.sub('', route_template(rule), count=1) or '/'}"
         instruments.record(
             key,
             {
@@ -205,6 +217,13 @@ def install(
         if failure is not None:
             return error(failure.status, failure.message or f"Injected fault: HTTP {failure.status}.", failure.code)
         return None
+
+    if authenticate is not None:
+
+        @app.before_request
+        def _authenticate() -> None:
+            if request.path.startswith(authenticated):
+                authenticate()
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
@@ -227,13 +246,13 @@ def install(
 
     @app.post(f"{ADMIN_PREFIX}/reset")
     def _reset() -> Response:
-        reset()
+        store.reset()
         instruments.reset()
         return ok({"reset": True})
 
     @app.post(f"{ADMIN_PREFIX}/seed")
     def _seed() -> Response:
-        return ok(seed(json_body()))
+        return ok(store.seed(json_body()))
 
     @app.get(f"{ADMIN_PREFIX}/counters")
     def _counters() -> Response:

@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulators._fields import optional_str
+
 COMMON_KEYS = frozenset({"status", "count", "ratio", "seed", "match", "latency_ms"})
 MAX_COUNT = 1_000_000
 MAX_LATENCY_MS = 60_000
@@ -68,14 +70,14 @@ class FaultSpec:
             count=_int(spec, "count", 1, MAX_COUNT),
             ratio=float(ratio) if ratio is not None else None,
             seed=_int(spec, "seed", 0, 2**63),
-            match=_text(spec, "match"),
+            match=optional_str(spec, "match", FaultSpecError),
             latency_ms=_int(spec, "latency_ms", 0, MAX_LATENCY_MS) or 0,
             extra={key: value for key, value in spec.items() if key in extra_keys},
         )
 
     def text(self, key: str) -> str | None:
         """A dialect key that must be a string when given."""
-        return _text(self.extra, key)
+        return optional_str(self.extra, key, FaultSpecError)
 
 
 def _int(spec: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
@@ -84,13 +86,6 @@ def _int(spec: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise FaultSpecError(f"'{key}' must be an integer between {low} and {high}.")
-    return value
-
-
-def _text(spec: Mapping[str, Any], key: str) -> str | None:
-    value = spec.get(key)
-    if value is not None and not isinstance(value, str):
-        raise FaultSpecError(f"'{key}' must be a string.")
     return value
 
 

@@ -65,14 +65,7 @@ def create_app(client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_
     app = Flask("emulators.commerce")
     app.url_map.converters["ocapi_version"] = OcapiVersionConverter
     store = CommerceStore()
-    install(
-        app,
-        render_error=_render_error,
-        default_codes=DEFAULT_FAULT_TYPES,
-        reset=store.reset,
-        seed=store.seed,
-        route_key=lambda path: _API_BASE.sub("", path) or "/",
-    )
+    install(app, store=store, render_error=_render_error, default_codes=DEFAULT_FAULT_TYPES, api_base=_API_BASE)
 
     ok = json_response
 

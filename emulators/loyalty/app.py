@@ -59,26 +59,24 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
 def create_app(api_key: str = DEFAULT_API_KEY, api_secret: str = DEFAULT_API_SECRET) -> Flask:
     app = Flask("emulators.loyalty")
     store = LoyaltyStore()
-    install(
-        app,
-        render_error=_render_error,
-        default_codes=DEFAULT_CODES,
-        reset=store.reset,
-        seed=store.seed,
-        route_key=lambda path: _BASE_TEMPLATE.sub("", path) or "/",
-    )
 
-    @app.before_request
-    def _authenticate() -> None:
-        # Registered after install(), so refused calls are still counted and logged.
-        if not request.path.startswith("/priv/"):
-            return
+    def authenticate() -> None:
         auth = request.authorization
         if auth is None or auth.type != "basic" or (auth.username, auth.password) != (api_key, api_secret):
             raise ApiError(401, "Send HTTP Basic auth with the API key and secret.", "ACCESS_DENIED")
         path_key = (request.view_args or {}).get("api_key")
         if path_key is not None and path_key != api_key:  # unmatched paths fall through to a 404
             raise ApiError(401, "The API key in the path does not match the credentials.", "INVALID_API_KEY")
+
+    install(
+        app,
+        store=store,
+        render_error=_render_error,
+        default_codes=DEFAULT_CODES,
+        api_base=_BASE_TEMPLATE,
+        authenticate=authenticate,
+        authenticated="/priv/",
+    )
 
     def user_route(rule: str, methods: list[str], **defaults: str) -> Callable[[View], View]:
         """Serve a per-user route by SessionM user id and by external id."""

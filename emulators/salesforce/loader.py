@@ -7,9 +7,9 @@ from pathlib import Path
 
 from . import ids
 from .person_schema import add_person_fields
-from .schema import FieldDef, ObjectDef, Schema
+from .schema import ObjectDef, Schema
 from .sfdx import CustomObjectMeta, MetadataError, read_objects
-from .standard_objects import STANDARD_ACTIVITY_TARGETS, standard_objects, system_fields
+from .standard_objects import STANDARD_ACTIVITY_TARGETS, auto_number, name_field, standard_objects, system_fields
 
 SCHEMA_DIR_ENV = "SALESFORCE_EMULATOR_SCHEMA_DIR"
 _OBJECTS_SUBPATH = Path("force-app", "main", "default", "objects")
@@ -42,33 +42,10 @@ def _custom_object(meta: CustomObjectMeta, prefix: str) -> ObjectDef:
     for field_def in system_fields(owned=True):
         obj.add(field_def)
     if meta.name_field_type == "AutoNumber":
-        obj.add(
-            FieldDef(
-                name="Name",
-                type="string",
-                label=meta.name_field_label,
-                length=80,
-                nillable=False,
-                createable=False,
-                updateable=False,
-                auto_number=True,
-                name_field=True,
-                id_lookup=True,
-            )
-        )
+        obj.add(auto_number("Name", meta.name_field_label, length=80))
         obj.auto_number_formats["Name"] = meta.name_display_format or "{0}"
     else:
-        obj.add(
-            FieldDef(
-                name="Name",
-                type="string",
-                label=meta.name_field_label,
-                length=80,
-                nillable=False,
-                name_field=True,
-                id_lookup=True,
-            )
-        )
+        obj.add(name_field("Name", meta.name_field_label, length=80))
     return obj
 
 

@@ -80,19 +80,14 @@ def read_only(field_def: FieldDef) -> FieldDef:
     return field_def.with_changes(createable=False, updateable=False)
 
 
-def auto_number(name: str, label: str) -> FieldDef:
-    return _field(
-        name,
-        "string",
-        label=label,
-        length=30,
-        nillable=False,
-        createable=False,
-        updateable=False,
-        auto_number=True,
-        name_field=True,
-        id_lookup=True,
-    )
+def name_field(name: str, label: str, length: int, **kw: Any) -> FieldDef:
+    """A record's name: required, shown as its name, and usable to look records up."""
+    return text(name, length, label=label, nillable=False, name_field=True, id_lookup=True, **kw)
+
+
+def auto_number(name: str, label: str, length: int = 30) -> FieldDef:
+    """A name the org numbers itself (clients cannot write it)."""
+    return name_field(name, label, length, createable=False, updateable=False, auto_number=True)
 
 
 def system_fields(*, owned: bool) -> list[FieldDef]:

@@ -34,23 +34,21 @@ def _render_error(status: int, code: str, message: str) -> Response:
 def create_app(api_key: str = DEFAULT_API_KEY) -> Flask:
     app = Flask("emulators.social")
     store = SocialStore()
-    install(
-        app,
-        render_error=_render_error,
-        default_codes=DEFAULT_CODES,
-        reset=store.reset,
-        seed=store.seed,
-        route_key=lambda path: path.removeprefix(API) or "/",
-    )
 
-    @app.before_request
-    def _authenticate() -> None:
-        # Registered after install(), so refused calls are still counted and logged.
-        if not request.path.startswith(API):
-            return
+    def authenticate() -> None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), api_key):
             raise ApiError(401, "Send 'Authorization: Bearer <API key>'.")
+
+    install(
+        app,
+        store=store,
+        render_error=_render_error,
+        default_codes=DEFAULT_CODES,
+        api_base=API,
+        authenticate=authenticate,
+        authenticated=API,
+    )
 
     @app.get(f"{API}/conversations")
     def list_conversations() -> Response:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from emulators._base import JSON, ApiError, new_id, now_iso
+from emulators._fields import optional_str
 
 CONVERSATION_STATUSES = ("open", "closed")
 # Engagement (outbound messages to consenting customers) exists on these channels only.
@@ -31,13 +32,6 @@ def _required_str(body: Mapping[str, Any], key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value.strip():
         raise bad(f"'{key}' is required and must be a non-empty string.")
-    return value
-
-
-def _optional_str(body: Mapping[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise bad(f"'{key}' must be a string.")
     return value
 
 
@@ -116,8 +110,8 @@ class SocialStore:
 
     def assign(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
         team = _required_str(body, "team")
-        by = _optional_str(body, "salesforce_user_email")
-        case_id = _optional_str(body, "salesforce_case_id")
+        by = optional_str(body, "salesforce_user_email", bad)
+        case_id = optional_str(body, "salesforce_case_id", bad)
         with self._lock:
             conversation = self._open(conversation_id, "assign")
             stamp = now_iso()
@@ -128,7 +122,7 @@ class SocialStore:
             return copy.deepcopy(conversation)
 
     def close(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
-        reason = _optional_str(body, "reason")
+        reason = optional_str(body, "reason", bad)
         with self._lock:
             conversation = self._find(conversation_id)
             if conversation["status"] != "closed":  # closing twice is harmless, as in the inbox
@@ -167,7 +161,7 @@ class SocialStore:
             raise bad(f"Engagement is available on {' and '.join(ENGAGEMENT_CHANNELS)} only.")
         if body.get("consent") is not True:
             raise ApiError(409, "The recipient has not given consent to be contacted.", "consent_required")
-        case_id = _optional_str(body, "salesforce_case_id")
+        case_id = optional_str(body, "salesforce_case_id", bad)
         with self._lock:
             engagement: JSON = {
                 "id": new_id("eng-", 12),
@@ -199,7 +193,7 @@ class SocialStore:
         user = self._users.setdefault(user_id, {"id": user_id, "salesforce_contact_id": None})
         for key in ("handle", "name", "channel", "salesforce_contact_id"):
             if raw.get(key) is not None:
-                user[key] = _optional_str(raw, key)
+                user[key] = optional_str(raw, key, bad)
         user.setdefault("channel", channel)
         return user
 
@@ -214,19 +208,19 @@ class SocialStore:
         if status not in CONVERSATION_STATUSES:
             raise bad(f"Conversation 'status' must be one of {list(CONVERSATION_STATUSES)}.")
         user = self._seed_user(raw.get("user"), channel)
-        contact = _optional_str(raw, "salesforce_contact_id") or user.get("salesforce_contact_id")
+        contact = optional_str(raw, "salesforce_contact_id", bad) or user.get("salesforce_contact_id")
         if contact and not user.get("salesforce_contact_id"):  # a linked conversation means a matched user
             user.update(salesforce_contact_id=contact, salesforce_object="Contact")
         messages = raw.get("messages") or []
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             raise bad("'messages' must be a list of objects.")
         stamp = now_iso()
-        created = _optional_str(raw, "created_at") or stamp
+        created = optional_str(raw, "created_at", bad) or stamp
         self._conversations[conversation_id] = {
             "id": conversation_id,
             "channel": channel,
             "status": status,
-            "team": _optional_str(raw, "team"),
+            "team": optional_str(raw, "team", bad),
             "user": {k: user.get(k) for k in ("id", "handle", "name")},
             "salesforce_contact_id": contact,
             "salesforce_object": "Contact" if contact else None,

@@ -564,7 +564,15 @@ class Connector:
             raise AttributeError(name)
         return self.trigger(name)
 
-    # -- routing -----------------------------------------------------------------------------
+    # -- routing and signing -------------------------------------------------------------------
+    family_secrets = FAMILY_SECRETS
+
+    def signature(
+        self, method: str, path: str, raw: bytes = b"", timestamp: int | None = None, secret: str | None = None
+    ) -> str:
+        """The X-Signature value for `METHOD path` with this raw body (the route family's secret)."""
+        return sign(secret or self.secret_for(path), method, path, raw, timestamp)
+
     @staticmethod
     def route_of(body: Any) -> str:
         event_type = body.get("event_type") if isinstance(body, Mapping) else None

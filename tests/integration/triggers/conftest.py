@@ -468,12 +468,16 @@ class TriggerClient:
             ).get("Messages", [])
         )
 
+    def batch_event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The event Lambda's SQS event source mapping makes of these received messages."""
+        arn = self.connector.aws.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+        return sqs_event(messages, arn["Attributes"]["QueueArn"], REGION)
+
     def feed(self, messages: list[dict[str, Any]]) -> Any:
         """Hand `messages` (received from this queue) to the function as one SQS batch, then do what
         the event source mapping does: delete every message not reported in batchItemFailures."""
         sqs = self.connector.aws.sqs
-        arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        response = self.invoke(sqs_event(messages, arn, REGION))
+        response = self.invoke(self.batch_event(messages))
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures") or []}
         for msg in messages:
             if msg["MessageId"] not in failed:
@@ -599,6 +603,20 @@ class Connector:
     def sync_status(self, entity: str, key: str) -> str | None:
         status, body = self.sync_state("commerce", entity, key)
         return body.get("status") if status == 200 else None
+
+    def forget_everything(self) -> None:
+        """An empty org, empty tables and queues, cold functions: as if nothing had been sent
+        (the storefront keeps its documents)."""
+        self.salesforce.reset()
+        dynamodb = self.aws.dynamodb
+        for table, keys in ((self.aws.sync_state_table, ("pk", "sk")), (self.aws.idempotency_table, ("id",))):
+            for item in dynamodb.scan(TableName=table).get("Items", []):
+                dynamodb.delete_item(TableName=table, Key={k: item[k] for k in keys})
+        for url, dlq in self.aws.queues.values():
+            self.aws.sqs.purge_queue(QueueUrl=url)
+            self.aws.sqs.purge_queue(QueueUrl=dlq)
+        for client in self._clients.values():
+            client.cold_start()
 
     def age_sync_state(self, seconds: int) -> int:
         """Make every sync-state item look `seconds` older (its `updated_at`, the ByStatus GSI's

@@ -1,0 +1,284 @@
+"""Commerce use cases A, B and C (README "Commerce to Service Cloud") through the registration
+function: registrations, profile updates, minimal bodies completed from OCAPI, opt-ins, guest to
+registered conversion, person accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trigger_events import event_body, now_iso
+
+
+def updated(customer_no: str = "00001001", occurred_at: str | None = None, **customer: Any) -> dict[str, Any]:
+    body = event_body("customer.updated", occurred_at=occurred_at)
+    body["data"]["customer"].update(customer_no=customer_no, **customer)
+    return body
+
+
+def ocapi_customer(customer_no: str, email: str, **fields: Any) -> dict[str, Any]:
+    return {"customer_no": customer_no, "email": email, "site_id": "RefArch", "customer_list_id": "RefArchGlobal"} | (
+        fields
+    )
+
+
+# -- use case A: registration ---------------------------------------------------------------------
+
+
+def test_a_registration_makes_a_contact_under_its_customer_lists_account_in_one_call(connector: Any) -> None:
+    body = event_body("customer.registered")
+
+    status, answer = connector.registration.post(body)
+
+    assert status == 200
+    account = connector.salesforce.one("Account", Commerce_Customer_List_Id__c="RefArchGlobal")
+    contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001001")
+    assert answer == {
+        "status": "synced",
+        "event_id": body["event_id"],
+        "contact_id": contact["Id"],
+        "account_id": account["Id"],
+        "created": True,
+    }
+    assert contact["AccountId"] == account["Id"]
+    assert (contact["FirstName"], contact["LastName"], contact["Email"]) == ("Jane", "Doe", "jane.doe@example.com")
+    assert (contact["Customer_Type__c"], contact["Commerce_Sync_Status__c"]) == ("Registered", "Synchronized")
+    assert (contact["MailingStreet"], contact["MailingCity"], contact["MailingPostalCode"]) == (
+        "5 Wall St",
+        "Burlington",
+        "01803",
+    )
+    assert contact["Commerce_Site_Id__c"] == "RefArch"
+    assert connector.salesforce.calls() == 1  # the Account and the Contact in one composite request
+
+
+def test_a_second_customer_of_the_same_list_reuses_its_account_in_one_call(connector: Any) -> None:
+    connector.registration.post(event_body("customer.registered"))
+    second = event_body("customer.registered")
+    second["data"]["customer"].update(customer_no="00001002", email="li.wei@example.com", first_name="Li")
+    calls = connector.salesforce.calls()
+
+    _, answer = connector.registration.post(second)
+
+    assert connector.salesforce.calls() == calls + 1
+    assert len(connector.salesforce.records("Account")) == 1
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")["AccountId"] == answer["account_id"]
+
+
+def test_customer_lists_pinned_in_config_use_that_account(connector: Any) -> None:
+    pinned = connector.salesforce.seed({"Account": [{"Name": "Existing retail account"}]})["Account"][0]
+    connector.configure({"commerce": {"customer_list_accounts": {"RefArchGlobal": pinned}}})
+
+    _, answer = connector.registration.post(event_body("customer.registered"))
+
+    assert answer["account_id"] == pinned
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00001001")["AccountId"] == pinned
+    assert len(connector.salesforce.records("Account")) == 1
+
+
+# -- use case B: profile updates ------------------------------------------------------------------
+
+
+def test_a_profile_update_changes_the_contacts_fields_in_one_call(connector: Any) -> None:
+    _, registered = connector.registration.post(event_body("customer.registered", occurred_at=now_iso(-60)))
+    calls = connector.salesforce.calls()
+
+    status, answer = connector.registration.post(updated(last_name="Doe-Smith", phone_mobile="+1 555 0199"))
+
+    assert status == 200
+    assert answer["contact_id"] == registered["contact_id"]
+    contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001001")
+    assert (contact["LastName"], contact["MobilePhone"]) == ("Doe-Smith", "+1 555 0199")
+    assert connector.salesforce.calls() == calls + 1
+
+
+def test_an_update_that_changes_nothing_spends_no_salesforce_call(connector: Any) -> None:
+    connector.registration.post(event_body("customer.registered", occurred_at=now_iso(-60)))
+    calls = connector.salesforce.calls()
+    same = updated(last_name="Doe", phone_mobile=None)
+
+    status, answer = connector.registration.post(same)
+
+    assert (status, answer.get("unchanged")) == (200, True)
+    assert connector.salesforce.calls() == calls
+
+
+def test_an_older_update_arriving_late_is_stale_and_keeps_the_newer_values(connector: Any) -> None:
+    connector.registration.post(updated(occurred_at=now_iso(), last_name="Newer"))
+    calls = connector.salesforce.calls()
+
+    status, answer = connector.registration.post(updated(occurred_at=now_iso(-60), last_name="Older"))
+
+    assert (status, answer.get("stale")) == (200, True)
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00001001")["LastName"] == "Newer"
+    assert connector.salesforce.calls() == calls
+
+
+def test_an_update_of_a_customer_never_registered_creates_the_contact(connector: Any) -> None:
+    status, _ = connector.registration.post(updated(last_name="Doe-Smith"))
+
+    assert status == 200
+    contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001001")
+    assert (contact["LastName"], contact["Customer_Type__c"]) == ("Doe-Smith", "Registered")
+
+
+# -- minimal bodies completed from OCAPI ----------------------------------------------------------
+
+
+def test_a_minimal_registration_is_completed_from_ocapi(connector: Any) -> None:
+    connector.storefront.seed(
+        {"customers": [ocapi_customer("00001002", "li.wei@example.com", first_name="Li", last_name="Wei")]}
+    )
+
+    status, _ = connector.registration.post(event_body("customer.registered.minimal"))
+
+    assert status == 200
+    contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")
+    assert (contact["FirstName"], contact["LastName"], contact["Commerce_Sync_Status__c"]) == (
+        "Li",
+        "Wei",
+        "Synchronized",
+    )
+    assert connector.storefront.requests_log(match="/customers/00001002")
+
+
+def test_a_minimal_registration_while_ocapi_is_down_saves_a_draft_contact_then_completes_it(connector: Any) -> None:
+    connector.storefront.seed(
+        {"customers": [ocapi_customer("00001002", "li.wei@example.com", first_name="Li", last_name="Wei")]}
+    )
+    connector.storefront.fault(status=503, match="/customers/")
+
+    status, _ = connector.registration.post(event_body("customer.registered.minimal"))
+
+    assert status == 202
+    draft = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")
+    assert (draft["Email"], draft["Commerce_Sync_Status__c"]) == ("li.wei@example.com", "Created")
+    connector.storefront.clear_faults()
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+    done = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")
+    assert (done["Id"], done["FirstName"], done["Commerce_Sync_Status__c"]) == (draft["Id"], "Li", "Synchronized")
+
+
+def test_a_minimal_registration_of_a_customer_ocapi_does_not_know_is_422(connector: Any) -> None:
+    status, answer = connector.registration.post(event_body("customer.registered.minimal"))
+
+    assert status == 422
+    assert [e["loc"] for e in answer["errors"]] == [["data", "customer", "customer_no"]]
+    assert connector.salesforce.records("Contact") == []
+
+
+# -- use case C: opt-ins --------------------------------------------------------------------------
+
+
+def test_an_opt_in_of_a_new_email_makes_an_opt_in_contact_with_the_email_and_flag_only(connector: Any) -> None:
+    status, answer = connector.registration.post(event_body("customer.opted_in"))
+
+    assert status == 200
+    contact = connector.salesforce.one("Contact", Email="news.reader@example.com")
+    assert answer["contact_id"] == contact["Id"]
+    assert (contact["Customer_Type__c"], contact["Email_Opt_In__c"]) == ("Opt-in", True)
+    assert (contact["FirstName"], contact["Commerce_Customer_No__c"]) == (None, None)
+    # a look-up of the email (a Contact may exist that the connector never made), then one write
+    assert connector.salesforce.counters()["by_path"] == {"GET /query": 1, "POST /composite": 1}
+
+
+def test_an_opt_in_of_an_existing_contacts_email_only_sets_its_flag(connector: Any) -> None:
+    _, registered = connector.registration.post(event_body("customer.registered"))
+    calls = connector.salesforce.calls()
+
+    status, answer = connector.registration.post(event_body("customer.opted_in", email="jane.doe@example.com"))
+
+    assert status == 200
+    assert answer["contact_id"] == registered["contact_id"]
+    contact = connector.salesforce.one("Contact", Email="jane.doe@example.com")
+    assert (contact["Customer_Type__c"], contact["Email_Opt_In__c"]) == ("Registered", True)
+    assert connector.salesforce.calls() == calls + 1  # known from the identity map: no look-up
+
+
+# -- guest to registered --------------------------------------------------------------------------
+
+
+def test_a_registration_with_an_opt_in_contacts_email_converts_that_contact(connector: Any) -> None:
+    _, opted = connector.registration.post(event_body("customer.opted_in", email="jane.doe@example.com"))
+
+    status, registered = connector.registration.post(event_body("customer.registered"))
+
+    assert status == 200
+    assert registered["contact_id"] == opted["contact_id"]
+    contact = connector.salesforce.one("Contact", Email="jane.doe@example.com")
+    assert (contact["Customer_Type__c"], contact["Commerce_Customer_No__c"]) == ("Registered", "00001001")
+    assert contact["Email_Opt_In__c"] is True
+    assert contact["Commerce_Converted_At__c"]
+
+
+def test_a_registration_with_a_guest_contacts_email_converts_that_contact(connector: Any) -> None:
+    connector.storefront.seed(
+        {
+            "orders": [
+                {
+                    "order_no": "00002002",
+                    "site_id": "RefArch",
+                    "order_total": 42.0,
+                    "currency": "USD",
+                    "customer_info": {"email": "jane.doe@example.com", "customer_name": "Jane Doe"},
+                }
+            ]
+        }
+    )
+    _, guest_order = connector.send(event_body("order.created.guest-header-only"))
+    assert connector.salesforce.one("Contact", Email="jane.doe@example.com")["Customer_Type__c"] == "Guest"
+
+    _, registered = connector.registration.post(event_body("customer.registered"))
+
+    assert registered["contact_id"] == guest_order["contact_id"]
+    contact = connector.salesforce.one("Contact", Email="jane.doe@example.com")
+    assert (contact["Customer_Type__c"], contact["Commerce_Customer_No__c"]) == ("Registered", "00001001")
+    assert contact["Commerce_Converted_At__c"]
+
+
+# -- person accounts ------------------------------------------------------------------------------
+
+
+def test_in_person_account_mode_a_registration_is_a_person_account_and_answers_its_person_contact(
+    connector: Any,
+) -> None:
+    connector.configure({"commerce": {"customer_parent": "person_account"}})
+
+    status, answer = connector.registration.post(event_body("customer.registered"))
+
+    assert status == 200
+    account = connector.salesforce.one("Account", Commerce_Customer_No__pc="00001001")
+    assert account["IsPersonAccount"] is True
+    assert (account["FirstName"], account["LastName"], account["PersonEmail"]) == (
+        "Jane",
+        "Doe",
+        "jane.doe@example.com",
+    )
+    assert (answer["account_id"], answer["contact_id"]) == (account["Id"], account["PersonContactId"])
+    # the person record type is looked up once; the person Contact's Id comes back in the write call
+    assert connector.salesforce.counters()["by_path"] == {"GET /query": 1, "POST /composite": 1}
+    business_contacts = [c for c in connector.salesforce.records("Contact") if not c["IsPersonAccount"]]
+    assert business_contacts == []
+
+
+def test_in_person_account_mode_an_update_changes_the_person_account(connector: Any) -> None:
+    connector.configure({"commerce": {"customer_parent": "person_account"}})
+    _, registered = connector.registration.post(event_body("customer.registered", occurred_at=now_iso(-60)))
+
+    _, answer = connector.registration.post(updated(last_name="Doe-Smith"))
+
+    assert answer["contact_id"] == registered["contact_id"]
+    assert connector.salesforce.one("Account", Commerce_Customer_No__pc="00001001")["LastName"] == "Doe-Smith"
+    assert len(connector.salesforce.records("Account")) == 1
+
+
+def test_in_person_account_mode_an_order_links_the_person_contact(connector: Any) -> None:
+    connector.configure({"commerce": {"customer_parent": "person_account"}})
+    _, registered = connector.registration.post(event_body("customer.registered"))
+    order = event_body("order.created")
+    order["data"]["order"]["salesforce_contact_id"] = registered["contact_id"]
+
+    status, _ = connector.order_header.post(order)
+
+    assert status == 200
+    row = connector.salesforce.one("Order", Commerce_Order_No__c="00002001")
+    assert (row["Contact__c"], row["AccountId"]) == (registered["contact_id"], registered["account_id"])

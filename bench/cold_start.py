@@ -56,7 +56,7 @@ def _env(config_file: str) -> dict[str, str]:
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
-            "TRIGGER_NAME": "registration",
+            "POWERTOOLS_SERVICE_NAME": "registration",
             "SYNC_STATE_TABLE": "SyncState",
             "IDEMPOTENCY_TABLE": "Idempotency",
             "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
-from connector.webhook_auth import sign
+from connector.pipeline.signature import sign
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "local-dev-secret"
@@ -41,7 +41,9 @@ class Harness:
 
     def function(self, name: str) -> ModuleType:
         if name not in self.functions:
-            os.environ.update(TRIGGER_NAME=name, QUEUE_URL=self.queues[name], DEAD_LETTER_QUEUE_URL=self.queues[name])
+            os.environ.update(
+                POWERTOOLS_SERVICE_NAME=name, QUEUE_URL=self.queues[name], DEAD_LETTER_QUEUE_URL=self.queues[name]
+            )
             spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "functions" / name / "app.py")
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)

@@ -5,18 +5,18 @@ from typing import Any
 import pytest
 
 from connector.commerce.contacts import as_person_account, contact_fields, fingerprint
-from connector.commerce.models import CustomerData, CustomerRegistered
+from connector.commerce.models import CustomerChanged, CustomerData
 from connector.config import CommerceConfig
 
 
 @pytest.fixture
 def jane(registered_body: dict[str, Any]) -> CustomerData:
-    return CustomerRegistered.model_validate(registered_body).data
+    return CustomerChanged.model_validate(registered_body).data
 
 
 @pytest.fixture
 def li(minimal_registered_body: dict[str, Any]) -> CustomerData:
-    return CustomerRegistered.model_validate(minimal_registered_body).data
+    return CustomerChanged.model_validate(minimal_registered_body).data
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_sync_status_is_the_one_given(jane, default_config):
 
 def test_second_address_line_joins_the_street(registered_body, default_config):
     registered_body["data"]["customer"]["addresses"][0]["address2"] = "Suite 400"
-    data = CustomerRegistered.model_validate(registered_body).data
+    data = CustomerChanged.model_validate(registered_body).data
 
     fields = contact_fields(data, default_config, sync_status="Synchronized")
 
@@ -91,7 +91,7 @@ def test_preferred_address_is_the_mailing_address(registered_body, default_confi
         {"address_id": "work", "address1": "1 Market St", "city": "San Francisco", "preferred": False},
         home,
     ]
-    data = CustomerRegistered.model_validate(registered_body).data
+    data = CustomerChanged.model_validate(registered_body).data
 
     fields = contact_fields(data, default_config, sync_status="Synchronized")
 
@@ -100,7 +100,7 @@ def test_preferred_address_is_the_mailing_address(registered_body, default_confi
 
 def test_first_address_is_used_when_none_is_preferred(registered_body, default_config):
     registered_body["data"]["customer"]["addresses"][0]["preferred"] = False
-    data = CustomerRegistered.model_validate(registered_body).data
+    data = CustomerChanged.model_validate(registered_body).data
 
     fields = contact_fields(data, default_config, sync_status="Synchronized")
 

@@ -5,10 +5,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connector.commerce.models import CustomerRegistered, CustomerUpdated
+from connector.commerce.models import CustomerChanged
 from connector.state import EntityRef
 
-MODELS = {"customer.registered": CustomerRegistered, "customer.updated": CustomerUpdated}
+MODELS = {"customer.registered": CustomerChanged, "customer.updated": CustomerChanged}
 
 
 def error_locs(raised: pytest.ExceptionInfo[ValidationError]) -> list[tuple[Any, ...]]:
@@ -21,9 +21,9 @@ def error_locs(raised: pytest.ExceptionInfo[ValidationError]) -> list[tuple[Any,
 @pytest.mark.parametrize(
     ("name", "model"),
     [
-        ("customer.registered", CustomerRegistered),
-        ("customer.registered.minimal", CustomerRegistered),
-        ("customer.updated", CustomerUpdated),
+        ("customer.registered", CustomerChanged),
+        ("customer.registered.minimal", CustomerChanged),
+        ("customer.updated", CustomerChanged),
     ],
 )
 def test_canonical_body_is_accepted_as_it_stands(contract_event, name, model):
@@ -36,7 +36,7 @@ def test_canonical_body_is_accepted_as_it_stands(contract_event, name, model):
 
 
 def test_full_registration_keeps_the_ocapi_profile(registered_body):
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     customer = event.data.customer
     assert (event.data.site_id, event.data.customer_list_id) == ("RefArch", "RefArchGlobal")
@@ -47,7 +47,7 @@ def test_full_registration_keeps_the_ocapi_profile(registered_body):
 
 
 def test_minimal_registration_is_recognised_as_minimal(minimal_registered_body):
-    event = CustomerRegistered.model_validate(minimal_registered_body)
+    event = CustomerChanged.model_validate(minimal_registered_body)
 
     assert event.data.customer.is_minimal
     assert event.data.customer.addresses == []
@@ -55,20 +55,20 @@ def test_minimal_registration_is_recognised_as_minimal(minimal_registered_body):
 
 
 def test_customer_event_is_about_the_commerce_customer_with_that_number(registered_body):
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     assert event.entity() == EntityRef("commerce", "customer", "00001001")
 
 
 def test_update_is_about_the_same_entity_as_the_registration(registered_body, updated_body):
-    registered = CustomerRegistered.model_validate(registered_body)
-    updated = CustomerUpdated.model_validate(updated_body)
+    registered = CustomerChanged.model_validate(registered_body)
+    updated = CustomerChanged.model_validate(updated_body)
 
     assert updated.entity() == registered.entity()
 
 
 def test_version_is_occurred_at_normalized_to_utc_microseconds(registered_body):
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     assert event.version == "2026-11-23T10:00:00.000000Z"
 
@@ -76,14 +76,14 @@ def test_version_is_occurred_at_normalized_to_utc_microseconds(registered_body):
 def test_version_of_an_offset_timestamp_is_its_utc_instant(registered_body):
     registered_body["occurred_at"] = "2026-11-23T11:00:00.5+01:00"
 
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     assert event.version == "2026-11-23T10:00:00.500000Z"
 
 
 def test_later_event_has_the_greater_version(registered_body, updated_body):
-    registered = CustomerRegistered.model_validate(registered_body)
-    updated = CustomerUpdated.model_validate(updated_body)
+    registered = CustomerChanged.model_validate(registered_body)
+    updated = CustomerChanged.model_validate(updated_body)
 
     assert updated.version > registered.version
 
@@ -91,7 +91,7 @@ def test_later_event_has_the_greater_version(registered_body, updated_body):
 def test_email_is_kept_in_lower_case(registered_body):
     registered_body["data"]["customer"]["email"] = "Jane.Doe@Example.COM"
 
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     assert event.data.customer.email == "jane.doe@example.com"
 
@@ -100,7 +100,7 @@ def test_unknown_extra_fields_are_accepted_and_ignored(registered_body):
     registered_body["data"]["customer"]["c_loyaltyTier"] = "gold"
     registered_body["trace_id"] = "abc"
 
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     assert not hasattr(event.data.customer, "c_loyaltyTier")
 
@@ -112,7 +112,7 @@ def test_missing_customer_no_is_rejected_naming_the_field(registered_body):
     del registered_body["data"]["customer"]["customer_no"]
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert error_locs(raised) == [("data", "customer", "customer_no")]
     assert raised.value.errors()[0]["type"] == "missing"
@@ -123,7 +123,7 @@ def test_bad_email_is_rejected_naming_the_field(registered_body, email):
     registered_body["data"]["customer"]["email"] = email
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert error_locs(raised) == [("data", "customer", "email")]
 
@@ -132,7 +132,7 @@ def test_missing_email_is_rejected_naming_the_field(minimal_registered_body):
     del minimal_registered_body["data"]["customer"]["email"]
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(minimal_registered_body)
+        CustomerChanged.model_validate(minimal_registered_body)
 
     assert error_locs(raised) == [("data", "customer", "email")]
 
@@ -142,7 +142,7 @@ def test_customer_no_that_is_not_a_key_is_rejected(registered_body, customer_no)
     registered_body["data"]["customer"]["customer_no"] = customer_no
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert error_locs(raised) == [("data", "customer", "customer_no")]
 
@@ -152,7 +152,7 @@ def test_missing_customer_data_field_is_rejected_naming_it(registered_body, fiel
     del registered_body["data"][field]
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert error_locs(raised) == [("data", field)]
 
@@ -162,7 +162,7 @@ def test_missing_envelope_field_is_rejected_naming_it(registered_body, field):
     del registered_body[field]
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert (field,) in error_locs(raised)
 
@@ -171,14 +171,16 @@ def test_occurred_at_without_a_time_zone_is_rejected(registered_body):
     registered_body["occurred_at"] = "2026-11-23T10:00:00"
 
     with pytest.raises(ValidationError) as raised:
-        CustomerRegistered.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert error_locs(raised) == [("occurred_at",)]
 
 
-def test_registration_body_is_not_an_update(registered_body):
+def test_an_event_type_of_another_use_case_is_refused(registered_body):
+    registered_body["event_type"] = "customer.opted_in"
+
     with pytest.raises(ValidationError) as raised:
-        CustomerUpdated.model_validate(registered_body)
+        CustomerChanged.model_validate(registered_body)
 
     assert error_locs(raised) == [("event_type",)]
 
@@ -187,6 +189,6 @@ def test_salesforce_contact_id_must_look_like_a_salesforce_id(updated_body):
     updated_body["data"]["salesforce_contact_id"] = "003' OR Id != '"
 
     with pytest.raises(ValidationError) as raised:
-        CustomerUpdated.model_validate(updated_body)
+        CustomerChanged.model_validate(updated_body)
 
     assert error_locs(raised) == [("data", "salesforce_contact_id")]

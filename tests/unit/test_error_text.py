@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ValidationError
 
 from connector.errors import MappingError, TransientError
-from connector.pipeline.processing import _error_text
+from connector.pipeline.failures import error_text as _error_text
 from connector.salesforce.errors import ApiErrorDetail, salesforce_error
 
 

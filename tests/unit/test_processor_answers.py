@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from connector.commerce.models import CustomerRegistered
+from connector.commerce.models import CustomerChanged
 from connector.envelope import Outcome
 from connector.errors import TransientError
-from connector.pipeline.processing import EventHandler, Processor
+from connector.pipeline.handlers import EventHandler
+from connector.pipeline.processing import Processor
 from connector.salesforce.errors import ApiErrorDetail, salesforce_error
 from connector.services import Services
 from connector.settings import Settings
@@ -32,8 +33,8 @@ def services(sync_table: str, idempotency_table: str, sqs: Any) -> Services:
 
 
 def processor(services: Services, run: Any) -> Processor:
-    handler = EventHandler(CustomerRegistered, run)
-    return Processor(services, {handler.event_type: handler})
+    handler = EventHandler(CustomerChanged, run)
+    return Processor(services, dict.fromkeys(handler.event_types, handler))
 
 
 def depth(services: Services, url: str) -> int:
@@ -42,16 +43,16 @@ def depth(services: Services, url: str) -> int:
 
 
 def test_a_synced_event_answers_200_with_its_ids(services: Services, registered_body: dict[str, Any]) -> None:
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     answer = processor(services, lambda e, s: Outcome(ids={"contact_id": "003000000000001AAA"})).accept(event)
 
-    assert (answer.status, answer.body["contact_id"]) == (200, "003000000000001AAA")
+    assert (answer.status, answer.json_body()["contact_id"]) == (200, "003000000000001AAA")
     assert services.sync_state.get(event.entity()).status is SyncStatus.SYNCED  # type: ignore[union-attr]
 
 
 def test_a_transient_failure_answers_202_and_queues(services: Services, registered_body: dict[str, Any]) -> None:
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     def down(e: Any, s: Any) -> Outcome:
         raise TransientError("Salesforce answered 503")
@@ -65,7 +66,7 @@ def test_a_transient_failure_answers_202_and_queues(services: Services, register
 def test_a_value_salesforce_refuses_answers_422_naming_the_field_and_dead_letters_nothing(
     services: Services, registered_body: dict[str, Any]
 ) -> None:
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     def refused(e: Any, s: Any) -> Outcome:
         detail = ApiErrorDetail("INVALID_EMAIL_ADDRESS", "invalid email address: jane@doe", ("Email",))
@@ -74,13 +75,13 @@ def test_a_value_salesforce_refuses_answers_422_naming_the_field_and_dead_letter
     answer = processor(services, refused).accept(event)
 
     assert answer.status == 422
-    assert answer.body["errors"][0]["loc"] == ["salesforce", "Email"]
-    assert "jane@doe" not in str(answer.body)
+    assert answer.json_body()["errors"][0]["loc"] == ["salesforce", "Email"]
+    assert "jane@doe" not in str(answer.json_body())
     assert depth(services, services.settings.dead_letter_queue_url) == 0
 
 
 def test_an_org_rule_refusal_answers_202_and_dead_letters(services: Services, registered_body: dict[str, Any]) -> None:
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
 
     def rule(e: Any, s: Any) -> Outcome:
         raise salesforce_error(400, [ApiErrorDetail("FIELD_CUSTOM_VALIDATION_EXCEPTION", "no")], "upsert")
@@ -93,7 +94,7 @@ def test_an_org_rule_refusal_answers_202_and_dead_letters(services: Services, re
 
 
 def test_an_event_for_a_busy_entity_is_queued_not_run(services: Services, registered_body: dict[str, Any]) -> None:
-    event = CustomerRegistered.model_validate(registered_body)
+    event = CustomerChanged.model_validate(registered_body)
     services.claims.acquire("entity", event.entity().pk, "another-event")
     ran: list[str] = []
 

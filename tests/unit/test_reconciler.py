@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connector.operations import reconcile
+from connector.pipeline.operations import reconcile
 from connector.services import Services
 from connector.settings import Settings
 from connector.state import EntityRef, SyncStateStore, SyncStatus
@@ -53,7 +53,7 @@ def test_work_left_received_past_the_deadline_is_queued_again(services: Services
 
     result = reconcile_now(services)
 
-    assert result == {"requeued": 1}
+    assert result.requeued == 1
     assert [json.loads(b)["event_id"] for b in queued_bodies(services)] == ["evt-1"]
     state = store.get(REF)
     assert state is not None and (state.status, state.attempts) == (SyncStatus.QUEUED, 2)
@@ -64,7 +64,7 @@ def test_work_stuck_after_max_attempts_is_marked_dead_not_requeued(services: Ser
 
     result = reconcile_now(services)
 
-    assert result == {"requeued": 0}
+    assert (result.requeued, result.dead) == (0, 1)
     assert queued_bodies(services) == []
     state = store.get(REF)
     assert state is not None and state.status is SyncStatus.DEAD
@@ -74,7 +74,7 @@ def test_work_stuck_after_max_attempts_is_marked_dead_not_requeued(services: Ser
 def test_fresh_work_is_left_alone(services: Services) -> None:
     stuck_entity(services, SyncStatus.RECEIVED, attempts=1)
 
-    assert reconcile(services) == {"requeued": 0}
+    assert reconcile(services).requeued == 0
 
 
 def reconcile_now(services: Services) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from connector.settings import Settings, load_connector_config
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
 
 TEMPLATE_ENV = {
-    "TRIGGER_NAME": "registration",
     "SYNC_STATE_TABLE": "scc-SyncStateTable-1",
     "IDEMPOTENCY_TABLE": "scc-IdempotencyTable-1",
     "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/scc-registration",
@@ -29,6 +28,12 @@ TEMPLATE_ENV = {
     "CHAT_WEBHOOK_SECRET_ARN": ARN + "chat",
     "SOCIAL_WEBHOOK_SECRET_ARN": ARN + "social",
     "LOYALTY_WEBHOOK_SECRET_ARN": ARN + "loyalty",
+    "COMMERCE_API_URL": "https://storefront.example.com",
+    "COMMERCE_API_SECRET_ARN": ARN + "ocapi",
+    "LOYALTY_API_URL": "https://loyalty.example.com",
+    "LOYALTY_API_SECRET_ARN": ARN + "sessionm",
+    "SOCIAL_API_URL": "https://inbox.example.com",
+    "SOCIAL_API_SECRET_ARN": ARN + "alcmeon",
     "CONNECTOR_CONFIG_PARAMETER": "",
     "CONNECTOR_CONFIG_FILE": "",
 }
@@ -88,7 +93,6 @@ def error_locs(raised: pytest.ExceptionInfo[ValidationError]) -> list[tuple[Any,
 def test_every_template_variable_is_read(env):
     settings = Settings.from_environment(env)
 
-    assert settings.trigger_name == "registration"
     assert settings.sync_state_table == "scc-SyncStateTable-1"
     assert settings.idempotency_table == "scc-IdempotencyTable-1"
     assert settings.queue_url == TEMPLATE_ENV["QUEUE_URL"]
@@ -99,6 +103,44 @@ def test_every_template_variable_is_read(env):
     assert settings.salesforce_login_url == "https://test.salesforce.com"
     assert settings.salesforce_api_version == "61.0"
     assert settings.salesforce_secret_arn == ARN + "salesforce"
+    assert (settings.commerce_api.url, settings.commerce_api.secret_arn) == (
+        "https://storefront.example.com",
+        ARN + "ocapi",
+    )
+    assert settings.loyalty_api.url == "https://loyalty.example.com"
+    assert settings.social_api.secret_arn == ARN + "alcmeon"
+
+
+class _ReadRecorder(dict[str, str]):
+    """An environment that notes which variables were asked for."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_the_template_passes_only_variables_the_code_reads():
+    from devstack.cfn import load_template
+
+    template = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
+    passed = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            passed |= set(resource["Properties"].get("Environment", {}).get("Variables", {}))
+    env = _ReadRecorder({name: TEMPLATE_ENV.get(name, "") for name in passed} | {"CONNECTOR_CONFIG_PARAMETER": ""})
+
+    Settings.from_environment(env)
+
+    # Powertools reads its own (service name, metrics namespace, log level).
+    assert {name for name in passed if not name.startswith("POWERTOOLS_")} <= env.read
 
 
 def test_each_source_family_has_its_own_webhook_secret(env):
@@ -124,7 +166,6 @@ def test_unset_or_empty_webhook_secrets_are_left_out(env):
 def test_defaults_apply_to_a_bare_environment():
     settings = Settings.from_environment({"SYNC_STATE_TABLE": "t", "IDEMPOTENCY_TABLE": "i"})
 
-    assert settings.trigger_name == "connector"
     assert settings.sync_mode == "realtime"
     assert settings.max_receive_count == 5
     assert settings.retry_base_seconds == 30

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from connector.envelope import normalize_version
 from connector.state import EntityRef, StaleEvent, SyncStateStore, SyncStatus
-from connector.state.sync_state import normalize_version
 
 JANE = EntityRef("commerce", "customer", "00001001")
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/registration"
@@ -191,21 +191,6 @@ def test_transition_of_an_unknown_entity_returns_false_and_creates_nothing(store
 # -- is_superseded --------------------------------------------------------------------------------------
 
 
-def test_version_is_superseded_once_a_newer_one_was_accepted(store):
-    receive(store, version=V2, event_id="evt-2")
-
-    current = store.is_superseded(JANE, V1)
-
-    assert current is not None and current.source_version == V2
-
-
-@pytest.mark.parametrize("version", [V1, V2])
-def test_current_or_newer_version_is_not_superseded(store, version):
-    receive(store, version=V1)
-
-    assert store.is_superseded(JANE, version) is None
-
-
 # -- versions --------------------------------------------------------------------------------------------
 
 
@@ -286,9 +271,10 @@ def test_stuck_returns_at_most_limit_items(store, dynamodb, sync_table):
 
 
 def test_stuck_skips_identity_and_claim_items_in_the_same_table(store, dynamodb, sync_table, aged_entities):
-    from connector.state import ClaimStore, IdentityMap
+    from connector.crm.identity import Identity, IdentityKind, IdentityMap
+    from connector.state import ClaimStore
 
-    IdentityMap(sync_table, dynamodb).put("contact", "00001001", "003000000000001AAA")
+    IdentityMap(sync_table, dynamodb).put(IdentityKind.CONTACT, "00001001", Identity("003000000000001AAA"))
     ClaimStore(sync_table, dynamodb).acquire("contact", "00001001", "evt-1")
 
     keys = {s.ref.key for s in store.stuck(SyncStatus.RECEIVED, older_than="9999")}

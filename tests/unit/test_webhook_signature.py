@@ -9,7 +9,7 @@ import hmac
 
 import pytest
 
-from connector.webhook_auth import MAX_AGE_SECONDS, sign, source_family, verify
+from connector.pipeline.signature import MAX_AGE_SECONDS, sign, source_family, verify
 
 SECRET = "local-dev-secret"
 PATH = "/v1/commerce/customers"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from connector.work_queue import MAX_VISIBILITY_SECONDS, WorkQueue, backoff_seconds
+from connector.services.work_queue import MAX_VISIBILITY_SECONDS, WorkQueue, backoff_seconds
 
 BODY = '{"event_id":"evt-c-0001","event_type":"customer.registered"}'
 

@@ -7,12 +7,13 @@ defaults follow the reference documents.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connector.value_types import SalesforceId
+
 _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
-SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]
 
 
 def _check_api_name(value: str) -> str:

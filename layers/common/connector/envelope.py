@@ -1,4 +1,4 @@
-"""The envelope every inbound body shares, and what a workflow hands back."""
+"""The envelope every inbound body shares, the entity it is about, and what a workflow hands back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,25 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from connector.state.sync_state import EntityRef, normalize_version
+from connector.value_types import TIMESTAMP_FORMAT
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """A business entity in its source platform: ('commerce', 'customer', '00001001')."""
+
+    source: str
+    entity: str
+    key: str
+
+    @property
+    def pk(self) -> str:
+        return f"{self.source}#{self.entity}#{self.key}"
+
+
+def normalize_version(occurred_at: datetime) -> str:
+    """A sortable string: comparing two versions is comparing two strings in DynamoDB."""
+    return occurred_at.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
 
 
 class Envelope(BaseModel):
@@ -37,12 +55,24 @@ class Envelope(BaseModel):
         return normalize_version(self.occurred_at)
 
     def entity(self) -> EntityRef:
+        """The business entity a sync event is about. A command is its own entity (see `Command`)."""
         raise NotImplementedError
+
+
+class Command(Envelope):
+    """A request whose caller waits for the answer (a routing decision, a record, an offer's state).
+
+    Idempotent on event_id and never superseded by version: each command is its own entity, so its
+    sync state (when it is queued) is found by its event_id.
+    """
+
+    def entity(self) -> EntityRef:
+        return EntityRef(self.source, "command", self.event_id)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a workflow did: the Salesforce ids it wrote (answered to the caller and kept in sync state)."""
+    """What a sync workflow did: the Salesforce ids it wrote (answered and kept in sync state)."""
 
     ids: dict[str, str]
     detail: dict[str, Any] = field(default_factory=dict)

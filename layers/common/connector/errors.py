@@ -28,3 +28,20 @@ class MappingError(ConnectorError):
         super().__init__(msg)
         self.loc = list(loc)
         self.msg = msg
+
+
+class NotFoundError(ConnectorError):
+    """What a read route or a command was asked about does not exist (answered 404 naming it)."""
+
+    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = list(loc)
+        self.msg = msg
+
+
+class IneligibleEvent(ConnectorError):
+    """A valid event the connector has nothing to do with (answered 200 `ignored` with the reason)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -6,6 +6,7 @@ Built once per cold start (`get_settings`); everything else receives it explicit
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,14 +14,27 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from connector.config import ConnectorConfig
+from connector.value_types import SOURCE_FAMILIES
 
-SOURCE_FAMILIES = ("commerce", "chat", "social", "loyalty")
+
+class PlatformApi(BaseModel):
+    """Where a platform's API is and which secret holds its credentials (empty: not configured)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str = Field(default="", pattern=r"^(https?://.+)?$")
+    secret_arn: str = ""
+    connect_timeout_seconds: float = Field(default=3.05, gt=0)
+    read_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url and self.secret_arn)
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    trigger_name: str = "connector"
     sync_state_table: str
     idempotency_table: str
     queue_url: str = ""
@@ -32,17 +46,17 @@ class Settings(BaseModel):
     salesforce_api_version: str = "62.0"
     salesforce_secret_arn: str = ""
     webhook_secret_arns: dict[str, str] = Field(default_factory=dict)
-    commerce_api_url: str = ""
-    commerce_api_secret_arn: str = ""
+    commerce_api: PlatformApi = Field(default_factory=PlatformApi)
+    loyalty_api: PlatformApi = Field(default_factory=PlatformApi)
+    social_api: PlatformApi = Field(default_factory=PlatformApi)
     config: ConnectorConfig = Field(default_factory=ConnectorConfig)
 
     @classmethod
-    def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
         # Validated as one document, so a bad value names its variable (MAX_RECEIVE_COUNT=abc).
         return cls.model_validate(
             {
-                "trigger_name": env.get("TRIGGER_NAME", "connector"),
                 "sync_state_table": env.get("SYNC_STATE_TABLE", ""),
                 "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
                 "queue_url": env.get("QUEUE_URL", ""),
@@ -58,14 +72,19 @@ class Settings(BaseModel):
                     for family in SOURCE_FAMILIES
                     if env.get(f"{family.upper()}_WEBHOOK_SECRET_ARN")
                 },
-                "commerce_api_url": env.get("COMMERCE_API_URL", ""),
-                "commerce_api_secret_arn": env.get("COMMERCE_API_SECRET_ARN", ""),
+                **{
+                    f"{platform}_api": {
+                        "url": env.get(f"{platform.upper()}_API_URL", ""),
+                        "secret_arn": env.get(f"{platform.upper()}_API_SECRET_ARN", ""),
+                    }
+                    for platform in ("commerce", "loyalty", "social")
+                },
                 "config": load_connector_config(env),
             }
         )
 
 
-def load_connector_config(env: dict[str, str]) -> ConnectorConfig:
+def load_connector_config(env: Mapping[str, str]) -> ConnectorConfig:
     """The config document from a local file, else the SSM parameter, else the defaults."""
     path = env.get("CONNECTOR_CONFIG_FILE")
     if path:

@@ -33,7 +33,7 @@ def test_get_signature_signs_the_query_and_an_empty_body() -> None:
 
 
 def test_the_connector_verifier_accepts_devstack_signatures() -> None:
-    webhook_auth = pytest.importorskip("connector.webhook_auth")
+    webhook_auth = pytest.importorskip("connector.pipeline.signature")
     body = b'{"event_type": "order.created"}'
     header = sign("local-dev-secret", "POST", "/v1/commerce/orders", body)
     assert webhook_auth.verify(header, "local-dev-secret", "POST", "/v1/commerce/orders", body)

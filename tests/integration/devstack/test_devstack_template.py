@@ -203,7 +203,7 @@ def test_template_environment(template: dict[str, Any]) -> None:
         env = functions[logical_id].environment
         assert set(env) >= GLOBAL_VARIABLES
         name = logical_id.removesuffix("Function")
-        assert env["POWERTOOLS_SERVICE_NAME"] == env["TRIGGER_NAME"] == trigger
+        assert env["POWERTOOLS_SERVICE_NAME"] == trigger
         assert env["QUEUE_URL"] == f"http://127.0.0.1:5000/123456789012/local-{name}Queue"
         assert env["DEAD_LETTER_QUEUE_URL"] == f"http://127.0.0.1:5000/123456789012/local-{name}DeadLetterQueue"
         assert env["SYNC_STATE_TABLE"] == "local-SyncStateTable"
@@ -218,7 +218,7 @@ def test_template_environment(template: dict[str, Any]) -> None:
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ServiceCloudConnector"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
         assert env["COMMERCE_API_URL"] == ""
-    assert functions["ReconcilerFunction"].environment["TRIGGER_NAME"] == "reconciler"
+    assert functions["ReconcilerFunction"].environment["POWERTOOLS_SERVICE_NAME"] == "reconciler"
 
 
 def test_template_queues_and_tables(template: dict[str, Any]) -> None:

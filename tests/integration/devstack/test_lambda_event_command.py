@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from connector.webhook_auth import verify
+from connector.pipeline.signature import verify
 
 ROOT = Path(__file__).resolve().parents[3]
 

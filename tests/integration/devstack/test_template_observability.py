@@ -47,9 +47,9 @@ def _variables(logical_id: str) -> dict[str, Any]:
 
 # Every function of the template that names its trigger: {trigger name: logical id}.
 TRIGGER_FUNCTIONS = {
-    _variables(logical_id)["TRIGGER_NAME"]: logical_id
+    _variables(logical_id)["POWERTOOLS_SERVICE_NAME"]: logical_id
     for logical_id, resource in RESOURCES.items()
-    if resource.get("Type") == FUNCTION and "TRIGGER_NAME" in _variables(logical_id)
+    if resource.get("Type") == FUNCTION and "POWERTOOLS_SERVICE_NAME" in _variables(logical_id)
 }
 TRIGGERS = sorted(TRIGGER_FUNCTIONS)
 
@@ -215,7 +215,7 @@ def test_every_trigger_of_the_design_has_a_function_that_names_it() -> None:
 @pytest.mark.parametrize("trigger", TRIGGERS)
 def test_each_function_sets_powertools_service_name_to_its_trigger_name(trigger: str) -> None:
     env = dummy_resolver().resolve(_variables(TRIGGER_FUNCTIONS[trigger]))
-    assert env["POWERTOOLS_SERVICE_NAME"] == env["TRIGGER_NAME"] == trigger
+    assert env["POWERTOOLS_SERVICE_NAME"] == trigger
 
 
 # ------------------------------------------------------------------------------------- the dashboard

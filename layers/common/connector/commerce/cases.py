@@ -5,27 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.commerce.accounts import customer_list_account, remember_account
-from connector.commerce.matching import creating_contact_for
+from connector.commerce.accounts import customer_list_account
 from connector.commerce.models import ContactUsSubmitted
+from connector.crm import Identity, IdentityKind, heals_identity_map, record_is_gone
+from connector.crm.accounts import remember_account
+from connector.crm.contacts import create_once, email_match_soql, remember_email_match
 from connector.envelope import Outcome
-from connector.salesforce import PermanentSalesforceError
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
 
 # The event id is the Case's external id: a retry after a lost response updates, never duplicates.
 CASE_EVENT_FIELD = "Commerce_Event_Id__c"
-_BAD_CONTACT_CODES = ("MALFORMED_ID", "INVALID_CROSS_REFERENCE_KEY", "FIELD_INTEGRITY_EXCEPTION")
 
 
+@heals_identity_map
 def submit_case(event: ContactUsSubmitted, services: Services) -> Outcome:
     form = event.data.case
     if form.salesforce_contact_id:
         try:
             return _write_case(event, services, form.salesforce_contact_id)
-        except PermanentSalesforceError as exc:
-            if exc.error_code not in _BAD_CONTACT_CODES:
+        except Exception as exc:
+            if not record_is_gone(exc):
                 raise
             # A stale or wrong Contact Id from the storefront: fall back to matching by email.
     return _write_case(event, services, None)
@@ -37,42 +38,31 @@ def _write_case(event: ContactUsSubmitted, services: Services, contact_id: str |
     config = services.settings.config.commerce
     account_id: str | None = None
     if contact_id is None and form.customer_no:
-        known = services.identities.entry("contact", form.customer_no)
+        known = services.identities.entry(IdentityKind.CONTACT, form.customer_no)
         if known:
-            contact_id, account_id = known.salesforce_id, known.attrs.get("account_id")
+            contact_id, account_id = known.salesforce_id, known.account_id
     if contact_id is None:
-        email_known = services.identities.entry("contact-email", form.email)
+        email_known = services.identities.entry(IdentityKind.CONTACT_EMAIL, form.email)
         if email_known:
-            contact_id, account_id = email_known.salesforce_id, email_known.attrs.get("account_id")
-    order_id = None
-    if form.order_no:
-        order_known = services.identities.entry("order", form.order_no)
-        order_id = order_known.salesforce_id if order_known else None
+            contact_id, account_id = email_known.salesforce_id, email_known.account_id
+    order_id = services.identities.get(IdentityKind.ORDER, form.order_no) if form.order_no else None
 
     # What the identity map could not answer, Salesforce answers in one call.
     lookups: dict[str, str] = {}
     if contact_id is None:
-        lookups["contact"] = (
-            f"SELECT Id, AccountId, Customer_Type__c FROM Contact WHERE Email = {soql_quote(form.email)} "
-            "ORDER BY CreatedDate ASC LIMIT 1"
-        )
+        lookups["contact"] = email_match_soql(form.email)
     if form.order_no and order_id is None:
         lookups["order"] = f"SELECT Id FROM Order WHERE Commerce_Order_No__c = {soql_quote(form.order_no)} LIMIT 1"
     found = services.salesforce.query_many(lookups) if lookups else {}
     if found.get("contact"):
-        row = found["contact"][0]
-        contact_id, account_id = row["Id"], row.get("AccountId")
-        services.identities.put(
-            "contact-email", form.email, contact_id, account_id=account_id, type=row.get("Customer_Type__c")
-        )
+        matched = remember_email_match(services, form.email, found["contact"][0])
+        contact_id, account_id = matched.salesforce_id, matched.account_id
     if found.get("order"):
         order_id = found["order"][0]["Id"]
 
     if contact_id is None and config.guest_case_policy == "create_contact":
         # Create-once per email, as guest orders do: a concurrent event for it retries and links.
-        with creating_contact_for(services, form.email, event.event_id) as created_meanwhile:
-            if created_meanwhile is not None:
-                contact_id, account_id = created_meanwhile.salesforce_id, created_meanwhile.attrs.get("account_id")
+        with create_once(services, form.email, event.event_id):
             return _upsert_case(event, services, contact_id, account_id, order_id)
     return _upsert_case(event, services, contact_id, account_id, order_id)
 
@@ -134,7 +124,11 @@ def _upsert_case(
         account_id = str(results.get("account", {}).get("id") or account_id or "")
         if account_id.startswith("@{"):
             account_id = ""
-        services.identities.put("contact-email", form.email, contact_id, account_id=account_id or None, type="Guest")
+        services.identities.put(
+            IdentityKind.CONTACT_EMAIL,
+            form.email,
+            Identity(contact_id, account_id=account_id or None, customer_type="Guest"),
+        )
     ids = {"case_id": str(results["case"]["id"])}
     if contact_id:
         ids["contact_id"] = contact_id

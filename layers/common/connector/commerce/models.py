@@ -8,8 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from connector.envelope import Envelope
-from connector.state import EntityRef
+from connector.envelope import EntityRef, Envelope
 from connector.value_types import Email, SalesforceId
 
 Key = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
@@ -66,19 +65,14 @@ class CustomerData(_Doc):
     salesforce_contact_id: SalesforceId | None = None
 
 
-class _CustomerEvent(Envelope):
+class CustomerChanged(Envelope):
+    """Use cases A and B: a registration, or an update of a registered customer's profile."""
+
+    event_type: Literal["customer.registered", "customer.updated"]
     data: CustomerData
 
     def entity(self) -> EntityRef:
         return EntityRef("commerce", "customer", self.data.customer.customer_no)
-
-
-class CustomerRegistered(_CustomerEvent):
-    event_type: Literal["customer.registered"]
-
-
-class CustomerUpdated(_CustomerEvent):
-    event_type: Literal["customer.updated"]
 
 
 class OptInData(_Doc):
@@ -122,19 +116,14 @@ class OrderData(_Doc):
     order: OrderHeader
 
 
-class _OrderEvent(Envelope):
+class OrderChanged(Envelope):
+    """Use cases D and E: an order header, when the order is placed and when its status changes."""
+
+    event_type: Literal["order.created", "order.updated"]
     data: OrderData
 
     def entity(self) -> EntityRef:
         return EntityRef("commerce", "order", self.data.order.order_no)
-
-
-class OrderCreated(_OrderEvent):
-    event_type: Literal["order.created"]
-
-
-class OrderUpdated(_OrderEvent):
-    event_type: Literal["order.updated"]
 
 
 class ContactUsForm(_Doc):

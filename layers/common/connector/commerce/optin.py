@@ -3,15 +3,17 @@ and the opt-in flag only; an existing Contact with that email just gets the flag
 
 from __future__ import annotations
 
-from connector.commerce.accounts import customer_list_account, remember_account, resolved_account_id
-from connector.commerce.matching import contact_by_email, creating_contact_for
+from connector.commerce.accounts import customer_list_account
 from connector.commerce.models import CustomerOptedIn
+from connector.crm import Identity, IdentityKind, heals_identity_map
+from connector.crm.accounts import remember_account, resolved_account_id
+from connector.crm.contacts import contact_by_email, create_once
 from connector.envelope import Outcome
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
-from connector.state import Identity
 
 
+@heals_identity_map
 def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
     data = event.data
     existing = contact_by_email(services, data.email)
@@ -19,19 +21,16 @@ def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
         return Outcome(ids={}, detail={"unchanged": True})  # an opt-out of nobody: nothing to record
     if existing is not None:
         return _set_flag(event, services, existing)
-    with creating_contact_for(services, data.email, event.event_id) as created_meanwhile:
-        if created_meanwhile is not None:
-            return _set_flag(event, services, created_meanwhile)
+    with create_once(services, data.email, event.event_id):
         return _create_opt_in_contact(event, services)
 
 
 def _set_flag(event: CustomerOptedIn, services: Services, existing: Identity) -> Outcome:
     data = event.data
-    if existing.attrs.get("opted_in") == str(data.opted_in):
+    if existing.opted_in == data.opted_in:
         return Outcome(ids={"contact_id": existing.salesforce_id}, detail={"unchanged": True})
     services.salesforce.update("Contact", existing.salesforce_id, {"Email_Opt_In__c": data.opted_in})
-    attrs = existing.attrs | {"opted_in": str(data.opted_in)}
-    services.identities.put("contact-email", data.email, existing.salesforce_id, **attrs)
+    services.identities.put(IdentityKind.CONTACT_EMAIL, data.email, existing.but(opted_in=data.opted_in))
     return Outcome(ids={"contact_id": existing.salesforce_id})
 
 
@@ -57,6 +56,8 @@ def _create_opt_in_contact(event: CustomerOptedIn, services: Services) -> Outcom
     contact_id = str(results["contact"]["id"])
     account_id = resolved_account_id(account, results)
     services.identities.put(
-        "contact-email", data.email, contact_id, account_id=account_id, type="Opt-in", opted_in=str(data.opted_in)
+        IdentityKind.CONTACT_EMAIL,
+        data.email,
+        Identity(contact_id, account_id=account_id, customer_type="Opt-in", opted_in=data.opted_in),
     )
     return Outcome(ids={"contact_id": contact_id, "account_id": account_id}, detail={"created": True})

@@ -7,22 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connector.commerce.accounts import customer_list_account, remember_account, resolved_account_id
+from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
-from connector.commerce.matching import contact_by_email, creating_contact_for
-from connector.commerce.models import OrderCreated, OrderData, OrderUpdated
+from connector.commerce.models import OrderChanged, OrderData
+from connector.crm import Identity, IdentityKind, heals_identity_map, record_is_gone
+from connector.crm.accounts import remember_account, resolved_account_id
+from connector.crm.contacts import (
+    account_of_contact,
+    contact_by_email,
+    contact_by_external_id,
+    create_once,
+    remember_account_of_contact,
+)
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
-from connector.salesforce import PermanentSalesforceError
 from connector.salesforce.plan import WritePlan
-from connector.salesforce.soql import soql_quote
 from connector.services import Services
-from connector.state import Identity
 
 ORDER_NO_FIELD = "Commerce_Order_No__c"
-OrderEvent = OrderCreated | OrderUpdated
-# What Salesforce answers for a Contact Id that does not exist (or is not a Contact).
-_BAD_CONTACT_CODES = ("NOT_FOUND", "MALFORMED_ID", "INVALID_CROSS_REFERENCE_KEY", "INVALID_ID_FIELD")
+OrderEvent = OrderChanged
 
 
 @dataclass(frozen=True)
@@ -48,32 +51,28 @@ def header_fields(event: OrderEvent) -> dict[str, Any]:
     }
 
 
+@heals_identity_map
 def sync_order(event: OrderEvent, services: Services) -> Outcome:
     order = event.data.order
-    known = services.identities.entry("order", order.order_no)
+    known = services.identities.entry(IdentityKind.ORDER, order.order_no)
     if order.salesforce_contact_id:
         try:
-            return _write_registered(event, services, order.salesforce_contact_id, known)
-        except PermanentSalesforceError as exc:
-            if exc.error_code not in _BAD_CONTACT_CODES:
+            return _write_registered(event, services, order.salesforce_contact_id)
+        except Exception as exc:
+            if not record_is_gone(exc):
                 raise
             # Not a valid Contact Id: the reference treats the order as a guest order.
-    if known and known.attrs.get("contact_id") and known.attrs.get("sync_status") != "Draft":
+    if known and known.contact_id and known.sync_status != "Draft":
         # Already linked: an update keeps its link and costs one call (none if nothing changed).
-        link = Link(
-            known.attrs["contact_id"], known.attrs["account_id"], known.attrs["type"], known.attrs["sync_status"]
-        )
+        link = Link(known.contact_id, known.account_id or "", known.customer_type or "", known.sync_status or "")
         return _write(event, services, link, WritePlan(services.salesforce))
     return _write_guest(event, services)
 
 
-def _write_registered(event: OrderEvent, services: Services, contact_id: str, known: Any) -> Outcome:
+def _write_registered(event: OrderEvent, services: Services, contact_id: str) -> Outcome:
     plan = WritePlan(services.salesforce)
-    account = services.identities.get("contact-account", contact_id)
-    if account is None:
-        # The Contact's AccountId comes from the same composite call that writes the order.
-        plan.get("contact", "Contact", contact_id, ["Id", "AccountId"])
-        account = "@{contact.AccountId}"
+    # The Contact's AccountId, if not remembered, comes from the same composite call that writes the order.
+    account = account_of_contact(services, plan, contact_id)
     return _write(event, services, Link(contact_id, account, "Registered", "Synchronized"), plan)
 
 
@@ -95,13 +94,12 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     info |= {k: v for k, v in (details.get("customer_info") or {}).items() if v}
     customer_no = info.get("customer_no")
     if customer_no:
-        registered = _registered_contact(services, str(customer_no))
+        registered = contact_by_external_id(services, IdentityKind.CONTACT, CUSTOMER_NO_FIELD, str(customer_no))
         if registered is not None:
-            contact_id, account_id = registered
             return _write(
                 event,
                 services,
-                Link(contact_id, account_id, "Registered", "Synchronized"),
+                Link(registered.salesforce_id, registered.account_id or "", "Registered", "Synchronized"),
                 WritePlan(services.salesforce),
             )
     email = info.get("email")
@@ -111,9 +109,7 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     existing = contact_by_email(services, email)
     if existing is not None:
         return _link_existing(event, services, existing, registered_per_ocapi=bool(customer_no))
-    with creating_contact_for(services, email, event.event_id) as created_meanwhile:
-        if created_meanwhile is not None:
-            return _link_existing(event, services, created_meanwhile, registered_per_ocapi=bool(customer_no))
+    with create_once(services, email, event.event_id):
         plan = WritePlan(services.salesforce)
         account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
         first, last = _split_name(info.get("customer_name"), email)
@@ -131,7 +127,9 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
         )
         outcome = _write(event, services, Link(contact, account, "Guest", "Created"), plan)
         services.identities.put(
-            "contact-email", email, outcome.ids["contact_id"], account_id=outcome.ids["account_id"], type="Guest"
+            IdentityKind.CONTACT_EMAIL,
+            email,
+            Identity(outcome.ids["contact_id"], account_id=outcome.ids["account_id"], customer_type="Guest"),
         )
         return outcome
 
@@ -141,26 +139,14 @@ def _link_existing(event: OrderEvent, services: Services, contact: Identity, reg
     OCAPI says the customer is registered and that Contact is a registered one, so is the order."""
     config = services.settings.config.commerce
     plan = WritePlan(services.salesforce)
-    account_id = contact.attrs.get("account_id") or customer_list_account(
+    account_id = contact.account_id or customer_list_account(
         plan, services, config.customer_list_of(event.data.site_id)
     )
-    if registered_per_ocapi and contact.attrs.get("type") == "Registered":
+    if registered_per_ocapi and contact.customer_type == "Registered":
         link = Link(contact.salesforce_id, account_id, "Registered", "Synchronized")
     else:
         link = Link(contact.salesforce_id, account_id, "Guest", "Created")
     return _write(event, services, link, plan)
-
-
-def _registered_contact(services: Services, customer_no: str) -> tuple[str, str] | None:
-    known = services.identities.entry("contact", customer_no)
-    if known:
-        return known.salesforce_id, known.attrs.get("account_id", "")
-    rows = services.salesforce.query(
-        f"SELECT Id, AccountId FROM Contact WHERE {CUSTOMER_NO_FIELD} = {soql_quote(customer_no)} LIMIT 1"
-    )
-    if not rows:
-        return None
-    return str(rows[0]["Id"]), str(rows[0].get("AccountId") or "")
 
 
 def _split_name(name: Any, email: str) -> tuple[str | None, str]:
@@ -179,9 +165,9 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     }
     if link.contact_id:
         fields["Contact__c"] = link.contact_id
-    known = services.identities.entry("order", order_no)
+    known = services.identities.entry(IdentityKind.ORDER, order_no)
     digest = fingerprint(fields)
-    if not len(plan) and known and known.attrs.get("fingerprint") == digest:
+    if not len(plan) and known and known.fingerprint == digest:
         return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
     plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, fields)
     results = plan.run()
@@ -193,19 +179,20 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
         account_id = str(results["contact"].get("AccountId") or "")
     elif account_id.startswith("@{"):
         account_id = resolved_account_id(account_id, results)
-    if contact_id and account_id:
-        services.identities.put("contact-account", contact_id, account_id)
+    remember_account_of_contact(services, contact_id, account_id)
     services.identities.put(
-        "order",
+        IdentityKind.ORDER,
         order_no,
-        order_id,
-        contact_id=contact_id or None,
-        account_id=account_id,
-        type=link.customer_type,
-        sync_status=link.sync_status,
-        # Digest of what the record now holds (references resolved), for the next no-change check.
-        fingerprint=fingerprint(
-            fields | {"AccountId": account_id} | ({"Contact__c": contact_id} if contact_id else {})
+        Identity(
+            order_id,
+            contact_id=contact_id or None,
+            account_id=account_id,
+            customer_type=link.customer_type,
+            sync_status=link.sync_status,
+            # Digest of what the record now holds (references resolved), for the next no-change check.
+            fingerprint=fingerprint(
+                fields | {"AccountId": account_id} | ({"Contact__c": contact_id} if contact_id else {})
+            ),
         ),
     )
     return Outcome(

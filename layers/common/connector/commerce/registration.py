@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connector.commerce.accounts import (
-    CUSTOMER_LIST_FIELD,
-    customer_list_account,
-    person_account_record_type,
-    remember_account,
-    resolved_account_id,
-)
+from connector.commerce.accounts import CUSTOMER_LIST_FIELD, customer_list_account
 from connector.commerce.contacts import (
     CUSTOMER_NO_FIELD,
     PERSON_CUSTOMER_NO_FIELD,
@@ -22,16 +16,19 @@ from connector.commerce.contacts import (
     contact_fields,
     fingerprint,
 )
-from connector.commerce.models import Customer, CustomerData, CustomerRegistered, CustomerUpdated
+from connector.commerce.models import Customer, CustomerChanged, CustomerData
+from connector.crm import Identity, IdentityKind, heals_identity_map, heals_identity_map_in_batch
+from connector.crm.accounts import person_account_record_type, remember_account, resolved_account_id
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
-CustomerEvent = CustomerRegistered | CustomerUpdated
+CustomerEvent = CustomerChanged
 CONVERTIBLE_TYPES = ("Guest", "Opt-in")
 
 
+@heals_identity_map
 def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
     data = event.data
     draft_status = "Created" if event.event_type == "customer.registered" else "Updated"
@@ -53,7 +50,7 @@ def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
 def _save_draft(data: CustomerData, services: Services, status: str) -> None:
     """OCAPI is unreachable: a new customer is saved from the keys it pushed; a known one only gets its
     sync status (the keys alone must not overwrite a synchronized profile)."""
-    if services.identities.entry("contact", data.customer.customer_no) is None:
+    if services.identities.entry(IdentityKind.CONTACT, data.customer.customer_no) is None:
         write_customer(data, data.customer, services, status)
     elif services.settings.config.commerce.customer_parent == "person_account":
         services.salesforce.upsert(
@@ -78,9 +75,9 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
     if config.customer_parent == "person_account":
         return _write_person_account(data, customer, services, status)
     fields = contact_fields(data.model_copy(update={"customer": customer}), config, status)
-    known = services.identities.entry("contact", customer.customer_no)
+    known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "list": data.customer_list_id})
-    if known and known.attrs.get("fingerprint") == digest:
+    if known and known.fingerprint == digest:
         return Outcome(ids={"contact_id": known.salesforce_id}, detail={"unchanged": True})
 
     plan = WritePlan(services.salesforce)
@@ -88,8 +85,8 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
     fields["AccountId"] = account
     converted: str | None = None
     if known is None:
-        by_email = services.identities.entry("contact-email", customer.email)
-        if by_email and by_email.attrs.get("type") in CONVERTIBLE_TYPES:
+        by_email = services.identities.entry(IdentityKind.CONTACT_EMAIL, customer.email)
+        if by_email and by_email.customer_type in CONVERTIBLE_TYPES:
             # The guest or opt-in Contact becomes this registered customer: same record, and the
             # conversion is traceable on it (Customer_Type__c history, Commerce_Converted_At__c).
             converted = by_email.salesforce_id
@@ -114,21 +111,20 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
 def remember_contact(
     services: Services, customer: Customer, contact_id: str, account_id: str, digest: str | None
 ) -> None:
-    services.identities.put(
-        "contact", customer.customer_no, contact_id, fingerprint=digest, account_id=account_id, type="Registered"
-    )
-    services.identities.put("contact-email", customer.email, contact_id, account_id=account_id, type="Registered")
+    registered = Identity(contact_id, account_id=account_id, customer_type="Registered")
+    services.identities.put(IdentityKind.CONTACT, customer.customer_no, registered.but(fingerprint=digest))
+    services.identities.put(IdentityKind.CONTACT_EMAIL, customer.email, registered)
 
 
 def _write_person_account(data: CustomerData, customer: Customer, services: Services, status: str) -> Outcome:
     config = services.settings.config.commerce
     fields = as_person_account(contact_fields(data.model_copy(update={"customer": customer}), config, status))
     fields.pop(PERSON_CUSTOMER_NO_FIELD, None)
-    known = services.identities.entry("contact", customer.customer_no)
+    known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "mode": "person"})
-    if known and known.attrs.get("fingerprint") == digest:
-        return Outcome(ids={"contact_id": known.salesforce_id, "account_id": known.attrs.get("account_id", "")})
-    fields["RecordTypeId"] = person_account_record_type(services)
+    if known and known.fingerprint == digest:
+        return Outcome(ids={"contact_id": known.salesforce_id, "account_id": known.account_id or ""})
+    fields["RecordTypeId"] = person_account_record_type(services, config.person_account_record_type_id)
     plan = WritePlan(services.salesforce)
     plan.upsert("account", "Account", PERSON_CUSTOMER_NO_FIELD, customer.customer_no, fields)
     if known is None:
@@ -144,6 +140,7 @@ def _write_person_account(data: CustomerData, customer: Customer, services: Serv
     )
 
 
+@heals_identity_map_in_batch(sync_customer)
 def sync_customers(events: Sequence[CustomerEvent], services: Services) -> list[Outcome | Exception]:
     """A queue batch: complete what needs OCAPI, then one sObject-collection upsert for all the
     Contacts whose Account is known (one more call upserts the Accounts that are not)."""
@@ -181,7 +178,7 @@ def _batch_accounts(ready: list[tuple[int, CustomerData, Customer]], services: S
     config = services.settings.config.commerce
     lists = sorted({data.customer_list_id for _, data, _ in ready})
     accounts = {lst: pin for lst in lists if (pin := config.customer_list_accounts.get(lst))}
-    accounts |= services.identities.get_many("account", [lst for lst in lists if lst not in accounts])
+    accounts |= services.identities.get_many(IdentityKind.ACCOUNT, [lst for lst in lists if lst not in accounts])
     missing = [lst for lst in lists if lst not in accounts]
     if missing:
         records = [
@@ -192,7 +189,7 @@ def _batch_accounts(ready: list[tuple[int, CustomerData, Customer]], services: S
         for lst, res in zip(missing, outcomes, strict=True):
             if res.success and res.id:
                 accounts[lst] = res.id
-                services.identities.put("account", lst, res.id)
+                services.identities.put(IdentityKind.ACCOUNT, lst, Identity(res.id))
     return accounts
 
 
@@ -200,8 +197,8 @@ def _batch_upsert_contacts(
     ready: list[tuple[int, CustomerData, Customer]], services: Services, results: list[Outcome | Exception]
 ) -> None:
     config = services.settings.config.commerce
-    known = services.identities.entries("contact", [c.customer_no for _, _, c in ready])
-    by_email = services.identities.entries("contact-email", [c.email for _, _, c in ready])
+    known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for _, _, c in ready])
+    by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for _, _, c in ready])
     accounts = _batch_accounts(ready, services)
     # The newest event per customer wins inside a batch (one record per external id per request).
     latest: dict[str, _Pending] = {}
@@ -212,7 +209,7 @@ def _batch_upsert_contacts(
         fields = contact_fields(data.model_copy(update={"customer": customer}), config, "Synchronized")
         digest = fingerprint({**fields, "list": data.customer_list_id})
         entry = known.get(customer.customer_no)
-        if entry and entry.attrs.get("fingerprint") == digest:
+        if entry and entry.fingerprint == digest:
             results[i] = Outcome(ids={"contact_id": entry.salesforce_id}, detail={"unchanged": True})
             continue
         fields["AccountId"] = accounts[data.customer_list_id]
@@ -221,7 +218,7 @@ def _batch_upsert_contacts(
     updates: list[_Pending] = []
     for no, pending in latest.items():
         email_entry = by_email.get(pending.customer.email)
-        if no not in known and email_entry and email_entry.attrs.get("type") in CONVERTIBLE_TYPES:
+        if no not in known and email_entry and email_entry.customer_type in CONVERTIBLE_TYPES:
             pending.fields |= {
                 "Id": email_entry.salesforce_id,
                 CUSTOMER_NO_FIELD: no,

@@ -1,6 +1,6 @@
-"""The shared pipeline: one Lambda entry per trigger for both HttpApi requests and SQS batches."""
+"""The shared pipeline: one Lambda entry per trigger for HttpApi requests, SQS batches and schedules."""
 
-from connector.pipeline.processing import EventHandler
+from connector.pipeline.handlers import CommandHandler, EventHandler
 from connector.pipeline.trigger import Trigger
 
-__all__ = ["EventHandler", "Trigger"]
+__all__ = ["CommandHandler", "EventHandler", "Trigger"]

@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from connector import webhook_auth
 from connector.pipeline.responses import Answer, message
+from connector.pipeline.signature import source_family, verify
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -37,10 +37,10 @@ def check_request(event: dict[str, Any], secret_for: Callable[[str], str | None]
         return message(413, f"body over {MAX_BODY_BYTES // 1024} KiB")
     method = event.get("requestContext", {}).get("http", {}).get("method", "POST").upper()
     path = signed_path(event)
-    family = webhook_auth.source_family(path)
+    family = source_family(path)
     secret = secret_for(family) if family else None
     header = (event.get("headers") or {}).get("x-signature")
-    if not secret or not webhook_auth.verify(header, secret, method, path, body):
+    if not secret or not verify(header, secret, method, path, body):
         return message(401, "missing, stale or invalid X-Signature")
     if method in ("POST", "PUT", "PATCH"):
         try:

@@ -1,7 +1,9 @@
 """A trigger function's Lambda entry: HttpApi requests, SQS batches and schedules, one `handler`.
 
-`functions/<trigger>/app.py` declares its routes and event handlers on a `Trigger`; everything else
-(signature, validation, idempotency, sync state, queueing, retries) happens here.
+`functions/<trigger>/app.py` declares its routes on a `Trigger`, one call per route:
+`events` (sync events), `commands` (the caller waits for a typed answer), `read` (signed GETs);
+everything else (signature, validation, idempotency, sync state, queueing, retries, logs,
+metrics, traces) happens here, the same way for every trigger.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Union
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -26,23 +27,42 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from connector.envelope import Envelope
-from connector.errors import ConnectorError, TransientError
+from connector import observability as obs
+from connector.envelope import Command, Envelope
+from connector.errors import ConnectorError, MappingError, NotFoundError, TransientError
+from connector.observability import logger, metrics
 from connector.pipeline import intake
-from connector.pipeline.processing import EventHandler, Processor, QueuedMessage
-from connector.pipeline.responses import Answer, errors, message
+from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
+from connector.pipeline.processing import NotRemembered, Processor, QueuedMessage
+from connector.pipeline.responses import (
+    INTAKE_ANSWERS,
+    Answer,
+    ErrorAnswer,
+    IgnoredAnswer,
+    MessageAnswer,
+    QueuedAnswer,
+    SyncedAnswer,
+    documented,
+    errors,
+    message,
+    unavailable,
+)
+from connector.pipeline.signature import source_family
 from connector.services import Services, build_services
 from connector.settings import get_settings
 
-logger = Logger()
-
-ReadRoute = Callable[..., Answer]
+ReadRoute = Callable[..., BaseModel]
 
 
 def _json_response(answer: Answer) -> Response[Any]:
-    return Response(status_code=answer.status, content_type="application/json", body=answer.body)
+    return Response(
+        status_code=answer.status,
+        content_type="application/json",
+        body=answer.json_body(),
+        headers=dict(answer.headers) or None,
+    )
 
 
 def _clean_loc(loc: tuple[Any, ...] | list[Any], event_types: set[str]) -> list[Any]:
@@ -55,49 +75,63 @@ def _clean_loc(loc: tuple[Any, ...] | list[Any], event_types: set[str]) -> list[
     return parts
 
 
+def _body_type(models: tuple[type[Envelope], ...]) -> Any:
+    """One model, or the union of several told apart by `event_type`."""
+    if len(models) == 1:
+        return models[0]
+    return Annotated[Union[models], Field(discriminator="event_type")]  # noqa: UP007
+
+
 class Trigger:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, services: Callable[[], Services] | None = None) -> None:
         self.name = name
-        self.handlers: dict[str, EventHandler] = {}
+        self.handlers: dict[str, Handler] = {}
         self.app = APIGatewayHttpResolver(enable_validation=True)
         self.app.exception_handler(RequestValidationError)(self._validation_error)
         self.app.not_found()(lambda _exc: _json_response(message(404, "Not Found")))
+        self._build_services = services or (lambda: build_services(get_settings()))
         self._services: Services | None = None
         self._processor: Processor | None = None
-        self._accept_once: Callable[..., dict[str, Any]] | None = None
-        self._schedule: Callable[[Services], dict[str, Any]] | None = None
+        self._once: Callable[..., dict[str, Any]] | None = None
+        self._idempotency: IdempotencyConfig | None = None
+        self._schedule: Callable[[Services], BaseModel] | None = None
         self._queue_adapter: TypeAdapter[Any] | None = None
+        self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
     def events(self, path: str, *handlers: EventHandler) -> None:
-        """A POST route accepting these event types, told apart by `event_type`."""
-        for handler in handlers:
-            self.handlers[handler.event_type] = handler
-        models = tuple(h.model for h in handlers)
-        body_type: Any = (
-            models[0] if len(models) == 1 else Annotated[Union[models], Field(discriminator="event_type")]  # noqa: UP007
+        """A POST route of sync events, told apart by `event_type`."""
+        self._post(
+            path,
+            handlers,
+            documented(
+                (200, Union[SyncedAnswer, IgnoredAnswer], "synced now (or stale, unchanged), or ignored"),  # noqa: UP007
+                (202, QueuedAnswer, "accepted; queued for retry or async processing"),
+                (409, ErrorAnswer, "an invalid state change, or this event is still in progress"),
+                *INTAKE_ANSWERS,
+            ),
         )
 
-        def accept(event: Annotated[body_type, Body()]) -> Response[Any]:
-            return _json_response(self._accept(event))
+    def commands(self, path: str, *handlers: CommandHandler) -> None:
+        """A POST route of commands: the caller waits for the command's typed answer."""
+        responses: Any = tuple(h.response for h in handlers)
+        answer_model: Any = responses[0] if len(responses) == 1 else Union[responses]  # noqa: UP007
+        answers = [
+            (200, answer_model, "the command's result"),
+            (409, ErrorAnswer, "an invalid state change, or this command is still in progress"),
+            (404, ErrorAnswer, "what the command names does not exist"),
+            (502, MessageAnswer, "the target platform refused the command"),
+            *INTAKE_ANSWERS,
+        ]
+        if any(h.deferrable for h in handlers):
+            answers.append((202, QueuedAnswer, "accepted; completed from the queue"))
+        self._post(path, handlers, documented(*answers))
 
-        # This module uses postponed annotations: give Powertools the real (local) body type.
-        accept.__annotations__ = {"event": Annotated[body_type, Body()], "return": Response[dict[str, Any]]}
-        accept.__name__ = f"accept_{path.strip('/').replace('/', '_')}"
-        self.app.post(path)(accept)
-
-    def read(self, path: str, route: ReadRoute) -> None:
-        """A signed GET route; `route(services, **path_params)` returns the Answer."""
+    def read(self, path: str, route: ReadRoute, response: type[BaseModel]) -> None:
+        """A signed GET route; `route(services, **path_params)` returns `response`."""
 
         def serve(**params: str) -> Response[Any]:
-            try:
-                return _json_response(route(self.services, **params))
-            except TransientError:
-                logger.warning("read route: an upstream is unavailable")
-                return _json_response(message(503, "an upstream system is unavailable, retry later"))
-            except ConnectorError as exc:
-                logger.warning("read route: an upstream refused", extra={"error": str(exc)[:200]})
-                return _json_response(message(502, "an upstream system refused the request"))
+            return _json_response(self._serve_read(route, params))
 
         serve.__name__ = route.__name__
         # Powertools reads the route's parameters from its signature: name each path parameter.
@@ -105,23 +139,48 @@ class Trigger:
             [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in _path_params(path)],
             return_annotation=Response[dict[str, Any]],
         )
-        self.app.get(path)(serve)
+        answers = documented(
+            (200, response, "found"),
+            (404, ErrorAnswer, "not found"),
+            (422, ErrorAnswer, "a malformed path parameter"),
+            (401, MessageAnswer, "missing, stale or invalid X-Signature"),
+            (502, MessageAnswer, "an upstream system refused the request"),
+            (503, MessageAnswer, "an upstream system is unavailable (Retry-After)"),
+        )
+        self.app.get(path, responses=answers)(serve)
 
-    def on_schedule(self, job: Callable[[Services], dict[str, Any]]) -> None:
+    def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
         self._schedule = job
+
+    def _post(self, path: str, handlers: tuple[Handler, ...], responses: dict[int, Any]) -> None:
+        for handler in handlers:
+            self.handlers.update(dict.fromkeys(handler.event_types, handler))
+        body_type: Any = _body_type(tuple(h.model for h in handlers))
+        family = source_family(path)
+
+        def accept(event: Annotated[body_type, Body()]) -> Response[Any]:
+            if family is not None and event.source != family:
+                return _json_response(errors(422, ["source"], f"this route accepts source {family!r} only"))
+            return _json_response(self._accept(event))
+
+        # This module uses postponed annotations: give Powertools the real (local) body type.
+        accept.__annotations__ = {"event": Annotated[body_type, Body()], "return": Response[dict[str, Any]]}
+        accept.__name__ = f"accept_{path.strip('/').replace('/', '_')}"
+        self.app.post(path, responses=responses)(accept)
 
     # -- runtime -------------------------------------------------------------------------------
     @property
     def services(self) -> Services:
         if self._services is None:
-            self._services = build_services(get_settings())
+            self._services = self._build_services()
         return self._services
 
     def use_services(self, services: Services) -> None:
         """Wire in prebuilt services (tests, benchmarks); normally built on first use."""
         self._services = services
         self._processor = None
-        self._accept_once = None
+        self._once = None
+        self._idempotency = None
 
     @property
     def processor(self) -> Processor:
@@ -129,14 +188,35 @@ class Trigger:
             self._processor = Processor(self.services, self.handlers)
         return self._processor
 
-    def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        """The Lambda entry point named in template.yaml (`app.handler`)."""
+    def _observed(self, handle: Callable[[dict[str, Any], Any], dict[str, Any]]) -> Any:
+        """The Lambda entry: the Lambda context in every log line, metrics flushed as EMF, and the
+        API calls this invocation spent counted."""
+
+        def counted(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            salesforce_before = self.services.salesforce_calls()
+            platform_before = self.services.platform_calls()
+            try:
+                return handle(event, context)
+            finally:
+                obs.count(obs.SALESFORCE_API_CALLS, self.services.salesforce_calls() - salesforce_before)
+                obs.count(obs.PLATFORM_API_CALLS, self.services.platform_calls() - platform_before)
+
+        flushed = metrics.log_metrics(counted)
+        with_context = logger.inject_lambda_context(clear_state=True)(flushed)
+
+        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            # A caller without a Lambda context (a script, a test) still gets metrics, not context keys.
+            return dict(with_context(event, context) if context is not None else flushed(event, context))
+
+        return handler
+
+    def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if "Records" in event:
             return dict(self._consume(event, context))
         if "requestContext" in event:
             return self._http(event, context)
         if event.get("detail-type") == "Scheduled Event" and self._schedule is not None:
-            return self._schedule(self.services)
+            return self._schedule(self.services).model_dump(mode="json")
         logger.error("unrecognised event shape", extra={"keys": sorted(event)[:10]})
         raise ValueError("unrecognised event")
 
@@ -145,52 +225,71 @@ class Trigger:
             stop = intake.check_request(event, self.services.webhook_secret)
         except Exception:
             logger.exception("could not read the webhook secret")
-            return message(503, "temporarily unavailable, retry later").to_proxy()
+            return unavailable().to_proxy()
         if stop is not None:
             return stop.to_proxy()
         if context is not None:
             self._idempotency_config().register_lambda_context(context)
         return dict(self.app.resolve(event, context))
 
-    def _accept(self, event: Envelope) -> Answer:
-        logger.append_keys(event_id=event.event_id, event_type=event.event_type)
+    def _serve_read(self, route: ReadRoute, params: dict[str, str]) -> Answer:
         try:
-            stored = self._accept_idempotently(event=event.model_dump(mode="json"), model=event)
+            return Answer(200, route(self.services, **params))
+        except (NotFoundError, MappingError) as exc:
+            return errors(404 if isinstance(exc, NotFoundError) else 422, exc.loc, exc.msg)
+        except TransientError:
+            logger.warning("read route: an upstream is unavailable")
+            return unavailable("an upstream system is unavailable, retry later")
+        except ConnectorError as exc:
+            logger.warning("read route: an upstream refused", extra={"error": type(exc).__name__})
+            return message(502, "an upstream system refused the request")
+
+    def _accept(self, event: Envelope) -> Answer:
+        logger.set_correlation_id(event.event_id)
+        logger.append_keys(event_type=event.event_type)
+        obs.count(obs.EVENTS_RECEIVED)
+        try:
+            stored = self._once_per_event(event=event.model_dump(mode="json"), model=event)
+        except NotRemembered as forgotten:
+            return forgotten.answer
         except IdempotencyValidationError:
             return errors(422, ["event_id"], "this event_id was already used with a different payload", "reused")
         except IdempotencyAlreadyInProgressError:
             return errors(409, ["event_id"], "an earlier delivery of this event is still in progress", "in_progress")
         except Exception:
             logger.exception("intake failed")
-            return message(503, "temporarily unavailable, retry later")
+            return unavailable()
         return Answer.from_dict(stored)
 
     def _idempotency_config(self) -> IdempotencyConfig:
-        if not hasattr(self, "_idem_config"):
-            self._idem_config = IdempotencyConfig(
+        if self._idempotency is None:
+            self._idempotency = IdempotencyConfig(
                 event_key_jmespath="[source, event_id]",
                 payload_validation_jmespath="[event_type, data]",
                 expires_after_seconds=self.services.settings.config.idempotency_ttl_seconds,
             )
-        return self._idem_config
+        return self._idempotency
 
-    def _accept_idempotently(self, *, event: dict[str, Any], model: Envelope) -> dict[str, Any]:
-        if self._accept_once is None:
+    def _once_per_event(self, *, event: dict[str, Any], model: Envelope) -> dict[str, Any]:
+        """The first delivery of an event_id runs; later ones get its stored answer."""
+        if self._once is None:
             persistence = DynamoDBPersistenceLayer(
                 table_name=self.services.settings.idempotency_table, boto3_client=self.services.dynamodb
             )
             processor = self.processor
 
-            def accept(event: dict[str, Any], model: Envelope) -> dict[str, Any]:
+            def run(event: dict[str, Any], model: Envelope) -> dict[str, Any]:
+                if isinstance(model, Command):
+                    return processor.execute(model).as_dict()
                 return processor.accept(model).as_dict()
 
-            self._accept_once = idempotent_function(
+            self._once = idempotent_function(
                 data_keyword_argument="event",
                 persistence_store=persistence,
                 config=self._idempotency_config(),
                 key_prefix=f"{self.name}.accept",
-            )(accept)
-        return self._accept_once(event=event, model=model)
+            )(run)
+        return self._once(event=event, model=model)
 
     def _validation_error(self, exc: RequestValidationError) -> Response[Any]:
         types = set(self.handlers)
@@ -200,14 +299,13 @@ class Trigger:
             if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
                 loc = [*loc, "event_type"]  # the discriminator is the field at fault
             details.append({"loc": loc, "msg": err.get("msg", ""), "type": err.get("type", "")})
-        return _json_response(Answer(422, {"errors": details}))
+        return _json_response(Answer(422, ErrorAnswer.model_validate({"errors": details})))
 
     # -- SQS -----------------------------------------------------------------------------------
     def _consume(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-        records = [SQSRecord(r) for r in event["Records"]]
         messages: list[QueuedMessage] = []
         verdicts: dict[str, Exception | None] = {}
-        for record in records:
+        for record in (SQSRecord(r) for r in event["Records"]):
             try:
                 parsed = self._queue_model().validate_json(record.body)
             except ValidationError as exc:
@@ -215,14 +313,12 @@ class Trigger:
                 self.services.queue.dead_letter(
                     record.body, event_type="unknown", event_id="", error=f"ValidationError: {exc.error_count()} errors"
                 )
+                obs.count(obs.EVENTS_DEAD)
                 verdicts[record.message_id] = None
                 continue
             messages.append(
                 QueuedMessage(
-                    record.message_id,
-                    record.receipt_handle,
-                    int(record.attributes.approximate_receive_count),
-                    parsed,
+                    record.message_id, record.receipt_handle, int(record.attributes.approximate_receive_count), parsed
                 )
             )
         verdicts.update(self.processor.process_batch(messages))
@@ -241,11 +337,8 @@ class Trigger:
 
     def _queue_model(self) -> TypeAdapter[Any]:
         if self._queue_adapter is None:
-            models = tuple(h.model for h in self.handlers.values())
-            body: Any = (
-                models[0] if len(models) == 1 else Annotated[Union[models], Field(discriminator="event_type")]  # noqa: UP007
-            )
-            self._queue_adapter = TypeAdapter(body)
+            models = tuple(dict.fromkeys(h.model for h in self.handlers.values()))
+            self._queue_adapter = TypeAdapter(_body_type(models))
         return self._queue_adapter
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import requests
 
 from connector.errors import TransientError
+from connector.observability import traced
 from connector.salesforce.auth import AccessToken, TokenProvider
 from connector.salesforce.errors import (
     ApiErrorDetail,
@@ -100,11 +101,12 @@ class SalesforceClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One API call; renews the token once if the session has expired."""
-        token = self._tokens.current(self._session)
-        resp = self._send(token, method, path, json, params, headers, operation)
-        if resp.status_code == 401 and self._is_expired_session(resp):
-            token = self._tokens.renew(self._session, token)
+        with traced(f"salesforce {operation}", operation=operation):
+            token = self._tokens.current(self._session)
             resp = self._send(token, method, path, json, params, headers, operation)
+            if resp.status_code == 401 and self._is_expired_session(resp):
+                token = self._tokens.renew(self._session, token)
+                resp = self._send(token, method, path, json, params, headers, operation)
         if resp.status_code >= 400 or (resp.status_code == 300 and operation != "upsert"):
             raise salesforce_error(resp.status_code, parse_error_body(self._json(resp)), operation)
         return resp

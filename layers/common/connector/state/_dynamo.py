@@ -8,6 +8,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from connector.value_types import TIMESTAMP_FORMAT
+
 _ser = TypeSerializer()
 _de = TypeDeserializer()
 
@@ -22,4 +24,4 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)

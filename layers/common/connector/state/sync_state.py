@@ -7,10 +7,10 @@ however deliveries interleave.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from connector.envelope import EntityRef
 from connector.state._dynamo import from_item, now_iso, to_item
 
 STATE_SK = "STATE"
@@ -20,20 +20,8 @@ class SyncStatus(StrEnum):
     RECEIVED = "RECEIVED"  # accepted, being processed now
     QUEUED = "QUEUED"  # waiting in the queue (async mode or a retry)
     SYNCED = "SYNCED"  # Salesforce holds it
-    DEAD = "DEAD"  # given up: in the DLQ, last_error says why
-
-
-@dataclass(frozen=True)
-class EntityRef:
-    """A business entity in its source platform: ('commerce', 'customer', '00001001')."""
-
-    source: str
-    entity: str
-    key: str
-
-    @property
-    def pk(self) -> str:
-        return f"{self.source}#{self.entity}#{self.key}"
+    DEAD = "DEAD"  # given up: in the DLQ (or refused back to the sender), last_error says why
+    IGNORED = "IGNORED"  # valid, but nothing for the connector to do; last_error says why
 
 
 @dataclass
@@ -75,11 +63,6 @@ class StaleEvent(Exception):
     def __init__(self, current: SyncState | None) -> None:
         super().__init__("a newer version of this entity was already accepted")
         self.current = current
-
-
-def normalize_version(occurred_at: datetime) -> str:
-    """A sortable string: comparing two versions is comparing two strings in DynamoDB."""
-    return occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SyncStateStore:
@@ -178,13 +161,6 @@ class SyncStateStore:
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
-
-    def is_superseded(self, ref: EntityRef, version: str) -> SyncState | None:
-        """The current state when a newer version than `version` was accepted, else None."""
-        current = self.get(ref)
-        if current is not None and current.source_version > version:
-            return current
-        return None
 
     def stuck(self, status: SyncStatus, older_than: str, limit: int = 100) -> list[SyncState]:
         """Entities left in `status` since before `older_than` (the reconciler's query, on the GSI)."""

@@ -28,9 +28,12 @@ class WorkQueue:
         attrs = {"event_type": event_type, "event_id": event_id, **(extra or {})}
         return {k: {"DataType": "String", "StringValue": v} for k, v in attrs.items() if v}
 
-    def send(self, body: str, *, event_type: str, event_id: str, delay_seconds: int = 0) -> str:
+    def send(
+        self, body: str, *, event_type: str, event_id: str, delay_seconds: int = 0, queue_url: str | None = None
+    ) -> str:
+        """Queue a message on this trigger's queue (or `queue_url`: the reconciler re-queues for others)."""
         resp = self._sqs.send_message(
-            QueueUrl=self.queue_url,
+            QueueUrl=queue_url or self.queue_url,
             MessageBody=body,
             DelaySeconds=min(max(delay_seconds, 0), 900),
             MessageAttributes=self._attributes(event_type, event_id),

@@ -7,6 +7,8 @@ import hmac
 import time
 from collections.abc import Callable
 
+from connector.value_types import SOURCE_FAMILIES, SourceFamily
+
 MAX_AGE_SECONDS = 300
 
 
@@ -59,11 +61,12 @@ def verify(
     return any(hmac.compare_digest(expected.encode(), digest.encode()) for digest in digests)
 
 
-def source_family(path: str) -> str | None:
+def source_family(path: str) -> SourceFamily | None:
     """Which secret a route is signed with: /v1/<family>/..., or /v1/sync/<family>/..."""
     parts = [p for p in path.split("?", 1)[0].split("/") if p]
     if len(parts) >= 2 and parts[0] == "v1":
         family = parts[2] if parts[1] == "sync" and len(parts) > 2 else parts[1]
-        if family in ("commerce", "chat", "social", "loyalty"):
-            return family
+        for known in SOURCE_FAMILIES:
+            if family == known:
+                return known
     return None

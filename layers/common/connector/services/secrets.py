@@ -11,8 +11,7 @@ SECRET_MAX_AGE_SECONDS = 300
 def get_secret_text(arn: str) -> str:
     from aws_lambda_powertools.utilities.parameters import get_secret
 
-    value = get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return str(get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS))
 
 
 def get_secret_json(arn: str) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The clients a workflow works with, created once per cold start from the settings."""
+"""The composition root: every client a workflow works with, created on first use from the settings.
+
+It sits above what it wires (AWS clients, the Salesforce client, state stores, the identity map,
+the platform clients) and below the pipeline and the platform packages, which receive it.
+Nothing is built at import time, and a real-time event that never queues never pays for SQS.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from connector.crm.identity import IdentityMap
 from connector.errors import PermanentError
 from connector.salesforce.auth import ClientCredentials, JwtBearer, TokenProvider, TokenSource
 from connector.salesforce.client import SalesforceClient
-from connector.secrets import get_secret_json, get_secret_text
+from connector.services.secrets import get_secret_json, get_secret_text
+from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import ClaimStore, IdentityMap, SyncStateStore
-from connector.work_queue import WorkQueue
+from connector.state import ClaimStore, SyncStateStore
 
 if TYPE_CHECKING:
-    from connector.commerce.ocapi import CommerceClient
+    from connector.clients.base import PlatformClient
+    from connector.clients.ocapi import CommerceClient
 
 
 class SecretBackedCredentials:
@@ -45,7 +52,7 @@ class SecretBackedCredentials:
 
 
 class Services:
-    """Clients are created on first use: a real-time event that never queues never pays for SQS."""
+    """Clients are created on first use and kept for the container's life."""
 
     def __init__(self, settings: Settings, session: Any = None) -> None:
         self.settings = settings
@@ -90,12 +97,25 @@ class Services:
 
     @cached_property
     def commerce(self) -> CommerceClient:
-        from connector.commerce.ocapi import CommerceClient
+        from connector.clients.ocapi import CommerceClient
 
-        if not self.settings.commerce_api_url or not self.settings.commerce_api_secret_arn:
+        api = self.settings.commerce_api
+        if not api.configured:
             raise PermanentError("COMMERCE_API_URL and COMMERCE_API_SECRET_ARN are not configured")
-        credentials = get_secret_json(self.settings.commerce_api_secret_arn)
-        return CommerceClient(self.settings.commerce_api_url, credentials["client_id"], credentials["client_secret"])
+        credentials = get_secret_json(api.secret_arn)
+        return CommerceClient(api, credentials["client_id"], credentials["client_secret"])
+
+    def platform_clients(self) -> list[PlatformClient]:
+        """The platform clients created so far (their call counts feed the PlatformApiCalls metric)."""
+        return [client for name in ("commerce",) if (client := self.__dict__.get(name)) is not None]
+
+    def salesforce_calls(self) -> int:
+        """Salesforce API calls spent so far by this container (0 before the client exists)."""
+        client = self.__dict__.get("salesforce")
+        return client.calls.total if client is not None else 0
+
+    def platform_calls(self) -> int:
+        return sum(client.calls.total for client in self.platform_clients())
 
     def webhook_secret(self, family: str) -> str | None:
         arn = self.settings.webhook_secret_arns.get(family)

@@ -1,0 +1,48 @@
+"""How the connector reads Salesforce's refusals: one definition each, for every platform.
+
+Transient versus permanent is the REST client's business (`connector.salesforce.errors`); this is
+what a permanent refusal *means* for a workflow.
+"""
+
+from __future__ import annotations
+
+from connector.errors import MappingError
+from connector.salesforce.errors import SalesforceError
+
+# "This Id is gone": a record Id given to Salesforce does not (or no longer) exist, was merged or
+# deleted, or is not an Id of the expected object. An Id from the identity map is then stale; an
+# Id from the caller is then unusable, and the workflow falls back to matching.
+RECORD_GONE_CODES = frozenset(
+    {
+        "INVALID_CROSS_REFERENCE_KEY",
+        "ENTITY_IS_DELETED",
+        "FIELD_INTEGRITY_EXCEPTION",
+        "NOT_FOUND",
+        "MALFORMED_ID",
+        "INVALID_ID_FIELD",
+    }
+)
+
+# "The caller's data was refused": Salesforce refused a value itself (not the org's rules or our
+# configuration). The sender has to fix it: a 422 naming the field, nothing written.
+CALLER_DATA_CODES = frozenset(
+    {
+        "STRING_TOO_LONG",
+        "INVALID_EMAIL_ADDRESS",
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+    }
+)
+
+
+def record_is_gone(exc: object) -> bool:
+    return isinstance(exc, SalesforceError) and exc.error_code in RECORD_GONE_CODES
+
+
+def refused_caller_data(exc: object) -> MappingError | None:
+    """The 422 a refusal of the caller's values deserves, or None when it is not one."""
+    if not isinstance(exc, SalesforceError) or exc.error_code not in CALLER_DATA_CODES:
+        return None
+    fields = sorted({f for d in exc.details for f in d.fields})
+    return MappingError(["salesforce", *fields], f"Salesforce refused the value: {exc.error_code}")

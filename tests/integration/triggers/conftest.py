@@ -256,8 +256,29 @@ def _create_tables(dynamodb: Any) -> tuple[str, str]:
     return "SyncStateTable", "IdempotencyTable"
 
 
+@pytest.fixture(scope="session")
+def _shared_botocore_models() -> Iterator[None]:
+    """Every function cold-starts per test and builds its boto3 clients afresh, and each new botocore
+    session re-reads the service model files from disk. Share one loader cache for the session
+    (the models never change): a test-speed measure only, invisible to the code under test."""
+    from botocore.loaders import Loader
+
+    shared: dict[Any, Any] = {}
+    original = Loader.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._cache = shared
+
+    Loader.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Loader.__init__ = original  # type: ignore[method-assign]
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+def aws(monkeypatch: pytest.MonkeyPatch, _shared_botocore_models: None) -> Iterator[Aws]:
     """An in-process AWS account holding the template's tables, queues and secrets."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)

@@ -24,6 +24,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
@@ -35,8 +36,10 @@ template: install
 build: install
 	$(BIN)/sam build --template template.yaml
 
+# Prints the in-process coverage of the shared package (unit + contract + integration, no e2e).
 unit: install
-	$(BIN)/python -m pytest -q -n 2 tests/unit tests/contract tests/integration
+	$(BIN)/python -m pytest -q -n 2 --cov=connector --cov-report=term:skip-covered --cov-fail-under=90 \
+		tests/unit tests/contract tests/integration
 
 e2e: install
 	$(BIN)/python -m pytest -q tests/e2e
@@ -44,7 +47,7 @@ e2e: install
 test: lint typecheck template unit e2e build
 
 openapi: install
-	$(BIN)/python -m connector.openapi > openapi.json
+	$(BIN)/python -m connector.pipeline.openapi > openapi.json
 
 bench: install
 	$(BIN)/python -m bench

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connector.openapi import document
+from connector.pipeline.openapi import document
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 

@@ -19,7 +19,7 @@ class SyncedAnswer(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    status: Literal["synced"] = "synced"
+    status: Literal["synced"]
     event_id: str
     stale: bool | None = Field(default=None, description="an older version of the entity, dropped")
     unchanged: bool | None = Field(default=None, description="Salesforce already held exactly this")
@@ -29,14 +29,14 @@ class SyncedAnswer(BaseModel):
 class QueuedAnswer(BaseModel):
     """202: accepted; it will be (re)tried from the trigger's queue. The sync state tells the rest."""
 
-    status: Literal["queued"] = "queued"
+    status: Literal["queued"]
     event_id: str
 
 
 class IgnoredAnswer(BaseModel):
     """200: a valid event the connector has nothing to do with."""
 
-    status: Literal["ignored"] = "ignored"
+    status: Literal["ignored"]
     event_id: str
     reason: str
 
@@ -74,7 +74,8 @@ class Answer:
     headers: tuple[tuple[str, str], ...] = ()
 
     def json_body(self) -> dict[str, Any]:
-        return self.body.model_dump(mode="json", exclude_none=True)
+        # Unset optional fields stay out (`stale` only on a stale event); a None that was set stays.
+        return self.body.model_dump(mode="json", exclude_unset=True)
 
     def as_dict(self) -> dict[str, Any]:
         """What the idempotency store keeps, so that a repeated delivery gets the same answer."""
@@ -98,7 +99,8 @@ RETRY_AFTER_SECONDS = 30
 
 
 def errors(status: int, loc: list[str | int], msg: str, kind: str | None = None) -> Answer:
-    return Answer(status, ErrorAnswer(errors=[ErrorItem(loc=loc, msg=msg, type=kind)]))
+    item = ErrorItem(loc=loc, msg=msg) if kind is None else ErrorItem(loc=loc, msg=msg, type=kind)
+    return Answer(status, ErrorAnswer(errors=[item]))
 
 
 def message(status: int, text: str) -> Answer:
@@ -110,15 +112,15 @@ def unavailable(text: str = "temporarily unavailable, retry later") -> Answer:
 
 
 def synced(event_id: str, ids: dict[str, str], **detail: Any) -> Answer:
-    return Answer(200, SyncedAnswer(event_id=event_id, **ids, **detail))
+    return Answer(200, SyncedAnswer(status="synced", event_id=event_id, **ids, **detail))
 
 
 def queued(event_id: str) -> Answer:
-    return Answer(202, QueuedAnswer(event_id=event_id))
+    return Answer(202, QueuedAnswer(status="queued", event_id=event_id))
 
 
 def ignored(event_id: str, reason: str) -> Answer:
-    return Answer(200, IgnoredAnswer(event_id=event_id, reason=reason))
+    return Answer(200, IgnoredAnswer(status="ignored", event_id=event_id, reason=reason))
 
 
 def documented(*answers: tuple[int, Any, str]) -> dict[int, Any]:

@@ -1,6 +1,6 @@
 """The connector's OpenAPI document, generated from the same pydantic models that validate requests.
 
-`python -m connector.openapi > openapi.json` (or `make openapi`) merges every function's routes.
+`python -m connector.pipeline.openapi > openapi.json` (or `make openapi`) merges every function's routes.
 """
 
 from __future__ import annotations

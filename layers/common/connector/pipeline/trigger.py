@@ -259,7 +259,10 @@ class Trigger:
         except Exception:
             logger.exception("intake failed")
             return unavailable()
-        return Answer.from_dict(stored)
+        answer = Answer.from_dict(stored)
+        # One line per event, with its correlation id: what support searches for first.
+        logger.info("answered", extra={"status": answer.status, "outcome": answer.json_body().get("status")})
+        return answer
 
     def _idempotency_config(self) -> IdempotencyConfig:
         if self._idempotency is None:

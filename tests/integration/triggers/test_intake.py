@@ -7,7 +7,6 @@ import json
 import time
 from typing import Any
 
-import pytest
 from trigger_events import event_body
 
 CUSTOMERS = "/v1/commerce/customers"
@@ -116,11 +115,6 @@ def test_an_event_type_the_route_does_not_take_is_422_naming_event_type(connecto
     assert_nothing_happened(connector)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connector bug: the envelope accepts any `source` (DESIGN §2: the route fixes the source family, "
-    "a body whose source names another is a 422); a commerce route synchronizes a body with source 'chat'",
-)
 def test_a_source_of_another_family_is_422_naming_source(connector: Any) -> None:
     body = event_body("customer.registered")
     body["source"] = "chat"

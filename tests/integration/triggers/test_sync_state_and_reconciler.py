@@ -69,12 +69,12 @@ def test_the_sync_state_route_is_signed_with_its_sources_family_secret(connector
 def test_the_sweep_requeues_work_whose_message_was_lost_and_the_queue_then_synchronizes_it(connector: Any) -> None:
     connector.configure(SYNC_MODE="async")
     connector.registration.post(event_body("customer.registered"))
-    connector.aws.sqs.purge_queue(QueueUrl=connector.registration.queue_url)  # the message is lost
+    connector.registration.lose_messages()  # the message is lost
     connector.age_sync_state(3600)
 
     result = connector.reconciler.schedule()
 
-    assert result == {"requeued": 1}
+    assert result["requeued"] == 1
     assert connector.registration.queue_depth() == 1
     assert connector.registration.drain_queue() == {"batchItemFailures": []}
     assert connector.sync_status("customer", "00001001") == "SYNCED"
@@ -86,12 +86,12 @@ def test_the_sweep_requeues_each_entity_to_its_own_functions_queue(connector: An
     connector.registration.post(event_body("customer.registered"))
     connector.order_header.post(event_body("order.created"))
     for trigger in ("registration", "order_header"):
-        connector.aws.sqs.purge_queue(QueueUrl=connector.trigger(trigger).queue_url)
+        connector.trigger(trigger).lose_messages()
     connector.age_sync_state(3600)
 
     result = connector.reconciler.schedule()
 
-    assert result == {"requeued": 2}
+    assert result["requeued"] == 2
     assert (connector.registration.queue_depth(), connector.order_header.queue_depth()) == (1, 1)
 
 
@@ -101,7 +101,7 @@ def test_the_sweep_leaves_work_younger_than_its_deadline_alone(connector: Any) -
 
     result = connector.reconciler.schedule()
 
-    assert result == {"requeued": 0}
+    assert result["requeued"] == 0
     assert connector.registration.queue_depth() == 1
 
 
@@ -115,7 +115,7 @@ def test_the_sweep_leaves_synchronized_and_dead_work_alone(connector: Any) -> No
 
     result = connector.reconciler.schedule()
 
-    assert result == {"requeued": 0}
+    assert result["requeued"] == 0
     assert connector.registration.queue_depth() == 0
     assert [connector.sync_status("customer", no) for no in ("00001001", "00001002")] == ["SYNCED", "DEAD"]
 
@@ -123,9 +123,24 @@ def test_the_sweep_leaves_synchronized_and_dead_work_alone(connector: Any) -> No
 def test_the_sweep_honours_stuck_after_seconds_from_the_config(connector: Any) -> None:
     connector.configure({"stuck_after_seconds": 7200}, SYNC_MODE="async")
     connector.registration.post(event_body("customer.registered"))
-    connector.aws.sqs.purge_queue(QueueUrl=connector.registration.queue_url)
+    connector.registration.lose_messages()
     connector.age_sync_state(3600)
 
     result = connector.reconciler.schedule()
 
-    assert result == {"requeued": 0}
+    assert result["requeued"] == 0
+
+
+def test_work_lost_again_after_max_receive_count_sweeps_is_given_up_as_dead(connector: Any) -> None:
+    connector.configure(SYNC_MODE="async")
+    connector.registration.post(event_body("customer.registered"))
+    requeued = []
+    for _ in range(4):
+        connector.registration.lose_messages()  # lost every time
+        connector.age_sync_state(3600)
+        requeued.append(connector.reconciler.schedule()["requeued"])
+
+    assert requeued == [1, 1, 1, 0]  # MAX_RECEIVE_COUNT attempts, then no more
+    state = connector.sync_state("commerce", "customer", "00001001").body
+    assert state["status"] == "DEAD"
+    assert "stuck" in state["last_error"]

@@ -227,6 +227,10 @@ class Aws:
     def dynamodb(self) -> Any:
         return boto3.client("dynamodb", region_name=REGION)
 
+    @property
+    def secrets(self) -> Any:
+        return boto3.client("secretsmanager", region_name=REGION)
+
 
 def _create_tables(dynamodb: Any) -> tuple[str, str]:
     dynamodb.create_table(
@@ -388,6 +392,42 @@ class TriggerClient:
             return self._module.handler(copy.deepcopy(dict(event)), LambdaContext(self.name))
 
     # -- HTTP --------------------------------------------------------------------------------
+    def http_event(
+        self,
+        method: str,
+        path: str,
+        raw: bytes = b"",
+        *,
+        secret: str | None = None,
+        sign_it: bool = True,
+        headers: Mapping[str, str] | None = None,
+        timestamp: int | None = None,
+        content_type: str | None = "application/json",
+    ) -> dict[str, Any]:
+        """The HttpApi (payload 2.0) event API Gateway makes of this request, signed unless told not."""
+        out = {"content-type": content_type} if content_type else {}
+        out |= {k.lower(): v for k, v in (headers or {}).items()}
+        if sign_it and HEADER.lower() not in out:
+            out[HEADER.lower()] = sign(secret or self.connector.secret_for(path), method, path, raw, timestamp)
+        raw_path, _, raw_query = path.partition("?")
+        route_key, params = _route_key(method, raw_path)
+        return http_api_event(
+            method=method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=list(out.items()),
+            body=raw,
+            route_key=route_key,
+            path_parameters=params,
+        )
+
+    def answer_of(self, event: Mapping[str, Any]) -> Reply:
+        """Invoke with an HttpApi event; the function's result mapped to HTTP as API Gateway does."""
+        result = self.invoke(event)
+        http = http_api_response(json.dumps(result).encode())
+        self.last_headers = {k.lower(): v for k, v in http.headers}
+        return Reply(http.status, _decode(http.body))
+
     def request(
         self,
         method: str,
@@ -399,24 +439,8 @@ class TriggerClient:
         headers: Mapping[str, str] | None = None,
         timestamp: int | None = None,
     ) -> Reply:
-        out = {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}
-        if sign_it and HEADER.lower() not in out:
-            out[HEADER.lower()] = sign(secret or self.connector.secret_for(path), method, path, raw, timestamp)
-        raw_path, _, raw_query = path.partition("?")
-        route_key, params = _route_key(method, raw_path)
-        event = http_api_event(
-            method=method,
-            raw_path=raw_path,
-            raw_query=raw_query,
-            headers=list(out.items()),
-            body=raw,
-            route_key=route_key,
-            path_parameters=params,
-        )
-        result = self.invoke(event)
-        http = http_api_response(json.dumps(result).encode())
-        self.last_headers = {k.lower(): v for k, v in http.headers}
-        return Reply(http.status, _decode(http.body))
+        event = self.http_event(method, path, raw, secret=secret, sign_it=sign_it, headers=headers, timestamp=timestamp)
+        return self.answer_of(event)
 
     def post(
         self,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from operator import attrgetter
+from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -40,6 +41,17 @@ class Envelope(BaseModel):
     source: str = Field(min_length=1, max_length=64)
     data: Any
 
+    # A sync event names its entity in its class statement: what kind of thing it is about, and where
+    # its key is in the body: `class OrderChanged(Envelope, entity="order", key="data.order.order_no")`.
+    # The source family is the route's (intake refuses any other).
+    entity_kind: ClassVar[str] = ""
+    entity_key: ClassVar[str] = ""
+
+    def __init_subclass__(cls, *, entity: str = "", key: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if entity:
+            cls.entity_kind, cls.entity_key = entity, key
+
     @field_validator("occurred_at")
     @classmethod
     def _not_in_the_future(cls, value: datetime) -> datetime:
@@ -56,7 +68,9 @@ class Envelope(BaseModel):
 
     def entity(self) -> EntityRef:
         """The business entity a sync event is about. A command is its own entity (see `Command`)."""
-        raise NotImplementedError
+        if not self.entity_kind or not self.entity_key:
+            raise NotImplementedError(f"{type(self).__name__} names no entity_kind and entity_key")
+        return EntityRef(self.source, self.entity_kind, str(attrgetter(self.entity_key)(self)))
 
 
 class Command(Envelope):

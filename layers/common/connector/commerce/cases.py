@@ -7,9 +7,10 @@ from typing import Any
 
 from connector.commerce.accounts import customer_list_account
 from connector.commerce.models import ContactUsSubmitted
-from connector.crm import Identity, IdentityKind, heals_identity_map, record_is_gone
+from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import create_once, email_match_soql, remember_email_match
+from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
@@ -21,14 +22,10 @@ CASE_EVENT_FIELD = "Commerce_Event_Id__c"
 
 @heals_identity_map
 def submit_case(event: ContactUsSubmitted, services: Services) -> Outcome:
-    form = event.data.case
-    if form.salesforce_contact_id:
-        try:
-            return _write_case(event, services, form.salesforce_contact_id)
-        except Exception as exc:
-            if not record_is_gone(exc):
-                raise
-            # A stale or wrong Contact Id from the storefront: fall back to matching by email.
+    contact_id = event.data.case.salesforce_contact_id
+    # A stale or wrong Contact Id from the storefront: fall back to matching by email.
+    if contact_id and (written := unless_gone(lambda: _write_case(event, services, contact_id))):
+        return written
     return _write_case(event, services, None)
 
 

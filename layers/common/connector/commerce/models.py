@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from connector.envelope import EntityRef, Envelope
+from connector.envelope import Envelope
 from connector.value_types import Email, SalesforceId
 
 Key = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
@@ -31,14 +31,19 @@ class CustomerAddress(_Doc):
     preferred: bool = False
 
 
-class Customer(_Doc):
+class _Person(_Doc):
+    """Who a storefront document is about, in OCAPI's names (a customer, a Contact Us sender)."""
+
+    email: Email
+    first_name: str | None = Field(default=None, max_length=40)
+    last_name: str | None = Field(default=None, max_length=80)
+
+
+class Customer(_Person):
     """OCAPI `customer` document (the fields the connector maps)."""
 
     customer_no: str = Key
     customer_id: str | None = Field(default=None, max_length=80)
-    email: Email
-    first_name: str | None = Field(default=None, max_length=40)
-    last_name: str | None = Field(default=None, max_length=80)
     salutation: str | None = Field(default=None, max_length=40)
     phone_home: str | None = Field(default=None, max_length=40)
     phone_mobile: str | None = Field(default=None, max_length=40)
@@ -65,14 +70,11 @@ class CustomerData(_Doc):
     salesforce_contact_id: SalesforceId | None = None
 
 
-class CustomerChanged(Envelope):
+class CustomerChanged(Envelope, entity="customer", key="data.customer.customer_no"):
     """Use cases A and B: a registration, or an update of a registered customer's profile."""
 
     event_type: Literal["customer.registered", "customer.updated"]
     data: CustomerData
-
-    def entity(self) -> EntityRef:
-        return EntityRef("commerce", "customer", self.data.customer.customer_no)
 
 
 class OptInData(_Doc):
@@ -82,14 +84,11 @@ class OptInData(_Doc):
     opted_in: bool = True
 
 
-class CustomerOptedIn(Envelope):
+class CustomerOptedIn(Envelope, entity="optin", key="data.email"):
     """Use case C: newsletter/marketing opt-in; little more than an email is known."""
 
     event_type: Literal["customer.opted_in"]
     data: OptInData
-
-    def entity(self) -> EntityRef:
-        return EntityRef("commerce", "optin", self.data.email)
 
 
 class OrderCustomerInfo(_Doc):
@@ -116,23 +115,17 @@ class OrderData(_Doc):
     order: OrderHeader
 
 
-class OrderChanged(Envelope):
+class OrderChanged(Envelope, entity="order", key="data.order.order_no"):
     """Use cases D and E: an order header, when the order is placed and when its status changes."""
 
     event_type: Literal["order.created", "order.updated"]
     data: OrderData
 
-    def entity(self) -> EntityRef:
-        return EntityRef("commerce", "order", self.data.order.order_no)
 
-
-class ContactUsForm(_Doc):
+class ContactUsForm(_Person):
     subject: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=32000)
     topic: str | None = Field(default=None, max_length=80)
-    email: Email
-    first_name: str | None = Field(default=None, max_length=40)
-    last_name: str | None = Field(default=None, max_length=80)
     phone: str | None = Field(default=None, max_length=40)
     order_no: str | None = Field(default=None, max_length=80)
     customer_no: str | None = Field(default=None, max_length=80)
@@ -149,12 +142,8 @@ class ContactUsData(_Doc):
     case: ContactUsForm
 
 
-class ContactUsSubmitted(Envelope):
-    """Use case F: the storefront's Contact Us form becomes a Case."""
+class ContactUsSubmitted(Envelope, entity="case", key="event_id"):
+    """Use case F: the storefront's Contact Us form becomes a Case (each submission its own)."""
 
     event_type: Literal["contact_us.submitted"]
     data: ContactUsData
-
-    def entity(self) -> EntityRef:
-        # A submission has no business key of its own: each one is its own Case.
-        return EntityRef("commerce", "case", self.event_id)

@@ -10,7 +10,7 @@ from typing import Any
 from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
 from connector.commerce.models import OrderChanged, OrderData
-from connector.crm import Identity, IdentityKind, heals_identity_map, record_is_gone
+from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account, resolved_account_id
 from connector.crm.contacts import (
     account_of_contact,
@@ -19,6 +19,7 @@ from connector.crm.contacts import (
     create_once,
     remember_account_of_contact,
 )
+from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
 from connector.salesforce.plan import WritePlan
@@ -55,13 +56,10 @@ def header_fields(event: OrderEvent) -> dict[str, Any]:
 def sync_order(event: OrderEvent, services: Services) -> Outcome:
     order = event.data.order
     known = services.identities.entry(IdentityKind.ORDER, order.order_no)
-    if order.salesforce_contact_id:
-        try:
-            return _write_registered(event, services, order.salesforce_contact_id)
-        except Exception as exc:
-            if not record_is_gone(exc):
-                raise
-            # Not a valid Contact Id: the reference treats the order as a guest order.
+    contact_id = order.salesforce_contact_id
+    # Not a valid Contact Id: the reference treats the order as a guest order.
+    if contact_id and (written := unless_gone(lambda: _write_registered(event, services, contact_id))):
+        return written
     if known and known.contact_id and known.sync_status != "Draft":
         # Already linked: an update keeps its link and costs one call (none if nothing changed).
         link = Link(known.contact_id, known.account_id or "", known.customer_type or "", known.sync_status or "")

@@ -6,6 +6,8 @@ what a permanent refusal *means* for a workflow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from connector.errors import MappingError
 from connector.salesforce.errors import SalesforceError
 
@@ -38,6 +40,17 @@ CALLER_DATA_CODES = frozenset(
 
 def record_is_gone(exc: object) -> bool:
     return isinstance(exc, SalesforceError) and exc.error_code in RECORD_GONE_CODES
+
+
+def unless_gone[R](attempt: Callable[[], R]) -> R | None:
+    """`attempt()`, or None when Salesforce says an Id it was given is gone: for a record Id the
+    caller sent (a storefront's Contact Id), after which the workflow falls back to matching."""
+    try:
+        return attempt()
+    except Exception as exc:
+        if not record_is_gone(exc):
+            raise
+        return None
 
 
 def refused_caller_data(exc: object) -> MappingError | None:

@@ -382,6 +382,11 @@ class TriggerClient:
         spec.loader.exec_module(module)
         return module
 
+    def warm(self) -> None:
+        """Cold-start now: import app.py and build its settings and clients (a signed request to a
+        route the function does not have)."""
+        assert self.get("/v1/commerce/_warm-up").status == 404
+
     def invoke(self, event: Mapping[str, Any]) -> Any:
         """Call `handler(event, context)` as Lambda would, with this function's environment."""
         with self._environment():
@@ -619,6 +624,14 @@ class Connector:
             assert (FUNCTIONS / name / "app.py").is_file(), f"no function {name}"
             self._clients[name] = TriggerClient(self, name)
         return self._clients[name]
+
+    def container(self, name: str) -> TriggerClient:
+        """Another container of function `name`: its own fresh import of app.py, warmed (settings and
+        clients built) so that several containers can then be invoked from threads, as Lambda runs
+        concurrent requests, one per container."""
+        client = TriggerClient(self, name)
+        client.warm()
+        return client
 
     def __getattr__(self, name: str) -> TriggerClient:
         if name.startswith("_") or not (FUNCTIONS / name / "app.py").is_file():

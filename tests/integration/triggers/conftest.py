@@ -349,6 +349,14 @@ class TriggerClient:
         self._module: ModuleType | None = None
         self.last_headers: dict[str, str] = {}
 
+    @property
+    def salesforce(self) -> SalesforceEmulator:
+        return self.connector.salesforce
+
+    @property
+    def storefront(self) -> Emulator:
+        return self.connector.storefront
+
     # -- the function ------------------------------------------------------------------------
     @property
     def environment(self) -> dict[str, str]:

@@ -125,3 +125,17 @@ def test_an_at_least_once_duplicate_of_done_work_is_dropped_without_a_salesforce
     assert response == {"batchItemFailures": []}
     assert connector.salesforce.calls() == calls
     assert len(connector.salesforce.records("Contact")) == 1
+
+
+def test_an_update_from_the_queue_that_changes_nothing_spends_no_salesforce_call(connector: Any) -> None:
+    queue(connector, registration("00003001", occurred_at=now_iso(-60)))
+    connector.registration.drain_queue()
+    calls = connector.salesforce.calls()
+    same = registration("00003001")
+    same["event_type"] = "customer.updated"
+    assert connector.registration.post(same).status == 202
+
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+
+    assert connector.salesforce.calls() == calls
+    assert connector.sync_state("commerce", "customer", "00003001").body["event_id"] == same["event_id"]

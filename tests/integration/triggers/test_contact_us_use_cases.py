@@ -51,6 +51,15 @@ def test_a_submission_with_a_contact_id_links_that_contact(connector: Any) -> No
     assert len(connector.salesforce.records("Contact")) == 1
 
 
+def test_a_submission_with_a_customer_number_links_that_customers_contact(connector: Any) -> None:
+    registered = register(connector)
+
+    _, answer = connector.contact_us.post(contact_us("typo@example.com", customer_no="00001001"))
+
+    assert connector.salesforce.one("Case", Id=answer["case_id"])["ContactId"] == registered["contact_id"]
+    assert len(connector.salesforce.records("Contact")) == 1
+
+
 def test_a_submission_from_an_existing_contacts_email_links_that_contact(connector: Any) -> None:
     registered = register(connector)
 

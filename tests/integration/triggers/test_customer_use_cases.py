@@ -194,6 +194,21 @@ def test_an_opt_in_of_an_existing_contacts_email_only_sets_its_flag(connector: A
     assert connector.salesforce.calls() == calls + 1  # known from the identity map: no look-up
 
 
+def test_an_opt_out_of_an_unknown_email_creates_no_contact(connector: Any) -> None:
+    status, _ = connector.registration.post(event_body("customer.opted_in", opted_in=False))
+
+    assert status == 200
+    assert connector.salesforce.records("Contact") == []
+
+
+def test_an_opt_out_of_a_known_contact_clears_its_flag(connector: Any) -> None:
+    connector.registration.post(event_body("customer.opted_in", occurred_at=now_iso(-60)))
+
+    connector.registration.post(event_body("customer.opted_in", opted_in=False))
+
+    assert connector.salesforce.one("Contact", Email="news.reader@example.com")["Email_Opt_In__c"] is False
+
+
 # -- guest to registered --------------------------------------------------------------------------
 
 

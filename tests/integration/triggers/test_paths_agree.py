@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from trigger_events import event_body
 
 # Set by Salesforce or by the clock, not by the connector's mapping.
@@ -32,25 +33,37 @@ def registrations() -> list[dict[str, Any]]:
 def salesforce_state(connector: Any) -> dict[str, Any]:
     """Contacts and Accounts as the emulator's admin API returns them, ids replaced by source keys."""
     accounts = connector.salesforce.records("Account")
-    list_of = {a["Id"]: a["Commerce_Customer_List_Id__c"] for a in accounts}
+    contacts = connector.salesforce.records("Contact")
+    key_of = {a["Id"]: a["Commerce_Customer_List_Id__c"] or a["PersonEmail"] for a in accounts}
+    key_of |= {c["Id"]: c["Email"] for c in contacts}
 
     def clean(record: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in record.items() if k not in VOLATILE}
-        if "AccountId" in out:
-            out["AccountId"] = list_of.get(out["AccountId"], out["AccountId"])
+        for ref in ("AccountId", "PersonContactId"):
+            if out.get(ref):
+                out[ref] = key_of.get(out[ref], "<unknown>")
         return out
 
+    def by_key(record: dict[str, Any]) -> str:
+        return str(record.get("Commerce_Customer_List_Id__c") or record.get("PersonEmail") or record.get("Email"))
+
     return {
-        "Account": sorted((clean(a) for a in accounts), key=lambda a: str(a["Commerce_Customer_List_Id__c"])),
-        "Contact": sorted(
-            (clean(c) for c in connector.salesforce.records("Contact")), key=lambda c: str(c["Commerce_Customer_No__c"])
-        ),
+        "Account": sorted((clean(a) for a in accounts), key=by_key),
+        "Contact": sorted((clean(c) for c in contacts), key=by_key),
     }
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param({}, id="contacts"),
+        pytest.param({"commerce": {"customer_parent": "person_account"}}, id="person-accounts"),
+    ],
+)
 def test_single_events_and_one_batch_of_the_same_registrations_end_in_the_same_salesforce_state(
-    connector: Any,
+    connector: Any, config: dict[str, Any]
 ) -> None:
+    connector.configure(config)
     connector.storefront.seed(
         {
             "customers": [
@@ -69,13 +82,13 @@ def test_single_events_and_one_batch_of_the_same_registrations_end_in_the_same_s
     one_by_one = salesforce_state(connector)
 
     connector.forget_everything()
-    connector.configure(SYNC_MODE="async")
+    connector.configure(config, SYNC_MODE="async")
     for body in bodies:
         assert connector.registration.post({**body, "event_id": body["event_id"] + "-b"}).status == 202
     assert connector.registration.drain_queue() == {"batchItemFailures": []}
     batched = salesforce_state(connector)
 
-    assert len(one_by_one["Contact"]) == 3
+    assert len(one_by_one["Contact"]) == 3  # (person accounts: the person Contacts)
     assert batched == one_by_one
 
 

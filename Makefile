@@ -41,8 +41,9 @@ unit: install
 	$(BIN)/python -m pytest -q -n 2 --cov=connector --cov-report=term:skip-covered --cov-fail-under=90 \
 		tests/unit tests/contract tests/integration
 
+# Two workers, each with its own local stack; a file's tests stay on one worker (its stack fixtures).
 e2e: install
-	$(BIN)/python -m pytest -q tests/e2e
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/e2e
 
 test: lint typecheck template unit e2e build
 

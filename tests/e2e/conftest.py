@@ -161,7 +161,10 @@ class _Process:
 @contextlib.contextmanager
 def booted_stack(request: pytest.FixtureRequest, name: str, *args: str) -> Iterator[LocalStack]:
     """A local stack booted with these `devstack run` arguments, stopped afterwards."""
-    process = _Process(["--port", "0", "--state-dir", str(ROOT / ".devstack" / name), *args])
+    # One state directory per xdist worker: each worker boots its own stack.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    state_dir = ROOT / ".devstack" / (f"{name}-{worker}" if worker else name)
+    process = _Process(["--port", "0", "--state-dir", str(state_dir), *args])
     started = time.monotonic()
     health = process.wait_ready(READY_TIMEOUT)
     if health is None:

@@ -270,3 +270,16 @@ def test_the_openapi_document_shows_both_routes_request_and_response_models(serv
     assert "SyncedAnswer" in json.dumps(event["responses"]["200"])
     assert event["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/QueuedAnswer")
     assert {"IssueOffer", "OfferState", "ChatEnded", "SyncedAnswer", "QueuedAnswer", "ErrorAnswer"} <= set(schemas)
+
+
+def test_a_configuration_that_cannot_be_loaded_answers_503_not_a_lambda_error(offers: Offers) -> None:
+    def unreachable_parameter_store() -> Services:
+        raise ConnectionError("SSM unreachable")
+
+    trigger = Trigger("tryout", services=unreachable_parameter_store)
+    trigger.commands("/v1/loyalty/actions", CommandHandler(IssueOffer, offers.issue, OfferState))
+
+    status, _, headers = issue(trigger)
+
+    assert (status, "Retry-After" in headers) == (503, True)
+    assert offers.calls == []

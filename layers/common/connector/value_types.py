@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import AfterValidator, Field
 
 # The four source families of DESIGN §2: each has its own routes and its own webhook secret.
 SourceFamily = Literal["commerce", "chat", "social", "loyalty"]
-SOURCE_FAMILIES: Final[tuple[SourceFamily, ...]] = ("commerce", "chat", "social", "loyalty")
+SOURCE_FAMILIES: Final[tuple[SourceFamily, ...]] = get_args(SourceFamily)
 
 # Every timestamp the connector stores or compares: UTC, microseconds, a Z. Two such strings
 # compare like the moments they name (sync-state versions rely on that in DynamoDB conditions).

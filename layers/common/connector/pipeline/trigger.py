@@ -192,14 +192,19 @@ class Trigger:
         """The Lambda entry: the Lambda context in every log line, metrics flushed as EMF, and the
         API calls this invocation spent counted."""
 
+        def calls_so_far() -> tuple[int, int]:
+            # Never builds the services here: a failure to build them is answered inside `handle`.
+            built = self._services
+            return (built.salesforce_calls(), built.platform_calls()) if built is not None else (0, 0)
+
         def counted(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            salesforce_before = self.services.salesforce_calls()
-            platform_before = self.services.platform_calls()
+            salesforce_before, platform_before = calls_so_far()
             try:
                 return handle(event, context)
             finally:
-                obs.count(obs.SALESFORCE_API_CALLS, self.services.salesforce_calls() - salesforce_before)
-                obs.count(obs.PLATFORM_API_CALLS, self.services.platform_calls() - platform_before)
+                salesforce_after, platform_after = calls_so_far()
+                obs.count(obs.SALESFORCE_API_CALLS, salesforce_after - salesforce_before)
+                obs.count(obs.PLATFORM_API_CALLS, platform_after - platform_before)
 
         flushed = metrics.log_metrics(counted)
         with_context = logger.inject_lambda_context(clear_state=True)(flushed)
@@ -224,7 +229,7 @@ class Trigger:
         try:
             stop = intake.check_request(event, self.services.webhook_secret)
         except Exception:
-            logger.exception("could not read the webhook secret")
+            logger.exception("could not load the configuration or the webhook secret")
             return unavailable().to_proxy()
         if stop is not None:
             return stop.to_proxy()

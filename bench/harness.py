@@ -149,30 +149,10 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
                 ),
             )["ARN"]
             ddb = boto3.client("dynamodb")
-            ddb.create_table(
-                TableName="SyncState",
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-                AttributeDefinitions=[
-                    {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "status", "updated_at")
-                ],
-                GlobalSecondaryIndexes=[
-                    {
-                        "IndexName": "ByStatus",
-                        "KeySchema": [
-                            {"AttributeName": "status", "KeyType": "HASH"},
-                            {"AttributeName": "updated_at", "KeyType": "RANGE"},
-                        ],
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            ddb.create_table(
-                TableName="Idempotency",
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            from devstack.aws import create_table, template_table
+
+            for name, logical_id in (("SyncState", "SyncStateTable"), ("Idempotency", "IdempotencyTable")):
+                create_table(ddb, name, template_table(ROOT / "template.yaml", logical_id))
             sqs = boto3.client("sqs")
             queues = {
                 name: sqs.create_queue(QueueName=name)["QueueUrl"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import logging
 import os
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import boto3
 import boto3.session
 
-from devstack.cfn import ACCOUNT_ID, REGION, Resolver, to_text
+from devstack.cfn import ACCOUNT_ID, REGION, Resolver, load_template, to_text
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -131,39 +133,7 @@ class LocalAws:
     # ------------------------------------------------------------------ tables
     def create_table(self, name: str, props: Mapping[str, Any]) -> str:
         """Create a DynamoDB table from resolved AWS::DynamoDB::Table properties; returns its ARN."""
-        ddb = self.client("dynamodb")
-        request: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"],
-            "BillingMode": props.get("BillingMode", "PROVISIONED"),
-        }
-        if request["BillingMode"] == "PROVISIONED":
-            request["ProvisionedThroughput"] = props.get(
-                "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-            )
-        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-            if props.get(key):
-                request[key] = [
-                    {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection")}
-                    | (
-                        {"ProvisionedThroughput": index["ProvisionedThroughput"]}
-                        if "ProvisionedThroughput" in index
-                        else {}
-                    )
-                    for index in props[key]
-                ]
-        stream = props.get("StreamSpecification")
-        if stream:
-            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
-        arn = str(ddb.create_table(**request)["TableDescription"]["TableArn"])
-        ttl = props.get("TimeToLiveSpecification")
-        if ttl and _truthy(ttl.get("Enabled", False)):
-            ddb.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
-            )
-        return arn
+        return create_table(self.client("dynamodb"), name, props)
 
     # ------------------------------------------------------------------ queues
     def create_queue(self, name: str, props: Mapping[str, Any]) -> QueueInfo:
@@ -210,4 +180,61 @@ def table_name(stack_name: str, logical_id: str, props: Mapping[str, Any], resol
     return physical_name(stack_name, logical_id, 255)
 
 
-__all__ = ["ACCOUNT_ID", "LocalAws", "QueueInfo", "is_secret_parameter", "queue_name", "secret_value", "table_name"]
+__all__ = [
+    "ACCOUNT_ID",
+    "LocalAws",
+    "QueueInfo",
+    "create_table",
+    "is_secret_parameter",
+    "queue_name",
+    "secret_value",
+    "table_name",
+    "template_table",
+]
+
+
+def create_table(ddb: Any, name: str, props: Mapping[str, Any]) -> str:
+    """Create a DynamoDB table from resolved AWS::DynamoDB::Table properties with any DynamoDB client
+    (moto server here, in-process moto in tests); returns its ARN."""
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    if request["BillingMode"] == "PROVISIONED":
+        request["ProvisionedThroughput"] = props.get(
+            "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        )
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(key):
+            request[key] = [
+                {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection")}
+                | (
+                    {"ProvisionedThroughput": index["ProvisionedThroughput"]}
+                    if "ProvisionedThroughput" in index
+                    else {}
+                )
+                for index in props[key]
+            ]
+    stream = props.get("StreamSpecification")
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    arn = str(ddb.create_table(**request)["TableDescription"]["TableArn"])
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and _truthy(ttl.get("Enabled", False)):
+        ddb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+        )
+    return arn
+
+
+def template_table(template_path: Any, logical_id: str) -> dict[str, Any]:
+    """The properties of a table as template.yaml declares it (tests create the same tables)."""
+    return copy.deepcopy(_template_resources(str(template_path))[logical_id]["Properties"])
+
+
+@functools.cache
+def _template_resources(template_path: str) -> dict[str, Any]:
+    return dict(load_template(template_path)["Resources"])

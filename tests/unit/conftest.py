@@ -10,9 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devstack.aws import create_table, template_table
+
 SYNC_STATE_TABLE = "SyncStateTable"
 IDEMPOTENCY_TABLE = "IdempotencyTable"
 CONTRACT_EVENTS = Path(__file__).resolve().parents[2] / "events"
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 @pytest.fixture
@@ -34,39 +37,14 @@ def dynamodb(aws: None) -> Any:
 @pytest.fixture
 def sync_table(dynamodb: Any) -> str:
     """`SyncStateTable` exactly as template.yaml declares it: pk+sk, and the `ByStatus` GSI."""
-    dynamodb.create_table(
-        TableName=SYNC_STATE_TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "updated_at", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByStatus",
-                "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "updated_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_table(dynamodb, SYNC_STATE_TABLE, template_table(TEMPLATE, "SyncStateTable"))
     return SYNC_STATE_TABLE
 
 
 @pytest.fixture
 def idempotency_table(dynamodb: Any) -> str:
     """`IdempotencyTable` as template.yaml declares it: key id (S)."""
-    dynamodb.create_table(
-        TableName=IDEMPOTENCY_TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-    )
+    create_table(dynamodb, IDEMPOTENCY_TABLE, template_table(TEMPLATE, "IdempotencyTable"))
     return IDEMPOTENCY_TABLE
 
 

@@ -38,6 +38,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devstack.aws import create_table, template_table
 from devstack.events import http_api_event, http_api_response, scheduled_event, sqs_event
 from devstack.signing import HEADER, sign
 from emulators import commerce as commerce_emulator
@@ -233,30 +234,9 @@ class Aws:
 
 
 def _create_tables(dynamodb: Any) -> tuple[str, str]:
-    dynamodb.create_table(
-        TableName="SyncStateTable",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "status", "updated_at")
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByStatus",
-                "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "updated_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
-    dynamodb.create_table(
-        TableName="IdempotencyTable",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-    )
+    """The two tables exactly as template.yaml declares them."""
+    for logical_id in ("SyncStateTable", "IdempotencyTable"):
+        create_table(dynamodb, logical_id, template_table(ROOT / "template.yaml", logical_id))
     return "SyncStateTable", "IdempotencyTable"
 
 

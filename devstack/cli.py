@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run Schedule events every N seconds instead of their rate (0 disables them)",
     )
     run.add_argument("--no-emulators", action="store_true", help="start no platform emulator")
+    run.add_argument(
+        "--no-seed", action="store_true", help="start the emulators empty (default: seeded from local/seed/*.json)"
+    )
     run.add_argument("--stack-name", default="local", help="prefix of table and queue names (local)")
     run.add_argument("--state-dir", type=Path, default=None, help="logs directory parent (<template dir>/.devstack)")
     run.add_argument("--quiet", action="store_true", help="function output to the log files only")
@@ -120,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         config=args.config,
         schedule_seconds=args.schedule_seconds,
         emulators=not args.no_emulators,
+        seed=not args.no_seed,
         stack_name=args.stack_name,
         state_dir=args.state_dir,
         console=None if args.quiet else sys.stderr,

@@ -38,6 +38,7 @@ from devstack.emulators import PLATFORMS, RunningEmulator, start_platforms
 from devstack.gateway import Gateway, serve
 from devstack.routes import RouteTable
 from devstack.runtime import FunctionPool, InvokeResult, LineSink, function_environment, rie_binary
+from devstack.seeds import seed_emulators
 from devstack.sources import Scheduler, SqsPoller
 from devstack.template import (
     QUEUE,
@@ -70,6 +71,8 @@ class StackOptions:
     config: Path | None = None
     schedule_seconds: float | None = None
     emulators: bool = True
+    seed: bool = True  # post local/seed/<platform>.json to the emulators devstack starts
+    seed_dir: Path | None = None  # default: <template dir>/local/seed
     stack_name: str = "local"
     state_dir: Path | None = None  # default: <template dir>/.devstack
     console: TextIO | None = field(default_factory=lambda: sys.stderr)
@@ -132,6 +135,9 @@ class Stack:
         # 2. Platforms: environment URLs or emulators.
         explicit = {p.name for p in PLATFORMS if p.parameter in self.options.params}
         self.platforms = start_platforms(self.options.emulators, explicit, host=self.options.host)
+        if self.options.seed:
+            started = {name: e.url for name, e in self.platforms.items() if e.server is not None}
+            seed_emulators(started, self.options.seed_dir or self.base_dir / "local" / "seed")
         for platform in PLATFORMS:
             running = self.platforms.get(platform.name)
             if running is not None and platform.parameter in declared:

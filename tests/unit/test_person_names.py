@@ -1,5 +1,6 @@
 """`connector.crm.names`: names the connector derives fit Salesforce's fields instead of being refused."""
 
+from connector.crm.contacts import email_match_soql
 from connector.crm.names import cut_to_fit, first_name, last_name, supplied_name
 from connector.salesforce.plan import resolved
 
@@ -29,3 +30,9 @@ def test_a_composite_reference_resolves_to_the_field_its_step_answered() -> None
     assert resolved("@{guest_person.PersonContactId}", results) == "003B"
     assert resolved("@{contact.AccountId}", results) == ""
     assert resolved("001C", results) == "001C"
+
+
+def test_the_contact_email_match_asks_for_is_person_account_only_in_person_account_mode() -> None:
+    # Contact.IsPersonAccount exists only in an org with person accounts enabled
+    assert "IsPersonAccount" not in email_match_soql("jane@example.com")
+    assert "IsPersonAccount" in email_match_soql("jane@example.com", person_accounts=True)

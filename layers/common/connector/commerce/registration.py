@@ -143,13 +143,12 @@ def _write_person_account(data: CustomerData, customer: Customer, services: Serv
     fields["RecordTypeId"] = person_account_record_type(services, config.person_account_record_type_id)
     plan = WritePlan(services.salesforce)
     converted = _convertible_person_account(services, customer) if known is None else None
-    if converted is not None and converted.account_id:
+    if converted is not None and converted.account_id is not None:
         # The guest or opt-in person account becomes this registered customer: same record.
         fields[PERSON_ACCOUNT_KEY] = customer.customer_no
         fields["Commerce_Converted_At__pc"] = datetime.now(UTC).isoformat()
         plan.update("account", "Account", converted.account_id, fields)
     else:
-        converted = None
         plan.upsert("account", "Account", PERSON_ACCOUNT_KEY, customer.customer_no, fields)
         if known is None:
             # The person Contact's Id (orders and cases link to it) comes back in the same call.
@@ -172,7 +171,7 @@ def _write_person_account(data: CustomerData, customer: Customer, services: Serv
 def _convertible_person_account(services: Services, customer: Customer) -> Identity | None:
     """The guest or opt-in person account that has this customer's email, if the connector made one."""
     by_email = services.identities.entry(IdentityKind.CONTACT_EMAIL, customer.email)
-    if by_email and by_email.customer_type in CONVERTIBLE_TYPES and by_email.person_account:
+    if by_email and by_email.customer_type in CONVERTIBLE_TYPES and by_email.person_account and by_email.account_id:
         return by_email
     return None
 

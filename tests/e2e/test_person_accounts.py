@@ -177,7 +177,7 @@ def test_an_order_naming_a_registered_customer_number_links_the_person_account(
     ]
 
 
-def test_a_guest_order_makes_a_guest_person_account_in_one_api_call(
+def test_a_guest_order_makes_a_guest_person_account_in_one_write_call(
     person_account_stack: Any, org: SalesforceOrg, storefront: Storefront
 ) -> None:
     # given a guest's order in the storefront

@@ -47,13 +47,19 @@ def add_person_fields(account: ObjectDef, contact: ObjectDef) -> dict[str, str]:
         assert source is not None, contact_name
         # LastName is required only for person accounts; that rule is enforced on write.
         account.add(
-            source.with_changes(name=account_name, nillable=True, id_lookup=False, child_relationship_name=None)
+            source.with_changes(
+                name=account_name, nillable=True, id_lookup=False, child_relationship_name=None, person_field=True
+            )
         )
     for source in list(contact.fields):
         if not source.custom:
             continue
         name = person_field_name(source)
         relationship = source.name.removesuffix("__c") + "__pr" if source.is_reference else None
-        account.add(source.with_changes(name=name, relationship_name=relationship, child_relationship_name=None))
+        account.add(
+            source.with_changes(
+                name=name, relationship_name=relationship, child_relationship_name=None, person_field=True
+            )
+        )
         mapping[name] = source.name
     return mapping

@@ -111,7 +111,9 @@ class Records:
 
     def external_id_field(self, obj: ObjectDef, name: str) -> FieldDef:
         field_def = obj.field(name)
-        if field_def is None or not (field_def.external_id or field_def.type == "id"):
+        if field_def is None or not field_def.keys_upserts:
+            # REST's answer to an upsert keyed on a field that is no external id of the object:
+            # https://developer.salesforce.com/docs/platform/api-rest/guide/dome-upsert.md (NOT_FOUND)
             raise not_found(f"Provided external ID field does not exist or is not accessible: {name}")
         return field_def
 
@@ -260,7 +262,7 @@ class Records:
         field_def = target.field(keys[0])
         if field_def is None:
             raise no_such_column_on_sobject(target.name, keys[0])
-        if not (field_def.external_id or field_def.type == "id"):
+        if not field_def.keys_upserts:
             raise bad_request(
                 "INVALID_FIELD", f"Field {field_def.name} is not an external ID field in entity {target.name}"
             )

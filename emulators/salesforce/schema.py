@@ -62,6 +62,16 @@ class FieldDef:
     track_history: bool = False
     # Written by the org itself (audit fields, Id); never by a client.
     system: bool = False
+    # An Account field that mirrors the person Contact's field (PersonEmail, X__pc). Salesforce shows
+    # a mirrored external id as such, yet refuses it as an Account upsert key ("does not match an
+    # External ID, Salesforce Id, or indexed field for Account"):
+    # https://trailhead.salesforce.com/trailblazer-community/feed/0D54V00007T4Hm4SAF
+    person_field: bool = False
+
+    @property
+    def keys_upserts(self) -> bool:
+        """Usable as the key of an upsert or of a relationship by external id."""
+        return (self.external_id and not self.person_field) or self.type == "id"
 
     @property
     def required_on_create(self) -> bool:

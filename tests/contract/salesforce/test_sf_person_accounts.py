@@ -62,16 +62,29 @@ def test_person_account_update_is_kept_in_step_on_the_contact(sf: Api, person_ty
     assert (contact["Email"], contact["Customer_Type__c"]) == ("new@example.com", "Guest")
 
 
-def test_upsert_on_a_person_account_external_id(sf: Api, person_type: str) -> None:
+def test_upsert_on_an_account_external_id_creates_then_updates_a_person_account(sf: Api, person_type: str) -> None:
     # given no person account with customer number 00001001
-    path = "/sobjects/Account/Commerce_Customer_No__pc/00001001"
-    # when it is upserted twice
+    path = "/sobjects/Account/Commerce_Customer_No__c/00001001"
+    # when it is upserted twice on the Account's own external id
     created = sf.patch(path, _person(person_type))
     updated = sf.patch(path, {"LastName": "Dough"})
     # then it is created, then updated, name included
     assert (created.status_code, updated.status_code) == (201, 200)
     assert updated.json()["id"] == created.json()["id"]
     assert sf.get(f"/sobjects/Account/{created.json()['id']}").json()["Name"] == "Jane Dough"
+
+
+def test_upsert_of_an_account_on_a_person_contact_external_id_is_refused(sf: Api, person_type: str) -> None:
+    # given the person Contact's external id, seen on Account as Commerce_Customer_No__pc
+    # (a real org refuses it as an Account upsert key, though it shows as an external id:
+    # https://trailhead.salesforce.com/trailblazer-community/feed/0D54V00007T4Hm4SAF)
+    path = "/sobjects/Account/Commerce_Customer_No__pc/00001001"
+    # when an Account is upserted on it
+    response = sf.patch(path, _person(person_type))
+    # then REST answers as for any field that is no external id of Account, and nothing is written
+    assert response.status_code == 404
+    assert sf.error_of(response)["errorCode"] == "NOT_FOUND"
+    assert sf.records("SELECT Id FROM Account WHERE IsPersonAccount = true") == []
 
 
 def test_person_account_refuses_name(sf: Api, person_type: str) -> None:
@@ -144,12 +157,24 @@ def test_contact_cannot_be_attached_to_a_person_account(sf: Api, person_type: st
     assert sf.error_of(response)["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
 
 
-def test_orders_can_point_at_a_person_account_by_its_external_id(sf: Api, person_type: str) -> None:
-    # given a person account with a customer number
-    account_id = sf.create("Account", _person(person_type, Commerce_Customer_No__pc="00001001"))
-    # when an order names it through the __pc external id
+def test_orders_can_point_at_a_person_account_by_its_account_external_id(sf: Api, person_type: str) -> None:
+    # given a person account with a customer number on the Account
+    account_id = sf.create("Account", _person(person_type, Commerce_Customer_No__c="00001001"))
+    # when an order names it through that external id
     order_id = sf.create(
-        "Order", {"Account": {"Commerce_Customer_No__pc": "00001001"}, "EffectiveDate": "2026-11-23", "Status": "Draft"}
+        "Order", {"Account": {"Commerce_Customer_No__c": "00001001"}, "EffectiveDate": "2026-11-23", "Status": "Draft"}
     )
     # then the order belongs to the person account
     assert sf.get(f"/sobjects/Order/{order_id}").json()["AccountId"] == account_id
+
+
+def test_orders_cannot_point_at_an_account_through_a_person_contact_external_id(sf: Api, person_type: str) -> None:
+    # given a person account whose person Contact has a customer number
+    sf.create("Account", _person(person_type, Commerce_Customer_No__pc="00001001"))
+    # when an order names its account through the __pc field
+    response = sf.post(
+        "/sobjects/Order",
+        {"Account": {"Commerce_Customer_No__pc": "00001001"}, "EffectiveDate": "2026-11-23", "Status": "Draft"},
+    )
+    # then it is refused: the field is no external id of Account
+    assert sf.error_of(response)["errorCode"] == "INVALID_FIELD"

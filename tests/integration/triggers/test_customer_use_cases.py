@@ -297,3 +297,31 @@ def test_in_person_account_mode_an_order_links_the_person_contact(connector: Any
     assert status == 200
     row = connector.salesforce.one("Order", Commerce_Order_No__c="00002001")
     assert (row["Contact__c"], row["AccountId"]) == (registered["contact_id"], registered["account_id"])
+
+
+def test_in_person_account_mode_the_account_is_upserted_on_its_own_customer_number(connector: Any) -> None:
+    # a real org refuses the person Contact's Commerce_Customer_No__pc as an Account upsert key
+    connector.configure({"commerce": {"customer_parent": "person_account"}})
+
+    connector.registration.post(event_body("customer.registered"))
+
+    account = connector.salesforce.one("Account", Commerce_Customer_No__c="00001001")
+    assert (account["IsPersonAccount"], account["Commerce_Customer_No__pc"]) == (True, "00001001")
+
+
+def test_in_person_account_mode_an_opt_in_is_a_person_account_made_in_one_call(connector: Any) -> None:
+    connector.configure({"commerce": {"customer_parent": "person_account"}})
+    body = event_body("customer.opted_in")
+
+    status, answer = connector.registration.post(body)
+
+    assert status == 200
+    account = connector.salesforce.one("Account", PersonEmail=body["data"]["email"])
+    assert (account["IsPersonAccount"], account["Customer_Type__pc"], account["Email_Opt_In__pc"]) == (
+        True,
+        "Opt-in",
+        True,
+    )
+    assert (answer["account_id"], answer["contact_id"]) == (account["Id"], account["PersonContactId"])
+    # the email look-up, the person record type (once per org), one composite call
+    assert connector.salesforce.counters()["by_path"] == {"GET /query": 2, "POST /composite": 1}

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.commerce.accounts import customer_list_account
+from connector.commerce.customers import NewCustomer, create_customer, person_accounts
 from connector.commerce.models import ContactUsSubmitted
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import create_once, email_match_soql, remember_email_match
+from connector.crm.names import last_name, supplied_name
 from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
 from connector.salesforce.plan import WritePlan
@@ -47,7 +48,7 @@ def _write_case(event: ContactUsSubmitted, services: Services, contact_id: str |
     # What the identity map could not answer, Salesforce answers in one call.
     lookups: dict[str, str] = {}
     if contact_id is None:
-        lookups["contact"] = email_match_soql(form.email)
+        lookups["contact"] = email_match_soql(form.email, person_accounts=person_accounts(services))
     if form.order_no and order_id is None:
         lookups["order"] = f"SELECT Id FROM Order WHERE Commerce_Order_No__c = {soql_quote(form.order_no)} LIMIT 1"
     found = services.salesforce.query_many(lookups) if lookups else {}
@@ -76,24 +77,23 @@ def _upsert_case(
     config = services.settings.config.commerce
     plan = WritePlan(services.salesforce)
     notes: list[str] = []
-    created_contact = False
+    guest: NewCustomer | None = None
     if contact_id is None and config.guest_case_policy == "create_contact":
-        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
-        contact_id = plan.create(
+        guest = create_customer(
+            plan,
+            services,
             "guest",
-            "Contact",
+            config.customer_list_of(data.site_id),
             {
                 "FirstName": form.first_name,
-                "LastName": form.last_name or form.email,
+                "LastName": last_name(form.last_name or form.email),
                 "Email": form.email,
                 "Phone": form.phone,
                 "Customer_Type__c": "Guest",
                 "Commerce_Site_Id__c": data.site_id,
-                "AccountId": account,
             },
         )
-        account_id = account
-        created_contact = True
+        contact_id, account_id = guest.contact, guest.account
     elif contact_id is None:
         notes.append("No Contact has this email; the Case is left unlinked (guest_case_policy=leave_unlinked).")
     if form.order_no and order_id is None:
@@ -104,7 +104,7 @@ def _upsert_case(
         "Description": form.description,
         "Topic__c": form.topic,
         "Origin": "Web",
-        "SuppliedName": form.supplied_name,
+        "SuppliedName": supplied_name(form.first_name, form.last_name),
         "SuppliedEmail": form.email,
         "SuppliedPhone": form.phone,
         "ContactId": contact_id,
@@ -116,19 +116,21 @@ def _upsert_case(
     plan.upsert("case", "Case", CASE_EVENT_FIELD, event.event_id, {k: v for k, v in fields.items() if v is not None})
     results = plan.run()
     remember_account(services, config.customer_list_of(data.site_id), results)
-    if created_contact:
-        contact_id = str(results["guest"]["id"])
-        account_id = str(results.get("account", {}).get("id") or account_id or "")
-        if account_id.startswith("@{"):
-            account_id = ""
+    if guest is not None:
+        contact_id, account_id = guest.ids(results)
         services.identities.put(
             IdentityKind.CONTACT_EMAIL,
             form.email,
-            Identity(contact_id, account_id=account_id or None, customer_type="Guest"),
+            Identity(
+                contact_id,
+                account_id=account_id or None,
+                customer_type="Guest",
+                person_account=guest.person_account or None,
+            ),
         )
     ids = {"case_id": str(results["case"]["id"])}
     if contact_id:
         ids["contact_id"] = contact_id
     if order_id:
         ids["order_id"] = order_id
-    return Outcome(ids=ids, detail={"linked_order": bool(order_id), "contact_created": created_contact})
+    return Outcome(ids=ids, detail={"linked_order": bool(order_id), "contact_created": guest is not None})

@@ -131,11 +131,6 @@ class ContactUsForm(_Person):
     customer_no: str | None = Field(default=None, max_length=80)
     salesforce_contact_id: SalesforceId | None = None
 
-    @property
-    def supplied_name(self) -> str | None:
-        name = " ".join(part for part in (self.first_name, self.last_name) if part)
-        return name or None
-
 
 class ContactUsData(_Doc):
     site_id: str = Key

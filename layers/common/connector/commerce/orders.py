@@ -9,9 +9,10 @@ from typing import Any
 
 from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
+from connector.commerce.customers import create_customer, person_accounts
 from connector.commerce.models import OrderChanged, OrderData
 from connector.crm import Identity, IdentityKind, heals_identity_map
-from connector.crm.accounts import remember_account, resolved_account_id
+from connector.crm.accounts import remember_account
 from connector.crm.contacts import (
     account_of_contact,
     contact_by_email,
@@ -19,10 +20,11 @@ from connector.crm.contacts import (
     create_once,
     remember_account_of_contact,
 )
+from connector.crm.names import first_name, last_name
 from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
-from connector.salesforce.plan import WritePlan
+from connector.salesforce.plan import WritePlan, resolved
 from connector.services import Services
 
 ORDER_NO_FIELD = "Commerce_Order_No__c"
@@ -104,30 +106,35 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     if not email:
         raise MappingError(["data", "order", "customer_info", "email"], "neither the header nor OCAPI gives an email")
     email = str(email).strip().lower()
-    existing = contact_by_email(services, email)
+    existing = contact_by_email(services, email, person_accounts=person_accounts(services))
     if existing is not None:
         return _link_existing(event, services, existing, registered_per_ocapi=bool(customer_no))
     with create_once(services, email, event.event_id):
         plan = WritePlan(services.salesforce)
-        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
         first, last = _split_name(info.get("customer_name"), email)
-        contact = plan.create(
+        guest = create_customer(
+            plan,
+            services,
             "guest",
-            "Contact",
+            config.customer_list_of(data.site_id),
             {
                 "FirstName": first,
                 "LastName": last,
                 "Email": email,
                 "Customer_Type__c": "Guest",
                 "Commerce_Site_Id__c": data.site_id,
-                "AccountId": account,
             },
         )
-        outcome = _write(event, services, Link(contact, account, "Guest", "Created"), plan)
+        outcome = _write(event, services, Link(guest.contact, guest.account, "Guest", "Created"), plan)
         services.identities.put(
             IdentityKind.CONTACT_EMAIL,
             email,
-            Identity(outcome.ids["contact_id"], account_id=outcome.ids["account_id"], customer_type="Guest"),
+            Identity(
+                outcome.ids["contact_id"],
+                account_id=outcome.ids["account_id"],
+                customer_type="Guest",
+                person_account=guest.person_account or None,
+            ),
         )
         return outcome
 
@@ -148,10 +155,11 @@ def _link_existing(event: OrderEvent, services: Services, contact: Identity, reg
 
 
 def _split_name(name: Any, email: str) -> tuple[str | None, str]:
+    """First and last name from the storefront's one `customer_name`, each cut to fit its field."""
     parts = str(name or "").strip().rsplit(" ", 1)
     if len(parts) == 2:
-        return parts[0], parts[1]
-    return None, parts[0] or email
+        return first_name(parts[0]), last_name(parts[1])
+    return None, last_name(parts[0] or email)
 
 
 def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -> Outcome:
@@ -171,12 +179,9 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     results = plan.run()
     remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
     order_id = str(results["order"]["id"])
-    contact_id = str(results["guest"]["id"]) if "guest" in results else link.contact_id
-    account_id = link.account_id
-    if account_id.startswith("@{contact."):
-        account_id = str(results["contact"].get("AccountId") or "")
-    elif account_id.startswith("@{"):
-        account_id = resolved_account_id(account_id, results)
+    # References to what the same call created or read (a guest, the list's Account, a Contact's AccountId).
+    contact_id = resolved(link.contact_id, results)
+    account_id = resolved(link.account_id, results)
     remember_account_of_contact(services, contact_id, account_id)
     services.identities.put(
         IdentityKind.ORDER,

@@ -25,6 +25,11 @@ from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
 CustomerEvent = CustomerChanged
+# The key person accounts are upserted on: Account.Commerce_Customer_No__c (External ID, unique). The
+# person Contact's own field, seen on Account as Commerce_Customer_No__pc, cannot key an Account upsert
+# ("does not match an External ID, Salesforce Id, or indexed field for Account":
+# https://trailhead.salesforce.com/trailblazer-community/feed/0D54V00007T4Hm4SAF).
+PERSON_ACCOUNT_KEY = "Commerce_Customer_No__c"
 CONVERTIBLE_TYPES = ("Guest", "Opt-in")
 
 
@@ -54,7 +59,7 @@ def _save_draft(data: CustomerData, services: Services, status: str) -> None:
         write_customer(data, data.customer, services, status)
     elif services.settings.config.commerce.customer_parent == "person_account":
         services.salesforce.upsert(
-            "Account", PERSON_CUSTOMER_NO_FIELD, data.customer.customer_no, {"Commerce_Sync_Status__pc": status}
+            "Account", PERSON_ACCOUNT_KEY, data.customer.customer_no, {"Commerce_Sync_Status__pc": status}
         )
     else:
         services.salesforce.upsert(
@@ -109,35 +114,66 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
 
 
 def remember_contact(
-    services: Services, customer: Customer, contact_id: str, account_id: str, digest: str | None
+    services: Services,
+    customer: Customer,
+    contact_id: str,
+    account_id: str,
+    digest: str | None,
+    *,
+    person_account: bool = False,
 ) -> None:
-    registered = Identity(contact_id, account_id=account_id, customer_type="Registered")
+    registered = Identity(
+        contact_id, account_id=account_id, customer_type="Registered", person_account=person_account or None
+    )
     services.identities.put(IdentityKind.CONTACT, customer.customer_no, registered.but(fingerprint=digest))
     services.identities.put(IdentityKind.CONTACT_EMAIL, customer.email, registered)
 
 
 def _write_person_account(data: CustomerData, customer: Customer, services: Services, status: str) -> Outcome:
+    """Upsert the person account on the Account's own customer number: a real org refuses the person
+    Contact's `Commerce_Customer_No__pc` as an Account upsert key (see PERSON_ACCOUNT_KEY). The
+    `__pc` copy is written too, so that Contact look-ups by customer number find the person Contact."""
     config = services.settings.config.commerce
     fields = as_person_account(contact_fields(data.model_copy(update={"customer": customer}), config, status))
-    fields.pop(PERSON_CUSTOMER_NO_FIELD, None)
+    fields[PERSON_CUSTOMER_NO_FIELD] = customer.customer_no
     known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "mode": "person"})
     if known and known.fingerprint == digest:
         return Outcome(ids={"contact_id": known.salesforce_id, "account_id": known.account_id or ""})
     fields["RecordTypeId"] = person_account_record_type(services, config.person_account_record_type_id)
     plan = WritePlan(services.salesforce)
-    plan.upsert("account", "Account", PERSON_CUSTOMER_NO_FIELD, customer.customer_no, fields)
-    if known is None:
-        # The person Contact's Id (orders and cases link to it) comes back in the same call.
-        plan.get("person", "Account", "@{account.id}", ["PersonContactId"])
+    converted = _convertible_person_account(services, customer) if known is None else None
+    if converted is not None and converted.account_id is not None:
+        # The guest or opt-in person account becomes this registered customer: same record.
+        fields[PERSON_ACCOUNT_KEY] = customer.customer_no
+        fields["Commerce_Converted_At__pc"] = datetime.now(UTC).isoformat()
+        plan.update("account", "Account", converted.account_id, fields)
+    else:
+        plan.upsert("account", "Account", PERSON_ACCOUNT_KEY, customer.customer_no, fields)
+        if known is None:
+            # The person Contact's Id (orders and cases link to it) comes back in the same call.
+            plan.get("person", "Account", "@{account.id}", ["PersonContactId"])
     results = plan.run()
     account_id = str(results["account"]["id"])
-    contact_id = str(results["person"]["PersonContactId"]) if known is None else known.salesforce_id
-    remember_contact(services, customer, contact_id, account_id, digest if status == "Synchronized" else None)
-    return Outcome(
-        ids={"contact_id": contact_id, "account_id": account_id},
-        detail={"created": bool(results["account"].get("created"))},
+    if converted is not None:
+        contact_id = converted.salesforce_id
+    else:
+        contact_id = str(results["person"]["PersonContactId"]) if known is None else known.salesforce_id
+    remember_contact(
+        services, customer, contact_id, account_id, digest if status == "Synchronized" else None, person_account=True
     )
+    detail: dict[str, Any] = {"created": bool(results["account"].get("created"))}
+    if converted is not None:
+        detail["converted"] = True
+    return Outcome(ids={"contact_id": contact_id, "account_id": account_id}, detail=detail)
+
+
+def _convertible_person_account(services: Services, customer: Customer) -> Identity | None:
+    """The guest or opt-in person account that has this customer's email, if the connector made one."""
+    by_email = services.identities.entry(IdentityKind.CONTACT_EMAIL, customer.email)
+    if by_email and by_email.customer_type in CONVERTIBLE_TYPES and by_email.person_account and by_email.account_id:
+        return by_email
+    return None
 
 
 @heals_identity_map_in_batch(sync_customer)

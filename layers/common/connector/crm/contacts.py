@@ -17,6 +17,8 @@ from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
 
 CONTACT_MATCH_FIELDS = "Id, AccountId, Customer_Type__c"
+# Contact.IsPersonAccount exists only in an org with person accounts: asked for only in that mode.
+PERSON_MATCH_FIELDS = CONTACT_MATCH_FIELDS + ", IsPersonAccount"
 
 
 def _identity(row: dict[str, object]) -> Identity:
@@ -24,15 +26,17 @@ def _identity(row: dict[str, object]) -> Identity:
         str(row["Id"]),
         account_id=str(row.get("AccountId") or "") or None,
         customer_type=str(row.get("Customer_Type__c") or "") or None,
+        person_account=bool(row["IsPersonAccount"]) if "IsPersonAccount" in row else None,
     )
 
 
-def contact_by_email(crm: CrmServices, email: str) -> Identity | None:
-    """The Contact of an email (email is the reference's match key): the oldest one when several."""
+def contact_by_email(crm: CrmServices, email: str, *, person_accounts: bool = False) -> Identity | None:
+    """The Contact of an email (email is the reference's match key): the oldest one when several.
+    A person account's person Contact is a Contact too (its Email is the account's PersonEmail)."""
     known = crm.identities.entry(IdentityKind.CONTACT_EMAIL, email)
     if known:
         return known
-    rows = crm.salesforce.query(email_match_soql(email))
+    rows = crm.salesforce.query(email_match_soql(email, person_accounts=person_accounts))
     if not rows:
         return None
     found = _identity(rows[0])
@@ -40,11 +44,10 @@ def contact_by_email(crm: CrmServices, email: str) -> Identity | None:
     return found
 
 
-def email_match_soql(email: str) -> str:
+def email_match_soql(email: str, *, person_accounts: bool = False) -> str:
     """The query behind `contact_by_email`, for workflows that batch it with other look-ups."""
-    return (
-        f"SELECT {CONTACT_MATCH_FIELDS} FROM Contact WHERE Email = {soql_quote(email)} ORDER BY CreatedDate ASC LIMIT 1"
-    )
+    fields = PERSON_MATCH_FIELDS if person_accounts else CONTACT_MATCH_FIELDS
+    return f"SELECT {fields} FROM Contact WHERE Email = {soql_quote(email)} ORDER BY CreatedDate ASC LIMIT 1"
 
 
 def remember_email_match(crm: CrmServices, email: str, row: dict[str, object]) -> Identity:

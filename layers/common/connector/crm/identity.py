@@ -34,6 +34,8 @@ class Identity:
     # A digest of what the connector last wrote: the same digest means an update changes nothing.
     fingerprint: str | None = None
     opted_in: bool | None = None
+    # The Contact is a person account's person Contact: its fields are written through the Account.
+    person_account: bool | None = None
 
     def but(self, **changes: Any) -> Identity:
         return replace(self, **changes)
@@ -53,6 +55,7 @@ def _to_attrs(identity: Identity) -> dict[str, str]:
 def _from_item(data: dict[str, Any]) -> Identity:
     attrs = {_FIELD_NAMES.get(k, k): str(v) for k, v in (data.get("attrs") or {}).items()}
     opted_in = attrs.get("opted_in")
+    person_account = attrs.get("person_account")
     return Identity(
         str(data["salesforce_id"]),
         account_id=attrs.get("account_id"),
@@ -61,6 +64,7 @@ def _from_item(data: dict[str, Any]) -> Identity:
         sync_status=attrs.get("sync_status"),
         fingerprint=attrs.get("fingerprint"),
         opted_in=None if opted_in is None else opted_in == "True",
+        person_account=None if person_account is None else person_account == "True",
     )
 
 

@@ -15,6 +15,15 @@ def ref_id(ref: str) -> str:
     return f"@{{{ref}.id}}"
 
 
+def resolved(value: str, results: dict[str, dict[str, Any]]) -> str:
+    """`value` itself, or what the composite reference `@{ref.field}` named once the plan ran
+    ("" when that step answered no such field)."""
+    if not (value.startswith("@{") and value.endswith("}")):
+        return value
+    ref, _, field = value[2:-1].partition(".")
+    return str(results.get(ref, {}).get(field) or "")
+
+
 @dataclass(frozen=True)
 class _Step:
     ref: str

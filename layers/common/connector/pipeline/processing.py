@@ -92,7 +92,7 @@ class Processor:
                 return ignored(event.event_id, exc.reason)
             case Verdict.REJECT:
                 # The sender's to fix: nothing was written; the state says why, for support.
-                self._mark(event, ref, SyncStatus.DEAD, attempts=1, error=error_text(exc))
+                self._reject(event, ref, exc, attempts=1)
                 status, loc, msg, kind = rejection(exc)
                 return errors(status, loc, msg, kind)
             case Verdict.DEAD:
@@ -183,12 +183,25 @@ class Processor:
             event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, delay_seconds=delay
         )
 
-    def _dead_letter(self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int) -> None:
+    def _dead_letter(
+        self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int, *, rejected: bool = False
+    ) -> None:
         logger.error("permanent failure, dead-lettered", extra={"error": error_text(exc)})
         self.services.queue.dead_letter(
             event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, error=error_text(exc)
         )
-        self._mark(event, ref, SyncStatus.DEAD, attempts=attempts, error=error_text(exc))
+        if rejected:
+            self._reject(event, ref, exc, attempts=attempts)
+        else:
+            self._mark(event, ref, SyncStatus.DEAD, attempts=attempts, error=error_text(exc))
+
+    def _reject(self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int) -> None:
+        """DEAD with the reason, and the entity's source version as it was before this event: a
+        refused event wrote nothing, so it must not make a valid older event look superseded."""
+        self.services.sync_state.reject(
+            ref, version=event.version, event_id=event.event_id, attempts=attempts, error=error_text(exc)
+        )
+        obs.count(_COUNTERS[SyncStatus.DEAD])
 
     # -- SQS -----------------------------------------------------------------------------------
     def process_batch(self, messages: Sequence[QueuedMessage]) -> dict[str, Exception | None]:
@@ -270,7 +283,10 @@ class Processor:
                 assert isinstance(result, IneligibleEvent)
                 self._mark(event, ref, SyncStatus.IGNORED, attempts=msg.receive_count, error=result.reason)
                 return None
-            case Verdict.REJECT | Verdict.DEAD:
+            case Verdict.REJECT:
+                self._dead_letter(event, ref, result, attempts=msg.receive_count, rejected=True)
+                return None
+            case Verdict.DEAD:
                 self._dead_letter(event, ref, result, attempts=msg.receive_count)
                 return None
             case Verdict.RETRY:

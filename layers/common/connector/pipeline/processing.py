@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from connector import observability as obs
 from connector.envelope import Command, EntityRef, Envelope, Outcome
-from connector.errors import IneligibleEvent, TransientError
+from connector.errors import IneligibleEvent, ReplicationLag, TransientError
 from connector.observability import logger, traced
 from connector.pipeline.failures import Verdict, error_text, raised_at, rejection, verdict
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
@@ -240,6 +240,16 @@ class Processor:
                 s.claims.release("entity", msg.event.entity().pk, msg.event.event_id)
         return verdicts
 
+    def _carry_on_waiting(self, msg: QueuedMessage, lag: ReplicationLag) -> None:
+        """The queue's attempts ran out inside a platform's replication-lag window: the window, not
+        maxReceiveCount, decides when to give up, so a fresh message carries the event on and this
+        one is done (the workflow dead-letters it once the window has passed)."""
+        event = msg.event
+        left = int((lag.retry_until - datetime.now(UTC)).total_seconds()) + 1
+        backoff = backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds)
+        self._enqueue(event, delay=min(backoff, left))
+        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error_text(lag))
+
     def _already_settled(self, msg: QueuedMessage) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an
         at-least-once duplicate of an event already synced. Records one that bypassed intake."""
@@ -291,6 +301,9 @@ class Processor:
                 return None
             case Verdict.RETRY:
                 last = msg.receive_count >= self.services.settings.max_receive_count
+                if last and isinstance(result, ReplicationLag) and datetime.now(UTC) < result.retry_until:
+                    self._carry_on_waiting(msg, result)
+                    return None
                 # On the last attempt SQS's redrive moves the message to the DLQ at its next receive:
                 # make that receive immediate, and say DEAD now with the error that killed it.
                 delay = 0 if last else backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds)

@@ -14,7 +14,8 @@ def _lag(commerce: str, **lag: float) -> requests.Response:
 
 
 def _seed(commerce: str) -> None:
-    requests.post(f"{commerce}/_admin/seed", json={"customers": [JANE], "orders": [ORDER]}, timeout=5).raise_for_status()
+    body = {"customers": [JANE], "orders": [ORDER]}
+    requests.post(f"{commerce}/_admin/seed", json=body, timeout=5).raise_for_status()
 
 
 def test_there_is_no_lag_by_default(commerce: str, auth: dict[str, str]) -> None:

@@ -161,7 +161,7 @@ def test_a_minimal_registration_while_ocapi_is_down_saves_a_draft_contact_then_c
 
 def test_a_minimal_registration_of_a_customer_ocapi_does_not_show_yet_is_queued_not_refused(connector: Any) -> None:
     # given a storefront whose OCAPI replica does not show the just-registered customer yet
-    status, answer = connector.registration.post(event_body("customer.registered.minimal"))
+    status, _ = connector.registration.post(event_body("customer.registered.minimal"))
 
     # then the event is accepted and waits in the queue (replication lag), its draft saved
     assert status == 202

@@ -11,9 +11,11 @@ A rule is posted as a JSON object with these keys, all optional:
                  counter key ("PATCH /sobjects/Contact/Commerce_Customer_No__c")
     latency_ms   delay, 0..60000, added to each call the rule hits
 
-plus the keys of the emulator's `FaultDialect` (Salesforce: `errorCode`, `message`); any other key
-is refused. Without `count` or `ratio` a rule hits every matching call until cleared. The dialect
-decides what a rule without a `status` means (see `GENERIC` and the Salesforce dialect).
+plus the keys of the emulator's `FaultDialect` (Salesforce: `errorCode`, `message`, `fields`, and
+`scope` with its selectors, to fail one subrequest of a composite call or one record of a
+collection call instead of the whole call); any other key is refused. Without `count` or `ratio` a
+rule hits every matching call until cleared. The dialect decides what a rule without a `status`
+means (see `GENERIC` and the Salesforce dialect).
 
 On one call the latencies of every rule that hits add up, and the first hitting rule that fails
 decides the error; a later failing rule that matches the same call is left for the next one (its
@@ -35,6 +37,7 @@ COMMON_KEYS = frozenset({"status", "count", "ratio", "seed", "match", "latency_m
 MAX_COUNT = 1_000_000
 MAX_LATENCY_MS = 60_000
 TRANSIENT_STATUS = 503
+WHOLE_REQUEST = "request"
 
 
 class FaultSpecError(ValueError):
@@ -54,7 +57,7 @@ class FaultSpec:
     extra: Mapping[str, Any]
 
     @classmethod
-    def parse(cls, spec: object, extra_keys: frozenset[str] = frozenset()) -> FaultSpec:
+    def parse(cls, spec: object, extra_keys: frozenset[str] = frozenset(), lowest_status: int = 400) -> FaultSpec:
         if not isinstance(spec, dict):
             raise FaultSpecError("A fault is a JSON object.")
         unknown = set(spec) - COMMON_KEYS - extra_keys
@@ -66,7 +69,7 @@ class FaultSpec:
         ):
             raise FaultSpecError("'ratio' must be a number between 0 and 1.")
         return cls(
-            status=_int(spec, "status", 400, 599),
+            status=_int(spec, "status", lowest_status, 599),
             count=_int(spec, "count", 1, MAX_COUNT),
             ratio=float(ratio) if ratio is not None else None,
             seed=_int(spec, "seed", 0, 2**63),
@@ -96,17 +99,21 @@ class Failure:
     status: int
     code: str | None = None
     message: str | None = None
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class FaultDialect:
     """What one emulator adds to the common rule: its own keys, the name its listing gives the
     error code, and `resolve`, which settles a rule into the error it injects (None: latency only)
-    or refuses it with a FaultSpecError."""
+    or refuses it with a FaultSpecError; `target` says what part of a call a rule hits: its scope
+    ("request": the whole call) and the facts a part must show (e.g. {"index": 2})."""
 
     resolve: Callable[[FaultSpec], Failure | None]
     extra_keys: frozenset[str] = frozenset()
     code_key: str = "code"
+    target: Callable[[FaultSpec], tuple[str, Mapping[str, Any]]] = lambda _spec: (WHOLE_REQUEST, {})
+    lowest_status: int = 400
 
 
 def _generic_resolve(spec: FaultSpec) -> Failure | None:
@@ -134,8 +141,12 @@ class Fault:
     match: str | None
     latency_ms: int
     _random: random.Random = field(repr=False, default_factory=random.Random)
+    scope: str = WHOLE_REQUEST
+    where: Mapping[str, Any] = field(default_factory=dict)
 
-    def matches(self, signatures: tuple[str, ...]) -> bool:
+    def matches(self, signatures: tuple[str, ...], scope: str, facts: Mapping[str, Any]) -> bool:
+        if self.scope != scope or any(facts.get(key) != value for key, value in self.where.items()):
+            return False
         return not self.match or any(self.match in signature for signature in signatures)
 
     def fires(self) -> bool:
@@ -144,7 +155,8 @@ class Fault:
 
     def describe(self, code_key: str = "code") -> dict[str, Any]:
         failure = self.failure
-        return {
+        target = {"scope": self.scope, **self.where} if self.scope != WHOLE_REQUEST else {}
+        return target | {
             "id": self.id,
             "status": failure.status if failure else None,
             code_key: failure.code if failure else None,
@@ -180,8 +192,9 @@ class Faults:
 
     def add(self, spec: object) -> dict[str, Any]:
         """Validate and activate one posted rule; returns its listing."""
-        parsed = FaultSpec.parse(spec, self.dialect.extra_keys)
+        parsed = FaultSpec.parse(spec, self.dialect.extra_keys, self.dialect.lowest_status)
         failure = self.dialect.resolve(parsed)
+        scope, where = self.dialect.target(parsed)
         with self._lock:
             fault = Fault(
                 self._next_id,
@@ -192,6 +205,8 @@ class Faults:
                 parsed.match,
                 parsed.latency_ms,
                 random.Random(parsed.seed),
+                scope,
+                dict(where),
             )
             self._next_id += 1
             self._faults.append(fault)
@@ -205,13 +220,15 @@ class Faults:
         with self._lock:
             return [fault.describe(self.dialect.code_key) for fault in self._faults]
 
-    def pick(self, signatures: tuple[str, ...]) -> Injection:
-        """What to inject into one call whose "METHOD path" forms are `signatures`; a counted
-        rule is used up only by the calls it hits."""
+    def pick(
+        self, signatures: tuple[str, ...], scope: str = WHOLE_REQUEST, facts: Mapping[str, Any] | None = None
+    ) -> Injection:
+        """What to inject into one call (or one part of it: `scope`, showing `facts`) whose "METHOD
+        path" forms are `signatures`; a counted rule is used up only by the calls it hits."""
         failure, latency = None, 0
         with self._lock:
             for fault in list(self._faults):
-                if not fault.matches(signatures):
+                if not fault.matches(signatures, scope, facts or {}):
                     continue
                 if fault.failure is not None and failure is not None:
                     continue  # another rule already fails this call; keep this one for later

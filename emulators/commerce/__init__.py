@@ -22,7 +22,12 @@ API (any `vNN_N` version; `_v` echoes it):
 Errors: {"_v", "fault": {"type", "message"}}; unknown path 404 ResourcePathNotFoundException, bad
 version 400 InvalidVersionException, bad JSON 400 BodyDecodingException.
 
-Admin (see emulators._base), plus `POST /_admin/tokens/expire` to invalidate every token. Seed:
+Admin (see emulators._base), plus `POST /_admin/tokens/expire` to invalidate every token, and
+`PUT /_admin/replication-lag {"seconds": 2.5, "reads": 1}` (GET reads it; `{}` turns it off, the
+default): customers and orders seeded from then on answer 404 (CustomerNotFoundException,
+OrderNotFoundException) and stay out of searches for `seconds` after seeding and for their first
+`reads` reads by number, as a real instance's replicas lag behind a just-placed order or a
+just-registered customer. Seed:
     {"customers": [{customer document..., "site_id": "RefArch", "customer_list_id": "RefArchGlobal"}],
      "orders": [{order document..., "site_id": "RefArch"}],
      "customer_lists": ["RefArchGlobal"]}

@@ -148,6 +148,14 @@ def create_app(client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_
     def expire_tokens() -> Response:
         return ok({"expired": store.expire_tokens()})
 
+    @app.get("/_admin/replication-lag")
+    def replication_lag() -> Response:
+        return ok(store.lag())
+
+    @app.put("/_admin/replication-lag")
+    def set_replication_lag() -> Response:
+        return ok(store.set_lag(json_body()))
+
     return app
 
 

@@ -12,6 +12,7 @@ import copy
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from emulators._base import JSON, ApiError, new_id, now_iso
@@ -202,6 +203,9 @@ class CommerceStore:
         self._order_sites: dict[str, str] = {}  # order_no -> site_id
         self._lists: set[str] = {DEFAULT_CUSTOMER_LIST_ID}
         self._tokens: dict[str, float] = {}  # access token -> expiry (monotonic seconds)
+        # Replication lag (off by default): what documents seeded from now on stay hidden for.
+        self._lag = ReplicationLag()
+        self._hidden: dict[tuple[str, str], _Hidden] = {}  # ("customer", customer_id) -> until when
 
     def reset(self) -> None:
         with self._lock:
@@ -226,6 +230,37 @@ class CommerceStore:
             self._tokens.clear()
             return count
 
+    # -- replication lag -----------------------------------------------------------------------
+    def set_lag(self, body: object) -> JSON:
+        """A just-created customer or order is not visible to the Shop API at once on a real
+        instance (its replicas catch up): documents seeded from now on answer 404 for `seconds`
+        and/or their first `reads` reads. `{}` turns it off."""
+        lag = ReplicationLag.parse(body)
+        with self._lock:
+            self._lag = lag
+        return lag.as_json()
+
+    def lag(self) -> JSON:
+        with self._lock:
+            return self._lag.as_json()
+
+    def _hide(self, kind: str, key: str) -> None:
+        if self._lag.seconds or self._lag.reads:
+            self._hidden[(kind, key)] = _Hidden(time.monotonic() + self._lag.seconds, self._lag.reads)
+
+    def _visible(self, kind: str, key: str, *, read: bool) -> bool:
+        """Whether a stored document shows yet; a `read` by number uses up one of its hidden reads."""
+        hidden = self._hidden.get((kind, key))
+        if hidden is None:
+            return True
+        if read and hidden.reads > 0:
+            hidden.reads -= 1
+            return False
+        if hidden.reads > 0 or time.monotonic() < hidden.until:
+            return False
+        del self._hidden[(kind, key)]
+        return True
+
     # -- seed ----------------------------------------------------------------------------------
     def seed(self, body: JSON) -> JSON:
         customers = [normalize_customer(c) for c in _seed_list(body, "customers")]
@@ -240,6 +275,7 @@ class CommerceStore:
             for site_id, doc in orders:
                 self._orders[doc["order_no"]] = doc
                 self._order_sites[doc["order_no"]] = site_id
+                self._hide("order", doc["order_no"])
         return {"customers": len(customers), "orders": len(orders), "customer_lists": len(lists)}
 
     def _put_customer(self, site_id: str, doc: JSON) -> None:
@@ -252,6 +288,7 @@ class CommerceStore:
         self._customers[doc["customer_id"]] = doc
         self._customer_sites[doc["customer_id"]] = site_id
         self._lists.add(doc["customer_list_id"])
+        self._hide("customer", doc["customer_id"])
 
     # -- reads ---------------------------------------------------------------------------------
     def customer(self, site_id: str, customer_no: str) -> JSON | None:
@@ -259,12 +296,12 @@ class CommerceStore:
         with self._lock:
             for cid, doc in self._customers.items():
                 if self._customer_sites[cid] == site_id and customer_no in (doc.get("customer_no"), cid):
-                    return copy.deepcopy(doc)
+                    return copy.deepcopy(doc) if self._visible("customer", cid, read=True) else None
         return None
 
     def order(self, site_id: str, order_no: str) -> JSON | None:
         with self._lock:
-            if self._order_sites.get(order_no) != site_id:
+            if self._order_sites.get(order_no) != site_id or not self._visible("order", order_no, read=True):
                 return None
             return copy.deepcopy(self._orders[order_no])
 
@@ -274,11 +311,49 @@ class CommerceStore:
 
     def customers_in_list(self, list_id: str) -> list[JSON]:
         with self._lock:
-            return [copy.deepcopy(d) for d in self._customers.values() if d["customer_list_id"] == list_id]
+            return [
+                copy.deepcopy(d)
+                for cid, d in self._customers.items()
+                if d["customer_list_id"] == list_id and self._visible("customer", cid, read=False)
+            ]
 
     def orders_of_site(self, site_id: str) -> list[JSON]:
         with self._lock:
-            return [copy.deepcopy(d) for no, d in self._orders.items() if self._order_sites[no] == site_id]
+            return [
+                copy.deepcopy(d)
+                for no, d in self._orders.items()
+                if self._order_sites[no] == site_id and self._visible("order", no, read=False)
+            ]
+
+
+MAX_LAG_SECONDS = 3600
+MAX_LAG_READS = 1000
+
+
+@dataclass(frozen=True)
+class ReplicationLag:
+    seconds: float = 0.0
+    reads: int = 0
+
+    @classmethod
+    def parse(cls, body: object) -> ReplicationLag:
+        if not isinstance(body, dict) or set(body) - {"seconds", "reads"}:
+            raise bad('The replication lag is {"seconds": number, "reads": integer}, both optional.')
+        seconds, reads = body.get("seconds", 0), body.get("reads", 0)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_LAG_SECONDS:
+            raise bad(f"'seconds' must be a number between 0 and {MAX_LAG_SECONDS}.")
+        if isinstance(reads, bool) or not isinstance(reads, int) or not 0 <= reads <= MAX_LAG_READS:
+            raise bad(f"'reads' must be an integer between 0 and {MAX_LAG_READS}.")
+        return cls(float(seconds), reads)
+
+    def as_json(self) -> JSON:
+        return {"seconds": self.seconds, "reads": self.reads}
+
+
+@dataclass
+class _Hidden:
+    until: float  # monotonic seconds
+    reads: int  # reads by number still answered 404
 
 
 def _seed_list(body: Mapping[str, Any], key: str) -> list[Any]:

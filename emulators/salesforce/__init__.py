@@ -22,6 +22,8 @@ Admin API (not Salesforce; no auth, never counted or faulted):
     POST   /_admin/counters/reset
     GET    /_admin/requests            data calls received (?match=substring); DELETE clears
     GET    /_admin/faults              active faults; POST adds one (or a list); DELETE clears
+                                       ({"scope": "subrequest" | "record", ...} fails one part of a
+                                       composite or collection call: see `faults`)
     POST   /_admin/expire-sessions     every issued token becomes invalid
     GET    /_admin/health
 """

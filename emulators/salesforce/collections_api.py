@@ -2,7 +2,8 @@
 
 Results are per record, with errors as `{"statusCode", "message", "fields"}` (not `errorCode`),
 like the real API. Each record is its own savepoint; with `allOrNone` any failure undoes all and
-the records that had succeeded report ALL_OR_NONE_OPERATION_ROLLED_BACK.
+the records that had succeeded report ALL_OR_NONE_OPERATION_ROLLED_BACK. A fault rule of scope
+"record" (see `.faults`) fails one record the way a real error of that record would.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from . import ids
 from .api import ApiResponse, Call, json_ok
 from .errors import ApiError, SfError, bad_request, json_parser_error
+from .faults import RECORD, injected_error
 from .records import MultipleMatches
 from .schema import ObjectDef
 
@@ -49,13 +51,26 @@ def _records_body(call: Call) -> tuple[bool, list[Any]]:
     return all_or_none, records
 
 
-def _run_each(call: Call, items: list[Any], all_or_none: bool, operation: Callable[[Any], Result]) -> ApiResponse:
+def _run_each(
+    call: Call,
+    items: list[Any],
+    all_or_none: bool,
+    operation: Callable[[Any], Result],
+    external_ids: list[Any] | None = None,
+) -> ApiResponse:
+    """`external_ids[i]`: what a "record" fault rule's `externalId` selects record i by."""
     store = call.org.store
     start = store.savepoint()
     results: list[Result] = []
-    for item in items:
+    signatures = (f"{call.request.method} /services/data/v{call.version}{call.request.path}",)
+    for index, item in enumerate(items):
         savepoint = store.savepoint()
         try:
+            external_id = external_ids[index] if external_ids is not None else None
+            injection = call.org.faults.pick(signatures, RECORD, {"index": index, "externalId": external_id})
+            injection.wait()
+            if injection.failure is not None:
+                raise injected_error(injection.failure)
             results.append(operation(item))
         except ApiError as error:
             store.rollback_to(savepoint)
@@ -139,7 +154,7 @@ def update_many(call: Call) -> ApiResponse:
         records.update(obj, record_id, fields)
         return {"id": record_id, "success": True, "errors": []}
 
-    return _run_each(call, items, all_or_none, update_one)
+    return _run_each(call, items, all_or_none, update_one, [_item_id(item) for item in items])
 
 
 def upsert_many(call: Call) -> ApiResponse:
@@ -163,7 +178,14 @@ def upsert_many(call: Call) -> ApiResponse:
         record_id, created = records.upsert(obj, field_def.name, str(raw), fields)
         return {"id": record_id, "success": True, "errors": [], "created": created}
 
-    return _run_each(call, items, all_or_none, upsert_one)
+    raw_keys = [_raw_external_key(item, field_def.name) for item in items]
+    return _run_each(call, items, all_or_none, upsert_one, [str(v) if v is not None else None for v in raw_keys])
+
+
+def _raw_external_key(item: Any, field_name: str) -> Any:
+    if not isinstance(item, dict):
+        return None
+    return next((v for k, v in item.items() if k.lower() == field_name.lower()), None)
 
 
 def _external_key(item: Any, field_name: str) -> Any:
@@ -198,7 +220,7 @@ def delete_many(call: Call) -> ApiResponse:
         org.records.delete(obj, record_id)
         return {"id": record_id, "success": True, "errors": []}
 
-    return _run_each(call, raw_ids, all_or_none, delete_one)
+    return _run_each(call, raw_ids, all_or_none, delete_one, list(raw_ids))
 
 
 def retrieve_many(call: Call) -> ApiResponse:

@@ -3,7 +3,8 @@
 Each subrequest runs through the same routes as a direct call. With `allOrNone`, the first
 failure undoes every earlier write and the other subrequests answer PROCESSING_HALTED.
 `collateSubrequests` only lets Salesforce group work for speed; results are the same, so it is
-accepted and ignored.
+accepted and ignored. A fault rule of scope "subrequest" (see `.faults`) fails one subrequest the
+way a real error of that subrequest would.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .api import ApiRequest, ApiResponse, Call, json_ok
 from .errors import ApiError, SfError, bad_request, json_parser_error
+from .faults import MULTIPLE_CHOICES, SUBREQUEST, injected_error
+from .records import record_url
 
 MAX_SUBREQUESTS = 25
 _REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
@@ -69,13 +72,14 @@ def composite(call: Call) -> ApiResponse:
     results: dict[str, Any] = {}  # referenceId -> response body, for later references
     entries: list[dict[str, Any]] = []
     failed = False
-    for sub in subrequests:
+    for index, sub in enumerate(subrequests):
         reference_id = sub["referenceId"]
         if failed and all_or_none:
             entries.append(_entry(reference_id, 400, _halted(ROLLED_BACK)))
             continue
         try:
-            response = call.dispatch(_subrequest(sub, results))
+            request = _subrequest(sub, results)
+            response = _injected(call, request, sub["url"], reference_id, index) or call.dispatch(request)
         except ApiError as error:
             response = ApiResponse(error.status, error.body())
         except _Unresolved as unresolved:
@@ -98,6 +102,26 @@ def composite(call: Call) -> ApiResponse:
             if entry["httpStatusCode"] < 400:
                 entry.update(body=_halted(ROLLED_BACK), httpHeaders={}, httpStatusCode=400)
     return json_ok({"compositeResponse": entries})
+
+
+def _injected(call: Call, request: ApiRequest, url: str, reference_id: str, index: int) -> ApiResponse | None:
+    """The answer a "subrequest" fault rule gives this subrequest, or None to run it."""
+    injection = call.org.faults.pick(
+        (f"{request.method} {urlsplit(url).path}",), SUBREQUEST, {"referenceId": reference_id, "index": index}
+    )
+    injection.wait()
+    failure = injection.failure
+    if failure is None:
+        return None
+    if failure.status == MULTIPLE_CHOICES:
+        # An upsert whose external id several records carry: their URLs, and nothing written.
+        parts = request.path.strip("/").split("/")
+        object_name = parts[1] if len(parts) > 1 and parts[0] == "sobjects" else "Account"
+        obj = call.org.schema.object(object_name)
+        prefix = obj.key_prefix if obj is not None else "001"
+        urls = [record_url(request.version, object_name, call.org.ids.new(prefix)) for _ in range(2)]
+        return ApiResponse(MULTIPLE_CHOICES, urls)
+    raise injected_error(failure)
 
 
 def _subrequest(sub: dict[str, Any], results: dict[str, Any]) -> ApiRequest:

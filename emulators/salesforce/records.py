@@ -369,6 +369,10 @@ class Records:
                     "FIELD_INTEGRITY_EXCEPTION", f"{field_def.label}: id value of incorrect type: {value}", [name]
                 )
             if self.store.get(target.name, value) is None:
+                if self.store.get_deleted(target.name, value) is not None:
+                    # "You can't reference an object that has been deleted" (StatusCode ENTITY_IS_DELETED,
+                    # https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
+                    raise bad_request("ENTITY_IS_DELETED", "entity is deleted", [name])
                 raise bad_request("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [name])
 
     def _check_unique(self, obj: ObjectDef, record: Record, values: Mapping[str, Any]) -> None:

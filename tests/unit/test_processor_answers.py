@@ -9,7 +9,7 @@ import pytest
 
 from connector.commerce.models import CustomerChanged
 from connector.envelope import Outcome
-from connector.errors import TransientError
+from connector.errors import MappingError, TransientError
 from connector.pipeline.handlers import EventHandler
 from connector.pipeline.processing import Processor
 from connector.salesforce.errors import ApiErrorDetail, salesforce_error
@@ -103,3 +103,37 @@ def test_an_event_for_a_busy_entity_is_queued_not_run(services: Services, regist
     assert answer.status == 202
     assert ran == []
     assert depth(services, services.settings.queue_url) == 1
+
+
+def test_a_rejected_event_does_not_advance_the_entitys_source_version(
+    services: Services, registered_body: dict[str, Any]
+) -> None:
+    # given an entity synchronized at 10:00, then a newer event the workflow rejects as the caller's error
+    older = CustomerChanged.model_validate(registered_body | {"occurred_at": "2026-11-23T10:00:00Z"})
+    newer = CustomerChanged.model_validate(registered_body | {"occurred_at": "2026-11-23T12:00:00Z", "event_id": "e-2"})
+    processor(services, lambda e, s: Outcome(ids={})).accept(older)
+
+    def rejects(e: Any, s: Any) -> Outcome:
+        raise MappingError(["data", "customer", "email"], "not usable")
+
+    answer = processor(services, rejects).accept(newer)
+
+    # then it is answered 422 and the state says why, at the version before it
+    assert answer.status == 422
+    state = services.sync_state.get(newer.entity())
+    assert state is not None
+    assert (state.status, state.source_version) == (SyncStatus.DEAD, older.version)
+    assert state.last_error is not None and "not usable" in state.last_error
+
+
+def test_an_event_older_than_a_rejected_one_is_still_run(services: Services, registered_body: dict[str, Any]) -> None:
+    newer = CustomerChanged.model_validate(registered_body | {"occurred_at": "2026-11-23T12:00:00Z", "event_id": "e-2"})
+    older = CustomerChanged.model_validate(registered_body | {"occurred_at": "2026-11-23T11:00:00Z", "event_id": "e-1"})
+
+    def rejects(e: Any, s: Any) -> Outcome:
+        raise MappingError(["data"], "not usable")
+
+    processor(services, rejects).accept(newer)
+    answer = processor(services, lambda e, s: Outcome(ids={"contact_id": "003000000000001AAA"})).accept(older)
+
+    assert (answer.status, answer.json_body().get("stale")) == (200, None)

@@ -4,7 +4,7 @@ import pytest
 
 from connector.errors import PermanentError, TransientError
 from connector.salesforce import PermanentSalesforceError, TransientSalesforceError
-from connector.salesforce.errors import ApiErrorDetail, parse_error_body, salesforce_error
+from connector.salesforce.errors import ApiErrorDetail, duplicate_field, parse_error_body, salesforce_error
 
 
 def test_rest_error_body_is_read_with_code_message_and_fields():
@@ -54,7 +54,6 @@ def test_server_errors_and_throttling_are_transient(status):
         "SERVER_UNAVAILABLE",
         "QUERY_TIMEOUT",
         "UNKNOWN_EXCEPTION",
-        "DUPLICATE_VALUE",  # a concurrent upsert won the insert: the retry is an update
     ],
 )
 def test_temporary_error_codes_are_transient_even_on_a_400(code):
@@ -92,3 +91,43 @@ def test_error_without_details_is_unknown():
     error = salesforce_error(400, [], "create")
 
     assert error.error_code == "UNKNOWN"
+
+
+# -- DUPLICATE_VALUE: transient only where the connector races itself ------------------------------
+
+RACED = "duplicate value found: Commerce_Customer_No__c duplicates value on record with id: 003000000000001AAA"
+
+
+def test_a_duplicate_on_the_field_an_upsert_matched_by_is_transient():
+    # a concurrent upsert inserted the key first: the same upsert again is an update
+    error = salesforce_error(400, [ApiErrorDetail("DUPLICATE_VALUE", RACED)], "upsert", "Commerce_Customer_No__c")
+
+    assert isinstance(error, TransientSalesforceError)
+
+
+def test_a_duplicate_on_another_unique_field_is_permanent():
+    message = "duplicate value found: Email_Key__c duplicates value on record with id: 003000000000001AAA"
+
+    error = salesforce_error(400, [ApiErrorDetail("DUPLICATE_VALUE", message)], "upsert", "Commerce_Customer_No__c")
+
+    assert isinstance(error, PermanentSalesforceError)
+
+
+def test_a_duplicate_outside_an_upsert_is_permanent():
+    error = salesforce_error(400, [ApiErrorDetail("DUPLICATE_VALUE", RACED)], "update")
+
+    assert isinstance(error, PermanentSalesforceError)
+
+
+def test_a_duplicate_whose_field_the_org_does_not_name_is_permanent():
+    message = "duplicate value found: <unknown> duplicates value on record with id: <unknown>"
+
+    error = salesforce_error(400, [ApiErrorDetail("DUPLICATE_VALUE", message)], "upsert", "Commerce_Customer_No__c")
+
+    assert isinstance(error, PermanentSalesforceError)
+
+
+def test_the_duplicate_field_is_read_from_fields_first_then_from_the_message():
+    assert duplicate_field(ApiErrorDetail("DUPLICATE_VALUE", RACED, ("Email_Key__c",))) == "Email_Key__c"
+    assert duplicate_field(ApiErrorDetail("DUPLICATE_VALUE", RACED)) == "Commerce_Customer_No__c"
+    assert duplicate_field(ApiErrorDetail("DUPLICATE_VALUE", "duplicate value found")) is None

@@ -188,6 +188,73 @@ def test_transition_of_an_unknown_entity_returns_false_and_creates_nothing(store
     assert raw_items(dynamodb, sync_table) == []
 
 
+# -- reject -----------------------------------------------------------------------------------------
+
+
+def test_a_rejected_event_gives_the_entity_back_its_previous_version(store):
+    # given v1 synchronized, then v2 recorded
+    receive(store, version=V1, event_id="evt-1")
+    store.transition(JANE, version=V1, status=SyncStatus.SYNCED)
+    receive(store, version=V2, event_id="evt-2")
+
+    # when v2 is refused back to its sender
+    assert store.reject(JANE, version=V2, event_id="evt-2", attempts=1, error="MappingError: ['data'] bad")
+
+    # then the state says why, at the version before it
+    state = store.get(JANE)
+    assert state is not None
+    assert (state.status, state.source_version, state.event_id) == (SyncStatus.DEAD, V1, "evt-2")
+    assert state.last_error == "MappingError: ['data'] bad"
+
+
+def test_after_a_rejection_a_valid_older_event_is_accepted(store):
+    receive(store, version=V1, event_id="evt-1")
+    receive(store, version=V2, event_id="evt-2")
+    store.reject(JANE, version=V2, event_id="evt-2", attempts=1, error="rejected")
+
+    between = receive(store, version="2026-11-23T10:30:00.000000Z", event_id="evt-1b")
+
+    assert between.source_version == "2026-11-23T10:30:00.000000Z"
+
+
+def test_a_rejected_first_event_leaves_no_version_behind(store):
+    receive(store, version=V2, event_id="evt-2")
+
+    store.reject(JANE, version=V2, event_id="evt-2", attempts=1, error="rejected")
+
+    assert receive(store, version=V0, event_id="evt-0").source_version == V0
+
+
+def test_an_older_event_is_still_stale_after_a_rejection_of_a_newer_one(store):
+    # given v1 accepted, v2 recorded then rejected
+    receive(store, version=V1, event_id="evt-1")
+    receive(store, version=V2, event_id="evt-2")
+    store.reject(JANE, version=V2, event_id="evt-2", attempts=1, error="rejected")
+
+    # then an event older than v1 is still stale: v1 is still the entity's version
+    with pytest.raises(StaleEvent):
+        receive(store, version=V0, event_id="evt-0")
+
+
+def test_a_rejection_after_a_newer_event_took_over_changes_nothing(store, dynamodb, sync_table):
+    receive(store, version=V1, event_id="evt-1")
+    receive(store, version=V2, event_id="evt-2")
+    before = raw_items(dynamodb, sync_table)
+
+    assert not store.reject(JANE, version=V1, event_id="evt-1", attempts=1, error="rejected")
+
+    assert raw_items(dynamodb, sync_table) == before
+
+
+def test_a_rejection_of_a_redelivery_with_the_same_version_keeps_that_version(store):
+    receive(store, version=V1, event_id="evt-1")
+    receive(store, version=V1, event_id="evt-1-again")
+
+    store.reject(JANE, version=V1, event_id="evt-1-again", attempts=1, error="rejected")
+
+    assert store.get(JANE).source_version == V1  # type: ignore[union-attr]
+
+
 # -- is_superseded --------------------------------------------------------------------------------------
 
 

@@ -58,6 +58,9 @@ class CommerceConfig(_Strict):
     match_field: Literal["email"] = "email"
     # What Contact Us does for an email no Contact has: the reference describes both behaviours.
     guest_case_policy: Literal["create_contact", "leave_unlinked"] = "create_contact"
+    # Replication lag: how long after an event OCAPI may still answer 404 for the customer or order
+    # it announces. Until then the event is retried from the queue; after, it is dead-lettered.
+    storefront_lag_seconds: int = Field(default=900, ge=0, le=7 * 24 * 3600)
 
     def customer_list_of(self, site_id: str) -> str:
         return self.site_customer_lists.get(site_id, site_id)

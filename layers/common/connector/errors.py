@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 
 class ConnectorError(Exception):
@@ -11,6 +12,15 @@ class ConnectorError(Exception):
 
 class TransientError(ConnectorError):
     """Worth retrying later: the other side is down, busy or locked."""
+
+
+class ReplicationLag(TransientError):
+    """A platform does not show yet what the event says exists (its replicas lag behind the event):
+    retried from the queue until `retry_until`, however many attempts that takes."""
+
+    def __init__(self, msg: str, retry_until: datetime) -> None:
+        super().__init__(msg)
+        self.retry_until = retry_until
 
 
 class PermanentError(ConnectorError):

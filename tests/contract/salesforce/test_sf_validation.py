@@ -264,13 +264,24 @@ def test_lookup_to_a_record_of_the_wrong_type_is_field_integrity_exception(sf: A
 
 
 def test_lookup_to_a_missing_record_is_invalid_cross_reference_key(sf: Api) -> None:
-    # given a deleted account
+    # given a well-formed account id no record has
+    missing = "001000000000001AAA"
+    # when a contact points at it
+    response = sf.post("/sobjects/Contact", {"LastName": "Doe", "AccountId": missing})
+    # then the reference is invalid
+    assert sf.error_of(response)["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
+
+
+def test_lookup_to_a_deleted_record_is_entity_is_deleted(sf: Api) -> None:
+    # given a deleted account (in the Recycle Bin)
     account_id = sf.create("Account", {"Name": "Gone"})
     sf.delete(f"/sobjects/Account/{account_id}")
     # when a contact points at it
     response = sf.post("/sobjects/Contact", {"LastName": "Doe", "AccountId": account_id})
-    # then the reference is invalid
-    assert sf.error_of(response)["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
+    # then "you can't reference an object that has been deleted" (StatusCode ENTITY_IS_DELETED,
+    # https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm)
+    error = sf.error_of(response)
+    assert (error["errorCode"], error["fields"]) == ("ENTITY_IS_DELETED", ["AccountId"])
 
 
 def test_missing_record_is_not_found(sf: Api) -> None:

@@ -295,6 +295,89 @@ def test_composite_without_all_or_none_returns_each_outcome(salesforce):
     assert [r.status for r in results] == [201, 400]
 
 
+def upsert_request(reference_id: str, sobject: str, field: str, value: str, body: dict) -> dict:
+    return {
+        "method": "PATCH",
+        "url": f"/services/data/v62.0/sobjects/{sobject}/{field}/{value}",
+        "referenceId": reference_id,
+        "body": body,
+    }
+
+
+def test_a_300_inside_a_composite_is_a_permanent_failure_not_a_success(salesforce, admin):
+    # given an org where several Contacts carry the customer number the upsert names
+    admin.fault(scope="subrequest", referenceId="contact", status=300, count=1)
+
+    with pytest.raises(PermanentSalesforceError) as raised:
+        salesforce.composite(
+            [
+                create_request("account", "Account", {"Name": "A"}),
+                upsert_request("contact", "Contact", CUSTOMER_NO, "00009001", {"LastName": "Doe"}),
+            ]
+        )
+
+    assert (raised.value.status, raised.value.error_code) == (300, "MULTIPLE_CHOICES")
+    assert raised.value.operation == "composite:contact"
+
+
+def test_a_300_inside_a_composite_without_all_or_none_is_reported_as_failed(salesforce, admin):
+    admin.fault(scope="subrequest", referenceId="contact", status=300, count=1)
+
+    results = salesforce.composite(
+        [upsert_request("contact", "Contact", CUSTOMER_NO, "00009002", {"LastName": "Doe"})], all_or_none=False
+    )
+
+    assert [(r.status, r.succeeded) for r in results] == [(300, False)]
+
+
+def test_a_subrequest_duplicate_on_the_upserted_key_is_transient(salesforce, admin):
+    message = f"duplicate value found: {CUSTOMER_NO} duplicates value on record with id: 003000000000001AAA"
+    admin.fault(scope="subrequest", referenceId="contact", errorCode="DUPLICATE_VALUE", message=message, count=1)
+
+    with pytest.raises(TransientSalesforceError):
+        salesforce.composite(
+            [
+                create_request("account", "Account", {"Name": "A"}),
+                upsert_request("contact", "Contact", CUSTOMER_NO, "00009003", {"LastName": "Doe"}),
+            ]
+        )
+
+
+def test_a_subrequest_duplicate_on_another_unique_field_is_permanent(salesforce, admin):
+    message = "duplicate value found: Email_Key__c duplicates value on record with id: 003000000000001AAA"
+    admin.fault(scope="subrequest", referenceId="contact", errorCode="DUPLICATE_VALUE", message=message, count=1)
+
+    with pytest.raises(PermanentSalesforceError) as raised:
+        salesforce.composite(
+            [
+                create_request("account", "Account", {"Name": "A"}),
+                upsert_request("contact", "Contact", CUSTOMER_NO, "00009004", {"LastName": "Doe"}),
+            ]
+        )
+
+    assert raised.value.error_code == "DUPLICATE_VALUE"
+
+
+def test_an_upsert_duplicate_on_another_unique_field_fails_at_once_without_a_second_call(salesforce, admin):
+    message = "duplicate value found: Email_Key__c duplicates value on record with id: 003000000000001AAA"
+    admin.fault(errorCode="DUPLICATE_VALUE", message=message, count=1)
+
+    with pytest.raises(PermanentSalesforceError):
+        salesforce.upsert("Contact", CUSTOMER_NO, "00009005", {"LastName": "Doe"})
+
+    assert admin.api_calls() == 1
+
+
+def test_an_upsert_that_lost_the_race_for_its_key_is_retried_once_as_an_update(salesforce, admin):
+    message = f"duplicate value found: {CUSTOMER_NO} duplicates value on record with id: 003000000000001AAA"
+    admin.fault(errorCode="DUPLICATE_VALUE", message=message, count=1)
+
+    result = salesforce.upsert("Contact", CUSTOMER_NO, "00009006", {"LastName": "Doe"})
+
+    assert result.id
+    assert admin.api_calls() == 2
+
+
 # -- sObject collections --------------------------------------------------------------------------------------
 
 
@@ -318,6 +401,20 @@ def test_upsert_many_reports_a_failing_record_without_failing_the_others(salesfo
     assert [r.success for r in results] == [True, False]
     assert results[1].errors[0].error_code == "REQUIRED_FIELD_MISSING"
     assert isinstance(results[1].error(), PermanentSalesforceError)
+
+
+def test_upsert_many_fails_only_the_record_the_org_refuses_and_says_if_a_retry_can_help(salesforce, admin):
+    # given a lock on the second record and a duplicate on a non-raced unique field on the third
+    message = "duplicate value found: Email_Key__c duplicates value on record with id: 003000000000001AAA"
+    admin.fault(scope="record", index=1, errorCode="UNABLE_TO_LOCK_ROW", count=1)
+    admin.fault(scope="record", index=2, errorCode="DUPLICATE_VALUE", message=message, count=1)
+    records = [{CUSTOMER_NO: f"0000400{n}", "LastName": f"Customer {n}"} for n in range(3)]
+
+    results = salesforce.upsert_many("Contact", CUSTOMER_NO, records)
+
+    assert [r.success for r in results] == [True, False, False]
+    assert isinstance(results[1].error(), TransientSalesforceError)
+    assert isinstance(results[2].error(), PermanentSalesforceError)
 
 
 def test_upsert_many_of_nothing_costs_no_call(salesforce, admin):

@@ -4,6 +4,7 @@ registered conversion, person accounts."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from trigger_events import event_body, now_iso
@@ -158,11 +159,59 @@ def test_a_minimal_registration_while_ocapi_is_down_saves_a_draft_contact_then_c
     assert (done["Id"], done["FirstName"], done["Commerce_Sync_Status__c"]) == (draft["Id"], "Li", "Synchronized")
 
 
-def test_a_minimal_registration_of_a_customer_ocapi_does_not_know_is_422(connector: Any) -> None:
-    status, answer = connector.registration.post(event_body("customer.registered.minimal"))
+def test_a_minimal_registration_of_a_customer_ocapi_does_not_show_yet_is_queued_not_refused(connector: Any) -> None:
+    # given a storefront whose OCAPI replica does not show the just-registered customer yet
+    status, _ = connector.registration.post(event_body("customer.registered.minimal"))
 
-    assert status == 422
-    assert [e["loc"] for e in answer["errors"]] == [["data", "customer", "customer_no"]]
+    # then the event is accepted and waits in the queue (replication lag), its draft saved
+    assert status == 202
+    assert connector.sync_status("customer", "00001002") == "QUEUED"
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")["Commerce_Sync_Status__c"] == (
+        "Created"
+    )
+
+
+def test_a_queued_registration_completes_once_ocapi_shows_the_customer(connector: Any) -> None:
+    connector.registration.post(event_body("customer.registered.minimal"))
+    connector.storefront.seed(
+        {"customers": [ocapi_customer("00001002", "li.wei@example.com", first_name="Li", last_name="Wei")]}
+    )
+
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+
+    done = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")
+    assert (done["FirstName"], done["Commerce_Sync_Status__c"]) == ("Li", "Synchronized")
+    assert connector.sync_status("customer", "00001002") == "SYNCED"
+
+
+def test_the_lag_window_not_max_receive_count_decides_when_a_registration_stops_waiting(connector: Any) -> None:
+    # given a registration OCAPI does not show, retried more often than MAX_RECEIVE_COUNT (3)
+    connector.registration.post(event_body("customer.registered.minimal"))
+    for _ in range(5):
+        connector.registration.drain_queue()
+
+    # then it still waits (the window is 900 s), nothing dead-lettered, and completes once OCAPI shows it
+    assert connector.sync_status("customer", "00001002") == "QUEUED"
+    assert connector.registration.dead_letters() == []
+    connector.storefront.seed({"customers": [ocapi_customer("00001002", "li.wei@example.com", first_name="Li")]})
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+    assert connector.sync_status("customer", "00001002") == "SYNCED"
+
+
+def test_a_minimal_registration_ocapi_still_does_not_know_after_the_lag_window_is_dead_lettered_not_422(
+    connector: Any,
+) -> None:
+    # given an event older than commerce.storefront_lag_seconds (900 by default)
+    late = (datetime.now(UTC) - timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    status, _ = connector.registration.post(event_body("customer.registered.minimal", occurred_at=late))
+
+    # then it is accepted, dead-lettered with the reason, and no draft is written for it
+    assert status == 202
+    _, state = connector.sync_state("commerce", "customer", "00001002")
+    assert state["status"] == "DEAD"
+    assert "the storefront has no customer with this number 20 minutes after the event" in state["last_error"]
+    assert [m["attributes"]["event_id"] for m in connector.registration.dead_letters()] == [state["event_id"]]
     assert connector.salesforce.records("Contact") == []
 
 

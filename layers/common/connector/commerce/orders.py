@@ -11,6 +11,7 @@ from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
 from connector.commerce.customers import create_customer, person_accounts
 from connector.commerce.models import OrderChanged, OrderData
+from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import (
@@ -81,15 +82,18 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     config = services.settings.config.commerce
     try:
         details = services.commerce.order(data.site_id, data.order.order_no)
+        if details is None:
+            raise missing_from_storefront("order", event.occurred_at, config)
+    except MissingFromStorefront:
+        raise
     except (TransientError, PermanentError):
         # The order must exist in Salesforce at once: as a Draft under the site's Account, until the
-        # details can be pulled and the Contact linked (from the queue).
+        # details can be pulled and the Contact linked (from the queue). The same when OCAPI does
+        # not show the order yet (replication lag).
         plan = WritePlan(services.salesforce)
         account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
         _write(event, services, Link("", account, "Guest", "Draft"), plan)
         raise
-    if details is None:
-        raise MappingError(["data", "order", "order_no"], "the storefront has no order with this number")
     info = {**(data.order.customer_info.model_dump(exclude_none=True) if data.order.customer_info else {})}
     info |= {k: v for k, v in (details.get("customer_info") or {}).items() if v}
     customer_no = info.get("customer_no")

@@ -17,10 +17,11 @@ from connector.commerce.contacts import (
     fingerprint,
 )
 from connector.commerce.models import Customer, CustomerChanged, CustomerData
+from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront
 from connector.crm import Identity, IdentityKind, heals_identity_map, heals_identity_map_in_batch
 from connector.crm.accounts import person_account_record_type, remember_account, resolved_account_id
 from connector.envelope import Outcome
-from connector.errors import MappingError, PermanentError, TransientError
+from connector.errors import PermanentError, TransientError
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
@@ -43,10 +44,13 @@ def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
     # profile is pulled from OCAPI. If OCAPI is unreachable the draft is saved now and completed
     # from the queue.
     try:
-        customer = complete_from_storefront(data, services)
+        customer = complete_from_storefront(data, services, event.occurred_at)
+    except MissingFromStorefront:
+        raise
     except (TransientError, PermanentError):
-        # Whatever kept OCAPI from answering (down, or refusing our credentials), the reference
-        # wants the draft saved now; the error then decides between retry and the DLQ.
+        # Whatever kept OCAPI from answering (down, refusing our credentials, or not showing the
+        # customer yet), the reference wants the draft saved now; the error then decides between
+        # retry and the DLQ.
         _save_draft(data, services, draft_status)
         raise
     return write_customer(data, customer, services, "Synchronized")
@@ -67,10 +71,10 @@ def _save_draft(data: CustomerData, services: Services, status: str) -> None:
         )
 
 
-def complete_from_storefront(data: CustomerData, services: Services) -> Customer:
+def complete_from_storefront(data: CustomerData, services: Services, occurred_at: datetime) -> Customer:
     document = services.commerce.customer(data.site_id, data.customer.customer_no)
     if document is None:
-        raise MappingError(["data", "customer", "customer_no"], "the storefront has no customer with this number")
+        raise missing_from_storefront("customer", occurred_at, services.settings.config.commerce)
     merged = {**document, **data.customer.model_dump(exclude_none=True, exclude_defaults=True)}
     return Customer.model_validate(merged)
 
@@ -185,7 +189,8 @@ def sync_customers(events: Sequence[CustomerEvent], services: Services) -> list[
     ready: list[tuple[int, CustomerData, Customer]] = []
     for i, event in enumerate(events):
         try:
-            customer = complete_from_storefront(event.data, services) if event.data.customer.is_minimal else None
+            minimal = event.data.customer.is_minimal
+            customer = complete_from_storefront(event.data, services, event.occurred_at) if minimal else None
             ready.append((i, event.data, customer or event.data.customer))
         except Exception as exc:
             results[i] = exc

@@ -14,10 +14,15 @@ from connector.salesforce.errors import SalesforceError
 # "This Id is gone": a record Id given to Salesforce does not (or no longer) exist, was merged or
 # deleted, or is not an Id of the expected object. An Id from the identity map is then stale; an
 # Id from the caller is then unusable, and the workflow falls back to matching.
+# INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY is how an org answers a lookup to a record the
+# integration user can no longer see, a deleted one in the Recycle Bin among them ("DATA_NOT_AVAILABLE
+# - the record is no longer accessible", https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_insufficientaccesseventlog.htm):
+# for the connector that Id is as unusable as a deleted one, and matching finds what it may use.
 RECORD_GONE_CODES = frozenset(
     {
         "INVALID_CROSS_REFERENCE_KEY",
         "ENTITY_IS_DELETED",
+        "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
         "FIELD_INTEGRITY_EXCEPTION",
         "NOT_FOUND",
         "MALFORMED_ID",

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from connector import observability as obs
 from connector.envelope import Command, EntityRef, Envelope, Outcome
-from connector.errors import IneligibleEvent, TransientError
+from connector.errors import IneligibleEvent, ReplicationLag, TransientError
 from connector.observability import logger, traced
 from connector.pipeline.failures import Verdict, error_text, raised_at, rejection, verdict
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
@@ -92,7 +92,7 @@ class Processor:
                 return ignored(event.event_id, exc.reason)
             case Verdict.REJECT:
                 # The sender's to fix: nothing was written; the state says why, for support.
-                self._mark(event, ref, SyncStatus.DEAD, attempts=1, error=error_text(exc))
+                self._reject(event, ref, exc, attempts=1)
                 status, loc, msg, kind = rejection(exc)
                 return errors(status, loc, msg, kind)
             case Verdict.DEAD:
@@ -183,12 +183,25 @@ class Processor:
             event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, delay_seconds=delay
         )
 
-    def _dead_letter(self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int) -> None:
+    def _dead_letter(
+        self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int, *, rejected: bool = False
+    ) -> None:
         logger.error("permanent failure, dead-lettered", extra={"error": error_text(exc)})
         self.services.queue.dead_letter(
             event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, error=error_text(exc)
         )
-        self._mark(event, ref, SyncStatus.DEAD, attempts=attempts, error=error_text(exc))
+        if rejected:
+            self._reject(event, ref, exc, attempts=attempts)
+        else:
+            self._mark(event, ref, SyncStatus.DEAD, attempts=attempts, error=error_text(exc))
+
+    def _reject(self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int) -> None:
+        """DEAD with the reason, and the entity's source version as it was before this event: a
+        refused event wrote nothing, so it must not make a valid older event look superseded."""
+        self.services.sync_state.reject(
+            ref, version=event.version, event_id=event.event_id, attempts=attempts, error=error_text(exc)
+        )
+        obs.count(_COUNTERS[SyncStatus.DEAD])
 
     # -- SQS -----------------------------------------------------------------------------------
     def process_batch(self, messages: Sequence[QueuedMessage]) -> dict[str, Exception | None]:
@@ -226,6 +239,16 @@ class Processor:
             for msg in held:
                 s.claims.release("entity", msg.event.entity().pk, msg.event.event_id)
         return verdicts
+
+    def _carry_on_waiting(self, msg: QueuedMessage, lag: ReplicationLag) -> None:
+        """The queue's attempts ran out inside a platform's replication-lag window: the window, not
+        maxReceiveCount, decides when to give up, so a fresh message carries the event on and this
+        one is done (the workflow dead-letters it once the window has passed)."""
+        event = msg.event
+        left = int((lag.retry_until - datetime.now(UTC)).total_seconds()) + 1
+        backoff = backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds)
+        self._enqueue(event, delay=min(backoff, left))
+        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error_text(lag))
 
     def _already_settled(self, msg: QueuedMessage) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an
@@ -270,11 +293,17 @@ class Processor:
                 assert isinstance(result, IneligibleEvent)
                 self._mark(event, ref, SyncStatus.IGNORED, attempts=msg.receive_count, error=result.reason)
                 return None
-            case Verdict.REJECT | Verdict.DEAD:
+            case Verdict.REJECT:
+                self._dead_letter(event, ref, result, attempts=msg.receive_count, rejected=True)
+                return None
+            case Verdict.DEAD:
                 self._dead_letter(event, ref, result, attempts=msg.receive_count)
                 return None
             case Verdict.RETRY:
                 last = msg.receive_count >= self.services.settings.max_receive_count
+                if last and isinstance(result, ReplicationLag) and datetime.now(UTC) < result.retry_until:
+                    self._carry_on_waiting(msg, result)
+                    return None
                 # On the last attempt SQS's redrive moves the message to the DLQ at its next receive:
                 # make that receive immediate, and say DEAD now with the error that killed it.
                 delay = 0 if last else backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds)

@@ -21,6 +21,7 @@ from connector.salesforce.auth import AccessToken, TokenProvider
 from connector.salesforce.errors import (
     ApiErrorDetail,
     SalesforceError,
+    is_raced_duplicate,
     parse_error_body,
     salesforce_error,
 )
@@ -42,9 +43,10 @@ class RecordResult:
     success: bool
     created: bool | None = None
     errors: tuple[ApiErrorDetail, ...] = ()
+    upsert_field: str | None = None  # the external id a collection upsert matched by
 
     def error(self, status: int = 400, operation: str = "collection") -> SalesforceError:
-        return salesforce_error(status, list(self.errors), operation)
+        return salesforce_error(status, list(self.errors), operation, self.upsert_field)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class CompositeResult:
     reference_id: str
     status: int
     body: Any
+
+    @property
+    def succeeded(self) -> bool:
+        # A 300 is no success: an upsert whose external id several records carry wrote nothing.
+        return 200 <= self.status < 300
 
 
 @dataclass
@@ -172,10 +179,14 @@ class SalesforceClient:
             resp = self.request("PATCH", path, operation="upsert", json=fields)
         except SalesforceError as exc:
             # Two concurrent upserts of a new key: Salesforce lets one insert and fails the other
-            # with DUPLICATE_VALUE; the same upsert again is now an update.
-            if exc.error_code != "DUPLICATE_VALUE":
+            # with DUPLICATE_VALUE on that key; the same upsert again is now an update. A duplicate
+            # on any other unique field would fail again: it is raised as it is, permanent.
+            if not is_raced_duplicate(exc.details, external_id_field):
                 raise
-            resp = self.request("PATCH", path, operation="upsert", json=fields)
+            try:
+                resp = self.request("PATCH", path, operation="upsert", json=fields)
+            except SalesforceError as again:
+                raise salesforce_error(again.status, again.details, "upsert", external_id_field) from again
         if resp.status_code == 300:
             raise salesforce_error(
                 300,
@@ -224,12 +235,21 @@ class SalesforceClient:
             CompositeResult(str(item.get("referenceId")), int(item["httpStatusCode"]), item.get("body"))
             for item in resp.json()["compositeResponse"]
         ]
-        failures = [r for r in results if r.status >= 400]
+        failures = [r for r in results if not r.succeeded]
         if failures and all_or_none:
             real = [r for r in failures if "PROCESSING_HALTED" not in str(r.body)] or failures
-            first = real[0]
-            raise salesforce_error(first.status, parse_error_body(first.body), f"composite:{first.reference_id}")
+            raise self.subrequest_error(real[0], subrequests)
         return results
+
+    @staticmethod
+    def subrequest_error(result: CompositeResult, subrequests: Sequence[Mapping[str, Any]]) -> SalesforceError:
+        """The typed error of a failed subrequest (a 300 included: several records match an upsert)."""
+        operation = f"composite:{result.reference_id}"
+        if result.status == 300:
+            detail = ApiErrorDetail("MULTIPLE_CHOICES", "several records match the upsert's external id")
+            return salesforce_error(300, [detail], operation)
+        sub = next((s for s in subrequests if s.get("referenceId") == result.reference_id), {})
+        return salesforce_error(result.status, parse_error_body(result.body), operation, _upsert_field(sub))
 
     def upsert_many(
         self, sobject: str, external_id_field: str, records: Sequence[Record], all_or_none: bool = False
@@ -243,7 +263,7 @@ class SalesforceClient:
         }
         path = self.data_path(f"composite/sobjects/{sobject}/{external_id_field}")
         resp = self.request("PATCH", path, operation="collections", json=payload)
-        return [self._record_result(item) for item in resp.json()]
+        return [self._record_result(item, external_id_field) for item in resp.json()]
 
     def update_many(self, sobject: str, records: Sequence[Record], all_or_none: bool = False) -> list[RecordResult]:
         """sObject collection update by Id (each record carries its Id)."""
@@ -257,10 +277,22 @@ class SalesforceClient:
         return [self._record_result(item) for item in resp.json()]
 
     @staticmethod
-    def _record_result(item: Mapping[str, Any]) -> RecordResult:
+    def _record_result(item: Mapping[str, Any], upsert_field: str | None = None) -> RecordResult:
         return RecordResult(
             id=item.get("id"),
             success=bool(item.get("success")),
             created=item.get("created"),
             errors=tuple(parse_error_body(item.get("errors") or [])),
+            upsert_field=upsert_field,
         )
+
+
+def _upsert_field(subrequest: Mapping[str, Any]) -> str | None:
+    """The external-id field of an upsert subrequest (PATCH .../sobjects/<object>/<field>/<value>)."""
+    if subrequest.get("method") != "PATCH":
+        return None
+    parts = str(subrequest.get("url", "")).split("?")[0].split("/")
+    if "sobjects" not in parts:
+        return None
+    rest = parts[parts.index("sobjects") + 1 :]
+    return rest[1] if len(rest) == 3 and rest[1] != "Id" else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,16 @@ TRANSIENT_CODES = frozenset(
         "REQUEST_RUNNING_TOO_LONG",
         "TXN_SECURITY_METERING_ERROR",
         "UNKNOWN_EXCEPTION",
-        # Two concurrent upserts of one new external id: the loser's retry is an update.
-        "DUPLICATE_VALUE",
     }
 )
+
+# DUPLICATE_VALUE is transient only where the connector races itself: two concurrent upserts of
+# one new external id, where the loser's retry is an update. On any other unique field (an
+# email-unique custom field, another external id) the same write fails the same way every time.
+DUPLICATE_VALUE = "DUPLICATE_VALUE"
+# "duplicate value found: <field> duplicates value on record with id: <id>"; the org may say
+# <unknown> for the field (https://docs.gearset.com/en/articles/4002241, https://salesforcedictionary.com/errors/duplicate-value-found).
+_DUPLICATE_FIELD = re.compile(r"duplicate value found:\s*(\S+)\s+duplicates value", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,29 @@ class PermanentSalesforceError(SalesforceError, PermanentError):
     """Salesforce refused the request itself: retrying the same request will not help."""
 
 
-def salesforce_error(status: int, details: list[ApiErrorDetail], operation: str = "") -> SalesforceError:
+def duplicate_field(detail: ApiErrorDetail) -> str | None:
+    """The unique field a DUPLICATE_VALUE names (in `fields`, else in its message), or None."""
+    if detail.fields:
+        return detail.fields[0]
+    found = _DUPLICATE_FIELD.search(detail.message)
+    return found.group(1) if found and found.group(1) != "<unknown>" else None
+
+
+def is_raced_duplicate(details: list[ApiErrorDetail], upsert_field: str | None) -> bool:
+    """A DUPLICATE_VALUE on the very field an upsert matched by: another writer inserted that key
+    first, and the same upsert again is an update."""
+    if not details or details[0].error_code != DUPLICATE_VALUE or not upsert_field:
+        return False
+    return (duplicate_field(details[0]) or "").lower() == upsert_field.lower()
+
+
+def salesforce_error(
+    status: int, details: list[ApiErrorDetail], operation: str = "", upsert_field: str | None = None
+) -> SalesforceError:
+    """The typed error of a refusal; `upsert_field` is the external-id field of an upsert (the only
+    field on which a DUPLICATE_VALUE is worth a retry)."""
     code = details[0].error_code if details else "UNKNOWN"
-    transient = status >= 500 or status == 429 or code in TRANSIENT_CODES
+    transient = status >= 500 or status == 429 or code in TRANSIENT_CODES or is_raced_duplicate(details, upsert_field)
     cls = TransientSalesforceError if transient else PermanentSalesforceError
     return cls(status, details, operation)
 

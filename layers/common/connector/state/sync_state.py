@@ -1,7 +1,9 @@
 """Sync state per business entity: what happened to it, with which Salesforce ids, at which version.
 
 Every write is conditional on the source version, so an older event never overwrites a newer one,
-however deliveries interleave.
+however deliveries interleave. An event refused back to its sender (422, 404, 409) wrote nothing, so
+it gives the entity back the version it had before it (`reject`): a valid older event is then still
+welcome instead of being dropped as superseded.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from connector.envelope import EntityRef
 from connector.state._dynamo import from_item, now_iso, to_item
 
 STATE_SK = "STATE"
+# The source version of an entity no accepted event has set yet (sorts before every real version).
+NO_VERSION = ""
 
 
 class SyncStatus(StrEnum):
@@ -96,7 +100,9 @@ class SyncStateStore:
                 UpdateExpression=(
                     "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
                     "envelope = :env, queue_url = :q, updated_at = :now, created_at = if_not_exists(created_at, :now), "
-                    "#source = :source, entity = :entity, entity_key = :key, attempts = :zero "
+                    "#source = :source, entity = :entity, entity_key = :key, attempts = :zero, "
+                    # What `reject` gives back if this event is refused (evaluated before the SET).
+                    "previous_version = if_not_exists(source_version, :none) "
                     "REMOVE last_error"
                 ),
                 ConditionExpression="attribute_not_exists(source_version) OR source_version <= :v",
@@ -114,6 +120,7 @@ class SyncStateStore:
                         ":entity": ref.entity,
                         ":key": ref.key,
                         ":zero": 0,
+                        ":none": NO_VERSION,
                     }
                 ),
                 ReturnValues="ALL_NEW",
@@ -157,6 +164,36 @@ class SyncStateStore:
                 ConditionExpression="source_version = :v",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(values),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def reject(self, ref: EntityRef, *, version: str, event_id: str, attempts: int, error: str) -> bool:
+        """The event at `version` was refused back to its sender and wrote nothing: the state says
+        DEAD with why, and the entity's source version goes back to what it was before that event,
+        unless another event took the entity over meanwhile (then False, nothing changed)."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
+                UpdateExpression=(
+                    "SET #status = :status, attempts = :attempts, last_error = :err, updated_at = :now, "
+                    # A state recorded before previous_version existed keeps its version.
+                    "source_version = if_not_exists(previous_version, source_version)"
+                ),
+                ConditionExpression="source_version = :v AND event_id = :e",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":status": SyncStatus.DEAD.value,
+                        ":attempts": attempts,
+                        ":err": error[:1000],
+                        ":now": now_iso(),
+                        ":v": version,
+                        ":e": event_id,
+                    }
+                ),
             )
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False

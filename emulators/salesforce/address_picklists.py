@@ -55,6 +55,7 @@ COUNTRIES: dict[str, str] = {
     "IN": "India",
     "SG": "Singapore",
 }
+# fmt: off
 STATES: dict[str, dict[str, str]] = {
     "US": {
         "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -68,14 +69,15 @@ STATES: dict[str, dict[str, str]] = {
         "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
         "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
         "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-    },  # fmt: skip
+    },
     "CA": {
         "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
         "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "NT": "Northwest Territories",
         "NU": "Nunavut", "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec",
         "SK": "Saskatchewan", "YT": "Yukon Territories",
-    },  # fmt: skip
+    },
 }
+# fmt: on
 _ALL_STATE_CODES = tuple(sorted({code for states in STATES.values() for code in states}))
 
 # Addresses that get the picklists: (object, field prefix).

@@ -79,16 +79,16 @@ class DuplicateRules:
             if row["Id"] != record["Id"] and [_folded(row.get(name)) for name in _MATCHED_ON] == wanted
         ]
 
+    def _url(self, record_id: str) -> str:
+        return f"/services/data/v{self.api_version}/sobjects/Contact/{record_id}"
+
     def _refusal(self, matches: list[str]) -> ApiError:
         records = [
             {
                 "additionalInformation": [],
                 "fieldDiffs": [],
                 "matchConfidence": 100.0,
-                "record": {
-                    "attributes": {"type": "Contact", "url": f"/services/data/v{self.api_version}/sobjects/Contact/{i}"},
-                    "Id": i,
-                },
+                "record": {"attributes": {"type": "Contact", "url": self._url(i)}, "Id": i},
             }
             for i in matches
         ]

@@ -52,9 +52,8 @@ class OrderRules:
                         others,
                     )
             if was == "Activated" and category == "Draft":
-                raise bad_request(
-                    "FIELD_INTEGRITY_EXCEPTION", "You can't change the status of an activated order to Draft.", ["Status"]
-                )
+                message = "You can't change the status of an activated order to Draft."
+                raise bad_request("FIELD_INTEGRITY_EXCEPTION", message, ["Status"])
             if was == "Activated" and "AccountId" in changes and changes["AccountId"] != existing.get("AccountId"):
                 raise bad_request(
                     "FIELD_INTEGRITY_EXCEPTION", "You can't change the account of an activated order.", ["AccountId"]

@@ -144,6 +144,6 @@ class Org:
         if not isinstance(picklists, bool):
             raise ValueError("state_country_picklists must be true or false")
         with self.lock:
-            self.duplicate_rules.mode = mode  # type: ignore[assignment]
+            self.duplicate_rules.mode = mode
             self.address_picklists.set_enabled(picklists)
         return self.settings()

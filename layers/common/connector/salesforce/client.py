@@ -18,6 +18,7 @@ import requests
 from connector.errors import TransientError
 from connector.observability import traced
 from connector.salesforce.auth import AccessToken, TokenProvider
+from connector.salesforce.duplicate_rules import duplicate_rule_headers
 from connector.salesforce.errors import (
     ApiErrorDetail,
     SalesforceError,
@@ -72,6 +73,17 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _with_duplicate_rule_header(subrequests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A subrequest only sees its own httpHeaders, so each write carries the duplicate-rule header."""
+    acknowledged = duplicate_rule_headers()
+    if not acknowledged:
+        return list(subrequests)
+    return [
+        sub if sub.get("method") == "GET" else {**sub, "httpHeaders": {**acknowledged, **sub.get("httpHeaders", {})}}
+        for sub in subrequests
+    ]
+
+
 class SalesforceClient:
     def __init__(
         self,
@@ -101,6 +113,8 @@ class SalesforceClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One API call; renews the token once if the session has expired."""
+        if method != "GET" and (acknowledged := duplicate_rule_headers()):
+            headers = {**acknowledged, **(headers or {})}
         with traced(f"salesforce {operation}", operation=operation):
             token = self._tokens.current(self._session)
             resp = self._send(token, method, path, json, params, headers, operation)
@@ -218,7 +232,7 @@ class SalesforceClient:
             "POST",
             self.data_path("composite"),
             operation="composite",
-            json={"allOrNone": all_or_none, "compositeRequest": list(subrequests)},
+            json={"allOrNone": all_or_none, "compositeRequest": _with_duplicate_rule_header(subrequests)},
         )
         results = [
             CompositeResult(str(item.get("referenceId")), int(item["httpStatusCode"]), item.get("body"))

@@ -19,9 +19,11 @@ from connector.crm.contacts import (
     create_once,
     remember_account_of_contact,
 )
+from connector.crm.duplicates import past_duplicate_rule
 from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
+from connector.salesforce.errors import PermanentSalesforceError
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
@@ -108,28 +110,49 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     if existing is not None:
         return _link_existing(event, services, existing, registered_per_ocapi=bool(customer_no))
     with create_once(services, email, event.event_id):
-        plan = WritePlan(services.salesforce)
-        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
-        first, last = _split_name(info.get("customer_name"), email)
-        contact = plan.create(
-            "guest",
-            "Contact",
-            {
-                "FirstName": first,
-                "LastName": last,
-                "Email": email,
-                "Customer_Type__c": "Guest",
-                "Commerce_Site_Id__c": data.site_id,
-                "AccountId": account,
-            },
+        return past_duplicate_rule(
+            services.settings.config.salesforce.duplicate_rule_policy,
+            lambda: _create_guest(event, services, info, email),
+            lambda matched: _link_look_alike(event, services, matched, email),
         )
-        outcome = _write(event, services, Link(contact, account, "Guest", "Created"), plan)
-        services.identities.put(
-            IdentityKind.CONTACT_EMAIL,
-            email,
-            Identity(outcome.ids["contact_id"], account_id=outcome.ids["account_id"], customer_type="Guest"),
-        )
-        return outcome
+
+
+def _create_guest(event: OrderEvent, services: Services, info: dict[str, Any], email: str) -> Outcome:
+    data = event.data
+    config = services.settings.config.commerce
+    plan = WritePlan(services.salesforce)
+    account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
+    first, last = _split_name(info.get("customer_name"), email)
+    contact = plan.create(
+        "guest",
+        "Contact",
+        {
+            "FirstName": first,
+            "LastName": last,
+            "Email": email,
+            "Customer_Type__c": "Guest",
+            "Commerce_Site_Id__c": data.site_id,
+            "AccountId": account,
+        },
+    )
+    outcome = _write(event, services, Link(contact, account, "Guest", "Created"), plan)
+    services.identities.put(
+        IdentityKind.CONTACT_EMAIL,
+        email,
+        Identity(outcome.ids["contact_id"], account_id=outcome.ids["account_id"], customer_type="Guest"),
+    )
+    return outcome
+
+
+def _link_look_alike(event: OrderEvent, services: Services, contact_id: str, email: str) -> Outcome:
+    """The org's duplicate rule named the Contact this guest is: the order goes to it, under its Account."""
+    plan = WritePlan(services.salesforce)
+    account = account_of_contact(services, plan, contact_id)
+    outcome = _write(event, services, Link(contact_id, account, "Guest", "Created"), plan)
+    services.identities.put(
+        IdentityKind.CONTACT_EMAIL, email, Identity(contact_id, account_id=outcome.ids.get("account_id"))
+    )
+    return outcome
 
 
 def _link_existing(event: OrderEvent, services: Services, contact: Identity, registered_per_ocapi: bool) -> Outcome:
@@ -167,8 +190,8 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     digest = fingerprint(fields)
     if not len(plan) and known and known.fingerprint == digest:
         return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
-    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, fields)
-    results = plan.run()
+    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, _changeable(fields, known))
+    results = _run_order_write(plan)
     remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
     order_id = str(results["order"]["id"])
     contact_id = str(results["guest"]["id"]) if "guest" in results else link.contact_id
@@ -197,6 +220,38 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
         ids=_ids(order_id, contact_id, account_id),
         detail={"customer_type": link.customer_type, "sync_status": link.sync_status},
     )
+
+
+# What an order activated in Salesforce refuses to change: its status back to a Draft-category
+# value, and its account (Order object: "Status ... the only field you can update when activating";
+# https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_order.htm).
+SET_ON_CREATE = ("Status", "AccountId")
+
+
+def _changeable(fields: dict[str, Any], known: Identity | None) -> dict[str, Any]:
+    """An order's body: all of it when the order is new to us; for a known order no Status (Draft
+    is only where an order starts, an agent may have activated it since) and no AccountId unless
+    the link moves it (a guest order leaving its site's Account for its Contact's)."""
+    if known is None:
+        return fields
+    body = {k: v for k, v in fields.items() if k != "Status"}
+    if known.account_id and body.get("AccountId") == known.account_id:
+        del body["AccountId"]
+    return body
+
+
+def _run_order_write(plan: WritePlan) -> dict[str, dict[str, Any]]:
+    """Run the plan; if an order the identity map did not know (lost, or written by another path)
+    turns out activated, send it again without what an activated order refuses (one more call,
+    only then)."""
+    try:
+        return plan.run()
+    except PermanentSalesforceError as exc:
+        sent = plan.body_of("order")
+        refused_order = exc.operation in ("upsert", "composite:order")
+        if not refused_order or exc.error_code != "FIELD_INTEGRITY_EXCEPTION" or not set(SET_ON_CREATE) & set(sent):
+            raise
+        return plan.without_fields("order", SET_ON_CREATE).run()
 
 
 def _ids(order_id: str, contact_id: str, account_id: str) -> dict[str, str]:

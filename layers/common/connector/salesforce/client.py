@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import requests
 
-from connector.errors import TransientError
+from connector.errors import PermanentError, TransientError
 from connector.observability import traced
 from connector.salesforce.auth import AccessToken, TokenProvider
 from connector.salesforce.duplicate_rules import duplicate_rule_headers
@@ -25,6 +25,7 @@ from connector.salesforce.errors import (
     parse_error_body,
     salesforce_error,
 )
+from connector.value_types import path_segment_safe
 
 Record = dict[str, Any]
 
@@ -69,8 +70,18 @@ class CallCounter:
             self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
 
 
-def _segment(value: str) -> str:
+def path_segment(value: str) -> str:
+    """One URL path segment from a record Id or external-id value. Defence in depth behind the
+    models' key validation: a value a client would resolve away ("." / "..") or that Salesforce
+    would read as more segments ("/", even encoded) never builds a path."""
+    try:
+        path_segment_safe(value)
+    except ValueError as exc:
+        raise PermanentError(f"refused to build a Salesforce path from an unsafe key: {exc}") from None
     return quote(value, safe="")
+
+
+_segment = path_segment
 
 
 def _with_duplicate_rule_header(subrequests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -3,11 +3,10 @@ composite request (allOrNone, `@{ref.id}` references) when there are several."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
-from urllib.parse import quote
 
-from connector.salesforce.client import SalesforceClient
+from connector.salesforce.client import SalesforceClient, path_segment
 
 
 def ref_id(ref: str) -> str:
@@ -34,10 +33,12 @@ class _Step:
         if self.kind == "create":
             return f"sobjects/{self.sobject}"
         if self.kind == "upsert":
-            return f"sobjects/{self.sobject}/{self.external_field}/{quote(self.key, safe='')}"
+            return f"sobjects/{self.sobject}/{self.external_field}/{path_segment(self.key)}"
+        # An Id may be a composite reference (`@{account.id}`), resolved by Salesforce: kept as is.
+        key = self.key if self.key.startswith("@{") else path_segment(self.key)
         if self.kind == "get":
-            return f"sobjects/{self.sobject}/{self.key}?fields={','.join(self.fields)}"
-        return f"sobjects/{self.sobject}/{self.key}"
+            return f"sobjects/{self.sobject}/{key}?fields={','.join(self.fields)}"
+        return f"sobjects/{self.sobject}/{key}"
 
 
 class WritePlan:
@@ -61,6 +62,18 @@ class WritePlan:
 
     def get(self, ref: str, sobject: str, record_id: str, fields: list[str]) -> None:
         self._steps.append(_Step(ref, "get", sobject, record_id, fields=tuple(fields)))
+
+    def body_of(self, ref: str) -> dict[str, Any]:
+        return dict(next(s for s in self._steps if s.ref == ref).body or {})
+
+    def without_fields(self, ref: str, names: tuple[str, ...]) -> WritePlan:
+        """The same plan again, the step `ref` no longer sending these fields."""
+        again = WritePlan(self._sf)
+        for step in self._steps:
+            if step.ref == ref and step.body is not None:
+                step = replace(step, body={k: v for k, v in step.body.items() if k not in names})
+            again._steps.append(step)
+        return again
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Each step's response by reference: `{"id", "created"}` for writes, the record for gets."""

@@ -192,3 +192,24 @@ def test_an_activated_order_refuses_draft_and_a_new_account_but_takes_other_fiel
     new_account = sf.patch(f"/sobjects/Order/{order}", {"AccountId": other})
     assert (new_account.status_code, sf.error_of(new_account)["fields"]) == (400, ["AccountId"])
     assert sf.patch(f"/sobjects/Order/{order}", {"AccountId": account, "Name": "ok"}).status_code == 204
+
+
+def test_with_picklists_a_person_accounts_codes_reach_its_person_contact(sf: Api) -> None:
+    sf.admin("POST", "/settings", {"state_country_picklists": True})
+    [person_type] = sf.records("SELECT Id FROM RecordType WHERE DeveloperName = 'PersonAccount'")
+    account = sf.create(
+        "Account",
+        {
+            "RecordTypeId": person_type["Id"],
+            "LastName": "Doe",
+            "PersonMailingStateCode": "MA",
+            "PersonMailingCountryCode": "US",
+        },
+    )
+    contact_id = sf.get(f"/sobjects/Account/{account}?fields=PersonContactId").json()["PersonContactId"]
+    contact = sf.get(f"/sobjects/Contact/{contact_id}?fields=MailingStateCode,MailingState,MailingCountry").json()
+    assert (contact["MailingStateCode"], contact["MailingState"], contact["MailingCountry"]) == (
+        "MA",
+        "Massachusetts",
+        "United States",
+    )

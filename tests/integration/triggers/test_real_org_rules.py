@@ -17,16 +17,16 @@ def _token(base: str) -> str:
     return str(requests.post(f"{base}/services/oauth2/token", data=form, timeout=5).json()["access_token"])
 
 
-def activate(connector: Any, order_id: str) -> None:
-    """An agent activates the order in Salesforce (a PATCH of its Status, through the REST API)."""
+def as_an_agent(connector: Any, method: str, path: str, body: Any = None) -> None:
+    """A change made in Salesforce by someone else, through the REST API."""
     base = connector.salesforce.url
-    resp = requests.patch(
-        f"{base}{API}/sobjects/Order/{order_id}",
-        json={"Status": "Activated"},
-        headers={"Authorization": f"Bearer {_token(base)}"},
-        timeout=5,
-    )
+    headers = {"Authorization": f"Bearer {_token(base)}"}
+    resp = requests.request(method, f"{base}{API}{path}", json=body, headers=headers, timeout=5)
     assert resp.status_code == 204, resp.text
+
+
+def activate(connector: Any, order_id: str) -> None:
+    as_an_agent(connector, "PATCH", f"/sobjects/Order/{order_id}", {"Status": "Activated"})
 
 
 def registration(customer_no: str, email: str, **customer: Any) -> dict[str, Any]:
@@ -88,3 +88,22 @@ def test_an_activated_order_the_identity_map_lost_is_updated_without_status_or_a
     assert reply.status == 200, reply.body
     order = connector.salesforce.one("Order", Id=order_id)
     assert (order["Status"], order["Commerce_Order_Status__c"]) == ("Activated", "shipped")
+
+
+def test_a_known_order_deleted_in_salesforce_is_created_again_as_a_draft(connector: Any) -> None:
+    # given a registered order the identity map knows, then deleted in Salesforce
+    registered = connector.registration.post(registration("00001001", "jane.doe@example.com")).body
+    created = event_body("order.created")
+    created["data"]["order"]["salesforce_contact_id"] = registered["contact_id"]
+    order_id = connector.order_header.post(created).body["order_id"]
+    as_an_agent(connector, "DELETE", f"/sobjects/Order/{order_id}")
+
+    # when the next status change arrives (an update: it sends no Status)
+    updated = event_body("order.updated")
+    updated["data"]["order"]["salesforce_contact_id"] = registered["contact_id"]
+    reply = connector.order_header.post(updated)
+
+    # then the order exists again, as the Draft a new order starts as
+    assert reply.status == 200, reply.body
+    order = connector.salesforce.one("Order", Id=reply.body["order_id"])
+    assert order["Status"] == "Draft"

@@ -191,7 +191,7 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     if not len(plan) and known and known.fingerprint == digest:
         return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
     plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, _changeable(fields, known))
-    results = _run_order_write(plan)
+    results = _run_order_write(plan, fields)
     remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
     order_id = str(results["order"]["id"])
     contact_id = str(results["guest"]["id"]) if "guest" in results else link.contact_id
@@ -240,18 +240,23 @@ def _changeable(fields: dict[str, Any], known: Identity | None) -> dict[str, Any
     return body
 
 
-def _run_order_write(plan: WritePlan) -> dict[str, dict[str, Any]]:
-    """Run the plan; if an order the identity map did not know (lost, or written by another path)
-    turns out activated, send it again without what an activated order refuses (one more call,
-    only then)."""
+def _run_order_write(plan: WritePlan, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run the plan, correcting once what the identity map could not know (one more call, only then):
+    an order it did not know that turns out activated in Salesforce is sent again without Status and
+    AccountId; an order it knew that is gone from Salesforce (the upsert creates it) is sent again
+    whole, as the Draft a new order starts as."""
     try:
         return plan.run()
     except PermanentSalesforceError as exc:
-        sent = plan.body_of("order")
-        refused_order = exc.operation in ("upsert", "composite:order")
-        if not refused_order or exc.error_code != "FIELD_INTEGRITY_EXCEPTION" or not set(SET_ON_CREATE) & set(sent):
+        if exc.operation not in ("upsert", "composite:order"):
             raise
-        return plan.without_fields("order", SET_ON_CREATE).run()
+        sent = plan.body_of("order")
+        locked = set(SET_ON_CREATE) & set(sent)
+        if exc.error_code == "FIELD_INTEGRITY_EXCEPTION" and locked:
+            return plan.with_body("order", {k: v for k, v in sent.items() if k not in SET_ON_CREATE}).run()
+        if exc.error_code == "REQUIRED_FIELD_MISSING" and sent != fields:
+            return plan.with_body("order", fields).run()
+        raise
 
 
 def _ids(order_id: str, contact_id: str, account_id: str) -> dict[str, str]:

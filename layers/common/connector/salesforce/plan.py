@@ -66,13 +66,10 @@ class WritePlan:
     def body_of(self, ref: str) -> dict[str, Any]:
         return dict(next(s for s in self._steps if s.ref == ref).body or {})
 
-    def without_fields(self, ref: str, names: tuple[str, ...]) -> WritePlan:
-        """The same plan again, the step `ref` no longer sending these fields."""
+    def with_body(self, ref: str, body: dict[str, Any]) -> WritePlan:
+        """The same plan again, the step `ref` sending `body` instead."""
         again = WritePlan(self._sf)
-        for step in self._steps:
-            if step.ref == ref and step.body is not None:
-                step = replace(step, body={k: v for k, v in step.body.items() if k not in names})
-            again._steps.append(step)
+        again._steps = [replace(step, body=body) if step.ref == ref else step for step in self._steps]
         return again
 
     def run(self) -> dict[str, dict[str, Any]]:

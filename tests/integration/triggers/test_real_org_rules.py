@@ -107,3 +107,19 @@ def test_a_known_order_deleted_in_salesforce_is_created_again_as_a_draft(connect
     assert reply.status == 200, reply.body
     order = connector.salesforce.one("Order", Id=reply.body["order_id"])
     assert order["Status"] == "Draft"
+
+
+def test_with_the_allow_save_policy_a_batch_saves_a_look_alike_in_the_same_collection_call(connector: Any) -> None:
+    # given the allow_save policy and a look-alike Contact
+    connector.salesforce.seed({"Contact": [{"FirstName": "Jane", "LastName": "Doe", "Email": "jane.doe@example.com"}]})
+    connector.configure({"salesforce": {"duplicate_rule_policy": "allow_save"}}, SYNC_MODE="async")
+    assert connector.registration.post(registration("00004001", "jane.doe@example.com")).status == 202
+    connector.salesforce.admin("POST", "counters/reset")
+
+    # when the batch is written
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+
+    # then the customer has its own Contact, saved past the rule's alert with no extra call
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00004001")
+    assert len(connector.salesforce.find("Contact", Email="jane.doe@example.com")) == 2
+    assert connector.salesforce.counters()["total"] == 2  # two collection calls: the Account, the Contacts

@@ -4,6 +4,7 @@ Account) under its customer list's Account, upserted by customer number in one A
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from connector.crm.accounts import person_account_record_type, remember_account,
 from connector.crm.duplicates import is_duplicate_refusal, past_duplicate_rule
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
+from connector.salesforce.duplicate_rules import allowing_duplicate_saves
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
@@ -264,10 +266,14 @@ def _batch_upsert_contacts(
         else:
             pending.fields = {CUSTOMER_NO_FIELD: no, **pending.fields}
             upserts.append(pending)
-    for group, outcomes in (
-        (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
-        (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
-    ):
+    # With the allow_save policy the collection itself acknowledges the duplicate rule's alert.
+    policy = services.settings.config.salesforce.duplicate_rule_policy
+    with allowing_duplicate_saves() if policy == "allow_save" else nullcontext():
+        written = (
+            (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
+            (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
+        )
+    for group, outcomes in written:
         for pending, res in zip(group, outcomes, strict=True):
             if not res.success or not res.id:
                 error = res.error(operation="collections")

@@ -1,5 +1,5 @@
 """Admin API under /_admin/ (not part of Salesforce; no auth, never counted or faulted):
-reset, seed, inspect records, counters, fault injection and session expiry."""
+reset, seed, inspect records, counters, fault injection, session expiry and org settings."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Admin API under /_admin/ (not part of Salesforce; no auth, never counted or faulted):
-reset, seed, inspect records, counters, fault injection and session expiry."""
+reset, seed, inspect records, counters, fault injection, session expiry and org settings."""
 
 from __future__ import annotations
 
@@ -69,6 +69,21 @@ def admin_blueprint(org: Org) -> Blueprint:
                             org.store.rollback_to(savepoint)
                             return _json({"object": obj.name, "index": index, "errors": error.body()}, 400)
         return _json(created)
+
+    @admin.get("/settings")
+    def settings() -> Response:
+        return _json(org.settings())
+
+    @admin.post("/settings")
+    def change_settings() -> Response:
+        """Org settings a real org may have either way (see Org.apply_settings)."""
+        body = _body()
+        if not isinstance(body, dict):
+            return _json({"error": 'body must be {"duplicate_rule": ..., "state_country_picklists": ...}'}, 400)
+        try:
+            return _json(org.apply_settings(body))
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
 
     @admin.get("/records/<type_name>")
     def records(type_name: str) -> Response:

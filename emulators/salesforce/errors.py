@@ -19,12 +19,18 @@ class SfError:
     message: str
     error_code: str
     fields: tuple[str, ...] = ()
+    # DUPLICATES_DETECTED carries the duplicate rule's result. Salesforce's REST resources spell
+    # the member `duplicateResut` (sic, as real answers show: clients read `[0].duplicateResut`);
+    # sObject collections, like the SOAP DuplicateError, spell it `duplicateResult`.
+    duplicate_result: Any = None
 
     def as_rest(self) -> dict[str, Any]:
-        return {"message": self.message, "errorCode": self.error_code, "fields": list(self.fields)}
+        head = {"duplicateResut": self.duplicate_result} if self.duplicate_result is not None else {}
+        return {**head, "message": self.message, "errorCode": self.error_code, "fields": list(self.fields)}
 
     def as_collection_item(self) -> dict[str, Any]:
-        return {"statusCode": self.error_code, "message": self.message, "fields": list(self.fields)}
+        item = {"statusCode": self.error_code, "message": self.message, "fields": list(self.fields)}
+        return item | ({"duplicateResult": self.duplicate_result} if self.duplicate_result is not None else {})
 
 
 @dataclass

@@ -14,10 +14,13 @@ from pathlib import Path
 from emulators.faults import Faults
 
 from . import ids
+from .address_picklists import AddressPicklists
 from .auth import Sessions
 from .counters import Counters
+from .duplicate_rules import DuplicateRules
 from .faults import SALESFORCE
 from .loader import load_schema
+from .order_rules import OrderRules
 from .person_accounts import BUSINESS_RECORD_TYPE, PERSON_RECORD_TYPE, PersonAccounts
 from .query_cursors import QueryCursors
 from .records import Records
@@ -30,6 +33,8 @@ DEFAULT_CLIENT_ID = "local-client"
 # Local-development defaults, documented in DESIGN.md; real orgs never use them.
 DEFAULT_CLIENT_SECRET = "local-secret"  # noqa: S105
 INTEGRATION_USERNAME = "integration@connector.local"
+# A new org: the standard Contact duplicate rule active (alert), state/country picklists off.
+DEFAULT_SETTINGS: dict[str, object] = {"duplicate_rule": "alert", "state_country_picklists": False}
 
 
 class Org:
@@ -43,6 +48,10 @@ class Org:
         self.records = Records(self.schema, self.store, self.ids)
         self.person_accounts = PersonAccounts(self.records, loaded.person_field_map)
         self.records.hooks.append(self.person_accounts)
+        # Org settings and rules a real org has (see /_admin/settings).
+        self.address_picklists = AddressPicklists(self.schema, loaded.person_field_map)
+        self.duplicate_rules = DuplicateRules(self.store)
+        self.records.hooks.extend((self.address_picklists, OrderRules(), self.duplicate_rules))
         self.sessions = Sessions(
             os.environ.get(CLIENT_ID_ENV, DEFAULT_CLIENT_ID),
             os.environ.get(CLIENT_SECRET_ENV, DEFAULT_CLIENT_SECRET),
@@ -114,3 +123,27 @@ class Org:
             self.counters.reset()
             self.faults.clear()
             self.requests.clear()
+            self.apply_settings(DEFAULT_SETTINGS)
+
+    def settings(self) -> dict[str, object]:
+        return {
+            "duplicate_rule": self.duplicate_rules.mode,
+            "state_country_picklists": self.address_picklists.enabled,
+        }
+
+    def apply_settings(self, changes: dict[str, object]) -> dict[str, object]:
+        """Switch org settings: `duplicate_rule` (off | alert | block), `state_country_picklists` (bool).
+        Raises ValueError naming the setting at fault; nothing changes then."""
+        unknown = sorted(set(changes) - set(DEFAULT_SETTINGS))
+        if unknown:
+            raise ValueError(f"unknown setting: {unknown[0]}")
+        mode = changes.get("duplicate_rule", self.duplicate_rules.mode)
+        if mode not in ("off", "alert", "block"):
+            raise ValueError("duplicate_rule must be off, alert or block")
+        picklists = changes.get("state_country_picklists", self.address_picklists.enabled)
+        if not isinstance(picklists, bool):
+            raise ValueError("state_country_picklists must be true or false")
+        with self.lock:
+            self.duplicate_rules.mode = mode
+            self.address_picklists.set_enabled(picklists)
+        return self.settings()

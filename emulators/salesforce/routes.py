@@ -10,6 +10,7 @@ from werkzeug.routing import Map, Rule
 
 from . import collections_api, composite_api, query_api, sobjects_api
 from .api import ApiRequest, ApiResponse, Call
+from .duplicate_rules import HEADER as DUPLICATE_RULE_HEADER
 from .errors import ApiError, fail, not_found
 from .org import Org
 from .records import MultipleMatches, record_url
@@ -130,6 +131,12 @@ class Router:
             return ApiResponse(error.status, error.body())
         handler = match.route.methods[request.method if request.method != "HEAD" else "GET"][0]
         call = Call(org, request, match.args, lambda sub: self.execute(org, sub))
+        # Duplicate rules read this request's own header: a composite subrequest has only its
+        # httpHeaders, not the composite request's.
+        rules = org.duplicate_rules
+        saved = (rules.in_api_request, rules.request_header, rules.api_version)
+        rules.in_api_request, rules.request_header = True, request.header(DUPLICATE_RULE_HEADER)
+        rules.api_version = request.version
         try:
             with org.store.transaction():
                 return handler(call)
@@ -137,3 +144,5 @@ class Router:
             return ApiResponse(error.status, error.body())
         except MultipleMatches as multiple:
             return ApiResponse(300, [record_url(request.version, multiple.object_name, i) for i in multiple.record_ids])
+        finally:
+            rules.in_api_request, rules.request_header, rules.api_version = saved

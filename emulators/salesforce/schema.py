@@ -162,6 +162,12 @@ class ObjectDef:
         if field_def.relationship_name:
             self._relationships[field_def.relationship_name.lower()] = field_def
 
+    def remove(self, name: str) -> None:
+        """Take a field away (an org setting turned off, e.g. state and country picklists)."""
+        field_def = self._fields.pop(name.lower(), None)
+        if field_def is not None and field_def.relationship_name:
+            self._relationships.pop(field_def.relationship_name.lower(), None)
+
     def field(self, name: str) -> FieldDef | None:
         return self._fields.get(name.lower())
 

@@ -316,6 +316,8 @@ def _order() -> ObjectDef:
             lookup("AccountId", ("Account",), "Account", "Orders", label="Account ID", nillable=False),
             date("EffectiveDate", label="Order Start Date", nillable=False),
             picklist("Status", ("Draft", "Activated"), restricted=True, nillable=False),
+            # The status category of Status, set by the org (see order_rules).
+            read_only(picklist("StatusCode", ("Draft", "Activated"), label="Status Category")),
             text("Name", 80, label="Order Name"),
             textarea("Description"),
             text("PoNumber", 80, label="PO Number"),

@@ -39,6 +39,27 @@ class SalesforceOrg:
     def contacts_with_customer_no(self, customer_no: str, fields: str = "Id, LastName, Email") -> list[dict[str, Any]]:
         return self.query(f"SELECT {fields} FROM Contact WHERE Commerce_Customer_No__c = {soql_quote(customer_no)}")
 
+    def create(self, sobject: str, fields: dict[str, Any]) -> str:
+        """A record created through the REST API, as an agent or another integration would."""
+        resp = requests.post(f"{self.base}{API}/sobjects/{sobject}", json=fields, headers=self._auth(), timeout=10)
+        assert resp.status_code == 201, resp.text
+        return str(resp.json()["id"])
+
+    def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
+        resp = requests.patch(
+            f"{self.base}{API}/sobjects/{sobject}/{record_id}", json=fields, headers=self._auth(), timeout=10
+        )
+        assert resp.status_code == 204, resp.text
+
+    def settings(self) -> dict[str, Any]:
+        """The emulated org's settings (duplicate rule mode, state and country picklists)."""
+        return dict(requests.get(f"{self.base}/_admin/settings", timeout=10).json())
+
+    def change_settings(self, **settings: Any) -> dict[str, Any]:
+        resp = requests.post(f"{self.base}/_admin/settings", json=settings, timeout=10)
+        resp.raise_for_status()
+        return dict(resp.json())
+
     def inject_fault(self, **fault: Any) -> None:
         requests.post(f"{self.base}/_admin/faults", json=fault, timeout=10).raise_for_status()
 

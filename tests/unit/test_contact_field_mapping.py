@@ -178,3 +178,19 @@ def test_fingerprint_changes_when_a_value_changes(jane, default_config):
     fields = contact_fields(jane, default_config, sync_status="Synchronized")
 
     assert fingerprint(fields) != fingerprint({**fields, "LastName": "Doe-Smith"})
+
+
+def test_with_state_and_country_picklists_the_iso_codes_go_to_the_code_fields(jane, default_config):
+    fields = contact_fields(jane, default_config, sync_status="Synchronized", state_country_picklists=True)
+
+    assert (fields["MailingStateCode"], fields["MailingCountryCode"]) == ("MA", "US")
+    assert "MailingState" not in fields and "MailingCountry" not in fields
+
+
+def test_with_picklists_a_person_account_gets_the_person_code_fields(jane, default_config):
+    fields = as_person_account(
+        contact_fields(jane, default_config, sync_status="Synchronized", state_country_picklists=True)
+    )
+
+    assert (fields["PersonMailingStateCode"], fields["PersonMailingCountryCode"]) == ("MA", "US")
+    assert "PersonMailingCountry" not in fields

@@ -147,6 +147,33 @@ def test_customer_no_that_is_not_a_key_is_rejected(registered_body, customer_no)
     assert error_locs(raised) == [("data", "customer", "customer_no")]
 
 
+@pytest.mark.parametrize("customer_no", ["..", ".", "...", "a/b"])
+def test_customer_no_that_would_change_a_request_path_is_rejected(registered_body, customer_no):
+    # ".." and "." are dot segments HTTP clients resolve away; "/" would be read as another segment.
+    registered_body["data"]["customer"]["customer_no"] = customer_no
+
+    with pytest.raises(ValidationError) as raised:
+        CustomerChanged.model_validate(registered_body)
+
+    assert error_locs(raised) == [("data", "customer", "customer_no")]
+
+
+@pytest.mark.parametrize("event_id", ["..", "."])
+def test_an_event_id_of_dots_is_rejected_since_it_keys_a_case_upsert(registered_body, event_id):
+    registered_body["event_id"] = event_id
+
+    with pytest.raises(ValidationError) as raised:
+        CustomerChanged.model_validate(registered_body)
+
+    assert error_locs(raised) == [("event_id",)]
+
+
+def test_a_key_with_dots_inside_is_still_a_key(registered_body):
+    registered_body["data"]["customer"]["customer_no"] = "a..b"
+
+    assert CustomerChanged.model_validate(registered_body).data.customer.customer_no == "a..b"
+
+
 @pytest.mark.parametrize("field", ["site_id", "customer_list_id", "customer"])
 def test_missing_customer_data_field_is_rejected_naming_it(registered_body, field):
     del registered_body["data"][field]

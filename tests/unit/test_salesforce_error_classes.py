@@ -131,3 +131,20 @@ def test_the_duplicate_field_is_read_from_fields_first_then_from_the_message():
     assert duplicate_field(ApiErrorDetail("DUPLICATE_VALUE", RACED, ("Email_Key__c",))) == "Email_Key__c"
     assert duplicate_field(ApiErrorDetail("DUPLICATE_VALUE", RACED)) == "Commerce_Customer_No__c"
     assert duplicate_field(ApiErrorDetail("DUPLICATE_VALUE", "duplicate value found")) is None
+
+
+def _duplicate_result(*ids: str) -> dict:
+    records = [{"record": {"attributes": {"type": "Contact"}, "Id": i}, "matchConfidence": 100.0} for i in ids]
+    return {"duplicateRule": "Standard_Contact_Duplicate_Rule", "matchResults": [{"matchRecords": records}]}
+
+
+def test_a_rest_duplicates_detected_error_names_the_matched_records_under_its_duplicate_resut_spelling():
+    body = [{"duplicateResut": _duplicate_result("003A"), "errorCode": "DUPLICATES_DETECTED", "message": "m"}]
+
+    assert parse_error_body(body)[0].duplicates == ("003A",)
+
+
+def test_a_collection_duplicates_detected_error_names_the_matched_records_under_duplicate_result():
+    body = [{"duplicateResult": _duplicate_result("003A", "003B"), "statusCode": "DUPLICATES_DETECTED"}]
+
+    assert parse_error_body(body)[0].duplicates == ("003A", "003B")

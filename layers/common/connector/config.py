@@ -73,8 +73,24 @@ class CommerceConfig(_Strict):
         return value
 
 
+class SalesforceConfig(_Strict):
+    """Org settings a real org may have either way, which change what the connector must send."""
+
+    # What happens when the org's duplicate rule flags a Contact the connector creates (the Standard
+    # Contact Duplicate Rule is active in new orgs). `link`: use the one existing Contact the rule
+    # names (a registration writes its profile and customer number onto it), else save with the
+    # duplicate-rule header; `allow_save`: always save with the header and let the org's duplicate
+    # reports show it. Either way a look-alike Contact never dead-letters a customer, unless the
+    # org's rule is set to Block.
+    duplicate_rule_policy: Literal["link", "allow_save"] = "link"
+    # The org has State and Country/Territory Picklists enabled: ISO codes go to MailingStateCode /
+    # MailingCountryCode (the org fills the full names); off, they go to MailingState / MailingCountry.
+    state_country_picklists: bool = False
+
+
 class ConnectorConfig(_Strict):
     commerce: CommerceConfig = Field(default_factory=CommerceConfig)
+    salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
     # How long a repeated event_id answers from the idempotency store.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # The reconciler re-queues work left RECEIVED/QUEUED longer than this.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from connector.value_types import TIMESTAMP_FORMAT
+from connector.value_types import TIMESTAMP_FORMAT, path_segment_safe
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,10 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    event_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")
+    # Also a key in request paths (a Case's Commerce_Event_Id__c upsert): never only dots.
+    event_id: Annotated[
+        str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"), AfterValidator(path_segment_safe)
+    ]
     event_type: str
     occurred_at: AwareDatetime
     source: str = Field(min_length=1, max_length=64)

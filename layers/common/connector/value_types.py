@@ -27,5 +27,24 @@ def _email(value: str) -> str:
 
 
 Email = Annotated[str, Field(max_length=80), AfterValidator(_email)]
+
+
+def path_segment_safe(value: str) -> str:
+    """A key that will be one segment of a request path (an upsert by external id, an OCAPI document):
+    "." and ".." are dot segments that HTTP clients resolve away before sending (RFC 3986 §5.2.4;
+    urllib3, under requests, does), so `/sobjects/Contact/Commerce_Customer_No__c/..` would reach
+    `/sobjects/Contact`. Salesforce documents that values in that path have limits of their own
+    (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_upsert_patch.htm)."""
+    if not value.strip("."):
+        raise ValueError("a key cannot be only dots")
+    if "/" in value:
+        raise ValueError("a key cannot contain '/'")
+    return value
+
+
+# A storefront key (customer number, order number, customer list or site id): an external-id value.
+ExternalKey = Annotated[
+    str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$"), AfterValidator(path_segment_safe)
+]
 # A Salesforce record Id, 15 (case-sensitive) or 18 characters.
 SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]

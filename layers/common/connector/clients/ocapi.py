@@ -12,6 +12,7 @@ import requests
 from connector.clients.base import PlatformClient
 from connector.errors import PermanentError
 from connector.settings import PlatformApi
+from connector.value_types import path_segment_safe
 
 DEFAULT_VERSION = "v24_5"
 
@@ -54,14 +55,23 @@ class CommerceClient(PlatformClient):
             return self._token[0]
 
     def _shop(self, site_id: str) -> str:
-        return f"/s/{quote(site_id, safe='')}/dw/shop/{self._version}"
+        return f"/s/{_segment(site_id)}/dw/shop/{self._version}"
 
     def customer(self, site_id: str, customer_no: str) -> dict[str, Any] | None:
         """The customer document, or None when the storefront has no such customer."""
-        found = self.call("GET", f"{self._shop(site_id)}/customers/{quote(customer_no, safe='')}", missing_ok=True)
+        found = self.call("GET", f"{self._shop(site_id)}/customers/{_segment(customer_no)}", missing_ok=True)
         return dict(found) if found is not None else None
 
     def order(self, site_id: str, order_no: str) -> dict[str, Any] | None:
         """The order document (with customer_info), or None when there is no such order."""
-        found = self.call("GET", f"{self._shop(site_id)}/orders/{quote(order_no, safe='')}", missing_ok=True)
+        found = self.call("GET", f"{self._shop(site_id)}/orders/{_segment(order_no)}", missing_ok=True)
         return dict(found) if found is not None else None
+
+
+def _segment(value: str) -> str:
+    """A path segment from a storefront key; "..", "." or "/" would change the request path."""
+    try:
+        path_segment_safe(value)
+    except ValueError as exc:
+        raise PermanentError(f"refused to build an OCAPI path from an unsafe key: {exc}") from None
+    return quote(value, safe="")

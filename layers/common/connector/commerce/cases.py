@@ -10,6 +10,7 @@ from connector.commerce.models import ContactUsSubmitted
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import create_once, email_match_soql, remember_email_match
+from connector.crm.duplicates import past_duplicate_rule
 from connector.crm.names import last_name, supplied_name
 from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
@@ -61,7 +62,12 @@ def _write_case(event: ContactUsSubmitted, services: Services, contact_id: str |
     if contact_id is None and config.guest_case_policy == "create_contact":
         # Create-once per email, as guest orders do: a concurrent event for it retries and links.
         with create_once(services, form.email, event.event_id):
-            return _upsert_case(event, services, contact_id, account_id, order_id)
+            return past_duplicate_rule(
+                services.settings.config.salesforce.duplicate_rule_policy,
+                lambda: _upsert_case(event, services, None, account_id, order_id),
+                # The org's duplicate rule named the Contact this sender is: the Case goes to it.
+                lambda matched: _upsert_case(event, services, matched, None, order_id),
+            )
     return _upsert_case(event, services, contact_id, account_id, order_id)
 
 

@@ -11,8 +11,14 @@ CUSTOMER_NO_FIELD = "Commerce_Customer_No__c"
 CUSTOMER_LIST_FIELD = "Commerce_Customer_List_Id__c"
 
 
-def contact_fields(data: CustomerData, config: CommerceConfig, sync_status: str) -> dict[str, Any]:
-    """The Contact as the storefront describes it: mapped profile, address, type and sync status."""
+def contact_fields(
+    data: CustomerData, config: CommerceConfig, sync_status: str, *, state_country_picklists: bool = False
+) -> dict[str, Any]:
+    """The Contact as the storefront describes it: mapped profile, address, type and sync status.
+
+    The storefront's address holds ISO codes. An org with state and country picklists takes them in
+    MailingStateCode / MailingCountryCode and refuses them in MailingState / MailingCountry, which
+    then hold the full names (the org fills those in from the codes)."""
     customer: Customer = data.customer
     profile = customer.model_dump(mode="json")
     fields: dict[str, Any] = {}
@@ -28,11 +34,15 @@ def contact_fields(data: CustomerData, config: CommerceConfig, sync_status: str)
             {
                 "MailingStreet": street or None,
                 "MailingCity": address.city,
-                "MailingState": address.state_code,
                 "MailingPostalCode": address.postal_code,
-                "MailingCountry": address.country_code,
             }
         )
+        if state_country_picklists:
+            fields["MailingStateCode"] = address.state_code.upper() if address.state_code else None
+            fields["MailingCountryCode"] = address.country_code.upper() if address.country_code else None
+        else:
+            fields["MailingState"] = address.state_code
+            fields["MailingCountry"] = address.country_code
     fields.update(
         {
             "Commerce_Site_Id__c": data.site_id,
@@ -52,8 +62,10 @@ _PERSON_STANDARD = {
     "MailingStreet": "PersonMailingStreet",
     "MailingCity": "PersonMailingCity",
     "MailingState": "PersonMailingState",
+    "MailingStateCode": "PersonMailingStateCode",
     "MailingPostalCode": "PersonMailingPostalCode",
     "MailingCountry": "PersonMailingCountry",
+    "MailingCountryCode": "PersonMailingCountryCode",
     "HasOptedOutOfEmail": "PersonHasOptedOutOfEmail",
 }
 PERSON_CUSTOMER_NO_FIELD = "Commerce_Customer_No__pc"

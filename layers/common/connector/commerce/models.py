@@ -9,9 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from connector.envelope import Envelope
-from connector.value_types import Email, SalesforceId
-
-Key = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$")
+from connector.value_types import Email, ExternalKey, SalesforceId
 
 
 class _Doc(BaseModel):
@@ -42,7 +40,7 @@ class _Person(_Doc):
 class Customer(_Person):
     """OCAPI `customer` document (the fields the connector maps)."""
 
-    customer_no: str = Key
+    customer_no: ExternalKey
     customer_id: str | None = Field(default=None, max_length=80)
     salutation: str | None = Field(default=None, max_length=40)
     phone_home: str | None = Field(default=None, max_length=40)
@@ -64,8 +62,8 @@ class Customer(_Person):
 
 
 class CustomerData(_Doc):
-    site_id: str = Key
-    customer_list_id: str = Key
+    site_id: ExternalKey
+    customer_list_id: ExternalKey
     customer: Customer
     salesforce_contact_id: SalesforceId | None = None
 
@@ -78,8 +76,8 @@ class CustomerChanged(Envelope, entity="customer", key="data.customer.customer_n
 
 
 class OptInData(_Doc):
-    site_id: str = Key
-    customer_list_id: str = Key
+    site_id: ExternalKey
+    customer_list_id: ExternalKey
     email: Email
     opted_in: bool = True
 
@@ -101,7 +99,7 @@ class OrderCustomerInfo(_Doc):
 class OrderHeader(_Doc):
     """The order header the storefront pushes (OCAPI order field names); details stay in OCAPI."""
 
-    order_no: str = Key
+    order_no: ExternalKey
     status: str = Field(min_length=1, max_length=40)
     order_total: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -111,7 +109,7 @@ class OrderHeader(_Doc):
 
 
 class OrderData(_Doc):
-    site_id: str = Key
+    site_id: ExternalKey
     order: OrderHeader
 
 
@@ -133,7 +131,7 @@ class ContactUsForm(_Person):
 
 
 class ContactUsData(_Doc):
-    site_id: str = Key
+    site_id: ExternalKey
     case: ContactUsForm
 
 

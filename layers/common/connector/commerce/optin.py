@@ -9,6 +9,7 @@ from connector.commerce.models import CustomerOptedIn
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import contact_by_email, create_once
+from connector.crm.duplicates import past_duplicate_rule
 from connector.crm.names import last_name
 from connector.envelope import Outcome
 from connector.salesforce.plan import WritePlan
@@ -24,7 +25,12 @@ def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
     if existing is not None:
         return _set_flag(event, services, existing)
     with create_once(services, data.email, event.event_id):
-        return _create_opt_in_customer(event, services)
+        return past_duplicate_rule(
+            services.settings.config.salesforce.duplicate_rule_policy,
+            lambda: _create_opt_in_customer(event, services),
+            # The org's duplicate rule named the Contact with this email: it just gets the flag.
+            lambda matched: _set_flag(event, services, Identity(matched)),
+        )
 
 
 def _set_flag(event: CustomerOptedIn, services: Services, existing: Identity) -> Outcome:

@@ -21,10 +21,12 @@ from connector.crm.contacts import (
     create_once,
     remember_account_of_contact,
 )
+from connector.crm.duplicates import past_duplicate_rule
 from connector.crm.names import first_name, last_name
 from connector.crm.policy import unless_gone
 from connector.envelope import Outcome
 from connector.errors import MappingError, PermanentError, TransientError
+from connector.salesforce.errors import PermanentSalesforceError
 from connector.salesforce.plan import WritePlan, resolved
 from connector.services import Services
 
@@ -114,33 +116,54 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     if existing is not None:
         return _link_existing(event, services, existing, registered_per_ocapi=bool(customer_no))
     with create_once(services, email, event.event_id):
-        plan = WritePlan(services.salesforce)
-        first, last = _split_name(info.get("customer_name"), email)
-        guest = create_customer(
-            plan,
-            services,
-            "guest",
-            config.customer_list_of(data.site_id),
-            {
-                "FirstName": first,
-                "LastName": last,
-                "Email": email,
-                "Customer_Type__c": "Guest",
-                "Commerce_Site_Id__c": data.site_id,
-            },
+        return past_duplicate_rule(
+            services.settings.config.salesforce.duplicate_rule_policy,
+            lambda: _create_guest(event, services, info, email),
+            lambda matched: _link_look_alike(event, services, matched, email),
         )
-        outcome = _write(event, services, Link(guest.contact, guest.account, "Guest", "Created"), plan)
-        services.identities.put(
-            IdentityKind.CONTACT_EMAIL,
-            email,
-            Identity(
-                outcome.ids["contact_id"],
-                account_id=outcome.ids["account_id"],
-                customer_type="Guest",
-                person_account=guest.person_account or None,
-            ),
-        )
-        return outcome
+
+
+def _create_guest(event: OrderEvent, services: Services, info: dict[str, Any], email: str) -> Outcome:
+    data = event.data
+    config = services.settings.config.commerce
+    plan = WritePlan(services.salesforce)
+    first, last = _split_name(info.get("customer_name"), email)
+    guest = create_customer(
+        plan,
+        services,
+        "guest",
+        config.customer_list_of(data.site_id),
+        {
+            "FirstName": first,
+            "LastName": last,
+            "Email": email,
+            "Customer_Type__c": "Guest",
+            "Commerce_Site_Id__c": data.site_id,
+        },
+    )
+    outcome = _write(event, services, Link(guest.contact, guest.account, "Guest", "Created"), plan)
+    services.identities.put(
+        IdentityKind.CONTACT_EMAIL,
+        email,
+        Identity(
+            outcome.ids["contact_id"],
+            account_id=outcome.ids["account_id"],
+            customer_type="Guest",
+            person_account=guest.person_account or None,
+        ),
+    )
+    return outcome
+
+
+def _link_look_alike(event: OrderEvent, services: Services, contact_id: str, email: str) -> Outcome:
+    """The org's duplicate rule named the Contact this guest is: the order goes to it, under its Account."""
+    plan = WritePlan(services.salesforce)
+    account = account_of_contact(services, plan, contact_id)
+    outcome = _write(event, services, Link(contact_id, account, "Guest", "Created"), plan)
+    services.identities.put(
+        IdentityKind.CONTACT_EMAIL, email, Identity(contact_id, account_id=outcome.ids.get("account_id"))
+    )
+    return outcome
 
 
 def _link_existing(event: OrderEvent, services: Services, contact: Identity, registered_per_ocapi: bool) -> Outcome:
@@ -179,8 +202,8 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     digest = fingerprint(fields)
     if not len(plan) and known and known.fingerprint == digest:
         return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
-    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, fields)
-    results = plan.run()
+    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, _changeable(fields, known))
+    results = _run_order_write(plan, fields)
     remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
     order_id = str(results["order"]["id"])
     # References to what the same call created or read (a guest, the list's Account, a Contact's AccountId).
@@ -206,6 +229,43 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
         ids=_ids(order_id, contact_id, account_id),
         detail={"customer_type": link.customer_type, "sync_status": link.sync_status},
     )
+
+
+# What an order activated in Salesforce refuses to change: its status back to a Draft-category
+# value, and its account (Order object: "Status ... the only field you can update when activating";
+# https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_order.htm).
+SET_ON_CREATE = ("Status", "AccountId")
+
+
+def _changeable(fields: dict[str, Any], known: Identity | None) -> dict[str, Any]:
+    """An order's body: all of it when the order is new to us; for a known order no Status (Draft
+    is only where an order starts, an agent may have activated it since) and no AccountId unless
+    the link moves it (a guest order leaving its site's Account for its Contact's)."""
+    if known is None:
+        return fields
+    body = {k: v for k, v in fields.items() if k != "Status"}
+    if known.account_id and body.get("AccountId") == known.account_id:
+        del body["AccountId"]
+    return body
+
+
+def _run_order_write(plan: WritePlan, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run the plan, correcting once what the identity map could not know (one more call, only then):
+    an order it did not know that turns out activated in Salesforce is sent again without Status and
+    AccountId; an order it knew that is gone from Salesforce (the upsert creates it) is sent again
+    whole, as the Draft a new order starts as."""
+    try:
+        return plan.run()
+    except PermanentSalesforceError as exc:
+        if exc.operation not in ("upsert", "composite:order"):
+            raise
+        sent = plan.body_of("order")
+        locked = set(SET_ON_CREATE) & set(sent)
+        if exc.error_code == "FIELD_INTEGRITY_EXCEPTION" and locked:
+            return plan.with_body("order", {k: v for k, v in sent.items() if k not in SET_ON_CREATE}).run()
+        if exc.error_code == "REQUIRED_FIELD_MISSING" and sent != fields:
+            return plan.with_body("order", fields).run()
+        raise
 
 
 def _ids(order_id: str, contact_id: str, account_id: str) -> dict[str, str]:

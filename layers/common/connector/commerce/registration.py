@@ -4,6 +4,7 @@ Account) under its customer list's Account, upserted by customer number in one A
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +21,10 @@ from connector.commerce.models import Customer, CustomerChanged, CustomerData
 from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront
 from connector.crm import Identity, IdentityKind, heals_identity_map, heals_identity_map_in_batch
 from connector.crm.accounts import person_account_record_type, remember_account, resolved_account_id
+from connector.crm.duplicates import is_duplicate_refusal, past_duplicate_rule
 from connector.envelope import Outcome
 from connector.errors import PermanentError, TransientError
+from connector.salesforce.duplicate_rules import allowing_duplicate_saves
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
 
@@ -83,15 +86,17 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
     config = services.settings.config.commerce
     if config.customer_parent == "person_account":
         return _write_person_account(data, customer, services, status)
-    fields = contact_fields(data.model_copy(update={"customer": customer}), config, status)
+    fields = contact_fields(
+        data.model_copy(update={"customer": customer}),
+        config,
+        status,
+        state_country_picklists=services.settings.config.salesforce.state_country_picklists,
+    )
     known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "list": data.customer_list_id})
     if known and known.fingerprint == digest:
         return Outcome(ids={"contact_id": known.salesforce_id}, detail={"unchanged": True})
 
-    plan = WritePlan(services.salesforce)
-    account = customer_list_account(plan, services, data.customer_list_id)
-    fields["AccountId"] = account
     converted: str | None = None
     if known is None:
         by_email = services.identities.entry(IdentityKind.CONTACT_EMAIL, customer.email)
@@ -99,22 +104,43 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
             # The guest or opt-in Contact becomes this registered customer: same record, and the
             # conversion is traceable on it (Customer_Type__c history, Commerce_Converted_At__c).
             converted = by_email.salesforce_id
-            fields[CUSTOMER_NO_FIELD] = customer.customer_no
-            fields["Commerce_Converted_At__c"] = datetime.now(UTC).isoformat()
-            plan.update("contact", "Contact", converted, fields)
-    if converted is None:
-        plan.upsert("contact", "Contact", CUSTOMER_NO_FIELD, customer.customer_no, fields)
 
-    results = plan.run()
-    remember_account(services, data.customer_list_id, results)
-    contact_id = converted or str(results["contact"]["id"])
-    account_id = resolved_account_id(account, results)
-    remember_contact(services, customer, contact_id, account_id, digest if status == "Synchronized" else None)
-    ids = {"contact_id": contact_id, "account_id": account_id}
-    detail: dict[str, Any] = {"created": bool(results["contact"].get("created"))}
-    if converted:
-        detail["converted"] = True
-    return Outcome(ids=ids, detail=detail)
+    def write(onto: str | None, *, conversion: bool = False) -> Outcome:
+        plan = WritePlan(services.salesforce)
+        account = customer_list_account(plan, services, data.customer_list_id)
+        body = {**fields, "AccountId": account}
+        if onto is None:
+            plan.upsert("contact", "Contact", CUSTOMER_NO_FIELD, customer.customer_no, body)
+        else:
+            body[CUSTOMER_NO_FIELD] = customer.customer_no
+            if conversion:
+                body["Commerce_Converted_At__c"] = datetime.now(UTC).isoformat()
+            plan.update("contact", "Contact", onto, body)
+        results = plan.run()
+        remember_account(services, data.customer_list_id, results)
+        contact_id = onto or str(results["contact"]["id"])
+        account_id = resolved_account_id(account, results)
+        remember_contact(services, customer, contact_id, account_id, digest if status == "Synchronized" else None)
+        detail: dict[str, Any] = {"created": bool(results["contact"].get("created"))}
+        if conversion:
+            detail["converted"] = True
+        elif onto:
+            detail["linked"] = True
+        return Outcome(ids={"contact_id": contact_id, "account_id": account_id}, detail=detail)
+
+    if converted is not None:
+        return write(converted, conversion=True)
+    return past_duplicate_rule(
+        services.settings.config.salesforce.duplicate_rule_policy,
+        lambda: write(None),
+        lambda matched: write(matched) if _without_customer_no(services, matched) else None,
+    )
+
+
+def _without_customer_no(services: Services, contact_id: str) -> bool:
+    """A look-alike Contact the duplicate rule named may become this customer only if it is nobody
+    else's registration (one call, only when the rule fires)."""
+    return not services.salesforce.get("Contact", contact_id, [CUSTOMER_NO_FIELD]).get(CUSTOMER_NO_FIELD)
 
 
 def remember_contact(
@@ -138,7 +164,14 @@ def _write_person_account(data: CustomerData, customer: Customer, services: Serv
     Contact's `Commerce_Customer_No__pc` as an Account upsert key (see PERSON_ACCOUNT_KEY). The
     `__pc` copy is written too, so that Contact look-ups by customer number find the person Contact."""
     config = services.settings.config.commerce
-    fields = as_person_account(contact_fields(data.model_copy(update={"customer": customer}), config, status))
+    fields = as_person_account(
+        contact_fields(
+            data.model_copy(update={"customer": customer}),
+            config,
+            status,
+            state_country_picklists=services.settings.config.salesforce.state_country_picklists,
+        )
+    )
     fields[PERSON_CUSTOMER_NO_FIELD] = customer.customer_no
     known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "mode": "person"})
@@ -247,7 +280,12 @@ def _batch_upsert_contacts(
         if data.customer_list_id not in accounts:
             results[i] = TransientError("the customer list's Account could not be upserted")
             continue
-        fields = contact_fields(data.model_copy(update={"customer": customer}), config, "Synchronized")
+        fields = contact_fields(
+            data.model_copy(update={"customer": customer}),
+            config,
+            "Synchronized",
+            state_country_picklists=services.settings.config.salesforce.state_country_picklists,
+        )
         digest = fingerprint({**fields, "list": data.customer_list_id})
         entry = known.get(customer.customer_no)
         if entry and entry.fingerprint == digest:
@@ -269,13 +307,20 @@ def _batch_upsert_contacts(
         else:
             pending.fields = {CUSTOMER_NO_FIELD: no, **pending.fields}
             upserts.append(pending)
-    for group, outcomes in (
-        (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
-        (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
-    ):
+    # With the allow_save policy the collection itself acknowledges the duplicate rule's alert.
+    policy = services.settings.config.salesforce.duplicate_rule_policy
+    with allowing_duplicate_saves() if policy == "allow_save" else nullcontext():
+        written = (
+            (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
+            (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
+        )
+    for group, outcomes in written:
         for pending, res in zip(group, outcomes, strict=True):
             if not res.success or not res.id:
-                results[pending.index] = res.error(operation="collections")
+                error = res.error(operation="collections")
+                # A look-alike Contact flagged by the org's duplicate rule: the single-event path
+                # applies the duplicate policy (linking or saving past the rule) for this one.
+                results[pending.index] = _write_one(pending, services) if is_duplicate_refusal(error) else error
                 continue
             account_id = str(pending.fields["AccountId"])
             remember_contact(services, pending.customer, res.id, account_id, pending.digest)
@@ -284,3 +329,10 @@ def _batch_upsert_contacts(
         newest = latest.get(customer.customer_no)
         if newest is not None and newest.index != i and isinstance(results[newest.index], Outcome):
             results[i] = results[newest.index]
+
+
+def _write_one(pending: _Pending, services: Services) -> Outcome | Exception:
+    try:
+        return write_customer(pending.data, pending.customer, services, "Synchronized")
+    except Exception as exc:
+        return exc

@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 import requests
 
-from connector.errors import TransientError
+from connector.errors import PermanentError, TransientError
 from connector.observability import traced
 from connector.salesforce.auth import AccessToken, TokenProvider
+from connector.salesforce.duplicate_rules import duplicate_rule_headers
 from connector.salesforce.errors import (
     ApiErrorDetail,
     SalesforceError,
@@ -25,6 +26,7 @@ from connector.salesforce.errors import (
     parse_error_body,
     salesforce_error,
 )
+from connector.value_types import path_segment_safe
 
 Record = dict[str, Any]
 
@@ -75,8 +77,29 @@ class CallCounter:
             self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
 
 
-def _segment(value: str) -> str:
+def path_segment(value: str) -> str:
+    """One URL path segment from a record Id or external-id value. Defence in depth behind the
+    models' key validation: a value a client would resolve away ("." / "..") or that Salesforce
+    would read as more segments ("/", even encoded) never builds a path."""
+    try:
+        path_segment_safe(value)
+    except ValueError as exc:
+        raise PermanentError(f"refused to build a Salesforce path from an unsafe key: {exc}") from None
     return quote(value, safe="")
+
+
+_segment = path_segment
+
+
+def _with_duplicate_rule_header(subrequests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A subrequest only sees its own httpHeaders, so each write carries the duplicate-rule header."""
+    acknowledged = duplicate_rule_headers()
+    if not acknowledged:
+        return list(subrequests)
+    return [
+        sub if sub.get("method") == "GET" else {**sub, "httpHeaders": {**acknowledged, **sub.get("httpHeaders", {})}}
+        for sub in subrequests
+    ]
 
 
 class SalesforceClient:
@@ -108,6 +131,8 @@ class SalesforceClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One API call; renews the token once if the session has expired."""
+        if method != "GET" and (acknowledged := duplicate_rule_headers()):
+            headers = {**acknowledged, **(headers or {})}
         with traced(f"salesforce {operation}", operation=operation):
             token = self._tokens.current(self._session)
             resp = self._send(token, method, path, json, params, headers, operation)
@@ -229,7 +254,7 @@ class SalesforceClient:
             "POST",
             self.data_path("composite"),
             operation="composite",
-            json={"allOrNone": all_or_none, "compositeRequest": list(subrequests)},
+            json={"allOrNone": all_or_none, "compositeRequest": _with_duplicate_rule_header(subrequests)},
         )
         results = [
             CompositeResult(str(item.get("referenceId")), int(item["httpStatusCode"]), item.get("body"))

@@ -35,6 +35,8 @@ class ApiErrorDetail:
     error_code: str
     message: str
     fields: tuple[str, ...] = ()
+    # DUPLICATES_DETECTED: the Ids of the records the org's duplicate rule matched.
+    duplicates: tuple[str, ...] = ()
 
 
 class SalesforceError(Exception):
@@ -100,5 +102,20 @@ def parse_error_body(body: Any) -> list[ApiErrorDetail]:
             continue
         code = item.get("errorCode") or item.get("statusCode") or item.get("error") or "UNKNOWN"
         message = item.get("message") or item.get("error_description") or ""
-        details.append(ApiErrorDetail(str(code), str(message), tuple(item.get("fields") or ())))
+        details.append(ApiErrorDetail(str(code), str(message), tuple(item.get("fields") or ()), _matched_records(item)))
     return details
+
+
+def _matched_records(item: dict[str, Any]) -> tuple[str, ...]:
+    """The record Ids in a DUPLICATES_DETECTED error's duplicate result. REST answers spell the
+    member `duplicateResut` (sic); sObject collections spell it `duplicateResult`."""
+    result = item.get("duplicateResut") or item.get("duplicateResult")
+    if not isinstance(result, dict):
+        return ()
+    ids: list[str] = []
+    for match in result.get("matchResults") or ():
+        for matched in (match or {}).get("matchRecords") or ():
+            record = (matched or {}).get("record") or {}
+            if isinstance(record.get("Id"), str):
+                ids.append(record["Id"])
+    return tuple(dict.fromkeys(ids))

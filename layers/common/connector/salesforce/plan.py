@@ -3,11 +3,10 @@ composite request (allOrNone, `@{ref.id}` references) when there are several."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
-from urllib.parse import quote
 
-from connector.salesforce.client import SalesforceClient
+from connector.salesforce.client import SalesforceClient, path_segment
 
 
 def ref_id(ref: str) -> str:
@@ -43,10 +42,12 @@ class _Step:
         if self.kind == "create":
             return f"sobjects/{self.sobject}"
         if self.kind == "upsert":
-            return f"sobjects/{self.sobject}/{self.external_field}/{quote(self.key, safe='')}"
+            return f"sobjects/{self.sobject}/{self.external_field}/{path_segment(self.key)}"
+        # An Id may be a composite reference (`@{account.id}`), resolved by Salesforce: kept as is.
+        key = self.key if self.key.startswith("@{") else path_segment(self.key)
         if self.kind == "get":
-            return f"sobjects/{self.sobject}/{self.key}?fields={','.join(self.fields)}"
-        return f"sobjects/{self.sobject}/{self.key}"
+            return f"sobjects/{self.sobject}/{key}?fields={','.join(self.fields)}"
+        return f"sobjects/{self.sobject}/{key}"
 
 
 class WritePlan:
@@ -70,6 +71,15 @@ class WritePlan:
 
     def get(self, ref: str, sobject: str, record_id: str, fields: list[str]) -> None:
         self._steps.append(_Step(ref, "get", sobject, record_id, fields=tuple(fields)))
+
+    def body_of(self, ref: str) -> dict[str, Any]:
+        return dict(next(s for s in self._steps if s.ref == ref).body or {})
+
+    def with_body(self, ref: str, body: dict[str, Any]) -> WritePlan:
+        """The same plan again, the step `ref` sending `body` instead."""
+        again = WritePlan(self._sf)
+        again._steps = [replace(step, body=body) if step.ref == ref else step for step in self._steps]
+        return again
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Each step's response by reference: `{"id", "created"}` for writes, the record for gets."""

@@ -1,0 +1,125 @@
+"""Real-org rules (issue 7) in paths the local-stack tests do not reach cheaply: the batch path of
+registrations against the duplicate rule, and an activated order met when the identity map has
+lost it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from trigger_events import event_body
+
+API = "/services/data/v62.0"
+
+
+def _token(base: str) -> str:
+    form = {"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"}
+    return str(requests.post(f"{base}/services/oauth2/token", data=form, timeout=5).json()["access_token"])
+
+
+def as_an_agent(connector: Any, method: str, path: str, body: Any = None) -> None:
+    """A change made in Salesforce by someone else, through the REST API."""
+    base = connector.salesforce.url
+    headers = {"Authorization": f"Bearer {_token(base)}"}
+    resp = requests.request(method, f"{base}{API}{path}", json=body, headers=headers, timeout=5)
+    assert resp.status_code == 204, resp.text
+
+
+def activate(connector: Any, order_id: str) -> None:
+    as_an_agent(connector, "PATCH", f"/sobjects/Order/{order_id}", {"Status": "Activated"})
+
+
+def registration(customer_no: str, email: str, **customer: Any) -> dict[str, Any]:
+    body = event_body("customer.registered")
+    body["data"]["customer"].update(customer_no=customer_no, email=email, **customer)
+    return body
+
+
+def test_a_batch_registration_the_duplicate_rule_flags_is_linked_to_the_look_alike(connector: Any) -> None:
+    # given a look-alike Contact (same name and email) that no registration made
+    look_alike = connector.salesforce.seed(
+        {"Contact": [{"FirstName": "Jane", "LastName": "Doe", "Email": "jane.doe@example.com"}]}
+    )["Contact"][0]
+    connector.configure(SYNC_MODE="async")
+    assert connector.registration.post(registration("00004001", "jane.doe@example.com")).status == 202
+    assert connector.registration.post(registration("00004002", "li.wei@example.com", first_name="Li")).status == 202
+
+    # when the queue batch is written through an sObject collection
+    response = connector.registration.drain_queue()
+
+    # then no message fails: the flagged customer became the look-alike, the other its own Contact
+    assert response == {"batchItemFailures": []}
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00004001")["Id"] == look_alike
+    assert [connector.sync_status("customer", no) for no in ("00004001", "00004002")] == ["SYNCED", "SYNCED"]
+
+
+def test_a_look_alike_that_is_another_customers_registration_is_not_taken_over(connector: Any) -> None:
+    # given a registered customer, and a second registration with the same name and email
+    first = connector.registration.post(registration("00004001", "jane.doe@example.com"))
+    assert first.status == 200
+
+    second = connector.registration.post(registration("00004002", "jane.doe@example.com"))
+
+    # then the second is saved past the rule as its own Contact; the first keeps its number
+    assert second.status == 200
+    assert second.body["contact_id"] != first.body["contact_id"]
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00004001")["Id"] == first.body["contact_id"]
+
+
+def test_an_activated_order_the_identity_map_lost_is_updated_without_status_or_account(connector: Any) -> None:
+    # given a registered order, activated in Salesforce, and an identity map that lost the order
+    registered = connector.registration.post(registration("00001001", "jane.doe@example.com")).body
+    created = event_body("order.created")
+    created["data"]["order"]["salesforce_contact_id"] = registered["contact_id"]
+    order_id = connector.order_header.post(created).body["order_id"]
+    activate(connector, order_id)
+    dynamodb, table = connector.aws.dynamodb, connector.aws.sync_state_table
+    lost = [i for i in dynamodb.scan(TableName=table)["Items"] if i["pk"]["S"].startswith("id#order#")]
+    for item in lost:
+        dynamodb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    assert lost
+
+    # when the next status change arrives
+    updated = event_body("order.updated")
+    updated["data"]["order"].update(salesforce_contact_id=registered["contact_id"], status="shipped")
+    reply = connector.order_header.post(updated)
+
+    # then it lands on the activated order, which stays activated
+    assert reply.status == 200, reply.body
+    order = connector.salesforce.one("Order", Id=order_id)
+    assert (order["Status"], order["Commerce_Order_Status__c"]) == ("Activated", "shipped")
+
+
+def test_a_known_order_deleted_in_salesforce_is_created_again_as_a_draft(connector: Any) -> None:
+    # given a registered order the identity map knows, then deleted in Salesforce
+    registered = connector.registration.post(registration("00001001", "jane.doe@example.com")).body
+    created = event_body("order.created")
+    created["data"]["order"]["salesforce_contact_id"] = registered["contact_id"]
+    order_id = connector.order_header.post(created).body["order_id"]
+    as_an_agent(connector, "DELETE", f"/sobjects/Order/{order_id}")
+
+    # when the next status change arrives (an update: it sends no Status)
+    updated = event_body("order.updated")
+    updated["data"]["order"]["salesforce_contact_id"] = registered["contact_id"]
+    reply = connector.order_header.post(updated)
+
+    # then the order exists again, as the Draft a new order starts as
+    assert reply.status == 200, reply.body
+    order = connector.salesforce.one("Order", Id=reply.body["order_id"])
+    assert order["Status"] == "Draft"
+
+
+def test_with_the_allow_save_policy_a_batch_saves_a_look_alike_in_the_same_collection_call(connector: Any) -> None:
+    # given the allow_save policy and a look-alike Contact
+    connector.salesforce.seed({"Contact": [{"FirstName": "Jane", "LastName": "Doe", "Email": "jane.doe@example.com"}]})
+    connector.configure({"salesforce": {"duplicate_rule_policy": "allow_save"}}, SYNC_MODE="async")
+    assert connector.registration.post(registration("00004001", "jane.doe@example.com")).status == 202
+    connector.salesforce.admin("POST", "counters/reset")
+
+    # when the batch is written
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+
+    # then the customer has its own Contact, saved past the rule's alert with no extra call
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00004001")
+    assert len(connector.salesforce.find("Contact", Email="jane.doe@example.com")) == 2
+    assert connector.salesforce.counters()["total"] == 2  # two collection calls: the Account, the Contacts

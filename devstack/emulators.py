@@ -24,7 +24,7 @@ class Platform:
 
 
 PLATFORMS = (
-    Platform("salesforce", "SALESFORCE_LOGIN_URL", "SalesforceLoginUrl"),
+    Platform("salesforce", "SALESFORCE_MY_DOMAIN_URL", "SalesforceMyDomainUrl"),
     Platform("commerce", "COMMERCE_API_URL", "CommerceApiUrl"),
     Platform("loyalty", "LOYALTY_API_URL", "LoyaltyApiUrl"),
     Platform("social", "SOCIAL_API_URL", "SocialApiUrl"),

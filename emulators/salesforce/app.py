@@ -68,7 +68,9 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         org.counters.record_token_request()
         auth = request.authorization
         basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
-        outcome = org.sessions.token_request(request.form.to_dict(), basic, request.host_url.rstrip("/"), org.user_id)
+        outcome = org.sessions.token_request(
+            request.form.to_dict(), basic, request.host_url.rstrip("/"), org.user_id, host=request.host
+        )
         return json_response(outcome.body, outcome.status)
 
     @app.get("/services/data")

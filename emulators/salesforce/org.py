@@ -17,6 +17,7 @@ from . import ids
 from .auth import Sessions
 from .counters import Counters
 from .faults import SALESFORCE
+from .limits import ApiAllocation
 from .loader import load_schema
 from .person_accounts import BUSINESS_RECORD_TYPE, PERSON_RECORD_TYPE, PersonAccounts
 from .query_cursors import QueryCursors
@@ -49,6 +50,7 @@ class Org:
             self.org_id,
         )
         self.counters = Counters()
+        self.api_allocation = ApiAllocation()
         self.faults = Faults(SALESFORCE)
         self.requests = RequestLog()
         self.cursors = QueryCursors(self.ids)
@@ -112,5 +114,6 @@ class Org:
             self.records.reset_auto_numbers()
             self.cursors.clear()
             self.counters.reset()
+            self.api_allocation.reset()
             self.faults.clear()
             self.requests.clear()

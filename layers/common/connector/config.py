@@ -70,8 +70,20 @@ class CommerceConfig(_Strict):
         return value
 
 
+class SalesforceConfig(_Strict):
+    """How the connector spends the org's daily API allocation (a rolling 24 hours)."""
+
+    # Past this share of the allocation, sync events wait in the queue instead of spending calls,
+    # leaving the rest of the day to commands and to the org's other integrations.
+    defer_at_api_usage: float = Field(default=0.8, gt=0, le=1)
+    # How long deferred work waits before it looks again (SQS's longest message delay is 900 s);
+    # also how long a reading over the threshold is trusted before one `GET /limits` re-checks it.
+    defer_seconds: int = Field(default=300, ge=1, le=900)
+
+
 class ConnectorConfig(_Strict):
     commerce: CommerceConfig = Field(default_factory=CommerceConfig)
+    salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
     # How long a repeated event_id answers from the idempotency store.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # The reconciler re-queues work left RECEIVED/QUEUED longer than this.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from connector.crm.api_budget import ApiBudget
 from connector.crm.identity import IdentityMap
 from connector.errors import PermanentError
 from connector.salesforce.auth import ClientCredentials, JwtBearer, TokenProvider, TokenSource
@@ -19,7 +20,7 @@ from connector.salesforce.client import SalesforceClient
 from connector.services.secrets import get_secret_json, get_secret_text
 from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import ClaimStore, SyncStateStore
+from connector.state import ApiUsageStore, ClaimStore, SyncStateStore
 
 if TYPE_CHECKING:
     from connector.clients.base import PlatformClient
@@ -103,6 +104,18 @@ class Services:
     def salesforce(self) -> SalesforceClient:
         credentials = SecretBackedCredentials(self.settings)
         return SalesforceClient(TokenProvider(credentials), self.settings.salesforce_api_version)
+
+    @cached_property
+    def api_budget(self) -> ApiBudget:
+        """Whether sync work may spend Salesforce calls now (the org's daily allocation)."""
+        store = ApiUsageStore(self.settings.sync_state_table, self.dynamodb)
+        return ApiBudget(self.salesforce, store, self.settings.config.salesforce)
+
+    def remember_api_usage(self) -> None:
+        """Share what this invocation's Salesforce answers said about the org's API usage (nothing
+        before the Salesforce client exists)."""
+        if "salesforce" in self.__dict__:
+            self.api_budget.persist()
 
     @cached_property
     def sync_state(self) -> SyncStateStore:

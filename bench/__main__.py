@@ -1,11 +1,12 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, cold_start
+from bench import api_calls, api_limits, cold_start
 
 
 def main() -> None:
     cold_start.main()
     api_calls.main()
+    api_limits.main()
 
 
 if __name__ == "__main__":

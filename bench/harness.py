@@ -126,7 +126,7 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
         POWERTOOLS_LOG_LEVEL="ERROR",
         # The figures are what this prints; the functions' EMF lines would bury them.
         POWERTOOLS_METRICS_DISABLED="true",
-        SALESFORCE_LOGIN_URL=salesforce,
+        SALESFORCE_MY_DOMAIN_URL=salesforce,
         COMMERCE_API_URL=commerce,
         CONNECTOR_CONFIG_FILE=config_file.name,
         RETRY_BASE_SECONDS="0",

@@ -21,10 +21,20 @@ class Platform:
     name: str  # emulators.<name>
     env_var: str  # set in devstack's environment: use that URL, start no emulator
     parameter: str  # the template parameter that receives the URL
+    # Older names of env_var still honoured: DESIGN §5 names SALESFORCE_LOGIN_URL as the variable that
+    # replaces the Salesforce emulator (it must now hold the org's My Domain URL).
+    aliases: tuple[str, ...] = ()
+
+    def url_in(self, environ: Mapping[str, str]) -> tuple[str, str] | None:
+        """(variable, URL) when the environment points this platform at a real service."""
+        for name in (self.env_var, *self.aliases):
+            if environ.get(name):
+                return name, environ[name]
+        return None
 
 
 PLATFORMS = (
-    Platform("salesforce", "SALESFORCE_LOGIN_URL", "SalesforceLoginUrl"),
+    Platform("salesforce", "SALESFORCE_MY_DOMAIN_URL", "SalesforceMyDomainUrl", aliases=("SALESFORCE_LOGIN_URL",)),
     Platform("commerce", "COMMERCE_API_URL", "CommerceApiUrl"),
     Platform("loyalty", "LOYALTY_API_URL", "LoyaltyApiUrl"),
     Platform("social", "SOCIAL_API_URL", "SocialApiUrl"),
@@ -71,9 +81,10 @@ def start_platforms(
     for platform in PLATFORMS:
         if platform.name in skip:
             continue
-        external = environ.get(platform.env_var)
-        if external:
-            log.info("%s: using %s=%s (no emulator)", platform.name, platform.env_var, external)
+        found = platform.url_in(environ)
+        if found:
+            variable, external = found
+            log.info("%s: using %s=%s (no emulator)", platform.name, variable, external)
             out[platform.name] = RunningEmulator(platform.name, external.rstrip("/"))
             continue
         if not enabled:

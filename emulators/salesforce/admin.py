@@ -1,5 +1,6 @@
 """Admin API under /_admin/ (not part of Salesforce; no auth, never counted or faulted):
-reset, seed, inspect records, counters, fault injection, session expiry and org settings."""
+reset, seed, inspect records, counters, the daily API allocation and usage (`/limits`), fault
+injection, session expiry and org settings."""
 
 from __future__ import annotations
 
@@ -104,8 +105,30 @@ def admin_blueprint(org: Org) -> Blueprint:
 
     @admin.post("/counters/reset")
     def reset_counters() -> Response:
+        """Zero the counters and the org's rolling API usage (the allocation stays)."""
         org.counters.reset()
+        org.api_allocation.clear()
         return _json(org.counters.snapshot())
+
+    @admin.get("/limits")
+    def limits() -> Response:
+        return _json(org.api_allocation.snapshot())
+
+    @admin.post("/limits")
+    def set_limits() -> Response:
+        """`{"allocation": n, "used": m}` (either): the daily API allocation and the current usage."""
+        body = _body()
+        values = body if isinstance(body, dict) else {}
+        problems = [
+            name
+            for name in ("allocation", "used")
+            if name in values and (type(values[name]) is not int or values[name] < (1 if name == "allocation" else 0))
+        ]
+        if not values or set(values) - {"allocation", "used"} or problems:
+            expected = 'body must be {"allocation": int >= 1, "used": int >= 0} (either or both)'
+            return _json({"error": expected, "fields": problems}, 400)
+        org.api_allocation.configure(values.get("allocation"), values.get("used"))
+        return _json(org.api_allocation.snapshot())
 
     @admin.get("/faults")
     def faults() -> Response:

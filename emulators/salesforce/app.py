@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 
 from .admin import admin_blueprint
 from .api import ApiRequest, ApiResponse
-from .counters import DAILY_API_LIMIT
 from .errors import not_found
 from .faults import error_body
+from .limits import LIMIT_EXCEEDED
 from .org import Org
 from .request_log import parse_json
 from .routes import Match, Router
@@ -68,7 +68,9 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         org.counters.record_token_request()
         auth = request.authorization
         basic = (auth.username or "", auth.password or "") if auth and auth.type == "basic" else None
-        outcome = org.sessions.token_request(request.form.to_dict(), basic, request.host_url.rstrip("/"), org.user_id)
+        outcome = org.sessions.token_request(
+            request.form.to_dict(), basic, request.host_url.rstrip("/"), org.user_id, host=request.host
+        )
         return json_response(outcome.body, outcome.status)
 
     @app.get("/services/data")
@@ -91,7 +93,11 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         method = request.method
         match = router.match(method, path)
         key = match.counter_key(method, path, _canonical_names(org))
-        used = org.counters.record_call(match.operation(method), key)
+        allowed, used, allocation = org.api_allocation.spend()
+        limit_info = {"Sforce-Limit-Info": f"api-usage={used}/{allocation}"}
+        if not allowed:
+            return json_response(LIMIT_EXCEEDED, 403, limit_info)
+        org.counters.record_call(match.operation(method), key)
         response = _run(org, router, match, key, version, path)
         org.requests.record(
             method=method,
@@ -104,7 +110,7 @@ def create_app(schema_dir: Path | None = None) -> Flask:
         return json_response(
             response.body,
             response.status,
-            {**response.headers, "Sforce-Limit-Info": f"api-usage={used}/{DAILY_API_LIMIT}"},
+            {**response.headers, **limit_info},
         )
 
     @app.errorhandler(HTTPException)

@@ -18,6 +18,10 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_CREDENTIALS = "client_credentials"
 # Audiences Salesforce accepts in a JWT bearer assertion (plus the emulator's own base URL).
 KNOWN_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
+# The generic login hosts: they serve the JWT bearer flow, but refuse client credentials, which
+# need the org's My Domain (https://help.salesforce.com/s/articleView?id=000886201&type=1; the body
+# as reported in https://github.com/pozil/pub-sub-api-node-client/issues/58).
+GENERIC_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,13 @@ class Sessions:
             self._tokens.clear()
 
     def token_request(
-        self, form: Mapping[str, str], basic: tuple[str, str] | None, instance_url: str, user_id: str
+        self, form: Mapping[str, str], basic: tuple[str, str] | None, instance_url: str, user_id: str, host: str = ""
     ) -> TokenOutcome:
+        """`host` is the Host the client called (the emulator answers as whichever host it is called by)."""
         grant = form.get("grant_type", "")
         if grant == CLIENT_CREDENTIALS:
+            if host.rpartition(":")[0].lower() in GENERIC_LOGIN_HOSTS or host.lower() in GENERIC_LOGIN_HOSTS:
+                return _oauth_error("invalid_grant", "request not supported on this domain")
             client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
             if not (hmac.compare_digest(client_id, self.client_id) and hmac.compare_digest(secret, self.client_secret)):
                 return _oauth_error("invalid_client", "invalid client credentials")

@@ -21,7 +21,6 @@ OPERATIONS = (
     "describe",
     "other",
 )
-DAILY_API_LIMIT = 15_000
 
 
 class Counters:
@@ -31,12 +30,11 @@ class Counters:
         self._by_path: Counter[str] = Counter()
         self._token_requests = 0
 
-    def record_call(self, operation: str, key: str) -> int:
-        """Count one API call; returns the running total (for the Sforce-Limit-Info header)."""
+    def record_call(self, operation: str, key: str) -> None:
+        """Count one API call (the org's rolling usage is `limits.ApiAllocation`)."""
         with self._lock:
             self._by_operation[operation] += 1
             self._by_path[key] += 1
-            return self._by_operation.total()
 
     def record_token_request(self) -> None:
         with self._lock:

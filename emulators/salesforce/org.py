@@ -19,6 +19,7 @@ from .auth import Sessions
 from .counters import Counters
 from .duplicate_rules import DuplicateRules
 from .faults import SALESFORCE
+from .limits import ApiAllocation
 from .loader import load_schema
 from .order_rules import OrderRules
 from .person_accounts import BUSINESS_RECORD_TYPE, PERSON_RECORD_TYPE, PersonAccounts
@@ -58,6 +59,7 @@ class Org:
             self.org_id,
         )
         self.counters = Counters()
+        self.api_allocation = ApiAllocation()
         self.faults = Faults(SALESFORCE)
         self.requests = RequestLog()
         self.cursors = QueryCursors(self.ids)
@@ -121,6 +123,7 @@ class Org:
             self.records.reset_auto_numbers()
             self.cursors.clear()
             self.counters.reset()
+            self.api_allocation.reset()
             self.faults.clear()
             self.requests.clear()
             self.apply_settings(DEFAULT_SETTINGS)

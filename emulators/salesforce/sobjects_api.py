@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .api import ApiResponse, Call, json_ok, no_content
-from .counters import DAILY_API_LIMIT
 from .describe import describe_global, describe_object, object_summary
 from .errors import not_found
 from .records import MultipleMatches, record_url
@@ -16,8 +15,8 @@ def resources(call: Call) -> ApiResponse:
 
 
 def limits(call: Call) -> ApiResponse:
-    used = call.org.counters.total
-    return json_ok({"DailyApiRequests": {"Max": DAILY_API_LIMIT, "Remaining": max(DAILY_API_LIMIT - used, 0)}})
+    used, allocation = call.org.api_allocation.usage()
+    return json_ok({"DailyApiRequests": {"Max": allocation, "Remaining": max(allocation - used, 0)}})
 
 
 def global_describe(call: Call) -> ApiResponse:

@@ -210,3 +210,23 @@ def person_account_stack(
     )
     with booted_stack(request, "e2e-person", "--config", str(config)) as local:
         yield local
+
+
+@pytest.fixture(scope="module")
+def generic_host_stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
+    """A stack whose connector is configured with login.salesforce.com for client credentials."""
+    with booted_stack(
+        request, "e2e-generic-host", "--param", "SalesforceMyDomainUrl=https://login.salesforce.com"
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def limits_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The local configuration, with deferred work looking again every 2 s (instead of 300 s)."""
+    config = json.loads((ROOT / "local" / "connector-config.json").read_text())
+    config["salesforce"] = {"defer_at_api_usage": 0.8, "defer_seconds": 2}
+    path = tmp_path_factory.mktemp("limits") / "connector-config.json"
+    path.write_text(json.dumps(config))
+    with booted_stack(request, "e2e-limits", "--config", str(path)) as local:
+        yield local

@@ -69,6 +69,13 @@ class SalesforceOrg:
     def api_calls(self) -> int:
         return int(requests.get(f"{self.base}/_admin/counters", timeout=10).json()["total"])
 
+    def set_api_usage(self, *, used: int | None = None, allocation: int | None = None) -> dict[str, Any]:
+        """The org's daily API allocation and its usage over the last 24 hours (admin path)."""
+        body = {k: v for k, v in {"used": used, "allocation": allocation}.items() if v is not None}
+        resp = requests.post(f"{self.base}/_admin/limits", json=body, timeout=10)
+        resp.raise_for_status()
+        return dict(resp.json())
+
 
 def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.25) -> Any:
     """Poll until predicate() is truthy; return its value or fail with the last one."""

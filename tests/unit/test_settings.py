@@ -21,7 +21,9 @@ TEMPLATE_ENV = {
     "SYNC_MODE": "async",
     "MAX_RECEIVE_COUNT": "7",
     "RETRY_BASE_SECONDS": "45",
-    "SALESFORCE_LOGIN_URL": "https://test.salesforce.com",
+    "SALESFORCE_MY_DOMAIN_URL": "https://acme--uat.sandbox.my.salesforce.com",
+    "SALESFORCE_AUTH_FLOW": "client_credentials",
+    "SALESFORCE_JWT_AUDIENCE": "https://test.salesforce.com",
     "SALESFORCE_API_VERSION": "61.0",
     "SALESFORCE_SECRET_ARN": ARN + "salesforce",
     "COMMERCE_WEBHOOK_SECRET_ARN": ARN + "commerce",
@@ -100,7 +102,9 @@ def test_every_template_variable_is_read(env):
     assert settings.sync_mode == "async"
     assert settings.max_receive_count == 7
     assert settings.retry_base_seconds == 45
-    assert settings.salesforce_login_url == "https://test.salesforce.com"
+    assert settings.salesforce_my_domain_url == "https://acme--uat.sandbox.my.salesforce.com"
+    assert settings.salesforce_auth_flow == "client_credentials"
+    assert settings.salesforce_jwt_audience == "https://test.salesforce.com"
     assert settings.salesforce_api_version == "61.0"
     assert settings.salesforce_secret_arn == ARN + "salesforce"
     assert (settings.commerce_api.url, settings.commerce_api.secret_arn) == (
@@ -169,7 +173,9 @@ def test_defaults_apply_to_a_bare_environment():
     assert settings.sync_mode == "realtime"
     assert settings.max_receive_count == 5
     assert settings.retry_base_seconds == 30
-    assert settings.salesforce_login_url == "https://login.salesforce.com"
+    assert settings.salesforce_my_domain_url == ""
+    assert settings.salesforce_auth_flow == "client_credentials"
+    assert settings.salesforce_jwt_audience == "https://login.salesforce.com"
     assert settings.salesforce_api_version == "62.0"
     assert settings.webhook_secret_arns == {}
     assert settings.config == ConnectorConfig()
@@ -222,6 +228,87 @@ def test_negative_retry_base_is_rejected(env):
         Settings.from_environment(env)
 
     assert error_locs(raised) == [("retry_base_seconds",)]
+
+
+# -- the Salesforce login host -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com",
+        "https://LOGIN.Salesforce.com/",
+        "https://test.salesforce.com/services/oauth2/token",
+        "https://login.salesforce.com:443",
+    ],
+)
+def test_client_credentials_on_a_generic_login_host_are_refused_naming_the_setting(env, url):
+    # https://help.salesforce.com/s/articleView?id=000886201&type=1: the client credentials flow does not
+    # support login.salesforce.com or test.salesforce.com; use the org's My Domain login URL.
+    env["SALESFORCE_MY_DOMAIN_URL"] = url
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.from_environment(env)
+
+    assert error_locs(raised) == [("salesforce_my_domain_url",)]
+    message = raised.value.errors()[0]["msg"]
+    assert "SALESFORCE_MY_DOMAIN_URL" in message
+    assert "https://<MyDomainName>.my.salesforce.com" in message
+    assert "SALESFORCE_AUTH_FLOW=jwt_bearer" in message
+
+
+def test_salesforce_login_url_the_design_names_is_read_as_the_my_domain_url(env):
+    # DESIGN §3: any server implementing the API must work when SALESFORCE_LOGIN_URL points at it.
+    del env["SALESFORCE_MY_DOMAIN_URL"]
+    env["SALESFORCE_LOGIN_URL"] = "https://acme.my.salesforce.com/"
+
+    assert Settings.from_environment(env).salesforce_my_domain_url == "https://acme.my.salesforce.com"
+
+
+def test_salesforce_login_url_on_a_generic_host_is_refused_for_client_credentials_too(env):
+    del env["SALESFORCE_MY_DOMAIN_URL"]
+    env["SALESFORCE_LOGIN_URL"] = "https://login.salesforce.com"
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.from_environment(env)
+
+    assert "SALESFORCE_MY_DOMAIN_URL" in raised.value.errors()[0]["msg"]
+
+
+def test_the_jwt_bearer_flow_may_post_to_the_generic_login_host(env):
+    env["SALESFORCE_AUTH_FLOW"] = "jwt_bearer"
+    env["SALESFORCE_MY_DOMAIN_URL"] = "https://test.salesforce.com"
+
+    settings = Settings.from_environment(env)
+
+    assert settings.salesforce_my_domain_url == "https://test.salesforce.com"
+
+
+def test_a_configured_secret_without_a_my_domain_url_is_refused_with_the_advice(env):
+    env["SALESFORCE_MY_DOMAIN_URL"] = ""
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.from_environment(env)
+
+    assert error_locs(raised) == [("salesforce_my_domain_url",)]
+    assert "SALESFORCE_MY_DOMAIN_URL is not set" in raised.value.errors()[0]["msg"]
+
+
+def test_a_my_domain_url_is_kept_without_its_trailing_slash(env):
+    env["SALESFORCE_MY_DOMAIN_URL"] = "https://acme.my.salesforce.com/"
+
+    assert Settings.from_environment(env).salesforce_my_domain_url == "https://acme.my.salesforce.com"
+
+
+@pytest.mark.parametrize("flow", ["password", "CLIENT_CREDENTIALS", ""])
+def test_an_unknown_auth_flow_is_rejected_naming_the_setting(env, flow):
+    env["SALESFORCE_AUTH_FLOW"] = flow
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.from_environment(env)
+
+    assert ("salesforce_auth_flow",) in error_locs(raised)
 
 
 # -- the config document: defaults ------------------------------------------------------------------------

@@ -74,7 +74,8 @@ class CommerceConfig(_Strict):
 
 
 class SalesforceConfig(_Strict):
-    """Org settings a real org may have either way, which change what the connector must send."""
+    """Org settings a real org may have either way, which change what the connector must send, and
+    how the connector spends the org's daily API allocation (a rolling 24 hours)."""
 
     # What happens when the org's duplicate rule flags a Contact the connector creates (the Standard
     # Contact Duplicate Rule is active in new orgs). `link`: use the one existing Contact the rule
@@ -86,6 +87,13 @@ class SalesforceConfig(_Strict):
     # The org has State and Country/Territory Picklists enabled: ISO codes go to MailingStateCode /
     # MailingCountryCode (the org fills the full names); off, they go to MailingState / MailingCountry.
     state_country_picklists: bool = False
+
+    # Past this share of the allocation, sync events wait in the queue instead of spending calls,
+    # leaving the rest of the day to commands and to the org's other integrations.
+    defer_at_api_usage: float = Field(default=0.8, gt=0, le=1)
+    # How long deferred work waits before it looks again (SQS's longest message delay is 900 s);
+    # also how long a reading over the threshold is trusted before one `GET /limits` re-checks it.
+    defer_seconds: int = Field(default=300, ge=1, le=900)
 
 
 class ConnectorConfig(_Strict):

@@ -34,6 +34,8 @@ EVENTS_SYNCED = "EventsSynced"
 EVENTS_QUEUED = "EventsQueued"
 EVENTS_DEAD = "EventsDead"
 EVENTS_IGNORED = "EventsIgnored"
+# Sync events sent back to wait in the queue because the org's daily API usage is past the threshold.
+EVENTS_DEFERRED = "EventsDeferred"
 COMMANDS_ANSWERED = "CommandsAnswered"
 SALESFORCE_API_CALLS = "SalesforceApiCalls"
 PLATFORM_API_CALLS = "PlatformApiCalls"

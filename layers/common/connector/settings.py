@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from connector.config import ConnectorConfig
 from connector.value_types import SOURCE_FAMILIES
@@ -32,6 +33,15 @@ class PlatformApi(BaseModel):
         return bool(self.url and self.secret_arn)
 
 
+# Salesforce's generic login hosts: fine for the JWT bearer flow, refused for client credentials
+# ("request not supported on this domain"); see `Settings._check_my_domain_url`.
+GENERIC_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
+MY_DOMAIN_ADVICE = (
+    "set SALESFORCE_MY_DOMAIN_URL (template parameter SalesforceMyDomainUrl) to the org's My Domain URL, "
+    "https://<MyDomainName>.my.salesforce.com (a sandbox: https://<MyDomainName>--<SandboxName>.sandbox.my.salesforce.com)"
+)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -42,14 +52,35 @@ class Settings(BaseModel):
     sync_mode: Literal["realtime", "async"] = "realtime"
     max_receive_count: int = Field(default=5, ge=1)
     retry_base_seconds: int = Field(default=30, ge=0)
-    salesforce_login_url: str = "https://login.salesforce.com"
     salesforce_api_version: str = "62.0"
     salesforce_secret_arn: str = ""
+    # Which OAuth flow the Salesforce secret is for; declared here so cold start can check the
+    # token host without reading the secret.
+    salesforce_auth_flow: Literal["client_credentials", "jwt_bearer"] = "client_credentials"
+    # Where token requests go, for both flows: the org's My Domain. Client credentials are refused on
+    # login/test.salesforce.com (https://help.salesforce.com/s/articleView?id=000886201&type=1).
+    salesforce_my_domain_url: str = Field(default="", pattern=r"^(https?://.+)?$")
+    # The JWT bearer assertion's `aud`: the login host, not the token URL (a sandbox: test.salesforce.com).
+    salesforce_jwt_audience: str = Field(default="https://login.salesforce.com", pattern=r"^https?://.+$")
     webhook_secret_arns: dict[str, str] = Field(default_factory=dict)
     commerce_api: PlatformApi = Field(default_factory=PlatformApi)
     loyalty_api: PlatformApi = Field(default_factory=PlatformApi)
     social_api: PlatformApi = Field(default_factory=PlatformApi)
     config: ConnectorConfig = Field(default_factory=ConnectorConfig)
+
+    @field_validator("salesforce_my_domain_url")
+    @classmethod
+    def _check_my_domain_url(cls, value: str, info: ValidationInfo) -> str:
+        flow = info.data.get("salesforce_auth_flow")
+        if flow == "client_credentials" and is_generic_login_host(value):
+            raise ValueError(
+                "Salesforce refuses the client-credentials flow on login.salesforce.com and test.salesforce.com "
+                f"(invalid_grant: request not supported on this domain): {MY_DOMAIN_ADVICE}; or, for the JWT bearer "
+                "flow, set SALESFORCE_AUTH_FLOW=jwt_bearer and SALESFORCE_JWT_AUDIENCE to that login host"
+            )
+        if not value and info.data.get("salesforce_secret_arn"):
+            raise ValueError(f"SALESFORCE_MY_DOMAIN_URL is not set: {MY_DOMAIN_ADVICE}")
+        return value.rstrip("/")
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,9 +95,12 @@ class Settings(BaseModel):
                 "sync_mode": env.get("SYNC_MODE", "realtime"),
                 "max_receive_count": env.get("MAX_RECEIVE_COUNT", "5"),
                 "retry_base_seconds": env.get("RETRY_BASE_SECONDS", "30"),
-                "salesforce_login_url": env.get("SALESFORCE_LOGIN_URL", "https://login.salesforce.com"),
                 "salesforce_api_version": env.get("SALESFORCE_API_VERSION", "62.0"),
                 "salesforce_secret_arn": env.get("SALESFORCE_SECRET_ARN", ""),
+                "salesforce_auth_flow": env.get("SALESFORCE_AUTH_FLOW", "client_credentials"),
+                # SALESFORCE_LOGIN_URL: the name DESIGN §3 gives the token host; the same rules apply.
+                "salesforce_my_domain_url": env.get("SALESFORCE_MY_DOMAIN_URL") or env.get("SALESFORCE_LOGIN_URL", ""),
+                "salesforce_jwt_audience": env.get("SALESFORCE_JWT_AUDIENCE", "https://login.salesforce.com"),
                 "webhook_secret_arns": {
                     family: env[f"{family.upper()}_WEBHOOK_SECRET_ARN"]
                     for family in SOURCE_FAMILIES
@@ -82,6 +116,18 @@ class Settings(BaseModel):
                 "config": load_connector_config(env),
             }
         )
+
+
+def is_generic_login_host(url: str) -> bool:
+    """login.salesforce.com or test.salesforce.com, however spelled (case, port, path, trailing slash)."""
+    candidate = url.strip()
+    if candidate and "://" not in candidate:
+        candidate = "https://" + candidate
+    try:
+        host = urlsplit(candidate).hostname
+    except ValueError:
+        return False
+    return (host or "").rstrip(".").lower() in GENERIC_LOGIN_HOSTS
 
 
 def load_connector_config(env: Mapping[str, str]) -> ConnectorConfig:

@@ -124,8 +124,8 @@ def test_limit_info_header_reports_api_usage(sf: Api) -> None:
     sf.get("/limits")
     response = sf.get("/limits")
     # then the second reports two calls used, as Salesforce's Sforce-Limit-Info does
-    assert response.headers["Sforce-Limit-Info"] == "api-usage=2/15000"
-    assert response.json()["DailyApiRequests"]["Remaining"] == 15000 - 2
+    assert response.headers["Sforce-Limit-Info"] == "api-usage=2/100000"
+    assert response.json()["DailyApiRequests"]["Remaining"] == 100000 - 2
 
 
 def test_fault_with_count_fails_the_next_calls_then_clears(sf: Api) -> None:

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 import requests
 
 TOKEN = "/services/oauth2/token"
@@ -90,7 +91,7 @@ def test_jwt_bearer_grant_with_valid_claims_returns_a_token(sf_server: str) -> N
 
 
 def test_jwt_bearer_accepts_the_emulator_url_as_audience(sf_server: str) -> None:
-    # given an assertion whose audience is the emulator itself (SALESFORCE_LOGIN_URL pointed at it)
+    # given an assertion whose audience is the emulator itself (SALESFORCE_MY_DOMAIN_URL pointed at it)
     form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": _jwt(_claims(aud=sf_server))}
     # when a token is requested
     response = requests.post(f"{sf_server}{TOKEN}", data=form, timeout=5)
@@ -171,3 +172,25 @@ def test_versions_are_listed_without_auth(sf_server: str) -> None:
     # then v62.0 is among them
     assert response.status_code == 200
     assert {"label": "Winter '25", "url": "/services/data/v62.0", "version": "62.0"} in response.json()
+
+
+# Client credentials need the org's My Domain: https://help.salesforce.com/s/articleView?id=000886201&type=1
+# (error body as reported in https://github.com/pozil/pub-sub-api-node-client/issues/58).
+@pytest.mark.parametrize("host", ["login.salesforce.com", "test.salesforce.com", "LOGIN.salesforce.com:443"])
+def test_client_credentials_are_refused_when_called_as_a_generic_login_host(sf_server: str, host: str) -> None:
+    # given valid client credentials, sent to the generic login host
+    form = {"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"}
+    # when a token is requested
+    response = requests.post(f"{sf_server}{TOKEN}", data=form, headers={"Host": host}, timeout=5)
+    # then Salesforce's answer for that domain
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_grant", "error_description": "request not supported on this domain"}
+
+
+def test_a_jwt_bearer_assertion_is_accepted_on_the_generic_login_host(sf_server: str) -> None:
+    # given a well-formed assertion, sent to login.salesforce.com
+    form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": _jwt(_claims())}
+    # when a token is requested
+    response = requests.post(f"{sf_server}{TOKEN}", data=form, headers={"Host": "login.salesforce.com"}, timeout=5)
+    # then it is issued
+    assert response.status_code == 200

@@ -34,7 +34,7 @@ Parameters:
   TokenSecretArn:
     Type: String
     AllowedPattern: ^arn:aws:secretsmanager:.+$
-  SalesforceLoginUrl:
+  SalesforceMyDomainUrl:
     Type: String
     Default: https://login.salesforce.com
 Globals:
@@ -47,7 +47,7 @@ Globals:
         GREETING: !Ref Greeting
         TABLE: !Ref Table
         TOKEN_SECRET_ARN: !Ref TokenSecretArn
-        SALESFORCE_LOGIN_URL: !Ref SalesforceLoginUrl
+        SALESFORCE_MY_DOMAIN_URL: !Ref SalesforceMyDomainUrl
 Resources:
   EchoFunction:
     Type: AWS::Serverless::Function
@@ -124,7 +124,7 @@ def handler(event, context):
                 "memory": context.memory_limit_in_mb,
                 "env": {k: os.environ.get(k) for k in (
                     "AWS_ENDPOINT_URL", "AWS_REGION", "QUEUE_URL", "QUEUE_ARN", "TABLE", "LAMBDA_TASK_ROOT",
-                    "EXTRA", "AWS_LAMBDA_FUNCTION_TIMEOUT", "SALESFORCE_LOGIN_URL", "AWS_PROFILE"
+                    "EXTRA", "AWS_LAMBDA_FUNCTION_TIMEOUT", "SALESFORCE_MY_DOMAIN_URL", "AWS_PROFILE"
                 )},
             }
         ),
@@ -167,7 +167,7 @@ def running(project: Path) -> Iterator[Running]:
     if sys.platform != "linux":
         pytest.skip("the Lambda Runtime Interface Emulator is a Linux binary")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["SALESFORCE_LOGIN_URL"] = "http://salesforce.example.test"  # replaces the emulator
+    env["SALESFORCE_MY_DOMAIN_URL"] = "http://salesforce.example.test"  # replaces the emulator
     env["AWS_PROFILE"] = "must-not-leak"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     proc = subprocess.Popen(
@@ -265,7 +265,7 @@ def test_stack_runs_a_function_behind_the_gateway_and_the_poller(project: Path, 
     assert env["LAMBDA_TASK_ROOT"] == str(code_dir)
     assert env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == "5"
     assert env["EXTRA"] == "1"
-    assert env["SALESFORCE_LOGIN_URL"] == "http://salesforce.example.test"
+    assert env["SALESFORCE_MY_DOMAIN_URL"] == "http://salesforce.example.test"
     assert env["AWS_PROFILE"] is None
 
     plain = requests.post(f"{running.url}/hello/plain", timeout=30)

@@ -42,7 +42,9 @@ GLOBAL_VARIABLES = {
     "SYNC_MODE",
     "MAX_RECEIVE_COUNT",
     "RETRY_BASE_SECONDS",
-    "SALESFORCE_LOGIN_URL",
+    "SALESFORCE_MY_DOMAIN_URL",
+    "SALESFORCE_AUTH_FLOW",
+    "SALESFORCE_JWT_AUDIENCE",
     "SALESFORCE_API_VERSION",
     "SALESFORCE_SECRET_ARN",
     "COMMERCE_WEBHOOK_SECRET_ARN",
@@ -71,6 +73,8 @@ def local_resolver(template: dict[str, Any], **overrides: Any) -> Resolver:
     for name in template["Parameters"]:
         if name.endswith("SecretArn"):
             params[name] = f"arn:aws:secretsmanager:us-east-1:123456789012:secret:local/{name}-AbCdEf"
+    # Required (no default): devstack gives it the Salesforce emulator's URL.
+    params["SalesforceMyDomainUrl"] = "http://127.0.0.1:8000"
     params.update(overrides)
     refs: dict[str, Any] = {}
     attributes: dict[tuple[str, str], Any] = {}
@@ -196,7 +200,7 @@ def test_template_functions_routes_and_sources(template: dict[str, Any]) -> None
 
 
 def test_template_environment(template: dict[str, Any]) -> None:
-    resolver = local_resolver(template, RetryBaseSeconds="1", SalesforceLoginUrl="http://127.0.0.1:9999")
+    resolver = local_resolver(template, RetryBaseSeconds="1", SalesforceMyDomainUrl="http://127.0.0.1:9999")
     functions = {f.logical_id: f for f in load_functions(template, resolver, ROOT)}
 
     for logical_id, trigger in TRIGGERS.items():
@@ -211,7 +215,7 @@ def test_template_environment(template: dict[str, Any]) -> None:
         assert env["RETRY_BASE_SECONDS"] == "1"
         assert env["MAX_RECEIVE_COUNT"] == "5"
         assert env["SYNC_MODE"] == "realtime"
-        assert env["SALESFORCE_LOGIN_URL"] == "http://127.0.0.1:9999"
+        assert env["SALESFORCE_MY_DOMAIN_URL"] == "http://127.0.0.1:9999"
         assert env["SALESFORCE_API_VERSION"] == "62.0"
         assert env["CONNECTOR_CONFIG_PARAMETER"] == "/service-cloud-connector/config"
         assert env["SALESFORCE_SECRET_ARN"].endswith(":secret:local/SalesforceSecretArn-AbCdEf")

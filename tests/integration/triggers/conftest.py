@@ -578,7 +578,7 @@ class Connector:
             "SYNC_MODE": "realtime",
             "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
             "RETRY_BASE_SECONDS": "0",
-            "SALESFORCE_LOGIN_URL": salesforce.url,
+            "SALESFORCE_MY_DOMAIN_URL": salesforce.url,
             "SALESFORCE_API_VERSION": "62.0",
             "COMMERCE_API_URL": storefront.url,
             "POWERTOOLS_METRICS_NAMESPACE": "ServiceCloudConnector",

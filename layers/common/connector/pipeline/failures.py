@@ -22,6 +22,11 @@ class Verdict(Enum):
     REJECT = "reject"  # the caller's to fix (422, 404, 409): nothing written, never retried
     DEAD = "dead"  # a permanent refusal of a valid event (org rule, configuration): the DLQ
     IGNORE = "ignore"  # nothing to do for this event
+    DEFER = "defer"  # the org's API allocation is spent: wait in the queue, without using up an attempt
+
+
+# The start of `last_error` for work deferred by the org's API usage (the reconciler knows it).
+DEFERRED = "deferred"
 
 
 def verdict(exc: BaseException) -> Verdict:
@@ -29,6 +34,10 @@ def verdict(exc: BaseException) -> Verdict:
         return Verdict.IGNORE
     if isinstance(exc, MappingError | ConflictError | NotFoundError) or refused_caller_data(exc) is not None:
         return Verdict.REJECT
+    if isinstance(exc, SalesforceError) and exc.error_code == "REQUEST_LIMIT_EXCEEDED":
+        # The rolling 24-hour allocation, not a blip: retrying with backoff would only burn the
+        # attempts into the DLQ before the window frees.
+        return Verdict.DEFER
     if isinstance(exc, PermanentError):
         return Verdict.DEAD
     return Verdict.RETRY

@@ -18,9 +18,10 @@ from connector import observability as obs
 from connector.envelope import Command, EntityRef, Envelope, Outcome
 from connector.errors import IneligibleEvent, ReplicationLag, TransientError
 from connector.observability import logger, traced
-from connector.pipeline.failures import Verdict, error_text, raised_at, rejection, verdict
+from connector.pipeline.failures import DEFERRED, Verdict, error_text, raised_at, rejection, verdict
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
 from connector.pipeline.responses import Answer, errors, ignored, message, queued, synced, unavailable
+from connector.salesforce.limits import ApiUsage
 from connector.services import Services
 from connector.services.work_queue import backoff_seconds
 from connector.state import StaleEvent, SyncStatus
@@ -71,6 +72,11 @@ class Processor:
             self._enqueue(event)
             obs.count(obs.EVENTS_QUEUED)
             return queued(event.event_id)
+        # Past the threshold of the org's daily API allocation: queued (202), no call spent.
+        pressure = s.api_budget.over_threshold()
+        if pressure is not None:
+            self._defer(event, ref, attempts=0, reason=self._usage_text(pressure))
+            return queued(event.event_id)
         # One event per entity at a time: a queued retry of an older version must not write after us.
         if not s.claims.acquire("entity", ref.pk, event.event_id):
             return self._queue_for_retry(event, ref, attempts=0, error="entity busy")
@@ -100,6 +106,9 @@ class Processor:
                 return queued(event.event_id)
             case Verdict.RETRY:
                 return self._queue_for_retry(event, ref, attempts=1, error=error_text(exc))
+            case Verdict.DEFER:
+                self._defer(event, ref, attempts=0, reason=error_text(exc))
+                return queued(event.event_id)
 
     def _queue_for_retry(self, event: Envelope, ref: EntityRef, *, attempts: int, error: str) -> Answer:
         logger.warning("not synced now, queued for retry", extra={"error": error})
@@ -129,10 +138,11 @@ class Processor:
             case Verdict.DEAD:
                 logger.warning("command refused by its target", extra={"error": error_text(result)})
                 return message(502, "the target platform refused the command")
-            case Verdict.RETRY if handler.deferrable:
+            case Verdict.RETRY | Verdict.DEFER if handler.deferrable:
                 self._record(command, SyncStatus.QUEUED)
                 return self._queue_for_retry(command, command.entity(), attempts=1, error=error_text(result))
-            case Verdict.RETRY:
+            case Verdict.RETRY | Verdict.DEFER:
+                # The caller is waiting: past the API allocation too, it is told to come back later.
                 logger.warning("command target unavailable", extra={"error": error_text(result)})
                 raise NotRemembered(unavailable("the target platform is unavailable, retry later"))
 
@@ -154,7 +164,7 @@ class Processor:
         ref: EntityRef,
         status: SyncStatus,
         *,
-        attempts: int,
+        attempts: int | None,
         error: str | None = None,
         salesforce_ids: dict[str, str] | None = None,
     ) -> None:
@@ -182,6 +192,18 @@ class Processor:
         self.services.queue.send(
             event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, delay_seconds=delay
         )
+
+    def _defer(self, event: Envelope, ref: EntityRef, *, attempts: int | None, reason: str) -> None:
+        """Back to the queue for `defer_seconds`, as a new message: a deferral is not an attempt, so
+        it never counts towards the queue's maxReceiveCount (nor, with `attempts=None`, the state's)."""
+        logger.warning("deferred: the org's API allocation is nearly spent", extra={"reason": reason})
+        self._enqueue(event, delay=self.services.settings.config.salesforce.defer_seconds)
+        self._mark(event, ref, SyncStatus.QUEUED, attempts=attempts, error=f"{DEFERRED}: {reason}")
+        obs.count(obs.EVENTS_DEFERRED)
+
+    def _usage_text(self, usage: ApiUsage) -> str:
+        threshold = self.services.settings.config.salesforce.defer_at_api_usage
+        return f"API usage {usage.used}/{usage.allocation} is past {threshold:.0%} of the daily allocation"
 
     def _dead_letter(
         self, event: Envelope, ref: EntityRef, exc: Exception, attempts: int, *, rejected: bool = False
@@ -221,6 +243,14 @@ class Processor:
             if newest is not None:
                 verdicts[newest.message_id] = None
             latest[msg.event.entity().pk] = msg
+
+        # Past the threshold of the org's daily API allocation: each waits again, no call spent.
+        pressure = s.api_budget.over_threshold() if latest else None
+        if pressure is not None:
+            for msg in latest.values():
+                self._defer(msg.event, msg.event.entity(), attempts=None, reason=self._usage_text(pressure))
+                verdicts[msg.message_id] = None
+            return verdicts
 
         runnable: dict[Handler, list[QueuedMessage]] = {}
         held: list[QueuedMessage] = []
@@ -298,6 +328,9 @@ class Processor:
                 return None
             case Verdict.DEAD:
                 self._dead_letter(event, ref, result, attempts=msg.receive_count)
+                return None
+            case Verdict.DEFER:
+                self._defer(event, ref, attempts=None, reason=error_text(result))
                 return None
             case Verdict.RETRY:
                 last = msg.receive_count >= self.services.settings.max_receive_count

@@ -197,6 +197,15 @@ class Trigger:
             built = self._services
             return (built.salesforce_calls(), built.platform_calls()) if built is not None else (0, 0)
 
+        def remember_api_usage() -> None:
+            # What Salesforce said about the org's daily usage, for the other containers; never
+            # allowed to spoil the answer.
+            if self._services is not None:
+                try:
+                    self._services.remember_api_usage()
+                except Exception as exc:
+                    logger.warning("could not store the API usage", extra={"error": type(exc).__name__})
+
         def counted(event: dict[str, Any], context: Any) -> dict[str, Any]:
             salesforce_before, platform_before = calls_so_far()
             try:
@@ -205,6 +214,7 @@ class Trigger:
                 salesforce_after, platform_after = calls_so_far()
                 obs.count(obs.SALESFORCE_API_CALLS, salesforce_after - salesforce_before)
                 obs.count(obs.PLATFORM_API_CALLS, platform_after - platform_before)
+                remember_api_usage()
 
         flushed = metrics.log_metrics(counted)
         with_context = logger.inject_lambda_context(clear_state=True)(flushed)

@@ -1,5 +1,10 @@
 """OAuth 2.0 for Salesforce: client-credentials flow, JWT bearer as the alternative.
 
+Both post to the org's My Domain token endpoint (`{domain_url}/services/oauth2/token`): client
+credentials are refused on login/test.salesforce.com ("request not supported on this domain",
+https://help.salesforce.com/s/articleView?id=000886201&type=1). The JWT assertion's audience is a
+separate value (https://login.salesforce.com, or https://test.salesforce.com for a sandbox).
+
 Tokens are cached per container (module level), so a warm Lambda spends no token request, and are
 renewed by the client when Salesforce answers 401 INVALID_SESSION_ID.
 """
@@ -36,8 +41,8 @@ _TOKEN_CACHE: dict[str, AccessToken] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _request_token(session: requests.Session, login_url: str, form: dict[str, str]) -> AccessToken:
-    url = f"{login_url.rstrip('/')}/services/oauth2/token"
+def _request_token(session: requests.Session, domain_url: str, form: dict[str, str]) -> AccessToken:
+    url = f"{domain_url.rstrip('/')}/services/oauth2/token"
     try:
         resp = session.post(url, data=form, timeout=(3.05, 20))
     except requests.RequestException as exc:
@@ -55,28 +60,28 @@ def _request_token(session: requests.Session, login_url: str, form: dict[str, st
 
 
 class _Grant:
-    """An OAuth 2.0 grant posted as a form to `{login_url}/services/oauth2/token`."""
+    """An OAuth 2.0 grant posted as a form to `{domain_url}/services/oauth2/token`."""
 
-    login_url: str
+    domain_url: str
 
     def form(self) -> dict[str, str]:
         raise NotImplementedError
 
     def fetch(self, session: requests.Session) -> AccessToken:
-        return _request_token(session, self.login_url, self.form())
+        return _request_token(session, self.domain_url, self.form())
 
 
 @dataclass(frozen=True)
 class ClientCredentials(_Grant):
     """The OAuth 2.0 client-credentials flow of a connected app (or External Client App)."""
 
-    login_url: str
+    domain_url: str
     client_id: str
     client_secret: str
 
     @property
     def cache_key(self) -> str:
-        return f"cc|{self.login_url}|{self.client_id}"
+        return f"cc|{self.domain_url}|{self.client_id}"
 
     def form(self) -> dict[str, str]:
         return {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret}
@@ -86,15 +91,16 @@ class ClientCredentials(_Grant):
 class JwtBearer(_Grant):
     """The OAuth 2.0 JWT bearer flow: a certificate-signed assertion for an integration user."""
 
-    login_url: str
+    domain_url: str
     client_id: str
     username: str
     private_key_pem: str
-    audience: str = ""
+    # https://login.salesforce.com, or https://test.salesforce.com for a sandbox (not the token URL).
+    audience: str = "https://login.salesforce.com"
 
     @property
     def cache_key(self) -> str:
-        return f"jwt|{self.login_url}|{self.client_id}|{self.username}"
+        return f"jwt|{self.domain_url}|{self.client_id}|{self.username}"
 
     def form(self) -> dict[str, str]:
         return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": self.assertion()}
@@ -115,7 +121,7 @@ class JwtBearer(_Grant):
         claims = {
             "iss": self.client_id,
             "sub": self.username,
-            "aud": self.audience or self.login_url.rstrip("/"),
+            "aud": self.audience.rstrip("/"),
             "exp": int(time.time()) + 180,
         }
         payload = b64(json.dumps(claims).encode())

@@ -8,6 +8,7 @@ upserts and an API-call counter, and simple-salesforce adds ~60 ms of imports fo
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from connector.salesforce.errors import (
     parse_error_body,
     salesforce_error,
 )
+from connector.salesforce.limits import ApiUsage, parse_limit_info
 from connector.value_types import path_segment_safe
 
 Record = dict[str, Any]
@@ -115,6 +117,8 @@ class SalesforceClient:
         self._session = session or requests.Session()
         self._timeout = timeout
         self.calls = CallCounter()
+        # The org's API usage as the last answer reported it (Sforce-Limit-Info); read by `crm.api_budget`.
+        self.api_usage: ApiUsage | None = None
 
     # -- plumbing -------------------------------------------------------------------------------
     def data_path(self, path: str) -> str:
@@ -166,6 +170,7 @@ class SalesforceClient:
         # A call refused as unauthenticated (expired session) is not counted against the org's limit.
         if resp.status_code != 401:
             self.calls.add(operation)
+        self.api_usage = parse_limit_info(resp.headers.get("Sforce-Limit-Info"), time.time()) or self.api_usage
         return resp
 
     @staticmethod

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from connector.crm.api_budget import ApiBudget
 from connector.crm.identity import IdentityMap
 from connector.errors import PermanentError
 from connector.salesforce.auth import ClientCredentials, JwtBearer, TokenProvider, TokenSource
@@ -19,7 +20,7 @@ from connector.salesforce.client import SalesforceClient
 from connector.services.secrets import get_secret_json, get_secret_text
 from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import ClaimStore, SyncStateStore
+from connector.state import ApiUsageStore, ClaimStore, SyncStateStore
 
 if TYPE_CHECKING:
     from connector.clients.base import PlatformClient
@@ -30,22 +31,47 @@ class SecretBackedCredentials:
     """Reads the Salesforce secret only when a token is actually needed (not at cold start).
 
     The secret is JSON: `{"client_id","client_secret"}` for client credentials, or
-    `{"client_id","username","private_key"}` for the JWT bearer flow.
+    `{"client_id","username","private_key"}` for the JWT bearer flow; `SALESFORCE_AUTH_FLOW` says
+    which, and a secret that does not hold that flow's fields is a permanent error naming them.
     """
 
-    def __init__(self, login_url: str, secret_arn: str) -> None:
-        self._login_url = login_url
-        self._arn = secret_arn
+    _FIELDS = {
+        "client_credentials": ("client_id", "client_secret"),
+        "jwt_bearer": ("client_id", "username", "private_key"),
+    }
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
 
     @property
     def cache_key(self) -> str:
-        return f"secret|{self._login_url}|{self._arn}"
+        s = self._settings
+        return f"secret|{s.salesforce_auth_flow}|{s.salesforce_my_domain_url}|{s.salesforce_secret_arn}"
 
     def _source(self) -> TokenSource:
-        doc = get_secret_json(self._arn)
-        if doc.get("private_key"):
-            return JwtBearer(self._login_url, doc["client_id"], doc["username"], doc["private_key"])
-        return ClientCredentials(self._login_url, doc["client_id"], doc["client_secret"])
+        s = self._settings
+        if not s.salesforce_my_domain_url or not s.salesforce_secret_arn:
+            raise PermanentError("SALESFORCE_MY_DOMAIN_URL and SALESFORCE_SECRET_ARN are not configured")
+        doc = get_secret_json(s.salesforce_secret_arn)
+        flow = s.salesforce_auth_flow
+        missing = [name for name in self._FIELDS[flow] if not doc.get(name)]
+        if missing:
+            # Field names only: the secret's values never reach a log or an error.
+            other = "jwt_bearer" if flow == "client_credentials" else "client_credentials"
+            hint = (
+                f"; it holds the {other} fields: set SALESFORCE_AUTH_FLOW={other}"
+                if all(doc.get(name) for name in self._FIELDS[other])
+                else ""
+            )
+            raise PermanentError(
+                f"SALESFORCE_AUTH_FLOW is {flow}, but the Salesforce secret lacks {', '.join(missing)}{hint}"
+            )
+        if flow == "jwt_bearer":
+            audience = s.salesforce_jwt_audience
+            return JwtBearer(
+                s.salesforce_my_domain_url, doc["client_id"], doc["username"], doc["private_key"], audience
+            )
+        return ClientCredentials(s.salesforce_my_domain_url, doc["client_id"], doc["client_secret"])
 
     def fetch(self, session: requests.Session) -> Any:
         return self._source().fetch(session)
@@ -76,8 +102,20 @@ class Services:
 
     @cached_property
     def salesforce(self) -> SalesforceClient:
-        credentials = SecretBackedCredentials(self.settings.salesforce_login_url, self.settings.salesforce_secret_arn)
+        credentials = SecretBackedCredentials(self.settings)
         return SalesforceClient(TokenProvider(credentials), self.settings.salesforce_api_version)
+
+    @cached_property
+    def api_budget(self) -> ApiBudget:
+        """Whether sync work may spend Salesforce calls now (the org's daily allocation)."""
+        store = ApiUsageStore(self.settings.sync_state_table, self.dynamodb)
+        return ApiBudget(self.salesforce, store, self.settings.config.salesforce)
+
+    def remember_api_usage(self) -> None:
+        """Share what this invocation's Salesforce answers said about the org's API usage (nothing
+        before the Salesforce client exists)."""
+        if "salesforce" in self.__dict__:
+            self.api_budget.persist()
 
     @cached_property
     def sync_state(self) -> SyncStateStore:

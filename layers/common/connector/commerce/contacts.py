@@ -6,6 +6,7 @@ from typing import Any
 
 from connector.commerce.models import Customer, CustomerData
 from connector.config import CommerceConfig
+from connector.crm.names import street
 
 CUSTOMER_NO_FIELD = "Commerce_Customer_No__c"
 CUSTOMER_LIST_FIELD = "Commerce_Customer_List_Id__c"
@@ -29,10 +30,10 @@ def contact_fields(
     fields.setdefault("LastName", customer.last_name or customer.email.split("@", 1)[0])
     address = customer.preferred_address
     if address is not None:
-        street = "\n".join(part for part in (address.address1, address.address2) if part)
+        joined = street(address.address1, address.address2)
         fields.update(
             {
-                "MailingStreet": street or None,
+                "MailingStreet": joined,
                 "MailingCity": address.city,
                 "MailingPostalCode": address.postal_code,
             }

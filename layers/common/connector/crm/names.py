@@ -13,6 +13,8 @@ from __future__ import annotations
 FIRST_NAME_LENGTH = 40
 LAST_NAME_LENGTH = 80
 SUPPLIED_NAME_LENGTH = 80
+# Contact MailingStreet (and Account BillingStreet): a textarea of 255.
+STREET_LENGTH = 255
 
 
 def cut_to_fit(value: str | None, length: int) -> str | None:
@@ -34,3 +36,9 @@ def last_name(value: str) -> str:
 def supplied_name(*parts: str | None) -> str | None:
     """The name a web form's sender gave, joined from its parts, as Case.SuppliedName holds it."""
     return cut_to_fit(" ".join(part for part in parts if part) or None, SUPPLIED_NAME_LENGTH)
+
+
+def street(*lines: str | None) -> str | None:
+    """Address lines joined as one street field holds them, cut to its length (two lines of 255
+    each are valid storefront data, but not together)."""
+    return cut_to_fit("\n".join(line for line in lines if line) or None, STREET_LENGTH)

@@ -17,7 +17,7 @@ from .errors import not_found
 from .faults import error_body
 from .limits import LIMIT_EXCEEDED
 from .org import Org
-from .request_log import parse_json
+from .request_log import LOGGED_HEADERS, parse_json
 from .routes import Match, Router
 
 _VERSION = re.compile(r"^\d{2}\.\d$")
@@ -106,6 +106,7 @@ def create_app(schema_dir: Path | None = None) -> Flask:
             query=request.args.to_dict(),
             body=parse_json(request.get_data()),
             status=response.status,
+            headers={name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
         )
         return json_response(
             response.body,

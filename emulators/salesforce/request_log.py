@@ -17,11 +17,25 @@ def parse_json(raw: bytes) -> Any:
         return None
 
 
+# Request headers that change what Salesforce does with a call (never Authorization).
+LOGGED_HEADERS = ("Sforce-Duplicate-Rule-Header", "Sforce-Auto-Assign", "Sforce-Call-Options")
+
+
 class RequestLog(_SharedLog):
     """The shared request log, whose entries also carry the answer's status and a timestamp in
     Salesforce's format."""
 
-    def record(self, *, method: str, path: str, key: str, query: dict[str, str], body: Any, status: int) -> None:
+    def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        key: str,
+        query: dict[str, str],
+        body: Any,
+        status: int,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.append(
             {
                 "method": method,
@@ -30,6 +44,7 @@ class RequestLog(_SharedLog):
                 "query": query,
                 "json": body,
                 "status": status,
+                "headers": headers or {},
                 "at": format_datetime(now()),
             }
         )

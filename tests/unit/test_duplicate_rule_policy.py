@@ -46,6 +46,20 @@ def test_link_policy_saves_with_the_header_when_the_rule_names_several_records()
     assert org.writes == [{}, HEADER]
 
 
+def test_link_policy_saves_with_the_header_when_the_rule_matched_only_a_lead():
+    # the Standard Contact Duplicate Rule also matches Leads (00Q): a Lead is no Contact to link to
+    org = Org(flagged("00QA"))
+
+    assert past_duplicate_rule("link", org.write, lambda matched: f"linked {matched}") == "written"
+    assert org.writes == [{}, HEADER]
+
+
+def test_link_policy_links_to_the_one_contact_among_a_lead_and_a_contact():
+    org = Org(flagged("00QA", "003B"))
+
+    assert past_duplicate_rule("link", org.write, lambda matched: f"linked {matched}") == "linked 003B"
+
+
 def test_link_policy_saves_with_the_header_when_the_workflow_declines_the_link():
     org = Org(flagged("003A"))
 

@@ -119,10 +119,19 @@ def test_a_duplicate_outside_an_upsert_is_permanent():
     assert isinstance(error, PermanentSalesforceError)
 
 
-def test_a_duplicate_whose_field_the_org_does_not_name_is_permanent():
+def test_a_duplicate_whose_field_the_org_does_not_name_is_taken_for_a_race_on_an_upsert():
+    # two concurrent inserts of one new external id are often answered with `<unknown>` for both
     message = "duplicate value found: <unknown> duplicates value on record with id: <unknown>"
 
     error = salesforce_error(400, [ApiErrorDetail("DUPLICATE_VALUE", message)], "upsert", "Commerce_Customer_No__c")
+
+    assert isinstance(error, TransientSalesforceError)
+
+
+def test_a_duplicate_whose_field_the_org_does_not_name_is_permanent_outside_an_upsert():
+    message = "duplicate value found: <unknown> duplicates value on record with id: <unknown>"
+
+    error = salesforce_error(400, [ApiErrorDetail("DUPLICATE_VALUE", message)], "update")
 
     assert isinstance(error, PermanentSalesforceError)
 

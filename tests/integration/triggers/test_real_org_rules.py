@@ -123,3 +123,50 @@ def test_with_the_allow_save_policy_a_batch_saves_a_look_alike_in_the_same_colle
     assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00004001")
     assert len(connector.salesforce.find("Contact", Email="jane.doe@example.com")) == 2
     assert connector.salesforce.counters()["total"] == 2  # two collection calls: the Account, the Contacts
+
+
+def test_with_the_allow_save_policy_a_person_account_registration_acknowledges_the_duplicate_rule(
+    connector: Any,
+) -> None:
+    # given person accounts and the allow_save policy (an org may activate a person-account rule)
+    connector.configure(
+        {"commerce": {"customer_parent": "person_account"}, "salesforce": {"duplicate_rule_policy": "allow_save"}}
+    )
+
+    # when a customer registers
+    assert connector.registration.post(registration("00004101", "ana.ruiz@example.com")).status == 200
+
+    # then the write of the person account carried the duplicate-rule header, as every Contact write does
+    writes = [r for r in connector.salesforce.requests_log() if r["method"] != "GET" and "00004101" in str(r)]
+    assert writes
+    assert all(r["headers"].get("Sforce-Duplicate-Rule-Header") == "allowSave=true" for r in writes)
+
+
+def test_an_activated_order_that_kept_its_account_is_not_reported_under_another(connector: Any) -> None:
+    # given a guest order under its site's Account, activated in Salesforce
+    created = event_body("order.created")
+    created["data"]["order"].update(order_no="00005001", customer_info=None)
+    connector.storefront.seed(
+        {
+            "orders": [
+                {"order_no": "00005001", "customer_info": {"email": "guest.one@example.com", "customer_name": "G One"}}
+            ]
+        }
+    )
+    first = connector.order_header.post(created)
+    assert first.status == 200, first.body
+    activate(connector, first.body["order_id"])
+    # and a registered customer under another Account (the customer list's) the order is then given to
+    registered = connector.registration.post(registration("00005002", "li.wei@example.com", first_name="Li")).body
+    assert registered["account_id"] != first.body["account_id"]
+
+    # when the order is updated naming the registered Contact
+    updated = event_body("order.updated")
+    updated["data"]["order"].update(order_no="00005001", salesforce_contact_id=registered["contact_id"])
+    reply = connector.order_header.post(updated)
+
+    # then the order stays activated under the account it has, and the answer says that account
+    assert reply.status == 200, reply.body
+    order = connector.salesforce.one("Order", Id=first.body["order_id"])
+    assert order["Status"] == "Activated"
+    assert reply.body.get("account_id", order["AccountId"]) == order["AccountId"]

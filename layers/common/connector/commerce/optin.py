@@ -28,8 +28,9 @@ def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
         return past_duplicate_rule(
             services.settings.config.salesforce.duplicate_rule_policy,
             lambda: _create_opt_in_customer(event, services),
-            # The org's duplicate rule named the Contact with this email: it just gets the flag.
-            lambda matched: _set_flag(event, services, Identity(matched)),
+            # The org's duplicate rule named the Contact with this email: it just gets the flag (a
+            # person Contact takes no direct write: in that mode the person account is saved instead).
+            None if person_accounts(services) else lambda matched: _set_flag(event, services, Identity(matched)),
         )
 
 

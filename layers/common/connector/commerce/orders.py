@@ -147,7 +147,7 @@ def _create_guest(event: OrderEvent, services: Services, info: dict[str, Any], e
         email,
         Identity(
             outcome.ids["contact_id"],
-            account_id=outcome.ids["account_id"],
+            account_id=outcome.ids.get("account_id"),
             customer_type="Guest",
             person_account=guest.person_account or None,
         ),
@@ -160,6 +160,8 @@ def _link_look_alike(event: OrderEvent, services: Services, contact_id: str, ema
     plan = WritePlan(services.salesforce)
     account = account_of_contact(services, plan, contact_id)
     outcome = _write(event, services, Link(contact_id, account, "Guest", "Created"), plan)
+    # customer_type unknown: the look-alike may be anyone's Contact, so no later registration takes
+    # it for a convertible guest on this entry's word.
     services.identities.put(
         IdentityKind.CONTACT_EMAIL, email, Identity(contact_id, account_id=outcome.ids.get("account_id"))
     )
@@ -203,12 +205,15 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     if not len(plan) and known and known.fingerprint == digest:
         return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
     plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, _changeable(fields, known))
-    results = _run_order_write(plan, fields)
+    results, sent = _run_order_write(plan, fields)
     remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
     order_id = str(results["order"]["id"])
     # References to what the same call created or read (a guest, the list's Account, a Contact's AccountId).
     contact_id = resolved(link.contact_id, results)
     account_id = resolved(link.account_id, results)
+    if "AccountId" not in sent:
+        # The order kept the account it had (known, or unknown for an activated order met unknown).
+        account_id = known.account_id or "" if known else ""
     remember_account_of_contact(services, contact_id, account_id)
     services.identities.put(
         IdentityKind.ORDER,
@@ -249,22 +254,24 @@ def _changeable(fields: dict[str, Any], known: Identity | None) -> dict[str, Any
     return body
 
 
-def _run_order_write(plan: WritePlan, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Run the plan, correcting once what the identity map could not know (one more call, only then):
-    an order it did not know that turns out activated in Salesforce is sent again without Status and
-    AccountId; an order it knew that is gone from Salesforce (the upsert creates it) is sent again
-    whole, as the Draft a new order starts as."""
+def _run_order_write(plan: WritePlan, fields: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Run the plan, correcting once what the identity map could not know (one more call, only then);
+    returns the results and the order body Salesforce took. An order it did not know that turns out
+    activated in Salesforce (its refusal names Status or AccountId) is sent again without them; an
+    order it knew that is gone from Salesforce (the upsert creates it) is sent again whole, as the
+    Draft a new order starts as."""
     try:
-        return plan.run()
+        return plan.run(), plan.body_of("order")
     except PermanentSalesforceError as exc:
         if exc.operation not in ("upsert", "composite:order"):
             raise
         sent = plan.body_of("order")
-        locked = set(SET_ON_CREATE) & set(sent)
-        if exc.error_code == "FIELD_INTEGRITY_EXCEPTION" and locked:
-            return plan.with_body("order", {k: v for k, v in sent.items() if k not in SET_ON_CREATE}).run()
+        refused = {field for detail in exc.details for field in detail.fields}
+        if exc.error_code == "FIELD_INTEGRITY_EXCEPTION" and refused & set(SET_ON_CREATE) & set(sent):
+            body = {k: v for k, v in sent.items() if k not in SET_ON_CREATE}
+            return plan.with_body("order", body).run(), body
         if exc.error_code == "REQUIRED_FIELD_MISSING" and sent != fields:
-            return plan.with_body("order", fields).run()
+            return plan.with_body("order", fields).run(), fields
         raise
 
 

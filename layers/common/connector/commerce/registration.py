@@ -85,7 +85,12 @@ def complete_from_storefront(data: CustomerData, services: Services, occurred_at
 def write_customer(data: CustomerData, customer: Customer, services: Services, status: str) -> Outcome:
     config = services.settings.config.commerce
     if config.customer_parent == "person_account":
-        return _write_person_account(data, customer, services, status)
+        # A person-account duplicate rule (inactive in new orgs) names Accounts, never a Contact to
+        # link to: under either policy a flagged person account is saved with the header.
+        return past_duplicate_rule(
+            services.settings.config.salesforce.duplicate_rule_policy,
+            lambda: _write_person_account(data, customer, services, status),
+        )
     fields = contact_fields(
         data.model_copy(update={"customer": customer}),
         config,

@@ -23,11 +23,19 @@ DuplicateRulePolicy = Literal["link", "allow_save"]
 DUPLICATES_DETECTED = "DUPLICATES_DETECTED"
 
 
+# Key prefixes of standard objects are the same in every org. The Standard Contact Duplicate Rule
+# also matches Leads (00Q) and a person-account rule names Accounts (001): only a Contact can be
+# linked where the connector would have created one.
+CONTACT_KEY_PREFIX = "003"
+
+
 def matched_record(error: SalesforceError) -> str | None:
-    """The one record a DUPLICATES_DETECTED error names, or None (another error, or several matches)."""
+    """The one Contact a DUPLICATES_DETECTED error names, or None (another error, no Contact among
+    the matches, or several)."""
     for detail in error.details:
         if detail.error_code == DUPLICATES_DETECTED:
-            return detail.duplicates[0] if len(detail.duplicates) == 1 else None
+            contacts = [i for i in detail.duplicates if i.startswith(CONTACT_KEY_PREFIX)]
+            return contacts[0] if len(contacts) == 1 else None
     return None
 
 

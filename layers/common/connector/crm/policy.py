@@ -23,7 +23,6 @@ RECORD_GONE_CODES = frozenset(
         "INVALID_CROSS_REFERENCE_KEY",
         "ENTITY_IS_DELETED",
         "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
-        "FIELD_INTEGRITY_EXCEPTION",
         "NOT_FOUND",
         "MALFORMED_ID",
         "INVALID_ID_FIELD",
@@ -43,8 +42,18 @@ CALLER_DATA_CODES = frozenset(
 )
 
 
+# FIELD_INTEGRITY_EXCEPTION is an Id of the wrong object in a lookup ("id value of incorrect type")
+# only with that message: the same code refuses a restricted state or country value and a change to
+# an activated order, which no forgotten identity entry can cure.
+WRONG_OBJECT_ID = "id value of incorrect type"
+
+
 def record_is_gone(exc: object) -> bool:
-    return isinstance(exc, SalesforceError) and exc.error_code in RECORD_GONE_CODES
+    if not isinstance(exc, SalesforceError):
+        return False
+    if exc.error_code == "FIELD_INTEGRITY_EXCEPTION":
+        return any(WRONG_OBJECT_ID in detail.message for detail in exc.details[:1])
+    return exc.error_code in RECORD_GONE_CODES
 
 
 def unless_gone[R](attempt: Callable[[], R]) -> R | None:

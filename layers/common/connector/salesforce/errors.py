@@ -76,10 +76,14 @@ def duplicate_field(detail: ApiErrorDetail) -> str | None:
 
 def is_raced_duplicate(details: list[ApiErrorDetail], upsert_field: str | None) -> bool:
     """A DUPLICATE_VALUE on the very field an upsert matched by: another writer inserted that key
-    first, and the same upsert again is an update."""
+    first, and the same upsert again is an update. An org that does not name the field ("duplicate
+    value found: <unknown> duplicates value on record with id: <unknown>", the usual answer to two
+    concurrent inserts of one new external id) is given the benefit of the doubt on an upsert: one
+    more attempt is cheap, dead-lettering a customer for our own race is not."""
     if not details or details[0].error_code != DUPLICATE_VALUE or not upsert_field:
         return False
-    return (duplicate_field(details[0]) or "").lower() == upsert_field.lower()
+    field = duplicate_field(details[0])
+    return field is None or field.lower() == upsert_field.lower()
 
 
 def salesforce_error(

@@ -342,12 +342,12 @@ def test_config_is_read_from_a_local_file(env, config_file):
 
 def test_partial_config_file_keeps_the_other_defaults(env, tmp_path):
     path = tmp_path / "partial.json"
-    path.write_text('{"stuck_after_seconds": 120}')
+    path.write_text('{"stuck_after_seconds": 1200}')
     env["CONNECTOR_CONFIG_FILE"] = str(path)
 
     config = Settings.from_environment(env).config
 
-    assert config.stuck_after_seconds == 120
+    assert config.stuck_after_seconds == 1200
     assert config.commerce == CommerceConfig()
 
 
@@ -414,6 +414,25 @@ def test_invalid_config_is_rejected_naming_the_offending_key(document, loc):
         ConnectorConfig.model_validate(document)
 
     assert error_locs(raised) == [loc]
+
+
+@pytest.mark.parametrize("stuck_after, defer", [(300, 300), (120, 300), (600, 900)])
+def test_a_sweep_deadline_not_past_the_deferral_is_refused_naming_both_settings(stuck_after, defer):
+    # given a reconciler that would find deferred work stuck before its message comes back
+    document = {"stuck_after_seconds": stuck_after, "salesforce": {"defer_seconds": defer}}
+
+    with pytest.raises(ValidationError) as raised:
+        ConnectorConfig.model_validate(document)
+
+    # then the config is refused, and the message says which two settings disagree
+    assert "stuck_after_seconds" in str(raised.value)
+    assert "salesforce.defer_seconds" in str(raised.value)
+
+
+def test_a_sweep_deadline_past_the_deferral_is_accepted():
+    config = ConnectorConfig.model_validate({"stuck_after_seconds": 301, "salesforce": {"defer_seconds": 300}})
+
+    assert (config.stuck_after_seconds, config.salesforce.defer_seconds) == (301, 300)
 
 
 @pytest.mark.parametrize(

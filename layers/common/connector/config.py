@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector.value_types import SalesforceId
 
@@ -101,5 +101,17 @@ class ConnectorConfig(_Strict):
     salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
     # How long a repeated event_id answers from the idempotency store.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
-    # The reconciler re-queues work left RECEIVED/QUEUED longer than this.
+    # The reconciler re-queues work left RECEIVED/QUEUED longer than this. Longer than
+    # `salesforce.defer_seconds`: deferred work is QUEUED for that long while its message waits.
     stuck_after_seconds: int = Field(default=900, ge=60)
+
+    @model_validator(mode="after")
+    def _sweep_waits_out_a_deferral(self) -> ConnectorConfig:
+        # Shorter, every sweep would take deferred work for lost and queue one more copy of it.
+        if self.stuck_after_seconds <= self.salesforce.defer_seconds:
+            raise ValueError(
+                f"stuck_after_seconds ({self.stuck_after_seconds}) must be longer than "
+                f"salesforce.defer_seconds ({self.salesforce.defer_seconds}): the reconciler would re-queue "
+                "deferred work on every sweep"
+            )
+        return self

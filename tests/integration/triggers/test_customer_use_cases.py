@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from trigger_events import event_body, now_iso
 
 
@@ -213,6 +214,151 @@ def test_a_minimal_registration_ocapi_still_does_not_know_after_the_lag_window_i
     assert "the storefront has no customer with this number 20 minutes after the event" in state["last_error"]
     assert [m["attributes"]["event_id"] for m in connector.registration.dead_letters()] == [state["event_id"]]
     assert connector.salesforce.records("Contact") == []
+
+
+# -- a known customer's draft while the storefront lags -------------------------------------------
+
+LI_WEI = ocapi_customer("00001002", "li.wei@example.com", first_name="Li", last_name="Wei")
+
+
+def registered_li_wei(connector: Any) -> dict[str, Any]:
+    """00001002 registered a minute ago and synchronized from OCAPI (so the identity map knows it)."""
+    connector.storefront.seed({"customers": [LI_WEI]})
+    status, answer = connector.registration.post(event_body("customer.registered.minimal", occurred_at=now_iso(-60)))
+    assert status == 200
+    return dict(answer)
+
+
+def ocapi_lags(connector: Any) -> None:
+    """OCAPI's replica does not show the customer (404) until the faults are cleared."""
+    connector.storefront.fault(status=404, match="/customers/")
+
+
+def minimal_update() -> dict[str, Any]:
+    body = event_body("customer.registered.minimal")
+    body["event_type"] = "customer.updated"
+    return body
+
+
+def test_a_known_customers_update_ocapi_does_not_show_yet_marks_the_contact_by_id_once(connector: Any) -> None:
+    # given a known customer whose update OCAPI does not show yet (its replica lags)
+    registered = registered_li_wei(connector)
+    ocapi_lags(connector)
+    calls = connector.salesforce.calls()
+
+    status, _ = connector.registration.post(minimal_update())
+
+    # then the known Contact got its draft status by Id, in one call
+    assert status == 202
+    contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")
+    assert (contact["Id"], contact["FirstName"], contact["Commerce_Sync_Status__c"]) == (
+        registered["contact_id"],
+        "Li",
+        "Updated",
+    )
+    assert connector.salesforce.calls() == calls + 1
+    writes = connector.salesforce.requests_log(match="/sobjects/Contact/")
+    assert [w["method"] + " " + w["path"].rsplit("/", 1)[-1] for w in writes[-1:]] == [
+        f"PATCH {registered['contact_id']}"
+    ]
+
+
+def test_in_person_account_mode_a_known_customers_lagging_update_marks_the_person_account_by_id(
+    connector: Any,
+) -> None:
+    # given a known person account (possibly older than Account.Commerce_Customer_No__c) whose
+    # update OCAPI does not show yet
+    connector.configure({"commerce": {"customer_parent": "person_account"}})
+    registered = registered_li_wei(connector)
+    ocapi_lags(connector)
+
+    status, _ = connector.registration.post(minimal_update())
+
+    # then its Account, by Id, got the draft status: no upsert on the customer number
+    assert status == 202
+    account = connector.salesforce.one("Account", Commerce_Customer_No__pc="00001002")
+    assert (account["Id"], account["Commerce_Sync_Status__pc"]) == (registered["account_id"], "Updated")
+    writes = connector.salesforce.requests_log(match="/sobjects/Account/")
+    assert [w["method"] + " " + w["path"].rsplit("/", 1)[-1] for w in writes[-1:]] == [
+        f"PATCH {registered['account_id']}"
+    ]
+
+
+def test_a_known_customers_draft_status_is_not_written_again_while_the_storefront_lags(connector: Any) -> None:
+    # given a known customer already marked "Updated" while OCAPI lags
+    registered_li_wei(connector)
+    ocapi_lags(connector)
+    connector.registration.post(minimal_update())
+    calls = connector.salesforce.calls()
+
+    # when its event is retried, and another update of it arrives, while OCAPI still lags
+    connector.registration.drain_queue()
+    status, _ = connector.registration.post(minimal_update())
+
+    # then no Salesforce call is spent on the draft status again
+    assert status == 202
+    assert connector.salesforce.calls() == calls
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")["Commerce_Sync_Status__c"] == (
+        "Updated"
+    )
+
+
+def test_a_known_customers_lagging_update_ends_synchronized_even_when_its_profile_did_not_change(
+    connector: Any,
+) -> None:
+    # given a known customer marked "Updated" while OCAPI lagged, whose profile has not changed
+    registered_li_wei(connector)
+    ocapi_lags(connector)
+    connector.registration.post(minimal_update())
+
+    # when OCAPI shows the customer again
+    connector.storefront.clear_faults()
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+
+    # then the Contact says Synchronized again (the draft status is not taken for the synchronized profile)
+    contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="00001002")
+    assert contact["Commerce_Sync_Status__c"] == "Synchronized"
+    assert connector.sync_status("customer", "00001002") == "SYNCED"
+
+
+def test_a_refused_draft_status_does_not_replace_the_storefronts_lag(connector: Any) -> None:
+    # given a known customer whose update OCAPI does not show yet, and an org that refuses the draft status
+    registered_li_wei(connector)
+    ocapi_lags(connector)
+    connector.salesforce.fault(status=400, errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION", count=1)
+
+    status, _ = connector.registration.post(minimal_update())
+
+    # then the event waits for the storefront (the lag decides its fate), nothing dead-lettered
+    assert status == 202
+    _, state = connector.sync_state("commerce", "customer", "00001002")
+    assert state["status"] == "QUEUED"
+    assert "replication lag" in state["last_error"]
+    assert connector.registration.dead_letters() == []
+
+
+@pytest.mark.parametrize("parent", ["contact", "person_account"])
+def test_a_known_customer_gone_from_salesforce_keeps_waiting_for_the_storefront_not_dead(
+    connector: Any, parent: str
+) -> None:
+    # given a known customer whose record is gone from Salesforce (deleted, merged away) and whose
+    # update OCAPI does not show yet
+    connector.configure({"commerce": {"customer_parent": parent}})
+    registered_li_wei(connector)
+    connector.salesforce.reset()
+    ocapi_lags(connector)
+
+    status, _ = connector.registration.post(minimal_update())
+
+    # then no record is made of the draft status alone (a REQUIRED_FIELD_MISSING would kill the
+    # event): the event waits for the storefront, and completes once OCAPI shows the customer
+    assert status == 202
+    _, state = connector.sync_state("commerce", "customer", "00001002")
+    assert (state["status"], "replication lag" in state["last_error"]) == ("QUEUED", True)
+    connector.storefront.clear_faults()
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+    assert connector.sync_status("customer", "00001002") == "SYNCED"
+    assert connector.registration.dead_letters() == []
 
 
 # -- use case C: opt-ins --------------------------------------------------------------------------

@@ -201,6 +201,35 @@ def test_a_guest_order_ocapi_does_not_show_yet_is_queued_as_a_draft_not_refused(
     assert connector.sync_status("order", "00002002") == "QUEUED"
 
 
+def test_a_guest_orders_draft_is_not_written_again_while_the_storefront_lags(connector: Any) -> None:
+    # given a guest order saved as a Draft because OCAPI does not show it yet
+    connector.order_header.post(guest_order(occurred_at=now_iso(-30)))
+    calls = connector.salesforce.calls()
+
+    # when its event is retried, and an update of the order arrives, while OCAPI still lags
+    connector.order_header.drain_queue()
+    status, _ = connector.order_header.post(guest_order(status="completed"))
+
+    # then no Salesforce call is spent on the Draft again (the completed order is written once OCAPI shows it)
+    assert status == 202
+    assert connector.salesforce.calls() == calls
+    assert connector.sync_status("order", "00002002") == "QUEUED"
+
+
+def test_a_refused_draft_order_does_not_replace_the_storefronts_lag(connector: Any) -> None:
+    # given a guest order OCAPI does not show yet, and an org that refuses its Draft
+    connector.salesforce.fault(status=400, errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION", count=1)
+
+    status, _ = connector.order_header.post(guest_order())
+
+    # then the event waits for the storefront (the lag decides its fate), nothing dead-lettered
+    assert status == 202
+    _, state = connector.sync_state("commerce", "order", "00002002")
+    assert state["status"] == "QUEUED"
+    assert "replication lag" in state["last_error"]
+    assert connector.order_header.dead_letters() == []
+
+
 def test_a_guest_order_ocapi_still_does_not_know_after_the_lag_window_is_dead_lettered_not_422(
     connector: Any,
 ) -> None:

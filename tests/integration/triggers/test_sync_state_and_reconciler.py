@@ -144,3 +144,50 @@ def test_work_lost_again_after_max_receive_count_sweeps_is_given_up_as_dead(conn
     state = connector.sync_state("commerce", "customer", "00001001").body
     assert state["status"] == "DEAD"
     assert "stuck" in state["last_error"]
+
+
+def waiting_past_the_queues_attempts(connector: Any) -> None:
+    """A minimal registration OCAPI does not show yet, retried MAX_RECEIVE_COUNT (3) times: the lag
+    window is still open, so a fresh message carries it on (the sync state says QUEUED, 3 attempts)."""
+    connector.registration.post(event_body("customer.registered.minimal"))
+    for _ in range(3):
+        connector.registration.drain_queue()
+    state = connector.sync_state("commerce", "customer", "00001002").body
+    assert (state["status"], state["attempts"]) == ("QUEUED", 3)
+
+
+def test_the_sweep_does_not_kill_work_waiting_for_the_storefront_past_the_queues_attempts(connector: Any) -> None:
+    # given a registration waiting out the storefront's replication lag, its fresh message pending,
+    # and a sweep that finds it older than stuck_after_seconds (the carry-on delay can reach it)
+    waiting_past_the_queues_attempts(connector)
+    connector.age_sync_state(3600)
+
+    result = connector.reconciler.schedule()
+
+    # then it is not given up on: still QUEUED, and it completes once OCAPI shows the customer
+    assert result["dead"] == 0
+    assert connector.sync_status("customer", "00001002") == "QUEUED"
+    connector.storefront.seed(
+        {"customers": [{"customer_no": "00001002", "email": "li.wei@example.com", "customer_list_id": "RefArchGlobal"}]}
+    )
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+    assert connector.sync_status("customer", "00001002") == "SYNCED"
+    assert connector.registration.dead_letters() == []
+
+
+def test_the_sweep_requeues_work_waiting_for_the_storefront_whose_message_was_lost(connector: Any) -> None:
+    # given a registration waiting out the storefront's replication lag, whose fresh message is lost
+    waiting_past_the_queues_attempts(connector)
+    connector.registration.lose_messages()
+    connector.age_sync_state(3600)
+
+    result = connector.reconciler.schedule()
+
+    # then the sweep sends it again, and it completes once OCAPI shows the customer
+    assert (result["requeued"], result["dead"]) == (1, 0)
+    assert connector.registration.queue_depth() == 1
+    connector.storefront.seed(
+        {"customers": [{"customer_no": "00001002", "email": "li.wei@example.com", "customer_list_id": "RefArchGlobal"}]}
+    )
+    assert connector.registration.drain_queue() == {"batchItemFailures": []}
+    assert connector.sync_status("customer", "00001002") == "SYNCED"

@@ -11,7 +11,7 @@ from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
 from connector.commerce.customers import create_customer, person_accounts
 from connector.commerce.models import OrderChanged, OrderData
-from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront
+from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront, save_draft
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import (
@@ -69,7 +69,7 @@ def sync_order(event: OrderEvent, services: Services) -> Outcome:
         # Already linked: an update keeps its link and costs one call (none if nothing changed).
         link = Link(known.contact_id, known.account_id or "", known.customer_type or "", known.sync_status or "")
         return _write(event, services, link, WritePlan(services.salesforce))
-    return _write_guest(event, services)
+    return _write_guest(event, services, known)
 
 
 def _write_registered(event: OrderEvent, services: Services, contact_id: str) -> Outcome:
@@ -79,7 +79,7 @@ def _write_registered(event: OrderEvent, services: Services, contact_id: str) ->
     return _write(event, services, Link(contact_id, account, "Registered", "Synchronized"), plan)
 
 
-def _write_guest(event: OrderEvent, services: Services) -> Outcome:
+def _write_guest(event: OrderEvent, services: Services, known: Identity | None) -> Outcome:
     data = event.data
     config = services.settings.config.commerce
     try:
@@ -91,10 +91,11 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
     except (TransientError, PermanentError):
         # The order must exist in Salesforce at once: as a Draft under the site's Account, until the
         # details can be pulled and the Contact linked (from the queue). The same when OCAPI does
-        # not show the order yet (replication lag).
-        plan = WritePlan(services.salesforce)
-        account = customer_list_account(plan, services, config.customer_list_of(data.site_id))
-        _write(event, services, Link("", account, "Guest", "Draft"), plan)
+        # not show the order yet (replication lag). Once only: a retry, or an update, while OCAPI
+        # still cannot answer finds it a Draft already. The error then decides between retry and
+        # the DLQ (a failure of the Draft never replaces it).
+        if known is None or known.sync_status != "Draft":
+            save_draft(services, "order", lambda: _write_draft(event, services))
         raise
     info = {**(data.order.customer_info.model_dump(exclude_none=True) if data.order.customer_info else {})}
     info |= {k: v for k, v in (details.get("customer_info") or {}).items() if v}
@@ -121,6 +122,13 @@ def _write_guest(event: OrderEvent, services: Services) -> Outcome:
             lambda: _create_guest(event, services, info, email),
             lambda matched: _link_look_alike(event, services, matched, email),
         )
+
+
+def _write_draft(event: OrderEvent, services: Services) -> None:
+    """The order as a Draft under its site's Account, linked to no Contact yet."""
+    customer_list = services.settings.config.commerce.customer_list_of(event.data.site_id)
+    plan = WritePlan(services.salesforce)
+    _write(event, services, Link("", customer_list_account(plan, services, customer_list), "Guest", "Draft"), plan)
 
 
 def _create_guest(event: OrderEvent, services: Services, info: dict[str, Any], email: str) -> Outcome:

@@ -18,7 +18,7 @@ from connector.commerce.contacts import (
     fingerprint,
 )
 from connector.commerce.models import Customer, CustomerChanged, CustomerData
-from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront
+from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront, save_draft
 from connector.crm import Identity, IdentityKind, heals_identity_map, heals_identity_map_in_batch
 from connector.crm.accounts import person_account_record_type, remember_account, resolved_account_id
 from connector.crm.duplicates import is_duplicate_refusal, past_duplicate_rule
@@ -53,25 +53,33 @@ def sync_customer(event: CustomerEvent, services: Services) -> Outcome:
     except (TransientError, PermanentError):
         # Whatever kept OCAPI from answering (down, refusing our credentials, or not showing the
         # customer yet), the reference wants the draft saved now; the error then decides between
-        # retry and the DLQ.
-        _save_draft(data, services, draft_status)
+        # retry and the DLQ (a failure of the draft never replaces it).
+        save_draft(services, "customer", lambda: _save_draft(data, services, draft_status))
         raise
     return write_customer(data, customer, services, "Synchronized")
 
 
 def _save_draft(data: CustomerData, services: Services, status: str) -> None:
-    """OCAPI is unreachable: a new customer is saved from the keys it pushed; a known one only gets its
-    sync status (the keys alone must not overwrite a synchronized profile)."""
-    if services.identities.entry(IdentityKind.CONTACT, data.customer.customer_no) is None:
+    """OCAPI cannot complete the event: a new customer is saved from the keys it pushed; a known one
+    only gets its sync status, on its record by Id (the keys alone must neither overwrite a
+    synchronized profile nor make a record of their own), once: the identity map then says so."""
+    customer_no = data.customer.customer_no
+    known = services.identities.entry(IdentityKind.CONTACT, customer_no)
+    if known is None:
         write_customer(data, data.customer, services, status)
-    elif services.settings.config.commerce.customer_parent == "person_account":
-        services.salesforce.upsert(
-            "Account", PERSON_ACCOUNT_KEY, data.customer.customer_no, {"Commerce_Sync_Status__pc": status}
-        )
+        known = services.identities.entry(IdentityKind.CONTACT, customer_no)
+    elif known.sync_status == status:
+        return  # marked already (a retry, or another event while the storefront lags)
+    elif known.person_account or services.settings.config.commerce.customer_parent == "person_account":
+        if known.account_id is None:
+            return  # a person Contact's fields are written through its Account, which is not known
+        services.salesforce.update("Account", known.account_id, {"Commerce_Sync_Status__pc": status})
     else:
-        services.salesforce.upsert(
-            "Contact", CUSTOMER_NO_FIELD, data.customer.customer_no, {"Commerce_Sync_Status__c": status}
-        )
+        services.salesforce.update("Contact", known.salesforce_id, {"Commerce_Sync_Status__c": status})
+    if known is not None:
+        # No fingerprint: the record no longer holds what was last synchronized (its status is a
+        # draft's), so the completed profile is written even when it did not change.
+        services.identities.put(IdentityKind.CONTACT, customer_no, known.but(sync_status=status, fingerprint=None))
 
 
 def complete_from_storefront(data: CustomerData, services: Services, occurred_at: datetime) -> Customer:

@@ -8,10 +8,13 @@ reason). Never a 422: the caller's event was valid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from connector.config import CommerceConfig
+from connector.crm import CrmServices, record_is_gone
 from connector.errors import ConnectorError, PermanentError, ReplicationLag
+from connector.observability import logger
 
 
 class MissingFromStorefront(PermanentError):
@@ -28,3 +31,21 @@ def missing_from_storefront(what: str, occurred_at: datetime, config: CommerceCo
     minutes = int((now - occurred_at).total_seconds() // 60)
     # The key is in the sync state's own key; the text stays free of it.
     return MissingFromStorefront(f"the storefront has no {what} with this number {minutes} minutes after the event")
+
+
+def save_draft(services: CrmServices, what: str, write: Callable[[], object]) -> None:
+    """`write()` the draft of a `what` ("customer", "order") the storefront cannot complete yet, as
+    best effort: the storefront's error, which the caller re-raises, decides the event's fate (retried
+    through the lag window, or dead-lettered), never a failure of its draft. That failure is logged by
+    its code only; when it says an Id the identity map gave is gone, the entries the workflow relied
+    on are forgotten, so that its next attempt looks them up afresh."""
+    try:
+        write()
+    except Exception as exc:
+        logger.warning(
+            "draft not saved; the storefront's error decides the event",
+            extra={"draft": what, "error": type(exc).__name__, "code": getattr(exc, "error_code", None)},
+        )
+        if record_is_gone(exc):
+            for kind, key in services.identities.used():
+                services.identities.forget(kind, key)

@@ -27,6 +27,10 @@ class Verdict(Enum):
 
 # The start of `last_error` for work deferred by the org's API usage (the reconciler knows it).
 DEFERRED = "deferred"
+# The start of `last_error` for work that outlasted the queue's attempts inside a platform's
+# replication-lag window: a fresh message carries it on, and the workflow itself dead-letters it
+# once the window has passed (the reconciler knows it too).
+WAITING_FOR_REPLICATION = "waiting for replication"
 
 
 def verdict(exc: BaseException) -> Verdict:

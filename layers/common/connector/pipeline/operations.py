@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from connector.envelope import EntityRef
 from connector.errors import NotFoundError
 from connector.observability import logger
-from connector.pipeline.failures import DEFERRED
+from connector.pipeline.failures import DEFERRED, WAITING_FOR_REPLICATION
 from connector.services import Services
 from connector.state import SyncStatus
 from connector.value_types import SOURCE_FAMILIES, TIMESTAMP_FORMAT
@@ -71,10 +71,12 @@ def reconcile(services: Services) -> ReconcileReport:
         for state in services.sync_state.stuck(status, before):
             if not state.envelope or not state.queue_url:
                 continue
-            # Deferred by the org's API usage: waiting is not failing. Re-queued if its message went
-            # silent, but never counted as an attempt nor given up on.
-            deferred = (state.last_error or "").startswith(DEFERRED)
-            if not deferred and state.attempts >= services.settings.max_receive_count:
+            # Deferred by the org's API usage, or carried on past the queue's attempts while a
+            # platform's replicas lag: waiting is not failing. Re-queued if its message went silent,
+            # but never counted as an attempt nor given up on (the lag's workflow gives up itself,
+            # once its window has passed).
+            waiting = (state.last_error or "").startswith((DEFERRED, WAITING_FOR_REPLICATION))
+            if not waiting and state.attempts >= services.settings.max_receive_count:
                 # Retried as often as the queue would have: stop here, where support will look.
                 services.sync_state.transition(
                     state.ref,
@@ -95,7 +97,7 @@ def reconcile(services: Services) -> ReconcileReport:
                 state.ref,
                 version=state.source_version,
                 status=SyncStatus.QUEUED,
-                attempts=state.attempts if deferred else state.attempts + 1,
+                attempts=state.attempts if waiting else state.attempts + 1,
                 error=state.last_error,
             )
             requeued += 1

@@ -18,7 +18,15 @@ from connector import observability as obs
 from connector.envelope import Command, EntityRef, Envelope, Outcome
 from connector.errors import IneligibleEvent, ReplicationLag, TransientError
 from connector.observability import logger, traced
-from connector.pipeline.failures import DEFERRED, Verdict, error_text, raised_at, rejection, verdict
+from connector.pipeline.failures import (
+    DEFERRED,
+    WAITING_FOR_REPLICATION,
+    Verdict,
+    error_text,
+    raised_at,
+    rejection,
+    verdict,
+)
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
 from connector.pipeline.responses import Answer, errors, ignored, message, queued, synced, unavailable
 from connector.salesforce.limits import ApiUsage
@@ -273,12 +281,14 @@ class Processor:
     def _carry_on_waiting(self, msg: QueuedMessage, lag: ReplicationLag) -> None:
         """The queue's attempts ran out inside a platform's replication-lag window: the window, not
         maxReceiveCount, decides when to give up, so a fresh message carries the event on and this
-        one is done (the workflow dead-letters it once the window has passed)."""
+        one is done (the workflow dead-letters it once the window has passed). The state's error says
+        so: the reconciler must not take its spent attempts for work given up on."""
         event = msg.event
         left = int((lag.retry_until - datetime.now(UTC)).total_seconds()) + 1
         backoff = backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds)
         self._enqueue(event, delay=min(backoff, left))
-        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error_text(lag))
+        error = f"{WAITING_FOR_REPLICATION}: {error_text(lag)}"
+        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error)
 
     def _already_settled(self, msg: QueuedMessage) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an

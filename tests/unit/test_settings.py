@@ -285,6 +285,42 @@ def test_the_jwt_bearer_flow_may_post_to_the_generic_login_host(env):
     assert settings.salesforce_my_domain_url == "https://test.salesforce.com"
 
 
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com/",
+        "https://acme.my.site.com/customers",
+        "https://acme.force.com/customers",
+        "http://127.0.0.1:8123",
+    ],
+)
+def test_a_jwt_audience_salesforce_accepts_is_kept(env, audience):
+    env["SALESFORCE_AUTH_FLOW"] = "jwt_bearer"
+    env["SALESFORCE_JWT_AUDIENCE"] = audience
+
+    assert Settings.from_environment(env).salesforce_jwt_audience == audience.rstrip("/")
+
+
+@pytest.mark.parametrize("audience", ["https://acme.my.salesforce.com", "https://example.com"])
+def test_a_jwt_audience_that_is_no_login_host_is_refused_with_the_advice(env, audience):
+    # the assertion's aud is the login host (or an Experience Cloud site), not the token URL
+    env["SALESFORCE_AUTH_FLOW"] = "jwt_bearer"
+    env["SALESFORCE_JWT_AUDIENCE"] = audience
+
+    with pytest.raises(ValidationError) as raised:
+        Settings.from_environment(env)
+
+    assert error_locs(raised) == [("salesforce_jwt_audience",)]
+    assert "https://test.salesforce.com (a sandbox)" in raised.value.errors()[0]["msg"]
+
+
+def test_the_jwt_audience_is_not_checked_for_client_credentials(env):
+    env["SALESFORCE_JWT_AUDIENCE"] = "https://example.com"
+
+    assert Settings.from_environment(env).salesforce_auth_flow == "client_credentials"
+
+
 def test_a_configured_secret_without_a_my_domain_url_is_refused_with_the_advice(env):
     env["SALESFORCE_MY_DOMAIN_URL"] = ""
 

@@ -82,6 +82,22 @@ class Settings(BaseModel):
             raise ValueError(f"SALESFORCE_MY_DOMAIN_URL is not set: {MY_DOMAIN_ADVICE}")
         return value.rstrip("/")
 
+    @field_validator("salesforce_jwt_audience")
+    @classmethod
+    def _check_jwt_audience(cls, value: str, info: ValidationInfo) -> str:
+        # The assertion's `aud` is "the authorization server's URL: https://login.salesforce.com,
+        # https://test.salesforce.com, or https://site.force.com/customers" for an Experience Cloud
+        # site (OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration, help.salesforce.com
+        # remoteaccess_oauth_jwt_flow); a loopback host is a local emulator.
+        if info.data.get("salesforce_auth_flow") == "jwt_bearer" and not is_jwt_audience(value):
+            raise ValueError(
+                f"{value!r} is not an audience Salesforce accepts in a JWT bearer assertion: set "
+                "SALESFORCE_JWT_AUDIENCE (template parameter SalesforceJwtAudience) to https://login.salesforce.com "
+                "(production), https://test.salesforce.com (a sandbox) or your Experience Cloud site's URL; the token "
+                "requests themselves go to SALESFORCE_MY_DOMAIN_URL"
+            )
+        return value.rstrip("/")
+
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -118,16 +134,29 @@ class Settings(BaseModel):
         )
 
 
-def is_generic_login_host(url: str) -> bool:
-    """login.salesforce.com or test.salesforce.com, however spelled (case, port, path, trailing slash)."""
+EXPERIENCE_CLOUD_DOMAINS = (".force.com", ".site.com")
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host(url: str) -> str:
     candidate = url.strip()
     if candidate and "://" not in candidate:
         candidate = "https://" + candidate
     try:
-        host = urlsplit(candidate).hostname
+        return (urlsplit(candidate).hostname or "").rstrip(".").lower()
     except ValueError:
-        return False
-    return (host or "").rstrip(".").lower() in GENERIC_LOGIN_HOSTS
+        return ""
+
+
+def is_jwt_audience(url: str) -> bool:
+    """A login host, an Experience Cloud site, or a local emulator."""
+    host = _host(url)
+    return host in GENERIC_LOGIN_HOSTS or host in LOOPBACK_HOSTS or host.endswith(EXPERIENCE_CLOUD_DOMAINS)
+
+
+def is_generic_login_host(url: str) -> bool:
+    """login.salesforce.com or test.salesforce.com, however spelled (case, port, path, trailing slash)."""
+    return _host(url) in GENERIC_LOGIN_HOSTS
 
 
 def load_connector_config(env: Mapping[str, str]) -> ConnectorConfig:

@@ -15,7 +15,13 @@ Salesforce surface (paths, status codes and error bodies as in the real API):
 
 Admin API (not Salesforce; no auth, never counted or faulted):
 
-    POST   /_admin/reset               empty org; schema, seeded user/record types, tokens kept
+    POST   /_admin/reset               empty org; schema, seeded user/record types, tokens kept;
+                                       every setting back to a new org's default
+    GET    /_admin/settings            {"duplicate_rule": "alert", "state_country_picklists": false,
+                                        "person_accounts": false} (a new org's defaults)
+    POST   /_admin/settings            change any of them; person accounts, off by default as in a
+                                       real org, are enabled with {"person_accounts": true} and, as
+                                       in a real org, cannot be disabled again (400; reset instead)
     POST   /_admin/seed                {"Contact": [{...}], ...} -> {"Contact": [ids], ...}
     GET    /_admin/records/{type}      every record (?deleted=true adds the recycle bin)
     GET    /_admin/counters            {"total", "by_operation", "by_path", "token_requests"}

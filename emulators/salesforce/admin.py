@@ -1,6 +1,7 @@
 """Admin API under /_admin/ (not part of Salesforce; no auth, never counted or faulted):
 reset, seed, inspect records, counters, the daily API allocation and usage (`/limits`), fault
-injection, session expiry and org settings."""
+injection, session expiry and org settings (`/settings`: duplicate rule, state and country
+picklists, person accounts)."""
 
 from __future__ import annotations
 
@@ -77,10 +78,14 @@ def admin_blueprint(org: Org) -> Blueprint:
 
     @admin.post("/settings")
     def change_settings() -> Response:
-        """Org settings a real org may have either way (see Org.apply_settings)."""
+        """Org settings a real org may have either way (see Org.apply_settings), any of:
+        `{"duplicate_rule": "off" | "alert" | "block", "state_country_picklists": bool,
+        "person_accounts": bool}`. A new org (and `/_admin/reset`) has alert, false, false.
+        Person accounts, as in a real org, cannot be disabled once enabled (400); reset instead."""
         body = _body()
         if not isinstance(body, dict):
-            return _json({"error": 'body must be {"duplicate_rule": ..., "state_country_picklists": ...}'}, 400)
+            expected = '{"duplicate_rule": ..., "state_country_picklists": ..., "person_accounts": ...}'
+            return _json({"error": f"body must be {expected}"}, 400)
         try:
             return _json(org.apply_settings(body))
         except ValueError as exc:

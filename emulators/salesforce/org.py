@@ -10,6 +10,7 @@ import copy
 import os
 import threading
 from pathlib import Path
+from typing import cast
 
 from emulators.faults import Faults
 
@@ -17,7 +18,7 @@ from . import ids
 from .address_picklists import AddressPicklists
 from .auth import Sessions
 from .counters import Counters
-from .duplicate_rules import DuplicateRules
+from .duplicate_rules import DuplicateRuleMode, DuplicateRules
 from .faults import SALESFORCE
 from .limits import ApiAllocation
 from .loader import load_schema
@@ -34,8 +35,13 @@ DEFAULT_CLIENT_ID = "local-client"
 # Local-development defaults, documented in DESIGN.md; real orgs never use them.
 DEFAULT_CLIENT_SECRET = "local-secret"  # noqa: S105
 INTEGRATION_USERNAME = "integration@connector.local"
-# A new org: the standard Contact duplicate rule active (alert), state/country picklists off.
-DEFAULT_SETTINGS: dict[str, object] = {"duplicate_rule": "alert", "state_country_picklists": False}
+# A new org: the standard Contact duplicate rule active (alert), state/country picklists and
+# person accounts off.
+DEFAULT_SETTINGS: dict[str, object] = {
+    "duplicate_rule": "alert",
+    "state_country_picklists": False,
+    "person_accounts": False,
+}
 
 
 class Org:
@@ -64,6 +70,7 @@ class Org:
         self.requests = RequestLog()
         self.cursors = QueryCursors(self.ids)
         self._seeded = self._seed()
+        self._switch(DEFAULT_SETTINGS)
 
     @property
     def user_id(self) -> str:
@@ -101,7 +108,7 @@ class Org:
                 },
                 internal=True,
             )
-            self.records.create(
+            person = self.records.create(
                 record_type,
                 {
                     "Name": "Person Account",
@@ -112,6 +119,9 @@ class Org:
                 internal=True,
             )
             self.person_accounts.business_record_type_id = business
+            # Kept aside: in the org only while person accounts are enabled (same id every time).
+            self.person_accounts.person_record_type = self.store.get("RecordType", person)
+            self.store.purge("RecordType", person)
         return [(obj.name, copy.deepcopy(row)) for obj in self.schema.objects for row in self.store.records(obj.name)]
 
     def reset(self) -> None:
@@ -126,27 +136,44 @@ class Org:
             self.api_allocation.reset()
             self.faults.clear()
             self.requests.clear()
-            self.apply_settings(DEFAULT_SETTINGS)
+            # A new org again: every setting back to its default, person accounts off included.
+            self._switch(DEFAULT_SETTINGS)
 
     def settings(self) -> dict[str, object]:
         return {
             "duplicate_rule": self.duplicate_rules.mode,
             "state_country_picklists": self.address_picklists.enabled,
+            "person_accounts": self.person_accounts.enabled,
         }
 
     def apply_settings(self, changes: dict[str, object]) -> dict[str, object]:
-        """Switch org settings: `duplicate_rule` (off | alert | block), `state_country_picklists` (bool).
+        """Switch org settings: `duplicate_rule` (off | alert | block), `state_country_picklists` (bool),
+        `person_accounts` (bool; once on, it stays on, as in a real org: only a reset takes it away).
         Raises ValueError naming the setting at fault; nothing changes then."""
         unknown = sorted(set(changes) - set(DEFAULT_SETTINGS))
         if unknown:
             raise ValueError(f"unknown setting: {unknown[0]}")
-        mode = changes.get("duplicate_rule", self.duplicate_rules.mode)
-        if mode not in ("off", "alert", "block"):
+        wanted = {**self.settings(), **changes}
+        if wanted["duplicate_rule"] not in ("off", "alert", "block"):
             raise ValueError("duplicate_rule must be off, alert or block")
-        picklists = changes.get("state_country_picklists", self.address_picklists.enabled)
-        if not isinstance(picklists, bool):
-            raise ValueError("state_country_picklists must be true or false")
+        for name in ("state_country_picklists", "person_accounts"):
+            if not isinstance(wanted[name], bool):
+                raise ValueError(f"{name} must be true or false")
+        if self.person_accounts.enabled and not wanted["person_accounts"]:
+            raise ValueError(
+                "person_accounts cannot be disabled once enabled (as in a real org); "
+                "POST /_admin/reset gives back an org without them"
+            )
         with self.lock:
-            self.duplicate_rules.mode = mode
-            self.address_picklists.set_enabled(picklists)
+            self._switch(wanted)
         return self.settings()
+
+    def _switch(self, settings: dict[str, object]) -> None:
+        """Apply valid settings. The state/country Code fields of the person address follow person
+        accounts, so the picklists are taken off while person accounts change, then put back."""
+        picklists = bool(settings["state_country_picklists"])
+        self.duplicate_rules.mode = cast(DuplicateRuleMode, settings["duplicate_rule"])
+        if bool(settings["person_accounts"]) != self.person_accounts.enabled:
+            self.address_picklists.set_enabled(False)
+        self.person_accounts.set_enabled(bool(settings["person_accounts"]))
+        self.address_picklists.set_enabled(picklists)

@@ -1,5 +1,13 @@
 """Person accounts: an Account that is also a person, backed by a hidden Contact.
 
+An org setting, off by default as in a real org (Salesforce enables it on request, and it cannot
+be disabled again: https://help.salesforce.com/s/articleView?id=sf.account_person_enable.htm).
+Off, the org has none of it: Account has no person fields (FirstName, PersonEmail..., `X__pc`),
+no `IsPersonAccount`/`PersonContactId`, Contact no `IsPersonAccount` (INVALID_FIELD like any
+unknown column), and there is no person record type (RecordType.IsPersonType exists, false for
+every row). `POST /_admin/settings {"person_accounts": true}` enables it at run time; disabling is
+refused like in a real org, and `/_admin/reset` gives back an org without person accounts.
+
 Rules, as in an org with person accounts enabled:
 - the Account's record type decides: a record type with IsPersonType makes a person account;
   without RecordTypeId an Account is a business account (the org's default record type);
@@ -18,12 +26,14 @@ from typing import Any
 from .errors import ApiError, bad_request
 from .person_schema import SHARED_FIELDS
 from .records import Records, WriteRequest, compound_name, required_fields_missing
-from .schema import ObjectDef
+from .schema import FieldDef, ObjectDef
 from .store import Record
 from .values import to_json
 
 PERSON_RECORD_TYPE = "PersonAccount"
 BUSINESS_RECORD_TYPE = "Business_Account"
+# Standard fields that exist only in an org with person accounts (besides Account's person fields).
+PERSON_ONLY_FIELDS = {"Account": ("IsPersonAccount", "PersonContactId"), "Contact": ("IsPersonAccount",)}
 
 
 class PersonAccounts:
@@ -31,6 +41,51 @@ class PersonAccounts:
         self._records = records
         self._field_map = person_field_map
         self.business_record_type_id = ""
+        # The person record type the org seeded; in the store only while the setting is on.
+        self.person_record_type: Record | None = None
+        # The schema as loaded has the person fields; `set_enabled` takes them away and back.
+        self.enabled = True
+        self._schema_fields = self._person_schema_fields()
+
+    # -- the org setting ---------------------------------------------------------------------
+
+    def _person_schema_fields(self) -> list[tuple[ObjectDef, FieldDef]]:
+        found = []
+        for obj in (self._records.schema.object("Account"), self._records.schema.object("Contact")):
+            assert obj is not None
+            only = PERSON_ONLY_FIELDS[obj.name]
+            found.extend((obj, f) for f in obj.fields if f.person_field or f.name in only)
+        return found
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Give the org person accounts (schema and record type) or take them away. Records that
+        exist when they are enabled get the new fields' defaults (IsPersonAccount false)."""
+        if enabled != self.enabled:
+            for obj, field_def in self._schema_fields:
+                if enabled:
+                    obj.add(field_def)
+                else:
+                    obj.remove(field_def.name)
+            self.enabled = enabled
+            if enabled:
+                self._fill_defaults()
+        record_type = self.person_record_type
+        if record_type is None:
+            return
+        stored = self._records.store.get("RecordType", record_type["Id"])
+        if enabled and stored is None:
+            self._records.store.insert("RecordType", dict(record_type))
+        elif not enabled and stored is not None:
+            self._records.store.purge("RecordType", record_type["Id"])
+
+    def _fill_defaults(self) -> None:
+        store = self._records.store
+        for obj, field_def in self._schema_fields:
+            if field_def.default is None:
+                continue
+            for row in store.records(obj.name):
+                if field_def.name not in row:
+                    store.replace(obj.name, {**row, field_def.name: field_def.default})
 
     # -- WriteHooks --------------------------------------------------------------------------
 
@@ -71,7 +126,8 @@ class PersonAccounts:
             misused = [n for n, v in changes.items() if n in self._field_map and v not in (None, False)]
             if misused:
                 raise _bad_field_names(misused)
-        record["IsPersonAccount"] = is_person
+        if self.enabled:
+            record["IsPersonAccount"] = is_person
 
     def _check_contact(self, request: WriteRequest) -> None:
         if request.existing is not None and request.existing.get("IsPersonAccount"):

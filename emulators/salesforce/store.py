@@ -83,6 +83,17 @@ class Store:
         self._index_add(object_name, record)
         self._log(lambda: self._restore(object_name, previous))
 
+    def purge(self, object_name: str, record_id: str) -> None:
+        """Take a live record away without a recycle-bin trace (what an org setting switched off
+        never had, e.g. the person-account record type)."""
+        previous = self._remove_live(object_name, record_id)
+
+        def undo() -> None:
+            self._live[object_name][record_id] = previous
+            self._index_add(object_name, previous)
+
+        self._log(undo)
+
     def delete(self, object_name: str, record_id: str, tombstone: Record) -> None:
         """Move a record to the recycle bin (queryAll still sees it, as the tombstone)."""
         previous = self._remove_live(object_name, record_id)

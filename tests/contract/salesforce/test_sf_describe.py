@@ -82,10 +82,20 @@ def test_describe_lists_child_relationships(sf: Api) -> None:
 
 
 def test_account_describe_lists_record_types(sf: Api) -> None:
-    # given the seeded Account record types
+    # given the seeded Account record types of a new org (person accounts off)
     # when Account is described
     infos = sf.get("/sobjects/Account/describe").json()["recordTypeInfos"]
-    # then business, person and master are listed
+    # then business and master are listed
+    assert {i["developerName"] for i in infos} == {"Business_Account", "Master"}
+    assert [i["developerName"] for i in infos if i["defaultRecordTypeMapping"]] == ["Business_Account"]
+
+
+def test_with_person_accounts_account_describe_lists_the_person_record_type(sf: Api) -> None:
+    # given an org with person accounts enabled
+    sf.admin("POST", "/settings", {"person_accounts": True})
+    # when Account is described
+    infos = sf.get("/sobjects/Account/describe").json()["recordTypeInfos"]
+    # then business, person and master are listed, business still the default
     assert {i["developerName"] for i in infos} == {"Business_Account", "PersonAccount", "Master"}
     assert [i["developerName"] for i in infos if i["defaultRecordTypeMapping"]] == ["Business_Account"]
 
@@ -122,8 +132,9 @@ def test_a_field_added_to_the_sfdx_source_appears_in_describe(tmp_path: Path, mo
         api = Api(base_url)
         fields = {f["name"]: f for f in api.get("/sobjects/Contact/describe").json()["fields"]}
         created = api.post("/sobjects/Contact", {"LastName": "Doe", "Favourite_Store__c": "Burlington"})
+        api.admin("POST", "/settings", {"person_accounts": True})
         person_field = {f["name"] for f in api.get("/sobjects/Account/describe").json()["fields"]}
-    # then the new field is described, writable, and mirrored on person accounts
+    # then the new field is described, writable, and mirrored on person accounts once enabled
     assert fields["Favourite_Store__c"]["length"] == 40
     assert created.status_code == 201
     assert "Favourite_Store__pc" in person_field

@@ -20,8 +20,14 @@ def _matched_ids(duplicate_result: dict[str, Any]) -> list[str]:
 # -- duplicate rule ---------------------------------------------------------------------------------
 
 
-def test_a_new_org_has_the_duplicate_rule_active_and_state_country_picklists_off(sf: Api) -> None:
-    assert sf.admin("GET", "/settings").json() == {"duplicate_rule": "alert", "state_country_picklists": False}
+def test_a_new_org_has_the_duplicate_rule_active_and_state_country_picklists_and_person_accounts_off(
+    sf: Api,
+) -> None:
+    assert sf.admin("GET", "/settings").json() == {
+        "duplicate_rule": "alert",
+        "state_country_picklists": False,
+        "person_accounts": False,
+    }
 
 
 def test_an_insert_matching_a_contacts_name_and_email_is_refused_with_the_rest_duplicate_result(sf: Api) -> None:
@@ -195,7 +201,9 @@ def test_an_activated_order_refuses_draft_and_a_new_account_but_takes_other_fiel
 
 
 def test_with_picklists_a_person_accounts_codes_reach_its_person_contact(sf: Api) -> None:
+    # picklists first, person accounts enabled afterwards: the person address gets its Code fields too
     sf.admin("POST", "/settings", {"state_country_picklists": True})
+    sf.admin("POST", "/settings", {"person_accounts": True})
     [person_type] = sf.records("SELECT Id FROM RecordType WHERE DeveloperName = 'PersonAccount'")
     account = sf.create(
         "Account",

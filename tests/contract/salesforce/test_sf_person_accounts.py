@@ -1,4 +1,7 @@
-"""Person accounts on the Salesforce emulator: an Account that is a person, with its hidden Contact."""
+"""Person accounts on the Salesforce emulator: an Account that is a person, with its hidden Contact.
+
+A new org has them off, as a real org does; tests of person accounts enable them first through
+`POST /_admin/settings {"person_accounts": true}` (the `person_type` fixture)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from sf_client import Api
 
 @pytest.fixture
 def person_type(sf: Api) -> str:
+    """The person record type of an org with person accounts enabled."""
+    assert sf.admin("POST", "/settings", {"person_accounts": True}).status_code == 200
     records = sf.records("SELECT Id FROM RecordType WHERE SobjectType = 'Account' AND DeveloperName = 'PersonAccount'")
     return str(records[0]["Id"])
 
@@ -107,8 +112,8 @@ def test_person_account_requires_last_name(sf: Api, person_type: str) -> None:
     assert sf.error_of(response)["fields"] == ["LastName"]
 
 
-def test_business_account_refuses_person_fields(sf: Api) -> None:
-    # given a business account body with a person field
+def test_business_account_refuses_person_fields(sf: Api, person_type: str) -> None:
+    # given an org with person accounts, and a business account body with a person field
     # when it is created
     response = sf.post("/sobjects/Account", {"Name": "Acme", "PersonEmail": "x@example.com"})
     # then the person field is refused
@@ -178,3 +183,121 @@ def test_orders_cannot_point_at_an_account_through_a_person_contact_external_id(
     )
     # then it is refused: the field is no external id of Account
     assert sf.error_of(response)["errorCode"] == "INVALID_FIELD"
+
+
+# -- a new org: person accounts off ----------------------------------------------------------------
+
+PERSON_ONLY_FIELDS = [
+    ("Account", "IsPersonAccount"),
+    ("Account", "PersonContactId"),
+    ("Account", "PersonEmail"),
+    ("Account", "FirstName"),
+    ("Account", "LastName"),
+    ("Account", "Commerce_Customer_No__pc"),
+    ("Contact", "IsPersonAccount"),
+]
+PERSON_RECORD_TYPES = "SELECT Id FROM RecordType WHERE SobjectType = 'Account' AND IsPersonType = true"
+
+
+@pytest.mark.parametrize(("sobject", "field"), PERSON_ONLY_FIELDS)
+def test_without_person_accounts_a_query_naming_a_person_field_is_an_invalid_field(
+    sf: Api, sobject: str, field: str
+) -> None:
+    # given a new org (person accounts off)
+    # when a query selects a field that only person accounts bring
+    response = sf.query(f"SELECT Id, {field} FROM {sobject}")
+    # then it is refused as an unknown column
+    assert response.status_code == 400
+    assert sf.error_of(response)["errorCode"] == "INVALID_FIELD"
+
+
+@pytest.mark.parametrize("field", ["PersonEmail", "FirstName", "Commerce_Customer_No__pc", "Email_Opt_In__pc"])
+def test_without_person_accounts_an_account_write_naming_a_person_field_is_an_invalid_field(
+    sf: Api, field: str
+) -> None:
+    # given a new org (person accounts off)
+    # when an Account is created with a person field
+    response = sf.post("/sobjects/Account", {"Name": "Acme", field: "x"})
+    # then the field is unknown, and nothing is written
+    assert response.status_code == 400
+    assert sf.error_of(response)["errorCode"] == "INVALID_FIELD"
+    assert sf.records("SELECT Id FROM Account") == []
+
+
+def test_without_person_accounts_describe_lists_no_person_field(sf: Api) -> None:
+    # given a new org (person accounts off)
+    # when Account, Contact and RecordType are described
+    account, contact, record_type = (
+        {f["name"] for f in sf.get(f"/sobjects/{name}/describe").json()["fields"]}
+        for name in ("Account", "Contact", "RecordType")
+    )
+    # then no person field is listed; RecordType.IsPersonType exists, as in every org
+    assert {name for name in account if name.startswith("Person") or name.endswith("__pc")} == set()
+    assert {"IsPersonAccount", "FirstName", "LastName", "Salutation"} & account == set()
+    assert "IsPersonAccount" not in contact
+    assert "IsPersonType" in record_type
+
+
+def test_without_person_accounts_there_is_no_person_record_type(sf: Api) -> None:
+    # given a new org (person accounts off)
+    # when the person record types of Account are asked for
+    # then there are none, and every record type says it is no person type
+    assert sf.records(PERSON_RECORD_TYPES) == []
+    assert [r["IsPersonType"] for r in sf.records("SELECT IsPersonType FROM RecordType")] == [False]
+
+
+def test_without_person_accounts_business_accounts_and_their_contacts_are_written_as_usual(sf: Api) -> None:
+    # given a new org (person accounts off)
+    # when a business account and a contact under it are created
+    account_id = sf.create("Account", {"Name": "Acme", "Commerce_Customer_No__c": "00001001"})
+    contact_id = sf.create("Contact", {"LastName": "Doe", "AccountId": account_id})
+    # then both read back, with the business record type and without person fields
+    account = sf.get(f"/sobjects/Account/{account_id}").json()
+    contact = sf.get(f"/sobjects/Contact/{contact_id}").json()
+    [business] = sf.records("SELECT Id FROM RecordType WHERE DeveloperName = 'Business_Account'")
+    assert (account["Name"], account["RecordTypeId"]) == ("Acme", business["Id"])
+    assert "IsPersonAccount" not in account and "IsPersonAccount" not in contact
+    assert contact["AccountId"] == account_id
+
+
+# -- switching them on ------------------------------------------------------------------------------
+
+
+def test_person_accounts_enabled_at_run_time_leave_existing_records_business_ones(sf: Api) -> None:
+    # given a business account and its contact, made before person accounts
+    account_id = sf.create("Account", {"Name": "Acme"})
+    contact_id = sf.create("Contact", {"LastName": "Doe", "AccountId": account_id})
+    # when person accounts are enabled
+    settings = sf.admin("POST", "/settings", {"person_accounts": True})
+    # then the org has them, and the records made before are no person accounts
+    assert settings.json()["person_accounts"] is True
+    assert sf.records("SELECT Id FROM Account WHERE IsPersonAccount = false")[0]["Id"] == account_id
+    assert sf.records("SELECT Id FROM Contact WHERE IsPersonAccount = false")[0]["Id"] == contact_id
+    assert len(sf.records(PERSON_RECORD_TYPES)) == 1
+
+
+def test_person_accounts_cannot_be_disabled_once_enabled(sf: Api) -> None:
+    # given an org with person accounts
+    sf.admin("POST", "/settings", {"person_accounts": True})
+    # when they are switched off
+    response = sf.admin("POST", "/settings", {"person_accounts": False})
+    # then it is refused, as a real org refuses it, and they stay on
+    assert response.status_code == 400
+    assert "person_accounts" in response.json()["error"]
+    assert sf.admin("GET", "/settings").json()["person_accounts"] is True
+
+
+def test_a_reset_gives_back_an_org_without_person_accounts_and_the_same_record_type_later(
+    sf: Api, person_type: str
+) -> None:
+    # given an org with person accounts and a person account
+    sf.create("Account", _person(person_type))
+    # when the org is reset
+    sf.admin("POST", "/reset")
+    # then person accounts are off again, with no person record type or field
+    assert sf.admin("GET", "/settings").json()["person_accounts"] is False
+    assert sf.records(PERSON_RECORD_TYPES) == []
+    assert sf.error_of(sf.query("SELECT PersonEmail FROM Account"))["errorCode"] == "INVALID_FIELD"
+    # and enabled again, the person record type keeps its id (clients may have cached it)
+    sf.admin("POST", "/settings", {"person_accounts": True})
+    assert [r["Id"] for r in sf.records(PERSON_RECORD_TYPES)] == [person_type]

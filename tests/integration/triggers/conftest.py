@@ -163,6 +163,10 @@ class Emulator:
 
 
 class SalesforceEmulator(Emulator):
+    def enable_person_accounts(self) -> None:
+        """Person accounts, off in a new org (and after a reset) as in a real one."""
+        self.admin("POST", "settings", {"person_accounts": True})
+
     def records(self, sobject: str) -> list[dict[str, Any]]:
         """Every record of `sobject` as the admin records API renders it."""
         return list(self.admin("GET", f"records/{sobject}")["records"])
@@ -596,7 +600,13 @@ class Connector:
 
     def configure(self, config: Mapping[str, Any] | None = None, **env: str) -> None:
         """A connector-config document (written to a file named by CONNECTOR_CONFIG_FILE) and/or
-        environment variables (SYNC_MODE="async", ...); every function cold-starts with them."""
+        environment variables (SYNC_MODE="async", ...); every function cold-starts with them.
+
+        The emulated org starts without person accounts, as a real one does; a config that keeps
+        customers as person accounts (`commerce.customer_parent: "person_account"`) needs an org that
+        has them, so they are enabled first, as an admin must before using that mode."""
+        if config is not None and (config.get("commerce") or {}).get("customer_parent") == "person_account":
+            self.salesforce.enable_person_accounts()
         if config is not None:
             path = self._tmp_path / f"connector-config-{uuid.uuid4().hex[:6]}.json"
             path.write_text(json.dumps(config))

@@ -4,6 +4,7 @@ lost it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -170,3 +171,29 @@ def test_an_activated_order_that_kept_its_account_is_not_reported_under_another(
     order = connector.salesforce.one("Order", Id=first.body["order_id"])
     assert order["Status"] == "Activated"
     assert reply.body.get("account_id", order["AccountId"]) == order["AccountId"]
+
+
+# -- person accounts off, as in a new org ---------------------------------------------------------
+
+# Names that exist only in an org with person accounts enabled.
+PERSON_ONLY = ("IsPersonAccount", "PersonContactId", "PersonEmail", "__pc", "IsPersonType")
+
+
+def test_in_contact_mode_every_commerce_event_is_synced_in_an_org_without_person_accounts(connector: Any) -> None:
+    # given a new org, person accounts off, and the connector in its default (contact) mode
+    assert connector.salesforce.admin("GET", "settings")["person_accounts"] is False
+
+    # when a customer registers, updates the profile, orders, opts in another email and writes in
+    registered = connector.registration.post(event_body("customer.registered"))
+    updated = connector.registration.post(event_body("customer.updated"))
+    order = event_body("order.created")
+    order["data"]["order"]["salesforce_contact_id"] = registered.body["contact_id"]
+    ordered = connector.order_header.post(order)
+    opted_in = connector.registration.post(event_body("customer.opted_in"))
+    wrote_in = connector.contact_us.post(event_body("contact_us.submitted"))
+
+    # then every event is synced, and no call named what only person accounts bring
+    assert [r.status for r in (registered, updated, ordered, opted_in, wrote_in)] == [200] * 5
+    sent = json.dumps([(r["path"], r["query"], r["json"]) for r in connector.salesforce.requests_log()])
+    assert [name for name in PERSON_ONLY if name in sent] == []
+    assert connector.salesforce.one("Contact", Email="jane.doe@example.com")["Commerce_Sync_Status__c"]

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 import requests.adapters
+from salesforce_org import SalesforceOrg
 
 from devstack.signing import DEFAULT_SECRET, HEADER, route_for, sign
 
@@ -195,7 +196,8 @@ def person_account_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalStack]:
     """A second stack whose connector config keeps customers as Person Accounts and leaves Cases
-    from unknown emails unlinked (the other choices the reference describes)."""
+    from unknown emails unlinked (the other choices the reference describes). Its emulated org gets
+    person accounts enabled once booted, as a real org must have them before that mode is used."""
     config = tmp_path_factory.mktemp("config") / "connector-config.json"
     config.write_text(
         json.dumps(
@@ -209,6 +211,7 @@ def person_account_stack(
         )
     )
     with booted_stack(request, "e2e-person", "--config", str(config)) as local:
+        SalesforceOrg(local.salesforce or "").enable_person_accounts()
         yield local
 
 

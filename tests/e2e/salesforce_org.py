@@ -36,6 +36,10 @@ class SalesforceOrg:
         resp.raise_for_status()
         return list(resp.json()["records"])
 
+    def query_answer(self, soql: str) -> requests.Response:
+        """The raw answer to a query, for a test of what the org refuses."""
+        return requests.get(f"{self.base}{API}/query", params={"q": soql}, headers=self._auth(), timeout=10)
+
     def contacts_with_customer_no(self, customer_no: str, fields: str = "Id, LastName, Email") -> list[dict[str, Any]]:
         return self.query(f"SELECT {fields} FROM Contact WHERE Commerce_Customer_No__c = {soql_quote(customer_no)}")
 
@@ -52,13 +56,17 @@ class SalesforceOrg:
         assert resp.status_code == 204, resp.text
 
     def settings(self) -> dict[str, Any]:
-        """The emulated org's settings (duplicate rule mode, state and country picklists)."""
+        """The emulated org's settings (duplicate rule mode, state and country picklists, person accounts)."""
         return dict(requests.get(f"{self.base}/_admin/settings", timeout=10).json())
 
     def change_settings(self, **settings: Any) -> dict[str, Any]:
         resp = requests.post(f"{self.base}/_admin/settings", json=settings, timeout=10)
         resp.raise_for_status()
         return dict(resp.json())
+
+    def enable_person_accounts(self) -> None:
+        """Person accounts, off in a new emulated org as in a real one (and, as there, for good)."""
+        assert self.change_settings(person_accounts=True)["person_accounts"] is True
 
     def inject_fault(self, **fault: Any) -> None:
         requests.post(f"{self.base}/_admin/faults", json=fault, timeout=10).raise_for_status()

@@ -48,10 +48,23 @@ class Storefront:
 
 @pytest.fixture
 def org(stack: Any) -> Any:
+    """The default stack's emulated org: like a new real org, without person accounts (the connector's
+    default contact mode must work there)."""
     org = SalesforceOrg(stack.salesforce)
+    assert org.settings()["person_accounts"] is False
     org.clear_faults()
     yield org
     org.clear_faults()
+
+
+def test_the_default_stack_runs_against_an_org_without_person_accounts(stack: Any, org: SalesforceOrg) -> None:
+    # given the default stack (contact mode)
+    # when its org is asked for what only person accounts bring
+    resp = org.query_answer("SELECT Id, IsPersonAccount FROM Contact")
+    record_types = org.query("SELECT Id FROM RecordType WHERE SobjectType = 'Account' AND IsPersonType = true")
+    # then the field is unknown and there is no person record type
+    assert (resp.status_code, resp.json()[0]["errorCode"]) == (400, "INVALID_FIELD")
+    assert record_types == []
 
 
 @pytest.fixture

@@ -236,8 +236,8 @@ def test_an_opt_in_makes_an_opt_in_person_account_whose_flag_changes_through_the
 def person_guest_case_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalStack]:
-    """Person accounts with the reference's default guest Case policy (create_contact); the shared
-    `person_account_stack` leaves such Cases unlinked."""
+    """Person accounts (enabled in its emulated org once booted) with the reference's default guest
+    Case policy (create_contact); the shared `person_account_stack` leaves such Cases unlinked."""
     config = tmp_path_factory.mktemp("config") / "connector-config.json"
     config.write_text(
         json.dumps(
@@ -245,6 +245,7 @@ def person_guest_case_stack(
         )
     )
     with booted_stack(request, "e2e-person-guests", "--config", str(config)) as local:
+        SalesforceOrg(local.salesforce or "").enable_person_accounts()
         yield local
 
 

@@ -50,7 +50,7 @@ class PersonAccounts:
     # -- the org setting ---------------------------------------------------------------------
 
     def _person_schema_fields(self) -> list[tuple[ObjectDef, FieldDef]]:
-        found = []
+        found: list[tuple[ObjectDef, FieldDef]] = []
         for obj in (self._records.schema.object("Account"), self._records.schema.object("Contact")):
             assert obj is not None
             only = PERSON_ONLY_FIELDS[obj.name]

@@ -272,7 +272,9 @@ class FunctionPool:
         self.python = python
         self.host = host
         self._slots = [_Slot(i, host) for i in range(self.size)]
-        self._free: queue.Queue[_Slot] = queue.Queue()
+        # Last in, first out: the slot freed last (a warm runtime) takes the next invoke, as Lambda
+        # prefers a warm execution environment; a FIFO would cold-start every slot in turn.
+        self._free: queue.LifoQueue[_Slot] = queue.LifoQueue()
         self._stopping = threading.Event()
         self._session = threading.local()
 

@@ -177,3 +177,20 @@ def test_an_order_number_of_dots_is_refused_with_422(stack: LocalStack, org: Sal
     assert resp.status_code == 422, resp.text
     assert ["data", "order", "order_no"] in [e["loc"][-3:] for e in resp.json()["errors"]]
     assert org.api_calls() == calls_before
+
+
+def test_an_org_with_picklists_the_connector_was_not_told_of_dead_letters_with_what_to_set(
+    stack: LocalStack, org: SalesforceOrg
+) -> None:
+    # given an org with State and Country/Territory Picklists, and a connector left in the text mode
+    org.change_settings(state_country_picklists=True)
+    no = unique("P")
+
+    # when a customer with an address registers
+    resp = stack.send(registration(no, f"{no.lower()}@example.com"))
+
+    # then the event is dead-lettered (nothing the caller sent was wrong), and its state says what to set
+    assert resp.status_code == 202, resp.text
+    state = stack.get(f"/v1/sync/commerce/customer/{no}").json()
+    assert state["status"] == "DEAD"
+    assert "set salesforce.state_country_picklists true" in state["last_error"]

@@ -45,3 +45,34 @@ def test_a_field_integrity_refusal_of_a_value_is_not_a_gone_id(message: str, fie
 
 def test_a_lock_is_not_a_gone_id() -> None:
     assert not record_is_gone(refusal("UNABLE_TO_LOCK_ROW"))
+
+
+# -- a refusal that shows a setting not matching the org names the setting ---------------------------
+
+
+def test_a_country_code_refused_in_mailing_country_advises_turning_the_picklist_mode_on() -> None:
+    from connector.pipeline.failures import error_text
+
+    error = refusal("FIELD_INTEGRITY_EXCEPTION", "Country/Territory: invalid country", ("MailingCountry",))
+
+    assert "set salesforce.state_country_picklists true" in error_text(error)
+
+
+def test_a_code_field_the_org_does_not_have_advises_turning_the_picklist_mode_off() -> None:
+    from connector.pipeline.failures import error_text
+
+    error = refusal("INVALID_FIELD", "No such column 'MailingCountryCode' on sobject of type Contact")
+
+    assert "set salesforce.state_country_picklists false" in error_text(error)
+
+
+def test_a_blocking_duplicate_rule_advises_allowing_or_excluding_the_integration_user() -> None:
+    from connector.pipeline.failures import error_text
+
+    assert "exclude the integration user" in error_text(refusal("DUPLICATES_DETECTED", "Use one of these records?"))
+
+
+def test_an_ordinary_refusal_gets_no_advice() -> None:
+    from connector.pipeline.failures import error_text
+
+    assert error_text(refusal("REQUIRED_FIELD_MISSING", "", ("LastName",))).endswith("fields=['LastName']")

@@ -73,3 +73,27 @@ def refused_caller_data(exc: object) -> MappingError | None:
         return None
     fields = sorted({f for d in exc.details for f in d.fields})
     return MappingError(["salesforce", *fields], f"Salesforce refused the value: {exc.error_code}")
+
+
+# Refusals that mean the connector's settings do not describe the org: what the operator should set.
+_PICKLIST_CODE_FIELDS = ("MailingStateCode", "MailingCountryCode", "PersonMailingStateCode", "PersonMailingCountryCode")
+_PICKLIST_NAME_FIELDS = ("MailingState", "MailingCountry", "PersonMailingState", "PersonMailingCountry")
+
+
+def org_setting_advice(exc: object) -> str | None:
+    """What to change in the connector config when Salesforce's refusal shows a setting that does not
+    match the org (the event is dead-lettered either way; this tells the operator why)."""
+    if not isinstance(exc, SalesforceError):
+        return None
+    fields = {f for d in exc.details for f in d.fields}
+    messages = " ".join(d.message for d in exc.details)
+    if exc.error_code == "INVALID_FIELD" and any(f in fields or f in messages for f in _PICKLIST_CODE_FIELDS):
+        return "the org has no State and Country/Territory Picklists: set salesforce.state_country_picklists false"
+    if exc.error_code == "FIELD_INTEGRITY_EXCEPTION" and fields & set(_PICKLIST_NAME_FIELDS):
+        return "the org has State and Country/Territory Picklists: set salesforce.state_country_picklists true"
+    if exc.error_code == "DUPLICATES_DETECTED":
+        return (
+            "a duplicate rule set to Block refused the record: set the rule's action to Allow (with an alert) "
+            "or exclude the integration user from it"
+        )
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from connector.crm.policy import refused_caller_data
+from connector.crm.policy import org_setting_advice, refused_caller_data
 from connector.errors import (
     ConflictError,
     ConnectorError,
@@ -67,7 +67,9 @@ def error_text(exc: BaseException) -> str:
     name = type(exc).__name__
     if isinstance(exc, SalesforceError):
         fields = sorted({f for d in exc.details for f in d.fields})
-        return f"{name}: {exc.operation} -> {exc.status} {exc.error_code}" + (f" fields={fields}" if fields else "")
+        text = f"{name}: {exc.operation} -> {exc.status} {exc.error_code}" + (f" fields={fields}" if fields else "")
+        advice = org_setting_advice(exc)
+        return f"{text} ({advice})" if advice else text
     if isinstance(exc, MappingError | NotFoundError):
         return f"{name}: {exc.loc} {exc.msg}"[:1000]
     if isinstance(exc, ConnectorError) and not isinstance(exc.__cause__, SalesforceError):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Final, Literal, get_args
+from urllib.parse import quote
 
 from pydantic import AfterValidator, Field
+
+from connector.errors import PermanentError
 
 # The four source families of DESIGN §2: each has its own routes and its own webhook secret.
 SourceFamily = Literal["commerce", "chat", "social", "loyalty"]
@@ -40,6 +43,16 @@ def path_segment_safe(value: str) -> str:
     if "/" in value:
         raise ValueError("a key cannot contain '/'")
     return value
+
+
+def quoted_path_segment(value: str, api: str) -> str:
+    """`value` percent-encoded as one segment of a request path to `api`, or a PermanentError when
+    it would change the path (defence in depth behind the models' key validation)."""
+    try:
+        path_segment_safe(value)
+    except ValueError as exc:
+        raise PermanentError(f"refused to build a {api} path from an unsafe key: {exc}") from None
+    return quote(value, safe="")
 
 
 # A storefront key (customer number, order number, customer list or site id): an external-id value.

@@ -5,14 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any
-from urllib.parse import quote
 
 import requests
 
 from connector.clients.base import PlatformClient
 from connector.errors import PermanentError
 from connector.settings import PlatformApi
-from connector.value_types import path_segment_safe
+from connector.value_types import quoted_path_segment
 
 DEFAULT_VERSION = "v24_5"
 
@@ -69,9 +68,4 @@ class CommerceClient(PlatformClient):
 
 
 def _segment(value: str) -> str:
-    """A path segment from a storefront key; "..", "." or "/" would change the request path."""
-    try:
-        path_segment_safe(value)
-    except ValueError as exc:
-        raise PermanentError(f"refused to build an OCAPI path from an unsafe key: {exc}") from None
-    return quote(value, safe="")
+    return quoted_path_segment(value, "OCAPI")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import requests
 
-from connector.errors import PermanentError, TransientError
+from connector.errors import TransientError
 from connector.observability import traced
 from connector.salesforce.auth import AccessToken, TokenProvider
 from connector.salesforce.duplicate_rules import duplicate_rule_headers
@@ -28,7 +28,7 @@ from connector.salesforce.errors import (
     salesforce_error,
 )
 from connector.salesforce.limits import ApiUsage, parse_limit_info
-from connector.value_types import path_segment_safe
+from connector.value_types import quoted_path_segment
 
 Record = dict[str, Any]
 
@@ -80,17 +80,8 @@ class CallCounter:
 
 
 def path_segment(value: str) -> str:
-    """One URL path segment from a record Id or external-id value. Defence in depth behind the
-    models' key validation: a value a client would resolve away ("." / "..") or that Salesforce
-    would read as more segments ("/", even encoded) never builds a path."""
-    try:
-        path_segment_safe(value)
-    except ValueError as exc:
-        raise PermanentError(f"refused to build a Salesforce path from an unsafe key: {exc}") from None
-    return quote(value, safe="")
-
-
-_segment = path_segment
+    """One URL path segment from a record Id or external-id value ("." / ".." / "/" refused)."""
+    return quoted_path_segment(value, "Salesforce")
 
 
 def _with_duplicate_rule_header(subrequests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -192,19 +183,19 @@ class SalesforceClient:
 
     def get(self, sobject: str, record_id: str, fields: Sequence[str] = ()) -> Record:
         params = {"fields": ",".join(fields)} if fields else None
-        path = self.data_path(f"sobjects/{sobject}/{_segment(record_id)}")
+        path = self.data_path(f"sobjects/{sobject}/{path_segment(record_id)}")
         return dict(self.request("GET", path, operation="read", params=params).json())
 
     def update(self, sobject: str, record_id: str, fields: Record) -> None:
-        path = self.data_path(f"sobjects/{sobject}/{_segment(record_id)}")
+        path = self.data_path(f"sobjects/{sobject}/{path_segment(record_id)}")
         self.request("PATCH", path, operation="update", json=fields)
 
     def delete(self, sobject: str, record_id: str) -> None:
-        self.request("DELETE", self.data_path(f"sobjects/{sobject}/{_segment(record_id)}"), operation="delete")
+        self.request("DELETE", self.data_path(f"sobjects/{sobject}/{path_segment(record_id)}"), operation="delete")
 
     def upsert(self, sobject: str, external_id_field: str, value: str, fields: Record) -> UpsertResult:
         """Create or update by external id. Several matches is a permanent error (HTTP 300)."""
-        path = self.data_path(f"sobjects/{sobject}/{external_id_field}/{_segment(value)}")
+        path = self.data_path(f"sobjects/{sobject}/{external_id_field}/{path_segment(value)}")
         try:
             resp = self.request("PATCH", path, operation="upsert", json=fields)
         except SalesforceError as exc:

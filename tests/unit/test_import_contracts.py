@@ -14,7 +14,8 @@ from typing import Any
 import connector
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE_PACKAGES = {"pipeline", "services", "crm", "salesforce", "state", "clients"}
+# `config` is a package on the ground floor: one module per section of the config document.
+CORE_PACKAGES = {"pipeline", "services", "crm", "salesforce", "state", "clients", "config"}
 
 
 def contracts() -> dict[str, dict[str, Any]]:

@@ -6,26 +6,14 @@ defaults follow the reference documents.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from connector.config._base import Strict as _Strict
+from connector.config._base import check_api_name as _check_api_name
+from connector.config.chat import ChatConfig
 from connector.value_types import SalesforceId
-
-_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
-
-
-def _check_api_name(value: str) -> str:
-    # Field names end up in request paths and SOQL: only well-formed API names are allowed.
-    if not _API_NAME.match(value):
-        raise ValueError(f"not a Salesforce API name: {value!r}")
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
 
 # Customer document field -> Contact field: the storefront's profile as the CRM should hold it.
 DEFAULT_CONTACT_MAPPING: dict[str, str] = {
@@ -99,6 +87,7 @@ class SalesforceConfig(_Strict):
 class ConnectorConfig(_Strict):
     commerce: CommerceConfig = Field(default_factory=CommerceConfig)
     salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
+    chat: ChatConfig = Field(default_factory=ChatConfig)
     # How long a repeated event_id answers from the idempotency store.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # The reconciler re-queues work left RECEIVED/QUEUED longer than this. Longer than

@@ -1,0 +1,1 @@
+"""Live chat to Service Cloud: chat end, agent-chosen actions, routing and the chatbot."""

@@ -21,6 +21,7 @@ log = logging.getLogger("devstack")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 HEALTH_PATH = "/_local/health"
 INVOKE_PREFIX = "/_local/invoke/"
+CONFIG_PATH = "/_local/config"
 
 Invoker = Callable[[str, Any], InvokeResult]
 
@@ -49,12 +50,14 @@ class Gateway:
         functions: Iterable[str],
         *,
         api_id: str = "local",
+        replace_config: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self.routes = routes
         self.invoke = invoke
         self.health = health
         self.functions = set(functions)
         self.api_id = api_id
+        self.replace_config = replace_config
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -88,6 +91,8 @@ class Gateway:
             return _json(200, self.health()), "health"
         if request.path.startswith(INVOKE_PREFIX) and request.method == "POST":
             return self._direct_invoke(request, request.path[len(INVOKE_PREFIX) :])
+        if request.path == CONFIG_PATH and request.method == "PUT" and self.replace_config is not None:
+            return self._replace_config(request)
 
         length = request.content_length
         if length is not None and length > MAX_REQUEST_BYTES:
@@ -139,6 +144,17 @@ class Gateway:
         if not outcome.ok:
             headers.append(("x-amz-function-error", "Unhandled"))
         return HttpResult(200 if outcome.ok else 500, headers, outcome.payload), function
+
+    def _replace_config(self, request: Request) -> tuple[HttpResult, str]:
+        """`PUT /_local/config`: the connector-config document (JSON, not validated here: the
+        connector validates it at its cold start, as it would after a deployment)."""
+        assert self.replace_config is not None
+        raw = request.get_data()
+        try:
+            json.loads(raw)
+        except ValueError:
+            return _json(400, {"message": "body is not JSON"}), "config"
+        return _json(200, {"status": "replaced", **self.replace_config(raw.decode())}), "config"
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str, str]:

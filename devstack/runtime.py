@@ -356,6 +356,28 @@ class FunctionPool:
                 self._spawn(slot)
             pending = dead
 
+    def recycle(self, timeout: float = 30.0) -> None:
+        """Make every slot's next invocation a cold start, as new execution environments after a
+        configuration change in AWS. Waits for in-flight invocations; the processes are respawned by
+        `check`, on the thread that started the pool (their parent-death signal is tied to it)."""
+        deadline = time.monotonic() + timeout
+        taken: list[_Slot] = []
+        try:
+            for _ in range(self.size):
+                taken.append(self._free.get(timeout=max(0.0, deadline - time.monotonic())))
+            for slot in taken:
+                if slot.process is not None:
+                    _signal_group(slot.process, signal.SIGKILL)
+            for slot in taken:
+                while slot.process is None or slot.process.poll() is not None or not port_open(self.host, slot.port):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{self.spec.logical_id}: slot {slot.index} was not respawned")
+                    time.sleep(0.05)
+            time.sleep(0.2)  # RIE opens its invoke port before the Runtime API one (see wait_ready)
+        finally:
+            for slot in taken:
+                self._free.put(slot)
+
     def check(self) -> None:
         """Respawn slots whose RIE process died (RIE itself restarts a crashed runtime)."""
         if self._stopping.is_set():

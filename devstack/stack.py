@@ -208,7 +208,7 @@ class Stack:
 
         # 5. Gateway.
         routes = RouteTable(route for spec in self.functions for route in spec.routes)
-        gateway = Gateway(routes, self.invoke, self.health, self.pools)
+        gateway = Gateway(routes, self.invoke, self.health, self.pools, replace_config=self.replace_config)
         self.gateway_server, _ = serve(gateway, self.options.host, self.options.port, "gateway")
         self.url = f"http://{self.options.host}:{self.gateway_server.server_port}"
 
@@ -298,6 +298,19 @@ class Stack:
     def _invoker(self, function: str) -> Any:
         pool = self.pools[function]
         return pool.invoke
+
+    def replace_config(self, document: str) -> dict[str, Any]:
+        """Put a new connector-config document in the SSM parameter and cold-start every function,
+        as a deployment that changes the parameter does; answers the previous document."""
+        assert self.aws is not None
+        name = self.parameters.get(CONFIG_PARAMETER)
+        if not name:
+            raise TemplateError(f"the template declares no {CONFIG_PARAMETER}")
+        previous = self.aws.client("ssm").get_parameter(Name=str(name))["Parameter"]["Value"]
+        self.aws.put_parameter(str(name), document)
+        for pool in self.pools.values():
+            pool.recycle()
+        return {"previous": json.loads(previous), "cold_started": sorted(self.pools)}
 
     def health(self) -> dict[str, Any]:
         queues_by_arn = {q.arn: q for q in self.queues.values()}

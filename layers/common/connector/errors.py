@@ -27,6 +27,17 @@ class PermanentError(ConnectorError):
     """Retrying will not help: needs a fix in data or configuration. Goes to the DLQ."""
 
 
+class ConfigurationError(PermanentError):
+    """The configuration does not fit the systems it names (a mapped field the org does not have, a
+    type that cannot hold the value): every event would fail the same way until it is fixed, so it
+    is found at cold start and named there. `problems` name configuration paths and API names only,
+    never a value."""
+
+    def __init__(self, subject: str, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"{subject}: " + "; ".join(self.problems))
+
+
 class ConflictError(ConnectorError):
     """The event asks for a state change its target does not allow (answered 409)."""
 

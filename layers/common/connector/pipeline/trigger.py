@@ -9,6 +9,7 @@ metrics, traces) happens here, the same way for every trigger.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, Union
 
@@ -31,7 +32,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from connector import observability as obs
 from connector.envelope import Command, Envelope
-from connector.errors import ConnectorError, MappingError, NotFoundError, TransientError
+from connector.errors import ConnectorError, MappingError, NotFoundError, PermanentError, TransientError
 from connector.observability import logger, metrics
 from connector.pipeline import intake
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
@@ -54,6 +55,10 @@ from connector.services import Services, build_services
 from connector.settings import get_settings
 
 ReadRoute = Callable[..., BaseModel]
+# Checks the configuration against the systems it names; raises PermanentError when it does not fit.
+ColdStartCheck = Callable[[Services], None]
+# A container refused by its cold-start check looks again this often (an admin may have fixed the org).
+RECHECK_REFUSAL_SECONDS = 300.0
 
 
 def _json_response(answer: Answer) -> Response[Any]:
@@ -96,6 +101,10 @@ class Trigger:
         self._idempotency: IdempotencyConfig | None = None
         self._schedule: Callable[[Services], BaseModel] | None = None
         self._queue_adapter: TypeAdapter[Any] | None = None
+        self._cold_start_checks: list[ColdStartCheck] = []
+        self._checked = False
+        self._refusal: PermanentError | None = None
+        self._refused_at = 0.0
         self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
@@ -152,6 +161,13 @@ class Trigger:
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
         self._schedule = job
 
+    def on_cold_start(self, check: ColdStartCheck) -> None:
+        """A check of the configuration against the systems it names, run once per container before
+        its first request or queue batch. A PermanentError refuses every request (503 with
+        Retry-After, the error named in the log) and leaves batches on the queue until it passes; a
+        transient failure (Salesforce down) lets the work through and is tried again next time."""
+        self._cold_start_checks.append(check)
+
     def _post(self, path: str, handlers: tuple[Handler, ...], responses: dict[int, Any]) -> None:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
@@ -181,6 +197,8 @@ class Trigger:
         self._processor = None
         self._once = None
         self._idempotency = None
+        self._checked = False
+        self._refusal = None
 
     @property
     def processor(self) -> Processor:
@@ -243,9 +261,37 @@ class Trigger:
             return unavailable().to_proxy()
         if stop is not None:
             return stop.to_proxy()
+        # Before routing: whatever the route, a container whose configuration does not fit refuses.
+        if self._cold_start_refusal() is not None:
+            return unavailable("the connector's configuration does not fit the Salesforce org, retry later").to_proxy()
         if context is not None:
             self._idempotency_config().register_lambda_context(context)
         return dict(self.app.resolve(event, context))
+
+    def _cold_start_refusal(self) -> PermanentError | None:
+        """Run the cold-start checks until they pass once; the error while they refuse."""
+        if self._checked or not self._cold_start_checks:
+            return None
+        if self._refusal is not None and time.monotonic() - self._refused_at < RECHECK_REFUSAL_SECONDS:
+            logger.error(f"refused: the configuration does not fit: {self._refusal}")
+            return self._refusal
+        try:
+            for check in self._cold_start_checks:
+                check(self.services)
+        except PermanentError as exc:
+            self._refusal, self._refused_at = exc, time.monotonic()
+            # The error names configuration paths and API names, never a value.
+            logger.error(f"cold-start check failed, refusing requests: {exc}", extra={"error": type(exc).__name__})
+            return exc
+        except Exception as exc:
+            # Salesforce down or busy (or an unforeseen failure): events go on as usual, and the
+            # check runs again on the next invocation.
+            logger.warning(
+                "cold-start check could not run; trying again next time", extra={"error": type(exc).__name__}
+            )
+            return None
+        self._checked, self._refusal = True, None
+        return None
 
     def _serve_read(self, route: ReadRoute, params: dict[str, str]) -> Answer:
         try:
@@ -321,6 +367,9 @@ class Trigger:
 
     # -- SQS -----------------------------------------------------------------------------------
     def _consume(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+        if self._cold_start_refusal() is not None:
+            # Nothing in the batch can succeed: every message stays on the queue for a later try.
+            return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
         messages: list[QueuedMessage] = []
         verdicts: dict[str, Exception | None] = {}
         for record in (SQSRecord(r) for r in event["Records"]):

@@ -31,6 +31,8 @@ from connector.salesforce.limits import ApiUsage, parse_limit_info
 from connector.value_types import quoted_path_segment
 
 Record = dict[str, Any]
+# A composite request holds at most 25 subrequests.
+MAX_COMPOSITE_SUBREQUESTS = 25
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,32 @@ class SalesforceClient:
             for name, soql in queries.items()
         ]
         return {r.reference_id: list((r.body or {}).get("records", [])) for r in self.composite(subrequests)}
+
+    # -- describe -------------------------------------------------------------------------------
+    def describe_many(self, sobjects: Sequence[str]) -> dict[str, Record]:
+        """The sObject Describe of each object, 25 to an API call (a composite of GET subrequests:
+        composite serves every sObject resource, up to 25 subrequests a call,
+        https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html).
+        An object the org does not have (404 NOT_FOUND) is left out of the answer; any other failure
+        raises its typed error (transient when Salesforce is down or busy)."""
+        names = list(dict.fromkeys(sobjects))
+        found: dict[str, Record] = {}
+        for start in range(0, len(names), MAX_COMPOSITE_SUBREQUESTS):
+            chunk = names[start : start + MAX_COMPOSITE_SUBREQUESTS]
+            subrequests = [
+                {
+                    "method": "GET",
+                    "url": self.data_path(f"sobjects/{path_segment(name)}/describe"),
+                    "referenceId": f"describe{index}",
+                }
+                for index, name in enumerate(chunk)
+            ]
+            for name, result in zip(chunk, self.composite(subrequests, all_or_none=False), strict=True):
+                if result.succeeded and isinstance(result.body, dict):
+                    found[name] = result.body
+                elif result.status != 404:
+                    raise self.subrequest_error(result, subrequests)
+        return found
 
     # -- composite ------------------------------------------------------------------------------
     def composite(self, subrequests: Sequence[Mapping[str, Any]], all_or_none: bool = True) -> list[CompositeResult]:

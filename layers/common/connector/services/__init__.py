@@ -14,6 +14,7 @@ import requests
 
 from connector.crm.api_budget import ApiBudget
 from connector.crm.identity import IdentityMap
+from connector.crm.schema import OrgSchema
 from connector.errors import PermanentError
 from connector.salesforce.auth import ClientCredentials, JwtBearer, TokenProvider, TokenSource
 from connector.salesforce.client import SalesforceClient
@@ -104,6 +105,11 @@ class Services:
     def salesforce(self) -> SalesforceClient:
         credentials = SecretBackedCredentials(self.settings)
         return SalesforceClient(TokenProvider(credentials), self.settings.salesforce_api_version)
+
+    @cached_property
+    def org_schema(self) -> OrgSchema:
+        """The org's describes, read once per container (at the cold-start check) and kept."""
+        return OrgSchema(self.salesforce)
 
     @cached_property
     def api_budget(self) -> ApiBudget:

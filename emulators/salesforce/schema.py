@@ -100,46 +100,90 @@ class FieldDef:
         return replace(self, **changes)
 
     def describe(self) -> dict[str, Any]:
+        """The field as sObject Describe reports it: every property a real org's answer carries
+        (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm),
+        those the emulator does not model at their usual values (no formulas, masks, encryption,
+        dependent picklists or field-level help)."""
         picklist = [
             {"active": True, "defaultValue": value == self.default, "label": value, "validFor": None, "value": value}
             for value in self.picklist_values
         ]
         digits = self.precision if self.type == "int" else 0
+        # A Long Text Area (over 255 characters) can be neither filtered, sorted nor grouped on.
+        long_text = self.type == "textarea" and self.length > 255
         return {
-            "aggregatable": self.type not in {"textarea"},
+            "aggregatable": self.type != "textarea",
+            "aiPredictionField": False,
             "autoNumber": self.auto_number,
-            "byteLength": self.length * 3,
+            "byteLength": self._byte_length(),
             "calculated": self.calculated,
+            "calculatedFormula": None,
+            "cascadeDelete": self.cascade_delete,
             "caseSensitive": self.case_sensitive,
+            "compoundFieldName": None,
+            "controllerName": None,
             "createable": self.createable,
             "custom": self.custom,
             "defaultValue": self.default if self.type in {"boolean", "picklist"} else None,
+            "defaultValueFormula": None,
             "defaultedOnCreate": (
                 self.default is not None or self.defaulted_on_create or self.system or self.auto_number
             ),
+            "dependentPicklist": False,
+            "deprecatedAndHidden": False,
             "digits": digits,
+            "displayLocationInDecimal": False,
+            "encrypted": False,
             "externalId": self.external_id,
-            "filterable": self.type != "textarea" or self.length <= 255,
-            "groupable": self.type not in {"textarea", "currency", "double", "percent", "datetime"},
+            # Text areas are plain text here (no rich text areas are modelled).
+            "extraTypeInfo": "plaintextarea" if self.type == "textarea" else None,
+            "filterable": not long_text,
+            "filteredLookupInfo": None,
+            "formulaTreatNullNumberAsZero": False,
+            "groupable": not long_text and self.type not in {"textarea", "currency", "double", "percent", "datetime"},
+            "highScaleNumber": False,
+            "htmlFormatted": False,
             "idLookup": self.id_lookup or self.external_id or self.type == "id",
+            "inlineHelpText": None,
             "label": self.label,
             "length": self.length,
+            "mask": None,
+            "maskType": None,
             "name": self.name,
             "nameField": self.name_field,
+            # A polymorphic lookup (Task.WhoId, WhatId) names its parent through the Name object.
+            "namePointing": self.polymorphic,
             "nillable": self.nillable,
+            # Field-level security applies to optional fields; required and system fields have none.
+            "permissionable": self.nillable and not self.system,
             "picklistValues": picklist,
             "polymorphicForeignKey": self.polymorphic,
             "precision": self.precision if self.type in {"currency", "double", "percent"} else 0,
+            "queryByDistance": False,
+            "referenceTargetField": None,
             "referenceTo": list(self.reference_to),
             "relationshipName": self.relationship_name,
+            "relationshipOrder": 0 if self.cascade_delete else None,
+            "restrictedDelete": False,
             "restrictedPicklist": self.restricted_picklist,
             "scale": self.scale,
+            "searchPrefilterable": False,
             "soapType": _SOAP_TYPES.get(self.type, "xsd:string"),
-            "sortable": self.type != "textarea" or self.length <= 255,
+            "sortable": not long_text,
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,
+            "writeRequiresMasterRead": False,
         }
+
+    def _byte_length(self) -> int:
+        """Bytes for variable-length fields (3 per character), an Id's 18, and 0 for fixed-size
+        values (numbers, booleans, dates): a real org's describe says the same."""
+        if self.type in ID_TYPES:
+            return 18
+        if self.type in STRING_TYPES:
+            return self.length * 3
+        return 0
 
 
 @dataclass

@@ -72,6 +72,64 @@ def test_describe_reports_standard_field_access(sf: Api) -> None:
     assert fields["AccountId"]["referenceTo"] == ["Account"]
 
 
+# Every property a real org's field describe carries (SOAP API Field type, the REST describe's shape):
+# https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm
+REAL_FIELD_PROPERTIES = frozenset(
+    {
+        "aggregatable", "aiPredictionField", "autoNumber", "byteLength", "calculated", "calculatedFormula",
+        "cascadeDelete", "caseSensitive", "compoundFieldName", "controllerName", "createable", "custom",
+        "defaultValue", "defaultValueFormula", "defaultedOnCreate", "dependentPicklist", "deprecatedAndHidden",
+        "digits", "displayLocationInDecimal", "encrypted", "externalId", "extraTypeInfo", "filterable",
+        "filteredLookupInfo", "formulaTreatNullNumberAsZero", "groupable", "highScaleNumber", "htmlFormatted",
+        "idLookup", "inlineHelpText", "label", "length", "mask", "maskType", "name", "nameField", "namePointing",
+        "nillable", "permissionable", "picklistValues", "polymorphicForeignKey", "precision", "queryByDistance",
+        "referenceTargetField", "referenceTo", "relationshipName", "relationshipOrder", "restrictedDelete",
+        "restrictedPicklist", "scale", "searchPrefilterable", "soapType", "sortable", "type", "unique",
+        "updateable", "writeRequiresMasterRead",
+    }
+)  # fmt: skip
+
+
+def test_every_field_describe_carries_the_properties_a_real_org_answers(sf: Api) -> None:
+    # given the objects the connector maps
+    for sobject in ("Account", "Contact", "Lead", "Case", "Task", "User"):
+        # when each is described / then each field carries every property of a real describe
+        for name, described in _fields(sf, sobject).items():
+            assert set(described) == REAL_FIELD_PROPERTIES, f"{sobject}.{name}"
+
+
+def test_byte_length_counts_bytes_of_variable_length_fields_only(sf: Api) -> None:
+    # given Contact's fields of several types
+    fields = _fields(sf, "Contact")
+    # then text is 3 bytes a character, an Id 18, and fixed-size values 0, as a real org says
+    assert (fields["LastName"]["length"], fields["LastName"]["byteLength"]) == (80, 240)
+    assert (fields["Id"]["length"], fields["Id"]["byteLength"]) == (18, 18)
+    assert (fields["AccountId"]["length"], fields["AccountId"]["byteLength"]) == (18, 18)
+    assert fields["CreatedDate"]["byteLength"] == 0
+    assert fields["Email_Opt_In__c"]["byteLength"] == 0
+
+
+def test_a_long_text_area_is_plain_text_and_cannot_be_filtered_sorted_or_grouped(sf: Api) -> None:
+    # given Case.Description, a Long Text Area
+    description = _fields(sf, "Case")["Description"]
+    # then it says so, as a real org does
+    assert (description["type"], description["length"], description["extraTypeInfo"]) == (
+        "textarea",
+        32000,
+        "plaintextarea",
+    )
+    assert description["filterable"] is False and description["sortable"] is False
+    assert description["groupable"] is False and description["htmlFormatted"] is False
+
+
+def test_a_polymorphic_lookup_is_name_pointing(sf: Api) -> None:
+    # given Task.WhoId (Contact or Lead) and Contact.AccountId (Account only)
+    task, contact = _fields(sf, "Task"), _fields(sf, "Contact")
+    # then only the polymorphic one points at its parent's Name
+    assert task["WhoId"]["namePointing"] is True and task["WhoId"]["polymorphicForeignKey"] is True
+    assert contact["AccountId"]["namePointing"] is False
+
+
 def test_describe_lists_child_relationships(sf: Api) -> None:
     # given Contact, parent of orders and conversations through custom lookups
     body = sf.get("/sobjects/Contact/describe").json()

@@ -511,3 +511,32 @@ def test_a_renewed_session_costs_what_the_org_counts(salesforce, admin):
     salesforce.query("SELECT Id FROM Contact")
 
     assert salesforce.calls.total == admin.api_calls()
+
+
+# -- describe: several objects in one API call --------------------------------------------------------------------
+
+
+def test_describe_many_reads_several_objects_in_one_call_and_leaves_out_unknown_ones(salesforce, admin):
+    before = admin.api_calls()
+
+    described = salesforce.describe_many(["Contact", "Case", "Invoice__c", "User"])
+
+    assert admin.api_calls() - before == 1
+    assert sorted(described) == ["Case", "Contact", "User"]
+    assert {f["name"] for f in described["Contact"]["fields"]} >= {"Email", "LastName", "AccountId"}
+
+
+def test_describe_many_splits_into_calls_of_25_objects(salesforce, admin):
+    before = admin.api_calls()
+
+    described = salesforce.describe_many(["Contact"] + [f"Missing{i}__c" for i in range(25)])
+
+    assert admin.api_calls() - before == 2
+    assert list(described) == ["Contact"]
+
+
+def test_describe_many_when_salesforce_is_down_is_transient(salesforce, admin):
+    admin.fault(status=503, match="/composite")
+
+    with pytest.raises(TransientError):
+        salesforce.describe_many(["Contact"])

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from connector.envelope import Command, EntityRef, Envelope, Outcome
-from connector.errors import ConflictError, IneligibleEvent, NotFoundError, TransientError
+from connector.errors import ConfigurationError, ConflictError, IneligibleEvent, NotFoundError, TransientError
 from connector.pipeline import CommandHandler, EventHandler, Trigger
 from connector.services import Services
 from connector.settings import Settings
@@ -283,3 +283,75 @@ def test_a_configuration_that_cannot_be_loaded_answers_503_not_a_lambda_error(of
 
     assert (status, "Retry-After" in headers) == (503, True)
     assert offers.calls == []
+
+
+# -- the cold-start check (Trigger.on_cold_start) -------------------------------------------------------
+
+
+class ColdStartCheck:
+    """A configuration check whose verdict a test chooses; counts its runs."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.failure = failure
+        self.runs = 0
+
+    def __call__(self, services: Services) -> None:
+        self.runs += 1
+        if self.failure is not None:
+            raise self.failure
+
+
+def checked(services: Services, offers: Offers, check: ColdStartCheck) -> Trigger:
+    trigger = declare(services, offers)
+    trigger.on_cold_start(check)
+    return trigger
+
+
+def test_a_passing_cold_start_check_runs_once_per_container(services: Services, offers: Offers) -> None:
+    check = ColdStartCheck()
+    trigger = checked(services, offers, check)
+
+    statuses = [issue(trigger, f"evt-{n}")[0] for n in range(3)]
+
+    assert (statuses, check.runs) == ([200, 200, 200], 1)
+
+
+def test_a_failing_cold_start_check_refuses_every_request_with_retry_after(services: Services, offers: Offers) -> None:
+    check = ColdStartCheck(ConfigurationError("the chat configuration does not fit", ["chat.x: no field X"]))
+    trigger = checked(services, offers, check)
+
+    first, second = issue(trigger, "evt-1"), issue(trigger, "evt-2")
+
+    assert (first[0], second[0], "Retry-After" in first[2]) == (503, 503, True)
+    assert offers.calls == []
+    assert check.runs == 1  # within the re-check window the refusal stands without asking again
+
+
+def test_a_refusing_container_checks_again_after_the_window_and_heals(
+    services: Services, offers: Offers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connector.pipeline.trigger as trigger_module
+
+    check = ColdStartCheck(ConfigurationError("the chat configuration does not fit", ["chat.x: no field X"]))
+    trigger = checked(services, offers, check)
+    assert issue(trigger, "evt-1")[0] == 503
+    # the admin fixes the org; the window passes
+    check.failure = None
+    monkeypatch.setattr(trigger_module, "RECHECK_REFUSAL_SECONDS", 0.0)
+
+    assert issue(trigger, "evt-2")[0] == 200
+    assert check.runs == 2
+
+
+def test_a_transient_failure_of_the_check_lets_the_request_through_and_it_runs_again(
+    services: Services, offers: Offers
+) -> None:
+    check = ColdStartCheck(TransientError("Salesforce describe failed: ConnectionError"))
+    trigger = checked(services, offers, check)
+
+    first = issue(trigger, "evt-1")
+    check.failure = None
+    second = issue(trigger, "evt-2")
+    issue(trigger, "evt-3")
+
+    assert (first[0], second[0], check.runs) == (200, 200, 2)

@@ -249,3 +249,16 @@ def test_the_envelope_route_still_takes_signed_canonical_bodies(trigger: Trigger
 def test_a_native_route_must_end_its_family_path_with_a_token(path: str) -> None:
     with pytest.raises(ValueError, match="native route"):
         Trigger("chat_end").native(path, to_canonical)
+
+
+def test_each_familys_native_token_secret_comes_from_its_environment_variable() -> None:
+    settings = Settings.from_environment(
+        {
+            "SYNC_STATE_TABLE": "s",
+            "IDEMPOTENCY_TABLE": "i",
+            "CHAT_NATIVE_WEBHOOK_TOKEN_SECRET_ARN": "arn:chat-token",
+            "SOCIAL_NATIVE_WEBHOOK_TOKEN_SECRET_ARN": "",
+        }
+    )
+
+    assert settings.webhook_token_arns == {"chat": "arn:chat-token"}

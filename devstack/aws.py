@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +36,11 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 # Local values of the secrets the template's *SecretArn parameters name. Any other secret
 # parameter gets the webhook default.
 WEBHOOK_SECRET = "local-dev-secret"  # noqa: S105 - the documented local default
+# The token a platform's own webhook URLs carry (`<Family>NativeWebhookTokenSecretArn`): its own
+# value, so that the family's HMAC secret never opens a native route.
+NATIVE_TOKEN_PARAMETER = re.compile(r"^([A-Z][a-z]+)NativeWebhookTokenSecretArn$")
 SECRET_VALUES: dict[str, Any] = {
+    "ChatNativeWebhookTokenSecretArn": "local-chat-native-token",
     "SalesforceSecretArn": {"client_id": "local-client", "client_secret": "local-secret"},
     "CommerceApiSecretArn": {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"},
     "LoyaltyApiSecretArn": {"api_key": "local-loyalty-key"},
@@ -84,6 +89,12 @@ def is_secret_parameter(name: str, spec: Mapping[str, Any]) -> bool:
 def secret_value(parameter: str) -> str:
     value = SECRET_VALUES.get(parameter, WEBHOOK_SECRET)
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def native_token_family(parameter: str) -> str | None:
+    """The source family whose native webhook token a template parameter names (`chat`), or None."""
+    found = NATIVE_TOKEN_PARAMETER.match(parameter)
+    return found.group(1).lower() if found else None
 
 
 def physical_name(stack_name: str, logical_id: str, limit: int) -> str:
@@ -196,6 +207,7 @@ __all__ = [
     "QueueInfo",
     "create_table",
     "is_secret_parameter",
+    "native_token_family",
     "queue_name",
     "secret_value",
     "table_name",

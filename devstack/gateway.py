@@ -77,7 +77,7 @@ class Gateway:
             log.info(
                 "gateway | %s %s -> %s %d (%.0f ms)",
                 request.method,
-                request.full_path.rstrip("?"),
+                environ.get("devstack.logged_path") or request.full_path.rstrip("?"),
                 target,
                 result.status,
                 (time.monotonic() - started) * 1000,
@@ -105,6 +105,7 @@ class Gateway:
         if match is None:
             return NOT_FOUND, "-"
         route, params = match
+        environ["devstack.logged_path"] = loggable_path(route.path, raw_path, raw_query)
         event = http_api_event(
             method=request.method,
             raw_path=raw_path,
@@ -155,6 +156,22 @@ class Gateway:
         except ValueError:
             return _json(400, {"message": "body is not JSON"}), "config"
         return _json(200, {"status": "replaced", **self.replace_config(raw.decode())}), "config"
+
+
+MASK = "***"
+
+
+def loggable_path(route_path: str, raw_path: str, raw_query: str = "") -> str:
+    """The request path as the gateway logs it: a `{...token...}` path parameter (a native webhook's
+    URL token, a credential) masked."""
+    template = route_path.split("/")
+    parts = raw_path.split("/")
+    if len(template) == len(parts):
+        for index, segment in enumerate(template):
+            if segment.startswith("{") and "token" in segment.lower():
+                parts[index] = MASK
+    path = "/".join(parts)
+    return f"{path}?{raw_query}" if raw_query else path
 
 
 def _raw_target(environ: dict[str, Any]) -> tuple[str, str, str]:

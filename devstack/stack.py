@@ -21,6 +21,7 @@ from devstack.aws import (
     QueueInfo,
     is_secret_parameter,
     isolate_from_real_aws,
+    native_token_family,
     queue_name,
     secret_value,
     table_name,
@@ -336,6 +337,11 @@ class Stack:
             running = self.platforms.get(platform.name)
             doc[platform.name] = running.url if running else self.parameters.get(platform.parameter) or None
         doc["functions"] = functions
+        # The token each family's native webhook URL carries locally (`/v1/chat/native/<token>`);
+        # a token whose secret --param replaced is not known here.
+        doc["native_webhook_tokens"] = {
+            family: secret_value(name) for name in self.secrets if (family := native_token_family(name)) is not None
+        }
         doc["tables"] = dict(self.tables)
         doc["region"] = REGION
         return doc

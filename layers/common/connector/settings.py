@@ -63,6 +63,9 @@ class Settings(BaseModel):
     # The JWT bearer assertion's `aud`: the login host, not the token URL (a sandbox: test.salesforce.com).
     salesforce_jwt_audience: str = Field(default="https://login.salesforce.com", pattern=r"^https?://.+$")
     webhook_secret_arns: dict[str, str] = Field(default_factory=dict)
+    # Per source family, the secret holding the token a platform's own webhooks carry in their URL
+    # (`<FAMILY>_NATIVE_WEBHOOK_TOKEN_SECRET_ARN`): for platforms that cannot sign a request.
+    webhook_token_arns: dict[str, str] = Field(default_factory=dict)
     commerce_api: PlatformApi = Field(default_factory=PlatformApi)
     loyalty_api: PlatformApi = Field(default_factory=PlatformApi)
     social_api: PlatformApi = Field(default_factory=PlatformApi)
@@ -121,6 +124,11 @@ class Settings(BaseModel):
                     family: env[f"{family.upper()}_WEBHOOK_SECRET_ARN"]
                     for family in SOURCE_FAMILIES
                     if env.get(f"{family.upper()}_WEBHOOK_SECRET_ARN")
+                },
+                "webhook_token_arns": {
+                    family: env[f"{family.upper()}_NATIVE_WEBHOOK_TOKEN_SECRET_ARN"]
+                    for family in SOURCE_FAMILIES
+                    if env.get(f"{family.upper()}_NATIVE_WEBHOOK_TOKEN_SECRET_ARN")
                 },
                 **{
                     f"{platform}_api": {

@@ -28,6 +28,7 @@ ROUTES = {
     "GET /v1/commerce/orders/{order_no}": "OrderHeaderFunction",
     "POST /v1/commerce/cases": "ContactUsFunction",
     "POST /v1/chat/events": "ChatEndFunction",
+    "POST /v1/chat/native/{token}": "ChatEndFunction",
     "POST /v1/chat/route": "ConversationRoutingFunction",
     "POST /v1/chat/bot": "ConversationRoutingFunction",
     "POST /v1/social/conversations": "ConversationRoutingFunction",

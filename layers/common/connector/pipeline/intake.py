@@ -1,12 +1,14 @@
 """What every request must pass before anything reads it: size, signature, well-formed JSON.
 
 Runs ahead of the Powertools resolver because its validation middleware always runs first, and an
-unsigned request must get a 401 before its body is even parsed.
+unsigned request must get a 401 before its body is even parsed. A platform's own webhooks (which
+cannot sign) are authenticated instead by the token their URL carries (`check_token_request`).
 """
 
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,7 @@ from connector.pipeline.responses import Answer, message
 from connector.pipeline.signature import source_family, verify
 
 MAX_BODY_BYTES = 256 * 1024
+UNAUTHENTICATED = "missing, stale or invalid X-Signature"
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
@@ -34,14 +37,38 @@ def check_request(event: dict[str, Any], secret_for: Callable[[str], str | None]
     """None when the request may proceed, else the answer that stops it."""
     body = raw_body(event)
     if len(body) > MAX_BODY_BYTES:
-        return message(413, f"body over {MAX_BODY_BYTES // 1024} KiB")
-    method = event.get("requestContext", {}).get("http", {}).get("method", "POST").upper()
+        return _too_large()
+    method = _method(event)
     path = signed_path(event)
     family = source_family(path)
     secret = secret_for(family) if family else None
     header = (event.get("headers") or {}).get("x-signature")
     if not secret or not verify(header, secret, method, path, body):
-        return message(401, "missing, stale or invalid X-Signature")
+        return message(401, UNAUTHENTICATED)
+    return _malformed(method, body)
+
+
+def check_token_request(event: dict[str, Any], presented: str, expected: str | None) -> Answer | None:
+    """The same checks for a platform's own webhook: the token its URL carries, compared in constant
+    time with the installation's, stands for the signature (same 401 when wrong or missing)."""
+    body = raw_body(event)
+    if len(body) > MAX_BODY_BYTES:
+        return _too_large()
+    # Compared as bytes: compare_digest raises TypeError on non-ASCII str, and the path is the caller's.
+    if not expected or not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+        return message(401, UNAUTHENTICATED)
+    return _malformed(_method(event), body)
+
+
+def _method(event: dict[str, Any]) -> str:
+    return str(event.get("requestContext", {}).get("http", {}).get("method", "POST")).upper()
+
+
+def _too_large() -> Answer:
+    return message(413, f"body over {MAX_BODY_BYTES // 1024} KiB")
+
+
+def _malformed(method: str, body: bytes) -> Answer | None:
     if method in ("POST", "PUT", "PATCH"):
         try:
             json.loads(body)

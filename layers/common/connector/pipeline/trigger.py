@@ -1,7 +1,8 @@
 """A trigger function's Lambda entry: HttpApi requests, SQS batches and schedules, one `handler`.
 
 `functions/<trigger>/app.py` declares its routes on a `Trigger`, one call per route:
-`events` (sync events), `commands` (the caller waits for a typed answer), `read` (signed GETs);
+`events` (sync events), `commands` (the caller waits for a typed answer), `read` (signed GETs),
+`native` (a platform's own webhook bodies, translated to the canonical events of this trigger);
 everything else (signature, validation, idempotency, sync state, queueing, retries, logs,
 metrics, traces) happens here, the same way for every trigger.
 """
@@ -9,8 +10,10 @@ metrics, traces) happens here, the same way for every trigger.
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -59,6 +62,22 @@ ReadRoute = Callable[..., BaseModel]
 ColdStartCheck = Callable[[Services], None]
 # A container refused by its cold-start check looks again this often (an admin may have fixed the org).
 RECHECK_REFUSAL_SECONDS = 300.0
+# A platform's own webhook body -> the canonical event it stands for. Raises pydantic's
+# ValidationError (or MappingError) whose locations name the platform's fields.
+Translate = Callable[[Any], Envelope]
+
+TOKEN_PARAMETER = "token"  # noqa: S105 - a path parameter's name
+# What the rest of the invocation (the resolver, its debug output, any log) sees in place of a URL token.
+REDACTED_TOKEN = "redacted"  # noqa: S105 - a placeholder
+
+
+@dataclass(frozen=True)
+class _NativeRoute:
+    """A native route's path as a pattern over the request path, and whose token opens it."""
+
+    pattern: re.Pattern[str]
+    family: str
+    segment: int  # the token's position in the path split on "/"
 
 
 def _json_response(answer: Answer) -> Response[Any]:
@@ -105,6 +124,7 @@ class Trigger:
         self._checked = False
         self._refusal: PermanentError | None = None
         self._refused_at = 0.0
+        self._native_routes: list[_NativeRoute] = []
         self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
@@ -157,6 +177,45 @@ class Trigger:
             (503, MessageAnswer, "an upstream system is unavailable (Retry-After)"),
         )
         self.app.get(path, responses=answers)(serve)
+
+    def native(self, path: str, translate: Translate) -> None:
+        """A POST route for a platform's own webhook bodies (not our envelope), for a platform that
+        cannot sign its requests: the `<token>` segment of its URL, compared with the family's
+        webhook token, stands for X-Signature (same 401), and never reaches a log.
+
+        `translate(body)` maps the body to a canonical event, which then runs exactly as if it had
+        been posted to the envelope route: the handler declared (by `events`) for its event_type on
+        this trigger, the same idempotency on [source, event_id], sync state and queue. A body that
+        does not translate is a 422 naming the platform's field."""
+        segments = path.split("/")
+        family = source_family(path)
+        if f"<{TOKEN_PARAMETER}>" not in segments or family is None or len(_path_params(path)) != 1:
+            raise ValueError(f"a native route is /v1/<family>/.../<{TOKEN_PARAMETER}>, not {path!r}")
+        pattern = "/".join(
+            f"(?P<{TOKEN_PARAMETER}>[^/]+)" if part == f"<{TOKEN_PARAMETER}>" else re.escape(part) for part in segments
+        )
+        route = _NativeRoute(re.compile(f"^{pattern}$"), family, segments.index(f"<{TOKEN_PARAMETER}>"))
+        self._native_routes.append(route)
+
+        def accept_native(**_token: str) -> Response[Any]:
+            return _json_response(self._translate(translate, family))
+
+        accept_native.__name__ = f"accept_{path.strip('/').replace('/', '_').replace('<', '').replace('>', '')}"
+        accept_native.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(TOKEN_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
+            return_annotation=Response[dict[str, Any]],
+        )
+        answers = documented(
+            (200, Union[SyncedAnswer, IgnoredAnswer], "synced now (or stale, unchanged), or ignored"),  # noqa: UP007
+            (202, QueuedAnswer, "accepted; queued for retry or async processing"),
+            (409, ErrorAnswer, "an earlier delivery of this event is still in progress"),
+            (401, MessageAnswer, "missing or wrong token in the URL"),
+            (413, MessageAnswer, "body over 256 KiB"),
+            (400, MessageAnswer, "malformed JSON"),
+            (422, ErrorAnswer, "the body does not match the platform's format (loc names its field)"),
+            (503, MessageAnswer, "our own AWS dependencies are unavailable (Retry-After)"),
+        )
+        self.app.post(path, responses=answers)(accept_native)
 
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
         self._schedule = job
@@ -235,7 +294,9 @@ class Trigger:
                 remember_api_usage()
 
         flushed = metrics.log_metrics(counted)
-        with_context = logger.inject_lambda_context(clear_state=True)(flushed)
+        # Never the incoming event in the log (POWERTOOLS_LOGGER_LOG_EVENT notwithstanding): it holds
+        # personal data, and a native route's URL token.
+        with_context = logger.inject_lambda_context(clear_state=True, log_event=False)(flushed)
 
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             # A caller without a Lambda context (a script, a test) still gets metrics, not context keys.
@@ -254,8 +315,13 @@ class Trigger:
         raise ValueError("unrecognised event")
 
     def _http(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        native = self._native_route(event)
         try:
-            stop = intake.check_request(event, self.services.webhook_secret)
+            if native is not None:
+                route, token = native
+                stop = intake.check_token_request(event, token, self.services.webhook_token(route.family))
+            else:
+                stop = intake.check_request(event, self.services.webhook_secret)
         except Exception:
             logger.exception("could not load the configuration or the webhook secret")
             return unavailable().to_proxy()
@@ -264,6 +330,8 @@ class Trigger:
         # Before routing: whatever the route, a container whose configuration does not fit refuses.
         if self._cold_start_refusal() is not None:
             return unavailable("the connector's configuration does not fit the Salesforce org, retry later").to_proxy()
+        if native is not None:
+            event = _without_token(event, native[0].segment)
         if context is not None:
             self._idempotency_config().register_lambda_context(context)
         return dict(self.app.resolve(event, context))
@@ -292,6 +360,37 @@ class Trigger:
             return None
         self._checked, self._refusal = True, None
         return None
+
+    def _native_route(self, event: dict[str, Any]) -> tuple[_NativeRoute, str] | None:
+        """The native route a request is for, and the token its path carries."""
+        path = intake.signed_path(event).split("?", 1)[0]
+        for route in self._native_routes:
+            found = route.pattern.match(path)
+            if found:
+                return route, found.group(TOKEN_PARAMETER)
+        return None
+
+    def _translate(self, translate: Translate, family: str) -> Answer:
+        """A native body -> its canonical event -> the same intake as the envelope route."""
+        try:
+            event = translate(self.app.current_event.json_body)
+        except ValidationError as exc:
+            details = [
+                {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+                for err in exc.errors(include_url=False, include_input=False)
+            ]
+            return Answer(422, ErrorAnswer.model_validate({"errors": details}))
+        except MappingError as exc:
+            return errors(422, exc.loc, exc.msg)
+        except Exception as exc:
+            # The body's values never reach the log: the error's type only.
+            logger.error("a native body could not be translated", extra={"error": type(exc).__name__})
+            return errors(422, [], "the body could not be mapped to a canonical event")
+        if event.source != family:
+            return errors(422, ["source"], f"this route accepts source {family!r} only")
+        if event.event_type not in self.handlers:
+            return errors(422, ["event"], f"this route does not handle {event.event_type!r} events here")
+        return self._accept(event)
 
     def _serve_read(self, route: ReadRoute, params: dict[str, str]) -> Answer:
         try:
@@ -407,6 +506,27 @@ class Trigger:
             models = tuple(dict.fromkeys(h.model for h in self.handlers.values()))
             self._queue_adapter = TypeAdapter(_body_type(models))
         return self._queue_adapter
+
+
+def _without_token(event: dict[str, Any], segment: int) -> dict[str, Any]:
+    """The request as the rest of the invocation sees it: its URL token replaced (rawPath,
+    requestContext.http.path, pathParameters), so that no resolver output or log can print it."""
+
+    def redact(path: Any) -> Any:
+        if not isinstance(path, str):
+            return path
+        parts = path.split("/")
+        if segment < len(parts):
+            parts[segment] = REDACTED_TOKEN
+        return "/".join(parts)
+
+    context = dict(event.get("requestContext") or {})
+    if isinstance(context.get("http"), dict):
+        context["http"] = {**context["http"], "path": redact(context["http"].get("path"))}
+    parameters = dict(event.get("pathParameters") or {})
+    if TOKEN_PARAMETER in parameters:
+        parameters[TOKEN_PARAMETER] = REDACTED_TOKEN
+    return {**event, "rawPath": redact(event.get("rawPath")), "requestContext": context, "pathParameters": parameters}
 
 
 def _path_params(path: str) -> list[str]:

@@ -165,6 +165,11 @@ class Services:
         arn = self.settings.webhook_secret_arns.get(family)
         return get_secret_text(arn) if arn else None
 
+    def webhook_token(self, family: str) -> str | None:
+        """The token a family's native webhook URLs carry (None: that family has no native route here)."""
+        arn = self.settings.webhook_token_arns.get(family)
+        return get_secret_text(arn).strip() if arn else None
+
 
 def build_services(settings: Settings) -> Services:
     return Services(settings)

@@ -9,7 +9,9 @@ from connector.chat.soql_guard import CheckedQuery, RefusedQuery, check_query, c
 from connector.config.chat import DEFAULT_BOT_OBJECTS
 
 OBJECTS = {**DEFAULT_BOT_OBJECTS, "Contact": (*DEFAULT_BOT_OBJECTS["Contact"], "Account.Owner.Email")}
-EXAMPLE = "SELECT Id, Subject, Status FROM Case WHERE ContactId = '003000000000001AAA' ORDER BY CreatedDate DESC LIMIT 5"
+EXAMPLE = (
+    "SELECT Id, Subject, Status FROM Case WHERE ContactId = '003000000000001AAA' ORDER BY CreatedDate DESC LIMIT 5"
+)
 
 
 def check(soql: str, max_rows: int = 200) -> CheckedQuery:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from connector.chat.answers import CompleteAnswer
 from connector.chat.identification import STABLE_ORDER, soql_literal
 from connector.chat.soql_guard import RefusedQuery, checked_query
 from connector.config._base import ApiName, FieldPath
@@ -104,7 +105,7 @@ class BotCreateRecord(Command):
     data: CreateRecordData
 
 
-class FoundRecord(BaseModel):
+class FoundRecord(CompleteAnswer):
     """The record found: the fields asked for, keyed as asked. Nothing found answers 404 `not_found`."""
 
     status: Literal["found"] = "found"
@@ -113,7 +114,7 @@ class FoundRecord(BaseModel):
     record: dict[str, Any]
 
 
-class FoundRecords(BaseModel):
+class FoundRecords(CompleteAnswer):
     """The query's records (at most its LIMIT), each with the selected fields keyed as written.
     No record answers 404 `not_found`, as `bot.find_record` does."""
 
@@ -124,7 +125,7 @@ class FoundRecords(BaseModel):
     records: list[dict[str, Any]]
 
 
-class CreatedRecord(BaseModel):
+class CreatedRecord(CompleteAnswer):
     status: Literal["created"] = "created"
     object: str
     id: str

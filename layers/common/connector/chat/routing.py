@@ -19,8 +19,9 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from connector.chat.answers import CompleteAnswer
 from connector.chat.identification import Identified, identification_queries, read_identified
 from connector.chat.models import ChatRequested, ChatRequestedData, field_value
 from connector.config.chat import ChatConfig, RoutingCondition, RoutingRule
@@ -33,7 +34,7 @@ SALESFORCE_HEADS = ("contact", "account")
 Fallback = Literal["salesforce_unavailable", "salesforce_refused"]
 
 
-class RoutingDecision(BaseModel):
+class RoutingDecision(CompleteAnswer):
     """Where to route the chat. `rule` is the rule that matched (None: the default department);
     the Salesforce ids are the visitor's records when Salesforce was asked (a rule needed them);
     `fallback` says the default answered because Salesforce was slow, down or refused the look-up."""

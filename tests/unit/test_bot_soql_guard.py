@@ -155,7 +155,7 @@ def test_a_hostile_variable_cannot_smuggle_a_second_statement_or_a_write() -> No
 
 
 def test_a_placeholder_without_its_variable_is_refused() -> None:
-    with pytest.raises(RefusedQuery, match="placeholder {email} has no variable"):
+    with pytest.raises(RefusedQuery, match=r"placeholder \{email\} has no variable"):
         checked_query("SELECT Id FROM Contact WHERE Email = {email} LIMIT 1", {}, OBJECTS, 200)
 
 

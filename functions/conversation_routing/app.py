@@ -16,12 +16,27 @@ from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
 from connector.pipeline import CommandHandler, Trigger
 
+ROUTE = (
+    "Where to route a requested chat: the first routing rule of the connector config whose conditions "
+    "hold (on the chat's fields and the visitor's Contact and Account in Salesforce) gives the "
+    "department and/or agent; none holds: the default department. Always 200: when Salesforce is slow "
+    "(past routing.budget_ms), down or refuses, the default department answers with `fallback` set."
+)
+BOT = (
+    "The chatbot's Salesforce actions, within the allow-list of the connector config (chat.bot): "
+    "bot.find_record (the oldest record whose field equals the value), bot.query (one read-only SELECT "
+    "with a LIMIT <= chat.bot.max_rows; `{name}`/`:name` placeholders take `variables`, escaped), "
+    "bot.create_record. Nothing found, by either find, is a 404 of type `not_found` naming the object; "
+    "a query, object or field the bot may not use is a 422 saying why, as is Salesforce refusing a record."
+)
+
 trigger = Trigger("conversation_routing")
-trigger.commands("/v1/chat/route", CommandHandler(ChatRequested, route_chat, RoutingDecision))
+trigger.commands("/v1/chat/route", CommandHandler(ChatRequested, route_chat, RoutingDecision), description=ROUTE)
 trigger.commands(
     "/v1/chat/bot",
     CommandHandler(BotFindRecord, find_record, FoundRecord),
     CommandHandler(BotQuery, run_query, FoundRecords),
     CommandHandler(BotCreateRecord, create_record, CreatedRecord),
+    description=BOT,
 )
 handler = trigger.handler

@@ -163,10 +163,10 @@ class _Checker:
             self.expect_word("BY")
             self._order_by()
         if not self.at_word("LIMIT"):
-            token = self.peek()
-            if token is None:
+            stray = self.peek()
+            if stray is None:
                 raise RefusedQuery(f"a LIMIT of at most {self.max_rows} is required")
-            raise RefusedQuery(f"unexpected {token.text!r} at character {token.start + 1}")
+            raise RefusedQuery(f"unexpected {stray.text!r} at character {stray.start + 1}")
         self.pos += 1
         limit = self._limit()
         if self.at_word("OFFSET"):
@@ -174,9 +174,9 @@ class _Checker:
             offset = self.take("an OFFSET")
             if offset.kind != "number" or not offset.text.isdigit() or int(offset.text) > _MAX_OFFSET:
                 raise RefusedQuery(f"OFFSET takes a whole number up to {_MAX_OFFSET}")
-        token = self.peek()
-        if token is not None:
-            raise RefusedQuery(f"unexpected {token.text!r} at character {token.start + 1}")
+        rest = self.peek()
+        if rest is not None:
+            raise RefusedQuery(f"unexpected {rest.text!r} at character {rest.start + 1}")
         return CheckedQuery(self.soql.strip(), self.sobject, fields, limit)
 
     def _refuse_what_is_never_allowed(self) -> None:

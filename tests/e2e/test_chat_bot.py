@@ -172,3 +172,16 @@ def test_create_record_refuses_an_object_the_bot_may_not_create(stack: LocalStac
         "msg": "the bot may not create Account records",
         "type": "mapping_error",
     }
+
+
+def test_a_repeated_create_answers_the_first_answer_and_creates_once(stack: LocalStack, org: SalesforceOrg) -> None:
+    # Given a create the bot sends twice (a retry after a timeout), same event_id
+    email = f"{unique('twice-')}@example.com"
+    body = body_of("bot.create_record", object="Lead", fields={"LastName": "Lee", "Company": "Acme", "Email": email})
+    first = stack.send(body)
+    # When it arrives again
+    second = stack.send(body)
+    # Then it answers the same record, and Salesforce holds one
+    assert (first.status_code, second.status_code) == (200, 200), second.text
+    assert second.json() == first.json()
+    assert len(org.query(f"SELECT Id FROM Lead WHERE Email = '{email}'")) == 1

@@ -1,12 +1,13 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, api_limits, cold_start
+from bench import api_calls, api_limits, cold_start, routing_latency
 
 
 def main() -> None:
     cold_start.main()
     api_calls.main()
     api_limits.main()
+    routing_latency.main()
 
 
 if __name__ == "__main__":

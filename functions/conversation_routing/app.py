@@ -1,8 +1,44 @@
-"""conversation_routing: routes and workflows arrive with their own issue; until then routes answer 404."""
+"""conversation_routing: live-chat routing decisions and the chatbot's Salesforce actions, answered
+while the caller waits. The social routes arrive with their own issue; until then they answer 404."""
 
+from connector.chat.bot import (
+    BotCreateRecord,
+    BotFindRecord,
+    BotQuery,
+    CreatedRecord,
+    FoundRecord,
+    FoundRecords,
+    create_record,
+    find_record,
+    run_query,
+)
+from connector.chat.models import ChatRequested
+from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_chat_schema
-from connector.pipeline import Trigger
+from connector.pipeline import CommandHandler, Trigger
+
+ROUTE = (
+    "Where to route a requested chat: the first routing rule of the connector config whose conditions "
+    "hold (on the chat's fields and the visitor's Contact and Account in Salesforce) gives the "
+    "department and/or agent; none holds: the default department. Always 200: when Salesforce is slow "
+    "(past routing.budget_ms), down or refuses, the default department answers with `fallback` set."
+)
+BOT = (
+    "The chatbot's Salesforce actions, within the allow-list of the connector config (chat.bot): "
+    "bot.find_record (the oldest record whose field equals the value), bot.query (one read-only SELECT "
+    "with a LIMIT <= chat.bot.max_rows; `{name}`/`:name` placeholders take `variables`, escaped), "
+    "bot.create_record. Nothing found, by either find, is a 404 of type `not_found` naming the object; "
+    "a query, object or field the bot may not use is a 422 saying why, as is Salesforce refusing a record."
+)
 
 trigger = Trigger("conversation_routing")
 trigger.on_cold_start(check_chat_schema)
+trigger.commands("/v1/chat/route", CommandHandler(ChatRequested, route_chat, RoutingDecision), description=ROUTE)
+trigger.commands(
+    "/v1/chat/bot",
+    CommandHandler(BotFindRecord, find_record, FoundRecord),
+    CommandHandler(BotQuery, run_query, FoundRecords),
+    CommandHandler(BotCreateRecord, create_record, CreatedRecord),
+    description=BOT,
+)
 handler = trigger.handler

@@ -3,6 +3,8 @@
 
 One test over the whole directory, in the order a shell loop sends it (sorted file names). A 202
 is accepted only when the entity's sync state then reads SYNCED; a 200 must already read SYNCED.
+A command answers at once: 200 with its result, or, for a find that finds nothing on a fresh org,
+404 `not_found`.
 Event types whose trigger is not built yet must still answer 404: when a trigger lands, this test
 fails until its examples are given their documented answer here.
 """
@@ -34,12 +36,21 @@ SYNC_EVENTS: dict[str, tuple[str, Callable[[Body], str]]] = {
     "contact_us.submitted": ("case", lambda b: b["event_id"]),
 }
 
+# Commands: event_type -> the answers documented for its example on a fresh stack, and the `status`
+# of its 200. The bot's finds look for sam.lee@example.com's Contact and Cases, which a fresh org
+# does not hold: their documented not-found is a 404 of type not_found.
+COMMANDS: dict[str, tuple[frozenset[int], str]] = {
+    "chat.requested": (frozenset({200}), "routed"),
+    "bot.create_record": (frozenset({200}), "created"),
+    "bot.find_record": (frozenset({200, 404}), "found"),
+    "bot.query": (frozenset({200, 404}), "found"),
+}
+
 # Event types whose triggers do not exist yet (chat: issue 8, social: issue 9, loyalty: issue 10):
 # their routes answer 404 today.
 NOT_BUILT_YET = frozenset(
     {
-        *("chat.ended", "chat.action_selected", "chat.requested", "offline_message.received"),
-        *("bot.find_record", "bot.query", "bot.create_record"),
+        *("chat.ended", "chat.action_selected", "offline_message.received"),
         *("conversation.routed", "conversation.replied", "user.matched"),
         *("conversation.contact_linked", "conversation.assigned", "conversation.reply", "engagement.send"),
         *("offer.issue", "offer.revoke", "offer.redeem", "offer.unredeem", "offer.extend", "offer.reissue"),
@@ -86,6 +97,9 @@ def test_every_example_in_events_ends_synced_on_a_fresh_stack(fresh_stack: Local
             if resp.status_code != 404:
                 problems.append(f"{name}: its trigger answers {resp.status_code} now; give it its documented answer")
             continue
+        if event_type in COMMANDS:
+            problems.extend(_command_problems(name, resp, *COMMANDS[event_type]))
+            continue
         if event_type not in SYNC_EVENTS:
             problems.append(f"{name}: {event_type} is neither a known sync event nor listed as not built")
             continue
@@ -105,3 +119,14 @@ def test_every_example_in_events_ends_synced_on_a_fresh_stack(fresh_stack: Local
                 f"{state.get('status')} ({state.get('last_error') or state.get('error') or ''})"
             )
     assert not problems, "examples that do not end synced:\n" + "\n".join(problems)
+
+
+def _command_problems(name: str, resp: Any, statuses: frozenset[int], status: str) -> list[str]:
+    """What is wrong with a command's answer, if anything: its status code, then its body."""
+    if resp.status_code not in statuses:
+        return [f"{name}: {resp.status_code} {resp.text[:300]}"]
+    answer = resp.json()
+    if resp.status_code == 404:
+        types = [error.get("type") for error in answer.get("errors", [])]
+        return [] if types == ["not_found"] else [f"{name}: 404 without one not_found error: {resp.text[:300]}"]
+    return [] if answer.get("status") == status else [f"{name}: 200 with status {answer.get('status')!r}"]

@@ -249,3 +249,20 @@ def test_request_log_shows_what_clients_sent(sf: Api) -> None:
     assert [e["key"] for e in entries] == ["PATCH /sobjects/Contact/Commerce_Customer_No__c", "GET /query"]
     upserts = requests.get(f"{sf.base}/_admin/requests", params={"match": "PATCH"}, timeout=5).json()
     assert upserts[0]["json"] == {"LastName": "Doe"} and upserts[0]["status"] == 201
+
+
+def test_seed_adds_users_as_an_admin_does_while_the_rest_api_refuses_them(sf: Api) -> None:
+    # given an agent the org's admin sets up
+    body = {"User": [{"Username": "ann@example.com", "LastName": "Owner", "Email": "ann@example.com", "Alias": "ann"}]}
+    # when it is seeded
+    response = sf.admin("POST", "/seed", body)
+    # then the user exists, can own records, and its fields read through a relationship path
+    assert response.status_code == 200, response.text
+    (user_id,) = response.json()["User"]
+    account_id = sf.create("Account", {"Name": "Acme", "OwnerId": user_id})
+    sf.create("Contact", {"LastName": "Lee", "AccountId": account_id})
+    (row,) = sf.records("SELECT Account.Owner.Email FROM Contact")
+    assert row["Account"]["Owner"]["Email"] == "ann@example.com"
+    # and an integration cannot create one through the REST API
+    refused = sf.post("/sobjects/User", {"Username": "x@example.com", "LastName": "X", "Email": "x@example.com"})
+    assert refused.status_code == 400 and refused.json()[0]["errorCode"] == "INVALID_TYPE_FOR_OPERATION"

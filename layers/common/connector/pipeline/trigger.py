@@ -141,8 +141,9 @@ class Trigger:
             ),
         )
 
-    def commands(self, path: str, *handlers: CommandHandler) -> None:
-        """A POST route of commands: the caller waits for the command's typed answer."""
+    def commands(self, path: str, *handlers: CommandHandler, description: str | None = None) -> None:
+        """A POST route of commands: the caller waits for the command's typed answer. `description`
+        says in the OpenAPI document what the route's answers mean."""
         responses: Any = tuple(h.response for h in handlers)
         answer_model: Any = responses[0] if len(responses) == 1 else Union[responses]  # noqa: UP007
         answers = [
@@ -154,7 +155,7 @@ class Trigger:
         ]
         if any(h.deferrable for h in handlers):
             answers.append((202, QueuedAnswer, "accepted; completed from the queue"))
-        self._post(path, handlers, documented(*answers))
+        self._post(path, handlers, documented(*answers), description)
 
     def read(self, path: str, route: ReadRoute, response: type[BaseModel]) -> None:
         """A signed GET route; `route(services, **path_params)` returns `response`."""
@@ -227,7 +228,9 @@ class Trigger:
         transient failure (Salesforce down) lets the work through and is tried again next time."""
         self._cold_start_checks.append(check)
 
-    def _post(self, path: str, handlers: tuple[Handler, ...], responses: dict[int, Any]) -> None:
+    def _post(
+        self, path: str, handlers: tuple[Handler, ...], responses: dict[int, Any], description: str | None = None
+    ) -> None:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
         body_type: Any = _body_type(tuple(h.model for h in handlers))
@@ -241,7 +244,7 @@ class Trigger:
         # This module uses postponed annotations: give Powertools the real (local) body type.
         accept.__annotations__ = {"event": Annotated[body_type, Body()], "return": Response[dict[str, Any]]}
         accept.__name__ = f"accept_{path.strip('/').replace('/', '_')}"
-        self.app.post(path, responses=responses)(accept)
+        self.app.post(path, responses=responses, description=description)(accept)
 
     # -- runtime -------------------------------------------------------------------------------
     @property

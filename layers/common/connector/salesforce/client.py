@@ -33,6 +33,8 @@ from connector.value_types import quoted_path_segment
 Record = dict[str, Any]
 # A composite request holds at most 25 subrequests.
 MAX_COMPOSITE_SUBREQUESTS = 25
+# A call's (connect, read) timeout in seconds, or one number for both.
+Timeout = float | tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -126,16 +128,18 @@ class SalesforceClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: Timeout | None = None,
     ) -> requests.Response:
-        """One API call; renews the token once if the session has expired."""
+        """One API call; renews the token once if the session has expired. `timeout` replaces the
+        client's own for this call (a caller with a time budget)."""
         if method != "GET" and (acknowledged := duplicate_rule_headers()):
             headers = {**acknowledged, **(headers or {})}
         with traced(f"salesforce {operation}", operation=operation):
             token = self._tokens.current(self._session)
-            resp = self._send(token, method, path, json, params, headers, operation)
+            resp = self._send(token, method, path, json, params, headers, operation, timeout)
             if resp.status_code == 401 and self._is_expired_session(resp):
                 token = self._tokens.renew(self._session, token)
-                resp = self._send(token, method, path, json, params, headers, operation)
+                resp = self._send(token, method, path, json, params, headers, operation, timeout)
         if resp.status_code >= 400 or (resp.status_code == 300 and operation != "upsert"):
             raise salesforce_error(resp.status_code, parse_error_body(self._json(resp)), operation)
         return resp
@@ -149,13 +153,14 @@ class SalesforceClient:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         operation: str,
+        timeout: Timeout | None = None,
     ) -> requests.Response:
         url = path if path.startswith("http") else f"{token.instance_url}{path}"
         all_headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
         all_headers.update(headers or {})
         try:
             resp = self._session.request(
-                method, url, json=json, params=params, headers=all_headers, timeout=self._timeout
+                method, url, json=json, params=params, headers=all_headers, timeout=timeout or self._timeout
             )
         except requests.RequestException as exc:
             self.calls.add(operation)  # it may have reached Salesforce and counted there
@@ -220,30 +225,31 @@ class SalesforceClient:
         return UpsertResult(id=str(body["id"]), created=resp.status_code == 201 or bool(body.get("created")))
 
     # -- SOQL -----------------------------------------------------------------------------------
-    def query_iter(self, soql: str) -> Iterator[Record]:
+    def query_iter(self, soql: str, timeout: Timeout | None = None) -> Iterator[Record]:
         """Every record of a query, following nextRecordsUrl page by page."""
-        resp = self.request("GET", self.data_path("query"), operation="query", params={"q": soql})
+        resp = self.request("GET", self.data_path("query"), operation="query", params={"q": soql}, timeout=timeout)
         while True:
             body = resp.json()
             yield from body.get("records", [])
             next_url = body.get("nextRecordsUrl")
             if body.get("done", True) or not next_url:
                 return
-            resp = self.request("GET", next_url, operation="query_more")
+            resp = self.request("GET", next_url, operation="query_more", timeout=timeout)
 
-    def query(self, soql: str) -> list[Record]:
-        return list(self.query_iter(soql))
+    def query(self, soql: str, timeout: Timeout | None = None) -> list[Record]:
+        return list(self.query_iter(soql, timeout))
 
-    def query_many(self, queries: Mapping[str, str]) -> dict[str, list[Record]]:
+    def query_many(self, queries: Mapping[str, str], timeout: Timeout | None = None) -> dict[str, list[Record]]:
         """Several independent queries (first page each) in one API call."""
         if len(queries) == 1:
             ((name, soql),) = queries.items()
-            return {name: self.query(soql)}
+            return {name: self.query(soql, timeout)}
         subrequests = [
             {"method": "GET", "url": f"{self.data_path('query')}?q={quote(soql, safe='')}", "referenceId": name}
             for name, soql in queries.items()
         ]
-        return {r.reference_id: list((r.body or {}).get("records", [])) for r in self.composite(subrequests)}
+        results = self.composite(subrequests, timeout=timeout)
+        return {r.reference_id: list((r.body or {}).get("records", [])) for r in results}
 
     # -- describe -------------------------------------------------------------------------------
     def describe_many(self, sobjects: Sequence[str]) -> dict[str, Record]:
@@ -272,13 +278,16 @@ class SalesforceClient:
         return found
 
     # -- composite ------------------------------------------------------------------------------
-    def composite(self, subrequests: Sequence[Mapping[str, Any]], all_or_none: bool = True) -> list[CompositeResult]:
+    def composite(
+        self, subrequests: Sequence[Mapping[str, Any]], all_or_none: bool = True, timeout: Timeout | None = None
+    ) -> list[CompositeResult]:
         """Dependent writes in one API call; with all_or_none a failure raises the first real error."""
         resp = self.request(
             "POST",
             self.data_path("composite"),
             operation="composite",
             json={"allOrNone": all_or_none, "compositeRequest": _with_duplicate_rule_header(subrequests)},
+            timeout=timeout,
         )
         results = [
             CompositeResult(str(item.get("referenceId")), int(item["httpStatusCode"]), item.get("body"))

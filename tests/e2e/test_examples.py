@@ -32,13 +32,16 @@ SYNC_EVENTS: dict[str, tuple[str, Callable[[Body], str]]] = {
     "order.created": ("order", lambda b: b["data"]["order"]["order_no"]),
     "order.updated": ("order", lambda b: b["data"]["order"]["order_no"]),
     "contact_us.submitted": ("case", lambda b: b["event_id"]),
+    "chat.action_selected": ("chat_action", lambda b: b["data"]["chat_id"]),
+    "chat.ended": ("chat", lambda b: b["data"]["chat_id"]),
+    "offline_message.received": ("offline_message", lambda b: b["data"]["message_id"]),
 }
 
 # Event types whose triggers do not exist yet (chat: issue 8, social: issue 9, loyalty: issue 10):
 # their routes answer 404 today.
 NOT_BUILT_YET = frozenset(
     {
-        *("chat.ended", "chat.action_selected", "chat.requested", "offline_message.received"),
+        "chat.requested",
         *("bot.find_record", "bot.query", "bot.create_record"),
         *("conversation.routed", "conversation.replied", "user.matched"),
         *("conversation.contact_linked", "conversation.assigned", "conversation.reply", "engagement.send"),

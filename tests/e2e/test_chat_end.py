@@ -334,7 +334,9 @@ def test_a_transcript_over_32000_characters_is_cut_and_attached_whole_as_a_file(
     # and the Case's file holds every message
     (link,) = chat.org.query(f"SELECT ContentDocumentId FROM ContentDocumentLink WHERE LinkedEntityId = '{case['Id']}'")
     document = soql_quote(link["ContentDocumentId"])
-    (version,) = chat.org.query(f"SELECT Id, PathOnClient, VersionData FROM ContentVersion WHERE ContentDocumentId = {document}")
+    (version,) = chat.org.query(
+        f"SELECT Id, PathOnClient, VersionData FROM ContentVersion WHERE ContentDocumentId = {document}"
+    )
     text = requests.get(chat.org.base + version["VersionData"], headers=chat.org._auth(), timeout=10).text
     assert len(text) > 40_000
     assert all(f"{i:03d}" + "x" * 997 in text for i in range(40))

@@ -116,7 +116,7 @@ class Settings(BaseModel):
                 "max_receive_count": env.get("MAX_RECEIVE_COUNT", "5"),
                 "retry_base_seconds": env.get("RETRY_BASE_SECONDS", "30"),
                 "salesforce_api_version": env.get("SALESFORCE_API_VERSION", "62.0"),
-                "salesforce_timeout_seconds": env.get("SALESFORCE_TIMEOUT_SECONDS", "25"),
+                "salesforce_timeout_seconds": env.get("SALESFORCE_TIMEOUT_SECONDS") or "25",
                 "salesforce_secret_arn": env.get("SALESFORCE_SECRET_ARN", ""),
                 "salesforce_auth_flow": env.get("SALESFORCE_AUTH_FLOW", "client_credentials"),
                 # SALESFORCE_LOGIN_URL: the name DESIGN §3 gives the token host; the same rules apply.

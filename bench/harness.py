@@ -33,11 +33,17 @@ def _serve(app: Any) -> str:
 
 
 class Harness:
-    def __init__(self, salesforce: str, commerce: str, queues: dict[str, str]) -> None:
+    def __init__(self, salesforce: str, commerce: str, queues: dict[str, str], config_file: str = "") -> None:
         self.salesforce = salesforce
         self.commerce = commerce
         self.queues = queues
+        self.config_file = config_file
         self.functions: dict[str, ModuleType] = {}
+
+    def configure(self, config: dict[str, Any]) -> None:
+        """A new connector-config document, read by every function at its next (cold) start."""
+        Path(self.config_file).write_text(json.dumps(config))
+        self.functions.clear()
 
     def function(self, name: str) -> ModuleType:
         if name not in self.functions:
@@ -139,6 +145,7 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
         with mock_aws():
             sm = boto3.client("secretsmanager")
             os.environ["COMMERCE_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="w", SecretString=SECRET)["ARN"]
+            os.environ["CHAT_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="wc", SecretString=SECRET)["ARN"]
             os.environ["SALESFORCE_SECRET_ARN"] = sm.create_secret(
                 Name="sf", SecretString=json.dumps({"client_id": "local-client", "client_secret": "local-secret"})
             )["ARN"]
@@ -156,9 +163,9 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
             sqs = boto3.client("sqs")
             queues = {
                 name: sqs.create_queue(QueueName=name)["QueueUrl"]
-                for name in ("registration", "order_header", "contact_us")
+                for name in ("registration", "order_header", "contact_us", "chat_end")
             }
-            yield Harness(salesforce, commerce, queues)
+            yield Harness(salesforce, commerce, queues, config_file.name)
     finally:
         os.environ.clear()
         os.environ.update(saved)

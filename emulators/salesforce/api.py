@@ -51,6 +51,8 @@ class ApiResponse:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Bytes answered as they are instead of a JSON body (sObject Blob Get).
+    raw: bytes | None = None
 
 
 @dataclass

@@ -108,6 +108,10 @@ def create_app(schema_dir: Path | None = None) -> Flask:
             status=response.status,
             headers={name: request.headers[name] for name in LOGGED_HEADERS if name in request.headers},
         )
+        if response.raw is not None:
+            blob = Response(response.raw, status=response.status, mimetype="application/octetstream")
+            blob.headers.update({**response.headers, **limit_info})
+            return blob
         return json_response(
             response.body,
             response.status,

@@ -91,6 +91,10 @@ def composite(call: Call) -> ApiResponse:
                     "a previous subrequest that succeeded."
                 ),
             )
+        if response.raw is not None:
+            # "The sObject Blob Get [...] APIs return binary data. These APIs aren't supported in a
+            # Composite API request" (resources-composite-composite-post).
+            response = ApiResponse(400, bad_request("INVALID_INPUT", "sObject Blob Get is not supported").body())
         if response.status < 400:
             results[reference_id] = response.body
         else:

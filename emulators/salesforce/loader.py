@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from . import ids
+from .content import content_objects
 from .person_schema import add_person_fields
 from .schema import ObjectDef, Schema
 from .sfdx import CustomObjectMeta, MetadataError, read_objects
@@ -53,7 +54,7 @@ def load_schema(schema_dir: Path | None = None) -> LoadedSchema:
     sources = read_objects(objects_dir(schema_dir or default_schema_dir()))
     customs = [s.custom_object for s in sources if s.custom_object is not None]
     targets = STANDARD_ACTIVITY_TARGETS + tuple(c.name for c in customs if c.enable_activities)
-    objects = {o.name: o for o in standard_objects(targets)}
+    objects = {o.name: o for o in [*standard_objects(targets), *content_objects()]}
     for index, meta in enumerate(sorted(customs, key=lambda c: c.name)):
         objects[meta.name] = _custom_object(meta, ids.custom_prefix(index))
     for source in sources:

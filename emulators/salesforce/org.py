@@ -17,6 +17,7 @@ from emulators.faults import Faults
 from . import ids
 from .address_picklists import AddressPicklists
 from .auth import Sessions
+from .content import ContentRules
 from .counters import Counters
 from .duplicate_rules import DuplicateRuleMode, DuplicateRules
 from .faults import SALESFORCE
@@ -58,7 +59,9 @@ class Org:
         # Org settings and rules a real org has (see /_admin/settings).
         self.address_picklists = AddressPicklists(self.schema, loaded.person_field_map)
         self.duplicate_rules = DuplicateRules(self.store)
-        self.records.hooks.extend((self.address_picklists, OrderRules(), self.duplicate_rules))
+        self.records.hooks.extend(
+            (self.address_picklists, OrderRules(), self.duplicate_rules, ContentRules(self.records))
+        )
         self.sessions = Sessions(
             os.environ.get(CLIENT_ID_ENV, DEFAULT_CLIENT_ID),
             os.environ.get(CLIENT_SECRET_ENV, DEFAULT_CLIENT_SECRET),

@@ -24,7 +24,7 @@ from .errors import (
 )
 from .schema import FieldDef, ObjectDef, Schema
 from .store import Record, Store
-from .values import coerce, index_key, now, to_json
+from .values import Blob, blob_url, coerce, index_key, now, to_json
 
 # Audit fields a client may set on create only when explicitly allowed (the admin seed), like
 # Salesforce's "Set Audit Fields upon Record Creation" permission.
@@ -185,7 +185,7 @@ class Records:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"attributes": {"type": obj.name, "url": record_url(version, obj.name, record["Id"])}}
         for field_def in fields if fields is not None else obj.fields:
-            out[field_def.name] = to_json(record.get(field_def.name))
+            out[field_def.name] = shown(record, field_def.name, version, obj.name)
         return out
 
     def fields_param(self, obj: ObjectDef, raw: str | None) -> list[FieldDef] | None:
@@ -410,6 +410,14 @@ def _field(obj: ObjectDef, name: str) -> FieldDef:
 def compound_name(record: Mapping[str, Any]) -> str | None:
     parts = [record.get("FirstName"), record.get("LastName")]
     return " ".join(p for p in parts if p) or None
+
+
+def shown(record: Record, field_name: str, version: str, object_name: str) -> Any:
+    """A stored value as the REST API shows it (a blob as the URL of its bytes)."""
+    value = record.get(field_name)
+    if isinstance(value, Blob):
+        return blob_url(version, object_name, record["Id"], field_name)
+    return to_json(value)
 
 
 def record_url(version: str, object_name: str, record_id: str) -> str:

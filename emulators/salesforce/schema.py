@@ -25,6 +25,7 @@ _SOAP_TYPES = {
     "int": "xsd:int",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
+    "base64": "xsd:base64Binary",
 }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from . import ids
 from .api import ApiResponse, Call, json_ok, no_content
 from .describe import describe_global, describe_object, object_summary
 from .errors import not_found
 from .records import MultipleMatches, record_url
+from .values import Blob
 
 
 def resources(call: Call) -> ApiResponse:
@@ -80,12 +82,32 @@ def _only_match(call: Call) -> str:
 
 
 def read_by_external_id(call: Call) -> ApiResponse:
+    """A record by external id, or a blob field's bytes: /sobjects/ContentVersion/<id>/VersionData has
+    the same shape, and Salesforce tells them apart by what the two segments name."""
+    blob = _blob(call)
+    if blob is not None:
+        return blob
     records = call.org.records
     obj = records.object(call.args["sobject"])
     record = records.store.get(obj.name, _only_match(call))
     assert record is not None
     fields = records.fields_param(obj, call.request.args.get("fields"))
     return json_ok(records.render(obj, record, call.version, fields))
+
+
+def _blob(call: Call) -> ApiResponse | None:
+    """sObject Blob Get: the bytes of `/sobjects/<object>/<record id>/<blob field>`, else None."""
+    records = call.org.records
+    obj = records.object(call.args["sobject"])
+    field_def = obj.field(call.args["value"])
+    record_id = ids.normalize(call.args["field"])
+    if field_def is None or field_def.type != "base64" or record_id is None or obj.field(call.args["field"]):
+        return None
+    record = records.store.get(obj.name, records.path_id(obj, record_id))
+    if record is None:
+        raise not_found()
+    value = record.get(field_def.name)
+    return ApiResponse(200, raw=value.data if isinstance(value, Blob) else b"")
 
 
 def upsert(call: Call) -> ApiResponse:

@@ -7,7 +7,10 @@ Salesforce's JSON formats (`2026-11-23T10:00:00.000+0000`) on the way out.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -20,6 +23,19 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$")
 # Deliberately simple: what Salesforce rejects in practice (no @, no domain, spaces).
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A blob field (ContentVersion.VersionData): base64 text in JSON, bytes in the org.
+BLOB_TYPE = "base64"
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A blob field's bytes: stored as such, shown as the URL that serves them (`blob_url`)."""
+
+    data: bytes
+
+
+def blob_url(version: str, object_name: str, record_id: str, field_name: str) -> str:
+    return f"/services/data/v{version}/sobjects/{object_name}/{record_id}/{field_name}"
 
 
 def parse_date(text: str) -> date | None:
@@ -116,6 +132,8 @@ def coerce(field_def: FieldDef, raw: Any) -> Any:
         return raw
     if kind in {"currency", "double", "percent"}:
         return _coerce_number(field_def, raw)
+    if kind == BLOB_TYPE:
+        return _coerce_blob(field_def, raw)
     if kind == "int":
         if not _is_number(raw) or (isinstance(raw, float) and not raw.is_integer()):
             raise _cannot_deserialize("int", raw)
@@ -157,6 +175,15 @@ def _coerce_text(field_def: FieldDef, raw: Any) -> str | None:
             [field_def.name],
         )
     return raw
+
+
+def _coerce_blob(field_def: FieldDef, raw: Any) -> Blob:
+    if not isinstance(raw, str):
+        raise _cannot_deserialize("byte[]", raw)
+    try:
+        return Blob(base64.b64decode(raw.encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise json_parser_error(f"Cannot deserialize instance of byte[] for {field_def.name}: not base64") from exc
 
 
 def _coerce_id(field_def: FieldDef, raw: Any) -> str | None:

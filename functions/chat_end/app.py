@@ -1,12 +1,22 @@
-"""chat_end: its routes and workflows arrive with their own issue; until then every route answers 404."""
+"""chat_end: a chat's end and an offline message -> the configured option (or the agent's choice)
+in Salesforce; the agent's choice during a chat, kept for its end."""
 
+from connector.chat.actions import select_action
+from connector.chat.chat_end import end_chat, receive_offline_message
+from connector.chat.models import ChatActionSelected, ChatEnded, OfflineMessageReceived
 from connector.chat.native import to_canonical
 from connector.chat.schema_check import check_chat_schema
-from connector.pipeline import Trigger
+from connector.pipeline import EventHandler, Trigger
 
 trigger = Trigger("chat_end")
 trigger.on_cold_start(check_chat_schema)
+trigger.events(
+    "/v1/chat/events",
+    EventHandler(ChatEnded, end_chat),
+    EventHandler(OfflineMessageReceived, receive_offline_message),
+    EventHandler(ChatActionSelected, select_action),
+)
 # The chat platform's own webhooks, at the URL its admin configures (README, "The chat platform's
-# own webhooks"): run by the handlers this trigger declares for the canonical event types.
+# own webhooks"): run by the handlers declared above for the canonical event types.
 trigger.native("/v1/chat/native/<token>", to_canonical)
 handler = trigger.handler

@@ -127,7 +127,6 @@ def _leaves_something(stack: LocalStack, chat_id: str, email: str) -> dict[str, 
     return left if any(left.values()) else None
 
 
-@pytest.mark.xfail(reason="needs the chat-end workflow (issue8-end)", strict=False)
 def test_the_native_example_leaves_the_same_records_as_its_canonical_twin(stack: LocalStack) -> None:
     # Given the canonical twin (events/chat.ended.json) and the native example, each with its own chat
     # and visitor so that neither finds the other's records
@@ -155,7 +154,6 @@ def test_the_native_example_leaves_the_same_records_as_its_canonical_twin(stack:
     assert got == expected
 
 
-@pytest.mark.xfail(reason="needs the chat-end workflow (issue8-end)", strict=False)
 def test_a_redelivered_native_webhook_answers_as_the_first_and_writes_nothing_new(stack: LocalStack) -> None:
     # Given a native chat-ended webhook, delivered once and synced
     run = uuid.uuid4().hex[:8]

@@ -34,6 +34,9 @@ SYNC_EVENTS: dict[str, tuple[str, Callable[[Body], str]]] = {
     "order.created": ("order", lambda b: b["data"]["order"]["order_no"]),
     "order.updated": ("order", lambda b: b["data"]["order"]["order_no"]),
     "contact_us.submitted": ("case", lambda b: b["event_id"]),
+    "chat.action_selected": ("chat_action", lambda b: b["data"]["chat_id"]),
+    "chat.ended": ("chat", lambda b: b["data"]["chat_id"]),
+    "offline_message.received": ("offline_message", lambda b: b["data"]["message_id"]),
 }
 
 # Commands: event_type -> the answers documented for its example on a fresh stack, and the `status`
@@ -50,7 +53,6 @@ COMMANDS: dict[str, tuple[frozenset[int], str]] = {
 # their routes answer 404 today.
 NOT_BUILT_YET = frozenset(
     {
-        *("chat.ended", "chat.action_selected", "offline_message.received"),
         *("conversation.routed", "conversation.replied", "user.matched"),
         *("conversation.contact_linked", "conversation.assigned", "conversation.reply", "engagement.send"),
         *("offer.issue", "offer.revoke", "offer.redeem", "offer.unredeem", "offer.extend", "offer.reissue"),

@@ -18,10 +18,9 @@ from typing import Any
 
 from .. import ids
 from ..errors import invalid_type
-from ..records import record_url
+from ..records import record_url, shown
 from ..schema import NUMBER_TYPES, FieldDef, ObjectDef, Schema
 from ..store import Record, Store
-from ..values import to_json
 from .lexer import error_at
 from .nodes import BoolOp, Comparison, Condition, FieldPath, InList, Like, Not, Query, Value
 
@@ -272,7 +271,7 @@ class _Execution:
             "attributes": {"type": self.obj.name, "url": record_url(self.version, self.obj.name, row["Id"])}
         }
         for bound in selected:
-            target, current = out, row
+            target, current, current_name = out, row, self.obj.name
             for hop in bound.hops:
                 key = hop.relationship_name or hop.name
                 parent_id = current.get(hop.name)
@@ -285,9 +284,9 @@ class _Execution:
                     target[key] = {
                         "attributes": {"type": parent_name, "url": record_url(self.version, parent_name, parent["Id"])}
                     }
-                target, current = target[key], parent
+                target, current, current_name = target[key], parent, parent_name
             else:
-                target[bound.field.name] = to_json(current.get(bound.field.name))
+                target[bound.field.name] = shown(current, bound.field.name, self.version, current_name)
         return out
 
 

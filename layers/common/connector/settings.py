@@ -53,6 +53,10 @@ class Settings(BaseModel):
     max_receive_count: int = Field(default=5, ge=1)
     retry_base_seconds: int = Field(default=30, ge=0)
     salesforce_api_version: str = "62.0"
+    # How long one Salesforce call may take to answer. A webhook the caller gives a deadline (the
+    # chat platform: 10 s, then redelivery) sets it short, so a slow org becomes a queued retry
+    # (202) in time instead of no answer at all.
+    salesforce_timeout_seconds: float = Field(default=25.0, gt=0, le=120)
     salesforce_secret_arn: str = ""
     # Which OAuth flow the Salesforce secret is for; declared here so cold start can check the
     # token host without reading the secret.
@@ -115,6 +119,7 @@ class Settings(BaseModel):
                 "max_receive_count": env.get("MAX_RECEIVE_COUNT", "5"),
                 "retry_base_seconds": env.get("RETRY_BASE_SECONDS", "30"),
                 "salesforce_api_version": env.get("SALESFORCE_API_VERSION", "62.0"),
+                "salesforce_timeout_seconds": env.get("SALESFORCE_TIMEOUT_SECONDS") or "25",
                 "salesforce_secret_arn": env.get("SALESFORCE_SECRET_ARN", ""),
                 "salesforce_auth_flow": env.get("SALESFORCE_AUTH_FLOW", "client_credentials"),
                 # SALESFORCE_LOGIN_URL: the name DESIGN §3 gives the token host; the same rules apply.

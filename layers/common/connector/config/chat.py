@@ -272,3 +272,9 @@ class ChatConfig(Strict):
     field_mapping: ChatFieldMapping = Field(default_factory=ChatFieldMapping)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     bot: BotConfig = Field(default_factory=BotConfig)
+    # What a chat end writes besides the mapped fields. `{chat_id}` is replaced by the chat's id
+    # (an offline message's subject, when it has one, is the subject instead).
+    case_subject: str = Field(default="Live chat {chat_id}", min_length=1, max_length=200)
+    case_origin: str = Field(default="Chat", min_length=1, max_length=40)
+    task_subject: str = Field(default="Live chat {chat_id}", min_length=1, max_length=200)
+    task_status: str = Field(default="Completed", min_length=1, max_length=40)

@@ -21,7 +21,7 @@ from connector.salesforce.client import SalesforceClient
 from connector.services.secrets import get_secret_json, get_secret_text
 from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import ApiUsageStore, ClaimStore, SyncStateStore
+from connector.state import ApiUsageStore, ChatChoiceStore, ClaimStore, SyncStateStore
 
 if TYPE_CHECKING:
     from connector.clients.base import PlatformClient
@@ -104,7 +104,11 @@ class Services:
     @cached_property
     def salesforce(self) -> SalesforceClient:
         credentials = SecretBackedCredentials(self.settings)
-        return SalesforceClient(TokenProvider(credentials), self.settings.salesforce_api_version)
+        return SalesforceClient(
+            TokenProvider(credentials),
+            self.settings.salesforce_api_version,
+            timeout=(3.05, self.settings.salesforce_timeout_seconds),
+        )
 
     @cached_property
     def org_schema(self) -> OrgSchema:
@@ -134,6 +138,10 @@ class Services:
     @cached_property
     def claims(self) -> ClaimStore:
         return ClaimStore(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
+    def chat_choices(self) -> ChatChoiceStore:
+        return ChatChoiceStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
     def queue(self) -> WorkQueue:

@@ -1,8 +1,21 @@
-"""Durable state in DynamoDB: sync state per entity, create-once claims and the org's API usage."""
+"""Durable state in DynamoDB: sync state per entity, create-once claims, the org's API usage and chat choices."""
 
 from connector.envelope import EntityRef
 from connector.state.api_usage import ApiUsageStore
+from connector.state.chat_choices import AgentChoice, ChatChoice, ChatChoiceStore, ChoiceAfterEnd
 from connector.state.claims import ClaimStore
 from connector.state.sync_state import StaleEvent, SyncState, SyncStateStore, SyncStatus
 
-__all__ = ["ApiUsageStore", "ClaimStore", "EntityRef", "StaleEvent", "SyncState", "SyncStateStore", "SyncStatus"]
+__all__ = [
+    "AgentChoice",
+    "ApiUsageStore",
+    "ChatChoice",
+    "ChatChoiceStore",
+    "ChoiceAfterEnd",
+    "ClaimStore",
+    "EntityRef",
+    "StaleEvent",
+    "SyncState",
+    "SyncStateStore",
+    "SyncStatus",
+]

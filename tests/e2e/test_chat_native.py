@@ -110,7 +110,7 @@ def _left_by(stack: LocalStack, chat_id: str, email: str) -> dict[str, list[dict
             if key in VOLATILE or key == "Chat_Id__c":
                 continue
             if isinstance(value, str):
-                value = value.replace(chat_id, "<chat>").replace(email, "<email>")
+                value = value.replace(email, "<email>").replace(chat_id, "<chat>")
             out[key] = value
         return out
 
@@ -132,7 +132,7 @@ def test_the_native_example_leaves_the_same_records_as_its_canonical_twin(stack:
     # and visitor so that neither finds the other's records
     run = uuid.uuid4().hex[:8]
     twin_chat, twin_email = f"chat-{run}", f"twin-{run}@example.com"
-    native_chat, native_email = f"native-{run}", f"native-{run}@example.com"
+    native_chat, native_email = f"native-{run}", f"visitor-{run}@example.com"
     twin = body_of("chat.ended", chat_id=twin_chat)
     twin["data"]["visitor"]["email"] = twin_email
     native = native_body()

@@ -26,7 +26,7 @@ def test_the_transcript_is_the_metadata_then_one_line_per_message() -> None:
     # then a header, a blank line, and the messages in order with time, sender and text
     assert text.splitlines() == [
         "Chat chat-9001",
-        "Agent: Alex Kim (agent-7)",
+        "Agent: Alex Kim",
         "Started: 2026-11-23 09:40:00 UTC",
         "Ended: 2026-11-23 09:52:00 UTC",
         "Requesting page: https://shop.example.com/cart",

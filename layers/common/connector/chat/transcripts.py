@@ -43,7 +43,9 @@ def chat_text(data: ChatEndedData) -> str:
     chat = data.chat
     lines = [f"Chat {data.chat_id}"]
     if chat.agent is not None:
-        lines.append(f"Agent: {chat.agent.name or chat.agent.id} ({chat.agent.id})")
+        # The agent as a reader knows them: the platform's agent id means nothing in Salesforce (and
+        # the platform's own webhook names operators only, so an id would tell its two routes apart).
+        lines.append(f"Agent: {chat.agent.name or chat.agent.id}")
     lines.append(f"Started: {_time(chat.start_time)}")
     lines.append(f"Ended: {_time(chat.end_time)}")
     if chat.requesting_page_url:

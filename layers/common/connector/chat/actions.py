@@ -20,9 +20,13 @@ from connector.errors import ConflictError, MappingError
 from connector.services import Services
 from connector.state import AgentChoice, ChoiceAfterEnd
 
-_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+# An API name as the configuration takes it: a custom field's name is 40 characters before its
+# `__c`, and a managed package's adds its namespace prefix.
+_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
 # Set by the connector from the chat and the identification, never by the agent.
 RESERVED_FIELDS = frozenset({"Id", CHAT_ID_FIELD, "ContactId", "AccountId", "WhoId", "WhatId"})
+# Salesforce reads API names case-insensitively (`whoid` is WhoId): compared in lower case.
+_RESERVED = frozenset(name.lower() for name in RESERVED_FIELDS)
 
 
 def select_action(event: ChatActionSelected, services: Services) -> Outcome:
@@ -54,7 +58,7 @@ def _checked_fields(action: str, fields: dict[str, dict[str, Any]]) -> dict[str,
         for name, value in values.items():
             if not _API_NAME.match(name):
                 raise MappingError(["data", "fields", sobject, name], "not a Salesforce field API name")
-            if name in RESERVED_FIELDS:
+            if name.lower() in _RESERVED:
                 raise MappingError(["data", "fields", sobject, name], "set by the connector, not by the agent")
             if not (value is None or isinstance(value, str | int | float | bool)):
                 raise MappingError(["data", "fields", sobject, name], "a field value is text, a number or a boolean")

@@ -9,7 +9,8 @@ Salesforce calls per chat end (goal: two):
    with the mapped fields the update rule needs, the Account on its own conditions, the record the
    agent named, and the Case/Task an earlier run of this chat already wrote (its parent is reused:
    a retry after a lost answer never creates a second Contact or Lead, even for a visitor with no
-   email to match on). "Create a Case" needs none of it: no call.
+   email to match on). "Create a Case" needs none of it: no call, unless its transcript is cut (then
+   only the earlier Case is looked for, so that a second run never attaches a second file).
 2. the writes, one composite (allOrNone): create the parent or PATCH the fields that change, upsert
    the child by `Chat_Id__c` referencing `@{parent.id}`, and, when the transcript is over the
    32,000 characters of a description, a ContentVersion of the whole text first published on the
@@ -144,9 +145,13 @@ def _identify(
     config: ChatConfig,
     services: Services,
 ) -> Found:
-    """One API call (none for an option without a parent)."""
+    """One API call (none for an option without a parent, unless it attaches a file)."""
     if option.parent is None:
-        return Found()
+        if not _transcript_is_cut(data, option, config):
+            return Found()
+        # A file is not an upsert: whether an earlier run of this chat already attached it is asked.
+        written = services.salesforce.query_many({"earlier": _earlier_child_query(option, key)})
+        return Found(earlier_child=bool(written.get("earlier")))
     parent = option.parent
     mapped = list(config.field_mapping.of(parent))
     queries = identification_queries(
@@ -163,11 +168,8 @@ def _identify(
     named = choice.salesforce_id if choice and choice.salesforce_id else None
     if named and named.startswith(KEY_PREFIXES[parent]):
         queries["named"] = f"SELECT {select} FROM {parent} WHERE Id = {soql_quote(named)} LIMIT 1"
-    parent_field = "ContactId" if option.child == "Case" else "WhoId"
-    queries["earlier"] = (
-        f"SELECT Id, {parent_field} FROM {option.child} WHERE {CHAT_ID_FIELD} = {soql_quote(key)} "
-        "ORDER BY CreatedDate ASC, Id ASC LIMIT 1"
-    )
+    parent_field = _parent_field(option)
+    queries["earlier"] = _earlier_child_query(option, key)
     results = services.salesforce.query_many(queries)
     first = {name: next(iter(rows or []), None) for name, rows in results.items()}
     account_id = _account_id(first)
@@ -180,6 +182,24 @@ def _identify(
         # An earlier run of this chat wrote to that record: it stays the chat's, not updated again.
         record = {"Id": earlier_parent}
     return Found(record, account_id, earlier_child=earlier is not None)
+
+
+def _parent_field(option: Option) -> str:
+    return "ContactId" if option.child == "Case" else "WhoId"
+
+
+def _earlier_child_query(option: Option, key: str) -> str:
+    """The Case or Task an earlier run of this chat wrote, with its parent."""
+    return (
+        f"SELECT Id, {_parent_field(option)} FROM {option.child} WHERE {CHAT_ID_FIELD} = {soql_quote(key)} "
+        "ORDER BY CreatedDate ASC, Id ASC LIMIT 1"
+    )
+
+
+def _transcript_is_cut(data: ChatEndedData | OfflineMessageData, option: Option, config: ChatConfig) -> bool:
+    """Whether the child's description is cut, so that the whole text goes with it as a file."""
+    values = mapped_values(option.child, config.field_mapping.of(option.child), data)
+    return "Description" in values and fit_description(str(values["Description"])).cut
 
 
 def _account_id(first: dict[str, Record | None]) -> str | None:

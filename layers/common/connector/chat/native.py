@@ -239,7 +239,7 @@ def _chat_ended(native: NativeChatEnded) -> ChatEnded:
         _missing(("chat", "id"), "the chat's id (chat.id or visitor.chat_id) is required")
     operators = _operator_names(chat.operators)
     visitor_name = visitor.name or chat.name
-    agent = Agent(id=operators[0], name=operators[0]) if operators else None
+    agent = _fitted(Agent, id=operators[0], name=operators[0]) if operators else None
     data = ChatEndedData(
         chat_id=chat_id,
         visitor=_visitor(visitor, name=visitor_name, email=visitor.email or chat.email),
@@ -297,12 +297,24 @@ def _offline_message(native: NativeOfflineMessageSubmitted) -> OfflineMessageRec
     )
 
 
+def _fitted[Model: BaseModel](model: type[Model], **values: Any) -> Model:
+    """`model` of `values`, each text cut to its field's max_length: what a visitor or an admin typed
+    into the platform is kept as far as it fits, never a reason to refuse (and so lose) the chat."""
+    fitted: dict[str, Any] = {}
+    for name, value in values.items():
+        field = model.model_fields.get(name)
+        limit = next((m.max_length for m in field.metadata if getattr(m, "max_length", None)), None) if field else None
+        fitted[name] = value[:limit] if isinstance(value, str) and limit else value
+    return model.model_validate(fitted)
+
+
 def _visitor(visitor: NativeVisitor, *, name: str | None, email: str | None) -> Visitor:
-    return Visitor(name=name, email=email, visit_times=visitor.visits, chat_times=visitor.chats)
+    return _fitted(Visitor, name=name, email=email, visit_times=visitor.visits, chat_times=visitor.chats)
 
 
 def _session(visitor: NativeVisitor) -> Session:
-    return Session(
+    return _fitted(
+        Session,
         ip=visitor.ip,
         country=visitor.country,
         state=visitor.state,
@@ -341,7 +353,7 @@ def _prechat(
     for entry in custom_fields:
         if entry.name not in PreChat.model_fields:  # a custom field never overrides a system one
             fields[entry.name] = _text_value(entry.value)
-    return PreChat.model_validate(fields)
+    return _fitted(PreChat, **fields)
 
 
 def _custom_variables(*lists: NameValues) -> CustomVariables:

@@ -5,8 +5,11 @@ one line per message in order: `[2026-11-23 09:40:05 UTC] Sam Lee (visitor): Hi,
 An offline message's subject and content take the transcript's place.
 
 Case.Description and Task.Description are long text areas of 32,000 characters; a longer value is
-refused whole (STRING_TOO_LONG). A longer transcript is cut to fit, ending with a marker, and the
-whole text goes to the record as a file (see `chat_end`).
+refused whole (STRING_TOO_LONG). Salesforce counts characters as UTF-16 code units, as Java and Apex
+do (a character outside the Basic Multilingual Plane, such as an emoji, counts twice:
+https://help.salesforce.com/s/articleView?id=005166849&type=1), so the cut counts them so too.
+A longer transcript is cut to fit, ending with a marker, and the whole text goes to the record as a
+file (see `chat_end`).
 """
 
 from __future__ import annotations
@@ -66,8 +69,19 @@ def offline_text(data: OfflineMessageData) -> str:
     return "\n".join(lines)
 
 
+def salesforce_length(text: str) -> int:
+    """The length Salesforce gives `text`: its UTF-16 code units."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _first_units(text: str, units: int) -> str:
+    """The longest start of `text` of at most `units` UTF-16 code units (never half a pair)."""
+    return text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore")
+
+
 def fit_description(text: str) -> Description:
     """`text` as it fits a description: itself, or cut with the marker (the whole kept aside)."""
-    if len(text) <= DESCRIPTION_LENGTH:
+    if salesforce_length(text) <= DESCRIPTION_LENGTH:
         return Description(text)
-    return Description(text[: DESCRIPTION_LENGTH - len(CUT_MARKER)] + CUT_MARKER, full_text=text)
+    kept = _first_units(text, DESCRIPTION_LENGTH - salesforce_length(CUT_MARKER))
+    return Description(kept + CUT_MARKER, full_text=text)

@@ -5,11 +5,11 @@ from connector.chat.actions import select_action
 from connector.chat.chat_end import end_chat, receive_offline_message
 from connector.chat.models import ChatActionSelected, ChatEnded, OfflineMessageReceived
 from connector.chat.native import to_canonical
-from connector.chat.schema_check import check_chat_schema
+from connector.chat.schema_check import check_chat_end_schema
 from connector.pipeline import EventHandler, Trigger
 
 trigger = Trigger("chat_end")
-trigger.on_cold_start(check_chat_schema)
+trigger.on_cold_start(check_chat_end_schema)
 trigger.events(
     "/v1/chat/events",
     EventHandler(ChatEnded, end_chat),

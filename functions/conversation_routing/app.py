@@ -14,7 +14,7 @@ from connector.chat.bot import (
 )
 from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
-from connector.chat.schema_check import check_chat_schema
+from connector.chat.schema_check import check_routing_schema
 from connector.pipeline import CommandHandler, Trigger
 
 ROUTE = (
@@ -32,7 +32,7 @@ BOT = (
 )
 
 trigger = Trigger("conversation_routing")
-trigger.on_cold_start(check_chat_schema)
+trigger.on_cold_start(check_routing_schema)
 trigger.commands("/v1/chat/route", CommandHandler(ChatRequested, route_chat, RoutingDecision), description=ROUTE)
 trigger.commands(
     "/v1/chat/bot",

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from connector.chat.schema_check import chat_schema_problems, holding_problem
+from connector.chat.schema_check import chat_end_problems, chat_schema_problems, holding_problem, routing_problems
 from connector.config.chat import ChatConfig
 from connector.crm.schema import OrgSchema
 from emulators.salesforce.loader import load_schema
@@ -64,14 +64,69 @@ def test_the_guides_default_configuration_fits_the_org() -> None:
     assert found == []
 
 
-def test_the_default_configuration_is_checked_in_one_describe_call() -> None:
+def test_chat_ends_check_describes_its_objects_in_one_call() -> None:
     # given an org that counts describe calls
     org = StubOrg()
-    # when the default configuration is checked
-    problems(ChatConfig(), org)
-    # then the five mapped objects (the bot's are the same) were described together, once
+    # when chat end's check runs on the default configuration
+    chat_end_problems(ChatConfig(), OrgSchema(org))
+    # then the five mapped objects and the transcript file were described together, once
+    assert len(org.calls) == 1
+    assert sorted(org.calls[0]) == ["Account", "Case", "Contact", "ContentVersion", "Lead", "Task"]
+
+
+def test_routings_check_describes_only_what_routing_and_the_bot_read_in_one_call() -> None:
+    # given an org that counts describe calls
+    org = StubOrg()
+    # when the routing function's check runs on the default configuration
+    routing_problems(ChatConfig(), OrgSchema(org))
+    # then the identified objects and the bot's were described together, once (no file object)
     assert len(org.calls) == 1
     assert sorted(org.calls[0]) == ["Account", "Case", "Contact", "Lead", "Task"]
+
+
+def test_a_case_mapping_that_does_not_fit_is_chat_ends_problem_not_routings() -> None:
+    # given the transcript mapped into Case.Subject
+    config = chat(field_mapping={"Case": {"Subject": "chat.transcript"}})
+    # when each function's check runs
+    # then chat end refuses it and routing does not care
+    assert chat_end_problems(config, OrgSchema(StubOrg())) != []
+    assert routing_problems(config, OrgSchema(StubOrg())) == []
+
+
+def without_field(sobject: str, name: str) -> dict[str, Any]:
+    body = describe(sobject)
+    body["fields"] = [f for f in body["fields"] if f["name"] != name]
+    return body
+
+
+def test_an_org_without_the_chat_id_field_is_named() -> None:
+    # given an org where Task lacks Chat_Id__c (the SFDX source not deployed)
+    org = StubOrg({"Task": without_field("Task", "Chat_Id__c")})
+    # when chat end's check runs
+    found = chat_end_problems(ChatConfig(), OrgSchema(org))
+    # then it says so
+    assert found == ["Task.Chat_Id__c: Task has no field Chat_Id__c (deploy the connector's SFDX source, salesforce/)"]
+
+
+def test_a_chat_id_field_that_is_no_external_id_is_named() -> None:
+    # given Case.Chat_Id__c as a plain text field
+    case = describe("Case")
+    case["fields"] = [{**f, "externalId": False} if f["name"] == "Chat_Id__c" else f for f in case["fields"]]
+    # when chat end's check runs
+    found = chat_end_problems(ChatConfig(), OrgSchema(StubOrg({"Case": case})))
+    # then it says an upsert by it is impossible
+    assert found == ["Case.Chat_Id__c: Case.Chat_Id__c is not an External ID, a chat end could not be upserted by it"]
+
+
+def test_an_org_where_files_cannot_be_created_is_named() -> None:
+    # given an org (or an integration user) that cannot create ContentVersion records
+    org = StubOrg({"ContentVersion": {**describe("ContentVersion"), "createable": False}})
+    # when chat end's check runs
+    found = chat_end_problems(ChatConfig(), OrgSchema(org))
+    # then the transcript file is named
+    assert found == [
+        "ContentVersion: files cannot be created, a transcript over 32,000 characters could not be attached"
+    ]
 
 
 # -- field mapping -----------------------------------------------------------------------------------

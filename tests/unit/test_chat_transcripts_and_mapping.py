@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from conftest import CONTRACT_EVENTS
 
-from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults
+from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, text_lengths
 from connector.chat.models import ChatEnded, OfflineMessageReceived
 from connector.chat.transcripts import CUT_MARKER, DESCRIPTION_LENGTH, chat_text, fit_description, offline_text
 from connector.config.chat import DEFAULT_CHAT_FIELD_MAPPING
+from connector.crm.schema import SObjectSchema
 
 
 def chat_ended(**data: Any) -> ChatEnded:
@@ -81,6 +82,33 @@ def test_an_empty_chat_value_is_left_out() -> None:
 def test_a_long_visitor_name_is_cut_to_the_last_name_length() -> None:
     data = chat_ended(visitor={"name": "N" * 200, "email": "n@example.com"}).data
     assert len(mapped_values("Lead", DEFAULT_CHAT_FIELD_MAPPING["Lead"], data)["LastName"]) == 80
+
+
+def test_a_custom_variable_is_cut_to_the_length_the_orgs_describe_gives_its_field() -> None:
+    # given a custom variable longer than the Text(50) field it is mapped to, as the org describes it
+    data = chat_ended(custom_variables={"account_number": "A" * 120}).data
+    lengths = text_lengths(
+        SObjectSchema.of({"name": "Contact", "fields": [{"name": "Account_No__c", "type": "string", "length": 50}]})
+    )
+    # when the mapped values are made
+    values = mapped_values("Contact", {"Account_No__c": "custom_variables.account_number"}, data, lengths)
+    # then the value fits the field instead of having the record refused
+    assert values["Account_No__c"] == "A" * 50
+
+
+def test_the_transcript_is_never_cut_by_the_field_length_but_by_its_own_marked_cut() -> None:
+    # given a transcript longer than the Description field, as the org describes it
+    data = chat_ended(
+        chat={
+            **chat_ended().data.chat.model_dump(mode="json"),
+            "transcript": [{"time": "2026-11-23T09:40:05Z", "sender": "visitor", "name": "Sam", "text": "x" * 40_000}],
+        }
+    ).data
+    lengths = {"description": 32_000}
+    # when the mapped values are made
+    values = mapped_values("Case", {"Description": "chat.transcript"}, data, lengths)
+    # then it is left whole for fit_description (which marks the cut and attaches the file)
+    assert len(values["Description"]) > 40_000
 
 
 @pytest.mark.parametrize(

@@ -74,13 +74,25 @@ def test_a_mapping_to_an_unknown_field_refuses_every_request_naming_it(
     assert "sam.lee@example.com" not in log
 
 
-def test_the_routing_function_refuses_too(connector: Connector) -> None:
-    # given the transcript mapped into Case.Subject (a string(255))
-    connector.configure({"chat": {"field_mapping": {"Case": {"Subject": "chat.transcript"}}}})
+def test_the_routing_function_refuses_a_routing_rule_the_org_cannot_answer(connector: Connector) -> None:
+    # given a routing rule on an Account field the org does not have
+    rule = {"name": "vip", "conditions": [{"field": "account.Shoe_Size__c", "value": "44"}], "department": "VIP"}
+    connector.configure({"chat": {"routing": {"rules": [rule]}}})
     # when a routing request reaches the conversation-routing function
     reply = connector.trigger("conversation_routing").post(event_body("chat.requested"), path="/v1/chat/route")
     # then it is refused
     assert reply.status == REFUSED
+
+
+def test_a_case_mapping_that_does_not_fit_never_stops_routing(connector: Connector) -> None:
+    # given the transcript mapped into Case.Subject (a string(255)): chat end cannot work
+    connector.configure({"chat": {"field_mapping": {"Case": {"Subject": "chat.transcript"}}}})
+    # when a routing request arrives, and a chat end
+    routed = connector.trigger("conversation_routing").post(event_body("chat.requested"), path="/v1/chat/route")
+    ended = connector.trigger("chat_end").post(event_body("chat.ended"), path=CHAT_EVENTS)
+    # then routing answers (it uses no Case field), chat end is refused
+    assert routed.status == 200
+    assert ended.status == REFUSED
 
 
 def test_salesforce_down_at_cold_start_does_not_block_events_and_the_check_runs_again(connector: Connector) -> None:

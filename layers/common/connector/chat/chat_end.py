@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any, Literal
 
 from connector.chat.identification import identification_queries
-from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults
+from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, text_lengths
 from connector.chat.models import ChatEnded, ChatEndedData, OfflineMessageData, OfflineMessageReceived
 from connector.chat.transcripts import Description, fit_description
 from connector.config.chat import ChatConfig, ChatEndOption
@@ -202,6 +202,11 @@ def _transcript_is_cut(data: ChatEndedData | OfflineMessageData, option: Option,
     return "Description" in values and fit_description(str(values["Description"])).cut
 
 
+def _lengths(services: Services, sobject: str) -> dict[str, int]:
+    """The object's text lengths as the cold-start check described them (no API call of its own)."""
+    return text_lengths(services.org_schema.known(sobject))
+
+
 def _account_id(first: dict[str, Record | None]) -> str | None:
     account, contact = first.get("account"), first.get("contact")
     if account:
@@ -231,7 +236,7 @@ def _write(
     created = False
     if option.parent is not None:
         parent = option.parent
-        values = mapped_values(parent, config.field_mapping.of(parent), data)
+        values = mapped_values(parent, config.field_mapping.of(parent), data, _lengths(services, parent))
         agent_values = dict(typed.get(parent, {}))
         if found.parent is not None:
             parent_ref = str(found.parent["Id"])
@@ -246,7 +251,9 @@ def _write(
             parent_ref = plan.create("parent", parent, body)
             created = True
 
-    child_values = mapped_values(option.child, config.field_mapping.of(option.child), data)
+    child_values = mapped_values(
+        option.child, config.field_mapping.of(option.child), data, _lengths(services, option.child)
+    )
     description = fit_description(str(child_values["Description"])) if "Description" in child_values else None
     if description is not None:
         child_values["Description"] = description.text

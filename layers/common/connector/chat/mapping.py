@@ -52,16 +52,36 @@ def chat_value(data: BaseModel, path: str) -> Any:
     return None if value is None else as_text(value)
 
 
-def mapped_values(sobject: str, mapping: Mapping[str, str], data: BaseModel) -> dict[str, Any]:
-    """Salesforce field -> value for every mapped field the chat has a value for."""
+def mapped_values(
+    sobject: str, mapping: Mapping[str, str], data: BaseModel, lengths: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """Salesforce field -> value for every mapped field the chat has a value for. Text is cut to the
+    field's length: `lengths` from the org's describe (a custom variable mapped into a Text(50)
+    field), else the standard lengths above; a value too long would have the record refused."""
     values: dict[str, Any] = {}
     for salesforce_field, path in mapping.items():
         value = chat_value(data, path)
         if value is None or value == "":
             continue
-        length = FIELD_LENGTHS.get((sobject, salesforce_field))
+        # (the transcript is cut by `fit_description`, which says so in it and attaches the whole)
+        described = (lengths or {}).get(salesforce_field.lower()) if path != TRANSCRIPT else None
+        length = described or FIELD_LENGTHS.get((sobject, salesforce_field))
         values[salesforce_field] = cut_to_fit(value, length) if length and isinstance(value, str) else value
     return values
+
+
+# Field types whose values may be cut to fit: free text. An email or a URL cut short would be wrong.
+CUTTABLE_TYPES = frozenset({"string", "textarea", "phone", "combobox", "picklist"})
+
+
+def text_lengths(described: Any) -> dict[str, int]:
+    """Field name (lower case) -> length of each free-text field of an object's describe."""
+    if described is None:
+        return {}
+    fields = described.describe.get("fields") or ()
+    return {
+        str(f["name"]).lower(): int(f["length"]) for f in fields if f.get("type") in CUTTABLE_TYPES and f.get("length")
+    }
 
 
 def person_defaults(sobject: str, values: Mapping[str, Any], data: BaseModel) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The chat configuration checked against the org's schema at cold start (`check_chat_schema`).
+"""The chat configuration checked against the org's schema at cold start.
+
+Each chat function checks what it uses: `check_chat_end_schema` (chat_end: the field mapping, the
+identification, and the records it writes: `Chat_Id__c` on Case and Task, transcript files) and
+`check_routing_schema` (conversation_routing: the identification, the routing rules, the chatbot's
+allow-list), so that a Case mapping that does not fit never stops routing.
 
 Every Salesforce name the chat section holds is looked up in the describes of the objects it names:
 the field mapping (the field exists, may be written, and its type can hold the chat value), the
@@ -72,22 +77,68 @@ _KIND_LABELS: Mapping[ChatFieldKind, str] = {
 _NOUNS = {"chat.transcript": "a transcript", "offline.content": "an offline message"}
 
 
-def check_chat_schema(services: Services) -> None:
-    """The cold-start check of the chat functions: ConfigurationError naming every problem."""
-    problems = chat_schema_problems(services.settings.config.chat, services.org_schema)
+def check_chat_end_schema(services: Services) -> None:
+    """chat_end's cold-start check: ConfigurationError naming every problem."""
+    _refuse(chat_end_problems(services.settings.config.chat, services.org_schema))
+
+
+def check_routing_schema(services: Services) -> None:
+    """conversation_routing's cold-start check: ConfigurationError naming every problem."""
+    _refuse(routing_problems(services.settings.config.chat, services.org_schema))
+
+
+def _refuse(problems: list[str]) -> None:
     if problems:
         raise ConfigurationError("the chat configuration does not fit the Salesforce org", problems)
 
 
-def chat_schema_problems(config: ChatConfig, schema: OrgSchema) -> list[str]:
-    """Every way the chat configuration does not fit the org, as `<config path>: <what is wrong>`."""
-    schema.load([*MAPPED_OBJECTS, *config.bot.objects])
+def chat_end_problems(config: ChatConfig, schema: OrgSchema) -> list[str]:
+    """What chat end needs that the org lacks, as `<config path>: <what is wrong>`."""
+    schema.load([*MAPPED_OBJECTS, TRANSCRIPT_FILE])
     return [
         *_mapping_problems(config, schema),
+        *_identification_problems(config, schema),
+        *_chat_record_problems(schema),
+    ]
+
+
+def routing_problems(config: ChatConfig, schema: OrgSchema) -> list[str]:
+    """What routing and the chatbot need that the org lacks."""
+    schema.load(["Contact", "Lead", "Account", *config.bot.objects])
+    return [
         *_identification_problems(config, schema),
         *_routing_problems(config, schema),
         *_bot_problems(config, schema),
     ]
+
+
+def chat_schema_problems(config: ChatConfig, schema: OrgSchema) -> list[str]:
+    """Every way the chat configuration does not fit the org (both functions' checks)."""
+    return list(dict.fromkeys([*chat_end_problems(config, schema), *routing_problems(config, schema)]))
+
+
+# -- the records chat end writes --------------------------------------------------------------------
+# The chat id is the Case's and the Task's external id (SFDX source under salesforce/; DESIGN §4):
+# without it every chat end would be refused with INVALID_FIELD, and a redelivery would duplicate.
+CHAT_ID_FIELD = "Chat_Id__c"
+# A transcript over the description's cap is attached whole as a file (a ContentVersion).
+TRANSCRIPT_FILE = "ContentVersion"
+
+
+def _chat_record_problems(schema: OrgSchema) -> Iterator[str]:
+    for sobject in ("Case", "Task"):
+        described = schema.sobject(sobject)
+        if described is None:
+            continue  # named by the mapping check
+        field = described.field(CHAT_ID_FIELD)
+        where = f"{sobject}.{CHAT_ID_FIELD}"
+        if field is None:
+            yield f"{where}: {sobject} has no field {CHAT_ID_FIELD} (deploy the connector's SFDX source, salesforce/)"
+        elif not field.get("externalId"):
+            yield f"{where}: {sobject}.{CHAT_ID_FIELD} is not an External ID, a chat end could not be upserted by it"
+    files = schema.sobject(TRANSCRIPT_FILE)
+    if files is None or not files.createable:
+        yield f"{TRANSCRIPT_FILE}: files cannot be created, a transcript over 32,000 characters could not be attached"
 
 
 # -- field mapping ---------------------------------------------------------------------------------

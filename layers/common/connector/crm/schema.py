@@ -75,6 +75,10 @@ class OrgSchema:
             body = found.get(name.lower())
             self._objects[name.lower()] = SObjectSchema.of(body) if body is not None else None
 
+    def known(self, name: str) -> SObjectSchema | None:
+        """The object's schema if it was described already (never an API call), else None."""
+        return self._objects.get(name.lower())
+
     def sobject(self, name: str) -> SObjectSchema | None:
         """The object's schema, or None when the org has no such object."""
         self.load([name])

@@ -64,11 +64,17 @@ class Agent(_Doc):
     email: Email | None = None
 
 
+# A body is at most 256 KiB (intake refuses more): these caps only keep a transcript's shape sane,
+# and never refuse what fits in a body (a refused chat is lost: the platform stops redelivering).
+MAX_TEXT = 256 * 1024
+MAX_MESSAGES = 50_000
+
+
 class TranscriptMessage(_Doc):
     time: AwareDatetime
     sender: Literal["visitor", "agent", "bot", "system"]
     name: str | None = Field(default=None, max_length=121)
-    text: str = Field(max_length=100_000)
+    text: str = Field(max_length=MAX_TEXT)
 
 
 class ChatInformation(_Doc):
@@ -76,7 +82,7 @@ class ChatInformation(_Doc):
     start_time: AwareDatetime
     end_time: AwareDatetime
     agent: Agent | None = None
-    transcript: list[TranscriptMessage] = Field(default_factory=list, max_length=5000)
+    transcript: list[TranscriptMessage] = Field(default_factory=list, max_length=MAX_MESSAGES)
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> ChatInformation:
@@ -113,7 +119,7 @@ class ChatEnded(Envelope, entity="chat", key="data.chat_id"):
 class OfflineMessageData(_VisitorData):
     message_id: ExternalKey
     subject: str | None = Field(default=None, max_length=255)
-    content: str = Field(min_length=1, max_length=100_000)
+    content: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class OfflineMessageReceived(Envelope, entity="offline_message", key="data.message_id"):

@@ -46,6 +46,7 @@ from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from connector.chat.models import (
+    MAX_TEXT,
     Agent,
     ChatEnded,
     ChatEndedData,
@@ -185,7 +186,7 @@ class NativeOfflineMessage(_Native):
     department: Department = None
     product_service: Text = None
     subject: Text = None
-    content: str = Field(min_length=1, max_length=100_000)
+    content: str = Field(min_length=1, max_length=MAX_TEXT)
     time: EpochMs
     custom_fields: NameValues = Field(default_factory=list)
     custom_variables: NameValues = Field(

@@ -337,7 +337,8 @@ class Trigger:
             event = _without_token(event, native[0].segment)
         if context is not None:
             self._idempotency_config().register_lambda_context(context)
-        return dict(self.app.resolve(event, context))
+        with self.services.caller_waiting():
+            return dict(self.app.resolve(event, context))
 
     def _cold_start_refusal(self) -> PermanentError | None:
         """Run the cold-start checks until they pass once; the error while they refuse."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -105,11 +105,12 @@ class SalesforceClient:
         tokens: TokenProvider,
         api_version: str = "62.0",
         session: requests.Session | None = None,
-        timeout: tuple[float, float] = (3.05, 25.0),
+        timeout: Timeout | Callable[[], Timeout] = (3.05, 25.0),
     ) -> None:
         self._tokens = tokens
         self._version = api_version.lstrip("v")
         self._session = session or requests.Session()
+        # Fixed, or asked at each call (shorter while a caller waits for the answer: Services).
         self._timeout = timeout
         self.calls = CallCounter()
         # The org's API usage as the last answer reported it (Sforce-Limit-Info); read by `crm.api_budget`.
@@ -160,7 +161,7 @@ class SalesforceClient:
         all_headers.update(headers or {})
         try:
             resp = self._session.request(
-                method, url, json=json, params=params, headers=all_headers, timeout=timeout or self._timeout
+                method, url, json=json, params=params, headers=all_headers, timeout=timeout or self.current_timeout()
             )
         except requests.RequestException as exc:
             self.calls.add(operation)  # it may have reached Salesforce and counted there
@@ -170,6 +171,10 @@ class SalesforceClient:
             self.calls.add(operation)
         self.api_usage = parse_limit_info(resp.headers.get("Sforce-Limit-Info"), time.time()) or self.api_usage
         return resp
+
+    def current_timeout(self) -> Timeout:
+        """The (connect, read) timeout a call without its own gets now."""
+        return self._timeout() if callable(self._timeout) else self._timeout
 
     @staticmethod
     def _json(resp: requests.Response) -> Any:

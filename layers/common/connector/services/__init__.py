@@ -7,6 +7,8 @@ Nothing is built at import time, and a real-time event that never queues never p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,10 @@ from connector.state import ApiUsageStore, ChatChoiceStore, ClaimStore, SyncStat
 if TYPE_CHECKING:
     from connector.clients.base import PlatformClient
     from connector.clients.ocapi import CommerceClient
+
+
+# A Salesforce call's read timeout when no caller waits (queue batches, schedules).
+QUEUE_READ_TIMEOUT_SECONDS = 25.0
 
 
 class SecretBackedCredentials:
@@ -84,6 +90,7 @@ class Services:
     def __init__(self, settings: Settings, session: Any = None) -> None:
         self.settings = settings
         self._session = session
+        self._caller_waiting = False
 
     @cached_property
     def boto3_session(self) -> Any:
@@ -104,11 +111,23 @@ class Services:
     @cached_property
     def salesforce(self) -> SalesforceClient:
         credentials = SecretBackedCredentials(self.settings)
-        return SalesforceClient(
-            TokenProvider(credentials),
-            self.settings.salesforce_api_version,
-            timeout=(3.05, self.settings.salesforce_timeout_seconds),
-        )
+        return SalesforceClient(TokenProvider(credentials), self.settings.salesforce_api_version, timeout=self._timeout)
+
+    def _timeout(self) -> tuple[float, float]:
+        waiting = self._caller_waiting
+        return (3.05, self.settings.salesforce_timeout_seconds if waiting else QUEUE_READ_TIMEOUT_SECONDS)
+
+    @contextmanager
+    def caller_waiting(self) -> Iterator[None]:
+        """While a caller waits for the answer (an HTTP request), a Salesforce call times out after
+        SALESFORCE_TIMEOUT_SECONDS, so that a slow org becomes a queued retry within the caller's
+        deadline (the chat platform's 10 s); from the queue, nobody waits: the default applies, and
+        an org that is merely slow is not dead-lettered for it."""
+        self._caller_waiting = True
+        try:
+            yield
+        finally:
+            self._caller_waiting = False
 
     @cached_property
     def org_schema(self) -> OrgSchema:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -449,3 +450,31 @@ def test_a_slow_salesforce_answers_202_within_10_seconds_then_syncs_from_the_que
     path = f"/v1/sync/chat/chat/{body['data']['chat_id']}"
     wait_for(lambda: stack.get(path).json().get("status") == "SYNCED", timeout=60)
     assert case_of(chat, body["data"]["chat_id"])["Description"] == transcript_of(body)
+
+
+# -- personal data --------------------------------------------------------------------------------
+
+
+def test_no_visitor_field_or_transcript_text_reaches_a_log_line(chat: ChatStack, stack: LocalStack) -> None:
+    # given a visitor whose name, email, phone and words are each unique
+    chat.use(chat_end_option="create_or_update_contact_attach_case")
+    marker = unique("pii")
+    email = f"{marker}@example.com"
+    visitor = {"name": f"Name{marker}", "email": email, "visit_times": 1, "chat_times": 1}
+    prechat = {"phone": f"+1 555 {marker[-6:]}", "company": f"Co{marker}", "department": "Sales"}
+    said = {"time": "2026-11-23T09:40:05Z", "sender": "visitor", "name": visitor["name"], "text": f"Words{marker}"}
+    ended = body_of("chat.ended", chat_id=unique("chat-"), visitor=visitor, prechat=prechat)
+    ended["data"]["chat"]["transcript"] = [said]
+    refused = body_of("chat.ended", chat_id=unique("chat-"), visitor=visitor, prechat=prechat)
+    refused["data"]["chat"]["transcript"] = [said]
+    routed = body_of("chat.requested", chat_id=unique("chat-"), visitor=visitor, prechat=prechat)
+    # when the chat syncs, another is refused by the org (dead-lettered), and a chat is routed
+    chat.synced(ended)
+    chat.org.inject_fault(status=400, errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION", message=f"bad {email}", count=1)
+    assert chat.send(refused).status_code in (200, 202)
+    chat.org.clear_faults()
+    assert stack.send(routed).status_code == 200
+    # then no log line of either chat function holds any of it
+    for function in ("ChatEndFunction", "ConversationRoutingFunction"):
+        text = Path(stack.function(function)["log"]).read_text(errors="replace")
+        assert marker not in text, f"{function} logged personal data"

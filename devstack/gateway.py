@@ -50,7 +50,7 @@ class Gateway:
         functions: Iterable[str],
         *,
         api_id: str = "local",
-        replace_config: Callable[[str], dict[str, Any]] | None = None,
+        replace_config: Callable[[str, list[str] | None], dict[str, Any]] | None = None,
     ) -> None:
         self.routes = routes
         self.invoke = invoke
@@ -147,15 +147,21 @@ class Gateway:
         return HttpResult(200 if outcome.ok else 500, headers, outcome.payload), function
 
     def _replace_config(self, request: Request) -> tuple[HttpResult, str]:
-        """`PUT /_local/config`: the connector-config document (JSON, not validated here: the
-        connector validates it at its cold start, as it would after a deployment)."""
+        """`PUT /_local/config[?functions=A,B]`: the connector-config document (JSON, not validated
+        here: the connector validates it at its cold start, as it would after a deployment); the
+        functions named (default: all) cold-start."""
         assert self.replace_config is not None
         raw = request.get_data()
         try:
             json.loads(raw)
         except ValueError:
             return _json(400, {"message": "body is not JSON"}), "config"
-        return _json(200, {"status": "replaced", **self.replace_config(raw.decode())}), "config"
+        named = [f for f in request.args.get("functions", "").split(",") if f] or None
+        try:
+            replaced = self.replace_config(raw.decode(), named)
+        except KeyError as exc:
+            return _json(404, {"message": str(exc.args[0]), "functions": sorted(self.functions)}), "config"
+        return _json(200, {"status": "replaced", **replaced}), "config"
 
 
 MASK = "***"

@@ -367,7 +367,7 @@ class FunctionPool:
                 taken.append(self._free.get(timeout=max(0.0, deadline - time.monotonic())))
             for slot in taken:
                 if slot.process is not None:
-                    _signal_group(slot.process, signal.SIGKILL)
+                    _kill_tree(slot.process)
             for slot in taken:
                 while slot.process is None or slot.process.poll() is not None or not port_open(self.host, slot.port):
                     if time.monotonic() > deadline:
@@ -407,12 +407,7 @@ class FunctionPool:
                 _signal_group(p, signal.SIGKILL)
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     p.wait(timeout=1.0)
-            # RIE starts the runtime in a process group of its own: make sure it is gone too.
-            for pid in children.get(p.pid, []):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
+            _kill_pids(children.get(p.pid, []))
         for slot in self._slots:
             if slot.reader is not None:
                 slot.reader.join(timeout=1.0)
@@ -452,6 +447,22 @@ class FunctionPool:
             session.trust_env = False  # never route a local invoke through a proxy
             self._session.value = session
         return session
+
+
+def _kill_pids(pids: list[int]) -> None:
+    # RIE starts the runtime in a process group of its own: make sure it is gone too.
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """RIE and the runtime it started, at once (a recycled slot leaves no runtime behind)."""
+    children = _descendants(process.pid)
+    _signal_group(process, signal.SIGKILL)
+    _kill_pids(children)
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:

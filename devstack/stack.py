@@ -300,18 +300,23 @@ class Stack:
         pool = self.pools[function]
         return pool.invoke
 
-    def replace_config(self, document: str) -> dict[str, Any]:
-        """Put a new connector-config document in the SSM parameter and cold-start every function,
-        as a deployment that changes the parameter does; answers the previous document."""
+    def replace_config(self, document: str, functions: list[str] | None = None) -> dict[str, Any]:
+        """Put a new connector-config document in the SSM parameter and cold-start every function
+        (or those named: the others keep the document they loaded), as a deployment that changes the
+        parameter does; answers the previous document."""
         assert self.aws is not None
         name = self.parameters.get(CONFIG_PARAMETER)
         if not name:
             raise TemplateError(f"the template declares no {CONFIG_PARAMETER}")
+        unknown = sorted(set(functions or ()) - set(self.pools))
+        if unknown:
+            raise KeyError(f"no function {', '.join(unknown)}")
         previous = self.aws.client("ssm").get_parameter(Name=str(name))["Parameter"]["Value"]
         self.aws.put_parameter(str(name), document)
-        for pool in self.pools.values():
-            pool.recycle()
-        return {"previous": json.loads(previous), "cold_started": sorted(self.pools)}
+        recycled = sorted(functions or self.pools)
+        for logical_id in recycled:
+            self.pools[logical_id].recycle()
+        return {"previous": json.loads(previous), "cold_started": recycled}
 
     def health(self) -> dict[str, Any]:
         queues_by_arn = {q.arn: q for q in self.queues.values()}

@@ -92,21 +92,23 @@ class LocalStack:
         """Invoke a function directly (e.g. the scheduled reconciler) through /_local/invoke."""
         return self.http.post(f"{self.url}/_local/invoke/{function}", json=dict(event or {}), timeout=120)
 
-    def replace_config(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        """A new connector-config document and a cold start of every function (`PUT /_local/config`);
-        returns the document it replaced."""
-        resp = self.http.put(f"{self.url}/_local/config", data=json.dumps(document), timeout=120)
+    def replace_config(self, document: Mapping[str, Any], functions: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A new connector-config document and a cold start of the functions named (default: all;
+        `PUT /_local/config`); returns the document it replaced."""
+        params = {"functions": ",".join(functions)} if functions else None
+        resp = self.http.put(f"{self.url}/_local/config", data=json.dumps(document), params=params, timeout=120)
         resp.raise_for_status()
         return dict(resp.json()["previous"])
 
     @contextlib.contextmanager
-    def configured(self, document: Mapping[str, Any]) -> Iterator[None]:
-        """Run with this connector-config document, then go back to the one it replaced."""
-        previous = self.replace_config(document)
+    def configured(self, document: Mapping[str, Any], functions: tuple[str, ...] = ()) -> Iterator[None]:
+        """Run with this connector-config document (read by the functions named, default all), then
+        go back to the one it replaced."""
+        previous = self.replace_config(document, functions)
         try:
             yield
         finally:
-            self.replace_config(previous)
+            self.replace_config(previous, functions)
 
     def function(self, logical_id: str) -> dict[str, Any]:
         return dict(self.health["functions"][logical_id])

@@ -46,7 +46,7 @@ class FunctionLog:
 
 def refused_naming(stack: Any, chat: dict[str, Any], text: str) -> str:
     """Send a chat event under this chat section: assert the 503 + Retry-After, return the new log."""
-    with stack.configured(with_chat(chat)):
+    with stack.configured(with_chat(chat), ("ChatEndFunction",)):
         log = FunctionLog(stack, "ChatEndFunction")
         resp = stack.send(body_of("chat.ended"))
         assert resp.status_code == 503, resp.text

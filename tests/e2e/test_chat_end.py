@@ -19,6 +19,8 @@ from connector.salesforce.soql import soql_quote
 
 pytestmark = pytest.mark.e2e
 
+# The functions that read the chat section (the others need no cold start for it).
+CHAT_FUNCTIONS = ("ChatEndFunction", "ConversationRoutingFunction")
 LOCAL_CONFIG = json.loads((ROOT / "local" / "connector-config.json").read_text())
 CASE_FIELDS = (
     "Id, Subject, Origin, Status, ContactId, AccountId, SuppliedName, SuppliedEmail, SuppliedCompany, "
@@ -44,7 +46,7 @@ class ChatStack:
 
     def use(self, **chat: Any) -> None:
         if chat != self._current:
-            self.stack.replace_config({**LOCAL_CONFIG, "chat": chat})
+            self.stack.replace_config({**LOCAL_CONFIG, "chat": chat}, CHAT_FUNCTIONS)
             self._current = chat
 
     def send(self, body: dict[str, Any]) -> requests.Response:
@@ -69,7 +71,7 @@ def chat(stack: LocalStack) -> Iterator[ChatStack]:
     try:
         yield helper
     finally:
-        stack.replace_config(LOCAL_CONFIG)
+        stack.replace_config(LOCAL_CONFIG, CHAT_FUNCTIONS)
 
 
 def visitor_email() -> str:

@@ -49,7 +49,7 @@ def routed(stack: LocalStack) -> Iterator[LocalStack]:
     """The stack with the routing rules above in its connector config."""
     document = json.loads((ROOT / "local" / "connector-config.json").read_text())
     document["chat"] = {"routing": ROUTING}
-    with stack.configured(document):
+    with stack.configured(document, ("ConversationRoutingFunction",)):
         yield stack
 
 

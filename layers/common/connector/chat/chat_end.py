@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from connector.chat.identification import identification_queries
+from connector.chat.identification import identification_queries, read_identified
 from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, text_lengths
 from connector.chat.models import ChatEnded, ChatEndedData, OfflineMessageData, OfflineMessageReceived
 from connector.chat.transcripts import Description, fit_description
@@ -132,9 +132,11 @@ class Found:
     parent: Record | None = None
     account_id: str | None = None
     earlier_child: bool = False
+    # The visitor's Account with its mapped fields (chat.field_mapping.Account), for the update rule.
+    account: Record | None = None
 
     def attached_to(self, record_id: str) -> Found:
-        return Found({"Id": record_id}, self.account_id, self.earlier_child)
+        return Found({"Id": record_id}, self.account_id, self.earlier_child, self.account)
 
 
 def _identify(
@@ -154,11 +156,13 @@ def _identify(
         return Found(earlier_child=bool(written.get("earlier")))
     parent = option.parent
     mapped = list(config.field_mapping.of(parent))
+    account_mapped = list(config.field_mapping.of("Account")) if parent == "Contact" else []
     queries = identification_queries(
         config.identification,
         data,
         contact_fields=mapped if parent == "Contact" else (),
         lead_fields=mapped if parent == "Lead" else (),
+        account_fields=account_mapped,
     )
     # Only the object this option writes is looked for (a Contact does not stop a Lead option).
     queries.pop("lead" if parent == "Contact" else "contact", None)
@@ -181,7 +185,8 @@ def _identify(
     if earlier_parent and (record is None or record.get("Id") != earlier_parent):
         # An earlier run of this chat wrote to that record: it stays the chat's, not updated again.
         record = {"Id": earlier_parent}
-    return Found(record, account_id, earlier_child=earlier is not None)
+    account = read_identified(results).account if account_mapped and account_id else None
+    return Found(record, account_id, earlier_child=earlier is not None, account=account)
 
 
 def _parent_field(option: Option) -> str:
@@ -250,6 +255,14 @@ def _write(
                 body["AccountId"] = found.account_id
             parent_ref = plan.create("parent", parent, body)
             created = True
+        if parent == "Contact" and found.account is not None and found.account.get("Id"):
+            # The visitor's Account, found by its own conditions or as the Contact's: its mapped
+            # fields follow the Contact's update rule, in the same call.
+            mapping = config.field_mapping.of("Account")
+            account_values = mapped_values("Account", mapping, data, _lengths(services, "Account"))
+            account_changes = apply_update_rule(config.update_rule, found.account, account_values)
+            if account_changes:
+                plan.update("account", "Account", str(found.account["Id"]), account_changes)
 
     child_values = mapped_values(
         option.child, config.field_mapping.of(option.child), data, _lengths(services, option.child)

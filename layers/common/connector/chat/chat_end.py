@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any, Literal
 
 from connector.chat.identification import identification_queries, read_identified
-from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, text_lengths
+from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, record_field, text_lengths
 from connector.chat.models import ChatEnded, ChatEndedData, OfflineMessageData, OfflineMessageReceived
 from connector.chat.transcripts import Description, fit_description
 from connector.config.chat import ChatConfig, ChatEndOption
@@ -246,7 +246,7 @@ def _write(
         if found.parent is not None:
             parent_ref = str(found.parent["Id"])
             changes = apply_update_rule(config.update_rule, found.parent, values) if len(found.parent) > 1 else {}
-            changes.update({k: v for k, v in agent_values.items() if found.parent.get(k) != v})
+            changes.update({k: v for k, v in agent_values.items() if record_field(found.parent, k) != v})
             if changes:
                 plan.update("parent", parent, parent_ref, changes)
         else:

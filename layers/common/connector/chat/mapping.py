@@ -99,10 +99,20 @@ def _blank(value: Any) -> bool:
     return value is None or value == ""
 
 
+def record_field(record: Mapping[str, Any], name: str) -> Any:
+    """A field of a record as the REST API renders it, named in any case: Salesforce reads API names
+    case-insensitively (the configuration may say `phone`), and answers them as the org spells them
+    (`Phone`)."""
+    if name in record:
+        return record[name]
+    folded = name.lower()
+    return next((value for key, value in record.items() if key.lower() == folded), None)
+
+
 def apply_update_rule(rule: UpdateRule, record: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """The fields to write on an existing record (only those that change)."""
     if rule == "do_not_update":
         return {}
     if rule == "fill_blank_fields":
-        return {name: value for name, value in values.items() if _blank(record.get(name))}
-    return {name: value for name, value in values.items() if record.get(name) != value}
+        return {name: value for name, value in values.items() if _blank(record_field(record, name))}
+    return {name: value for name, value in values.items() if record_field(record, name) != value}

@@ -210,3 +210,44 @@ def test_a_look_up_past_the_budget_gives_up_at_the_budget() -> None:
     # Then it gives up at the budget
     assert time.monotonic() - started < 0.5
     assert failure.value.fallback == "salesforce_unavailable"
+
+
+def test_a_salesforce_field_configured_in_another_case_reads_the_field_the_org_answers() -> None:
+    # Given rules naming `account.owner.email` and `account.industry` (Salesforce reads API names in
+    # any case, so the cold-start check accepts them; the REST API answers `Owner`, `Email`, `Industry`)
+    owner = {**OWNER_RULE, "conditions": [{"field": "account.industry", "value": "banking"}]}
+    owner["agent_from"] = "account.owner.email"
+    look_up = Spy(found(account={"Industry": "Banking", "Owner": {"attributes": {}, "Email": "ann@example.com"}}))
+    # When the chat is routed
+    decision = decide(config(owner), chat(), look_up)
+    # Then the rule holds and routes to the owner
+    assert (decision.rule, decision.agent) == ("account manager", "ann@example.com")
+
+
+def test_a_field_the_query_already_selects_is_not_selected_twice_in_another_case() -> None:
+    # Given rules reading `contact.accountid` and `account.id` (the queries always select Id and
+    # AccountId; Salesforce refuses a query selecting one field twice: "duplicate field selected")
+    from connector.chat.identification import identification_queries
+
+    rules = config(
+        {
+            "name": "has account",
+            "conditions": [
+                {"field": "contact.accountid", "operator": "is_set"},
+                {"field": "account.id", "operator": "is_set"},
+            ],
+            "department": "Accounts",
+        }
+    )
+    contact_fields, account_fields = salesforce_fields(rules.routing.rules)
+    ident = ChatConfig.model_validate(
+        {"identification": {"account_conditions": [{"chat_field": "prechat.company", "salesforce_field": "Name"}]}}
+    ).identification
+    # When the identification queries are written
+    queries = identification_queries(
+        ident, chat(prechat={"company": "Acme"}), contact_fields=contact_fields, account_fields=account_fields
+    )
+    # Then each selects every field once, whatever its case
+    for soql in queries.values():
+        selected = [f.strip().lower() for f in soql.split(" FROM ")[0].removeprefix("SELECT ").split(",")]
+        assert len(selected) == len(set(selected)), soql

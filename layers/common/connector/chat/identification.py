@@ -72,7 +72,12 @@ def where_clause(conditions: Sequence[MatchCondition], data: BaseModel) -> str |
 
 
 def _select(fields: Iterable[str], *always: str) -> str:
-    return ", ".join(dict.fromkeys([*always, *fields]))
+    """The fields, each once: Salesforce reads API names in any case, and refuses a query that
+    selects one field twice ("duplicate field selected"), `AccountId` and `accountid` included."""
+    selected: dict[str, str] = {}
+    for name in [*always, *fields]:
+        selected.setdefault(name.lower(), name)
+    return ", ".join(selected.values())
 
 
 def identification_queries(
@@ -92,7 +97,7 @@ def identification_queries(
     person = where_clause(config.contact_conditions, data)
     if person is not None:
         contact_select = _select(
-            [*contact_fields, *(f"Account.{f}" for f in account_fields if f != "Id")], "Id", "AccountId"
+            [*contact_fields, *(f"Account.{f}" for f in account_fields if f.lower() != "id")], "Id", "AccountId"
         )
         queries["contact"] = f"SELECT {contact_select} FROM Contact WHERE {person} {STABLE_ORDER}"
         # A converted Lead is the Contact it became: attaching to it is refused by Salesforce.

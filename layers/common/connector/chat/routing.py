@@ -23,6 +23,7 @@ from pydantic import ConfigDict
 
 from connector.chat.answers import CompleteAnswer
 from connector.chat.identification import Identified, identification_queries, read_identified
+from connector.chat.mapping import record_field
 from connector.chat.models import ChatRequested, ChatRequestedData, field_value
 from connector.config.chat import ChatConfig, RoutingCondition, RoutingRule
 from connector.errors import TransientError
@@ -118,12 +119,13 @@ def holds(condition: RoutingCondition, value: Any) -> bool:
 
 
 def record_value(record: Mapping[str, Any] | None, path: str) -> Any:
-    """A field of a record as the REST API renders it, relationship paths nested (`Owner.Email`)."""
+    """A field of a record as the REST API renders it, relationship paths nested (`Owner.Email`),
+    named in any case (the API answers `Owner`, the configuration may say `owner`)."""
     node: Any = record
     for part in path.split("."):
         if not isinstance(node, Mapping):
             return None
-        node = node.get(part)
+        node = record_field(node, part)
     return node
 
 

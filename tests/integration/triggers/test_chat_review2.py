@@ -32,3 +32,27 @@ def test_fill_blank_fields_keeps_a_value_whose_field_is_configured_in_lower_case
     assert reply.status == 200, reply.body
     assert reply.body["contact_id"] == contact_id
     assert connector.salesforce.one("Contact", Id=contact_id)["Phone"] == "+1 000 KEEP"
+
+
+def test_the_cold_start_check_of_a_request_is_held_to_the_waiting_callers_timeout(
+    connector: Connector, monkeypatch: Any
+) -> None:
+    # given the routing function, whose first request checks the configuration against the org
+    # (describe calls) while the chat platform waits for the routing decision
+    import connector.chat.schema_check as schema_check
+    from connector.services import QUEUE_READ_TIMEOUT_SECONDS
+
+    seen: list[Any] = []
+    real = schema_check.routing_problems
+
+    def spying(config: Any, schema: Any) -> list[str]:
+        seen.append(schema._salesforce.current_timeout())
+        return real(config, schema)
+
+    monkeypatch.setattr(schema_check, "routing_problems", spying)
+    monkeypatch.setenv("SALESFORCE_TIMEOUT_SECONDS", "3.5")
+    # when a chat is requested at a new container
+    reply = connector.trigger("conversation_routing").post(event_body("chat.requested"), path="/v1/chat/route")
+    # then the check's Salesforce calls had the short timeout of a waiting caller, not the queue's 25 s
+    assert reply.status == 200, reply.body
+    assert seen == [(3.05, 3.5)], QUEUE_READ_TIMEOUT_SECONDS

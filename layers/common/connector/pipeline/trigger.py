@@ -330,14 +330,16 @@ class Trigger:
             return unavailable().to_proxy()
         if stop is not None:
             return stop.to_proxy()
-        # Before routing: whatever the route, a container whose configuration does not fit refuses.
-        if self._cold_start_refusal() is not None:
-            return unavailable("the connector's configuration does not fit the Salesforce org, retry later").to_proxy()
-        if native is not None:
-            event = _without_token(event, native[0].segment)
-        if context is not None:
-            self._idempotency_config().register_lambda_context(context)
+        # The caller waits from here on, the cold-start check's Salesforce calls included.
         with self.services.caller_waiting():
+            # Before routing: whatever the route, a container whose configuration does not fit refuses.
+            if self._cold_start_refusal() is not None:
+                refused = "the connector's configuration does not fit the Salesforce org, retry later"
+                return unavailable(refused).to_proxy()
+            if native is not None:
+                event = _without_token(event, native[0].segment)
+            if context is not None:
+                self._idempotency_config().register_lambda_context(context)
             return dict(self.app.resolve(event, context))
 
     def _cold_start_refusal(self) -> PermanentError | None:

@@ -496,3 +496,15 @@ def test_config_is_immutable():
 
     with pytest.raises(ValidationError):
         config.stuck_after_seconds = 60
+
+
+def test_each_function_the_chat_platform_waits_on_holds_salesforce_to_its_deadline():
+    # The chat platform waits 10 s for a chat end and for the chatbot's find/query/create answers
+    # (conversation_routing): each of those functions gives one Salesforce call a short timeout, so a
+    # slow org is answered (202 queued, 503 Retry-After) in time, never by the gateway's timeout.
+    from devstack.cfn import load_template
+
+    template = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
+    for function in ("ChatEndFunction", "ConversationRoutingFunction"):
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert float(variables.get("SALESFORCE_TIMEOUT_SECONDS", "25")) <= 5, function

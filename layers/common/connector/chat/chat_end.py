@@ -171,7 +171,10 @@ def _identify(
     select = ", ".join(dict.fromkeys(["Id", *mapped]))
     named = choice.salesforce_id if choice and choice.salesforce_id else None
     if named and named.startswith(KEY_PREFIXES[parent]):
-        queries["named"] = f"SELECT {select} FROM {parent} WHERE Id = {soql_quote(named)} LIMIT 1"
+        # A converted Lead is read as no Lead (as the identification does): Salesforce refuses to
+        # update it, and the chat would dead-letter; the option falls back to the identified record.
+        converted = " AND IsConverted = false" if parent == "Lead" else ""
+        queries["named"] = f"SELECT {select} FROM {parent} WHERE Id = {soql_quote(named)}{converted} LIMIT 1"
     parent_field = _parent_field(option)
     queries["earlier"] = _earlier_child_query(option, key)
     results = services.salesforce.query_many(queries)

@@ -23,7 +23,7 @@ from connector.salesforce.client import SalesforceClient
 from connector.services.secrets import get_secret_json, get_secret_text
 from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import ApiUsageStore, ChatChoiceStore, ClaimStore, SyncStateStore
+from connector.state import ApiUsageStore, ChatChoiceStore, ClaimStore, SocialLinkStore, SyncStateStore
 
 if TYPE_CHECKING:
     from connector.clients.base import PlatformClient
@@ -153,6 +153,11 @@ class Services:
     @cached_property
     def identities(self) -> IdentityMap:
         return IdentityMap(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
+    def social_links(self) -> SocialLinkStore:
+        """Which Salesforce record each social-inbox user is matched to."""
+        return SocialLinkStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
     def claims(self) -> ClaimStore:

@@ -1,9 +1,11 @@
-"""Durable state in DynamoDB: sync state per entity, create-once claims, the org's API usage and chat choices."""
+"""Durable state in DynamoDB: sync state per entity, create-once claims, the org's API usage, chat
+choices and social user matches."""
 
 from connector.envelope import EntityRef
 from connector.state.api_usage import ApiUsageStore
 from connector.state.chat_choices import AgentChoice, ChatChoice, ChatChoiceStore, ChoiceAfterEnd
 from connector.state.claims import ClaimStore
+from connector.state.social_links import SocialLinkStore, UserLink
 from connector.state.sync_state import StaleEvent, SyncState, SyncStateStore, SyncStatus
 
 __all__ = [
@@ -14,8 +16,10 @@ __all__ = [
     "ChoiceAfterEnd",
     "ClaimStore",
     "EntityRef",
+    "SocialLinkStore",
     "StaleEvent",
     "SyncState",
     "SyncStateStore",
     "SyncStatus",
+    "UserLink",
 ]

@@ -25,9 +25,12 @@ conversation_closed / consent_required.
                                               "salesforce_case_id"?}; 409 when closed
     POST /api/v1/conversations/{id}/close     {"reason"?}; closing twice is harmless
     POST /api/v1/conversations/{id}/messages  {"text", "agent": {"email", "name"?, "id"?}} -> 201;
-                                              409 when closed
+                                              409 when closed; an `Idempotency-Key` header already
+                                              seen answers the first message, sending nothing new
     POST /api/v1/engagements                  {"recipient", "channel": whatsapp|kakaotalk,
-                                              "consent": true, "text", "salesforce_case_id"?} -> 201
+                                              "consent": true, "text", "salesforce_case_id"?} -> 201;
+                                              `Idempotency-Key` honoured as for messages
+    GET  /api/v1/engagements                  -> {"engagements": [...], "total"}
 
 Seed (POST /_admin/seed):
     {"conversations": [{"id", "channel", "status": "open", "team", "user": {"id", "handle", "name"},

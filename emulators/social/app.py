@@ -77,10 +77,17 @@ def create_app(api_key: str = DEFAULT_API_KEY) -> Flask:
 
     @app.post(f"{API}/conversations/<conversation_id>/messages")
     def reply(conversation_id: str) -> Response:
-        return json_response({"message": store.reply(conversation_id, json_body())}, 201)
+        key = request.headers.get("Idempotency-Key")
+        return json_response({"message": store.reply(conversation_id, json_body(), key)}, 201)
 
     @app.post(f"{API}/engagements")
     def engage() -> Response:
-        return json_response({"engagement": store.engage(json_body())}, 201)
+        key = request.headers.get("Idempotency-Key")
+        return json_response({"engagement": store.engage(json_body(), key)}, 201)
+
+    @app.get(f"{API}/engagements")
+    def list_engagements() -> Response:
+        engagements = store.engagements()
+        return json_response({"engagements": engagements, "total": len(engagements)})
 
     return app

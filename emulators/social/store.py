@@ -54,6 +54,8 @@ class SocialStore:
         self._conversations: dict[str, JSON] = {}
         self._users: dict[str, JSON] = {}
         self._engagements: dict[str, JSON] = {}
+        # Idempotency-Key -> what the first call with it answered (a message, an engagement).
+        self._idempotent: dict[str, JSON] = {}
 
     def reset(self) -> None:
         with self._lock:
@@ -130,7 +132,24 @@ class SocialStore:
                 conversation.update(status="closed", closed_at=stamp, updated_at=stamp, close_reason=reason)
             return copy.deepcopy(conversation)
 
-    def reply(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+    def reply(self, conversation_id: str, body: Mapping[str, Any], idempotency_key: str | None = None) -> JSON:
+        with self._lock:
+            replayed = self._replayed("message", idempotency_key)
+            if replayed is not None:
+                return replayed
+            message = self._reply(conversation_id, body)
+            return self._remember("message", idempotency_key, message)
+
+    def _replayed(self, kind: str, key: str | None) -> JSON | None:
+        found = self._idempotent.get(f"{kind}:{key}") if key else None
+        return copy.deepcopy(found) if found is not None else None
+
+    def _remember(self, kind: str, key: str | None, result: JSON) -> JSON:
+        if key:
+            self._idempotent[f"{kind}:{key}"] = copy.deepcopy(result)
+        return result
+
+    def _reply(self, conversation_id: str, body: Mapping[str, Any]) -> JSON:
         text = _required_str(body, "text")
         agent = body.get("agent")
         if not isinstance(agent, dict) or not isinstance(agent.get("email"), str) or not agent["email"]:
@@ -154,7 +173,18 @@ class SocialStore:
             raise ApiError(409, f"Cannot {verb} a closed conversation.", "conversation_closed")
         return conversation
 
-    def engage(self, body: Mapping[str, Any]) -> JSON:
+    def engage(self, body: Mapping[str, Any], idempotency_key: str | None = None) -> JSON:
+        with self._lock:
+            replayed = self._replayed("engagement", idempotency_key)
+            if replayed is not None:
+                return replayed
+            return self._remember("engagement", idempotency_key, self._engage(body))
+
+    def engagements(self) -> list[JSON]:
+        with self._lock:
+            return [dict(e) for e in self._engagements.values()]
+
+    def _engage(self, body: Mapping[str, Any]) -> JSON:
         recipient, text = _required_str(body, "recipient"), _required_str(body, "text")
         channel = _required_str(body, "channel")
         if channel not in ENGAGEMENT_CHANNELS:

@@ -141,3 +141,29 @@ def test_malformed_json_is_a_bad_request(social: str, inbox: requests.Session) -
     # then it is refused in the inbox's shape
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_reply_repeated_with_its_idempotency_key_is_sent_once(social: str, inbox: requests.Session) -> None:
+    # given a reply already sent with an Idempotency-Key
+    body = {"text": "Bonjour", "agent": {"email": "alex.kim@brand.example"}}
+    headers = {"Idempotency-Key": "evt-s-0012"}
+    first = inbox.post(f"{social}{API}/conversations/conv-501/messages", json=body, headers=headers, timeout=5)
+    # when it is sent again with the same key
+    again = inbox.post(f"{social}{API}/conversations/conv-501/messages", json=body, headers=headers, timeout=5)
+    # then the first message answers, and the conversation holds it once
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["message"]["id"] == first.json()["message"]["id"]
+    messages = inbox.get(f"{social}{API}/conversations/conv-501", timeout=5).json()["conversation"]["messages"]
+    assert [m["text"] for m in messages].count("Bonjour") == 1
+
+
+def test_an_engagement_repeated_with_its_idempotency_key_is_sent_once(social: str, inbox: requests.Session) -> None:
+    # given an engagement already sent with an Idempotency-Key
+    body = {"recipient": "+33612345678", "channel": "whatsapp", "consent": True, "text": "Prêt"}
+    headers = {"Idempotency-Key": "evt-s-0013"}
+    first = inbox.post(f"{social}{API}/engagements", json=body, headers=headers, timeout=5)
+    # when it is sent again with the same key
+    again = inbox.post(f"{social}{API}/engagements", json=body, headers=headers, timeout=5)
+    # then one engagement exists, the one the first call made
+    assert again.json()["engagement"]["id"] == first.json()["engagement"]["id"]
+    assert inbox.get(f"{social}{API}/engagements", timeout=5).json()["total"] == 1

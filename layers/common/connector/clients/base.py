@@ -64,13 +64,16 @@ class PlatformClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         missing_ok: bool = False,
+        idempotency_key: str | None = None,
     ) -> Any:
-        """An authenticated API call: its JSON body, or None for a 404 when `missing_ok`."""
+        """An authenticated API call: its JSON body, or None for a 404 when `missing_ok`.
+        `idempotency_key` is sent as the `Idempotency-Key` header (a retry the platform recognises)."""
         url = f"{self.base_url}{path}"
+        extra = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         with traced(f"{self.platform} {method}", platform=self.platform):
-            resp = self._authorized(method, url, json=json, params=params)
+            resp = self._authorized(method, url, extra, json=json, params=params)
             if resp.status_code == 401:
-                resp = self._authorized(method, url, json=json, params=params, renew=True)
+                resp = self._authorized(method, url, extra, json=json, params=params, renew=True)
         if resp.status_code == 404 and missing_ok:
             return None
         if resp.status_code >= 400:
@@ -78,7 +81,9 @@ class PlatformClient:
             raise PermanentError(f"{self.platform} {method} {path.split('?')[0]} answered {resp.status_code}")
         return resp.json() if resp.content else None
 
-    def _authorized(self, method: str, url: str, *, renew: bool = False, **kwargs: Any) -> requests.Response:
-        headers = {"Accept": "application/json"}
+    def _authorized(
+        self, method: str, url: str, extra: Mapping[str, str], *, renew: bool = False, **kwargs: Any
+    ) -> requests.Response:
+        headers = {"Accept": "application/json", **extra}
         self.authorize(headers, renew=renew)
         return self.send(method, url, headers=headers, **kwargs)

@@ -28,6 +28,7 @@ from connector.state import ApiUsageStore, ChatChoiceStore, ClaimStore, SocialLi
 if TYPE_CHECKING:
     from connector.clients.base import PlatformClient
     from connector.clients.ocapi import CommerceClient
+    from connector.clients.social import SocialClient
 
 
 # A Salesforce call's read timeout when no caller waits (queue batches, schedules).
@@ -181,9 +182,18 @@ class Services:
         credentials = get_secret_json(api.secret_arn)
         return CommerceClient(api, credentials["client_id"], credentials["client_secret"])
 
+    @cached_property
+    def social(self) -> SocialClient:
+        from connector.clients.social import SocialClient
+
+        api = self.settings.social_api
+        if not api.configured:
+            raise PermanentError("SOCIAL_API_URL and SOCIAL_API_SECRET_ARN are not configured")
+        return SocialClient(api, get_secret_json(api.secret_arn)["api_key"])
+
     def platform_clients(self) -> list[PlatformClient]:
         """The platform clients created so far (their call counts feed the PlatformApiCalls metric)."""
-        return [client for name in ("commerce",) if (client := self.__dict__.get(name)) is not None]
+        return [client for name in ("commerce", "social") if (client := self.__dict__.get(name)) is not None]
 
     def salesforce_calls(self) -> int:
         """Salesforce API calls spent so far by this container (0 before the client exists)."""

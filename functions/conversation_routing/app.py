@@ -1,5 +1,6 @@
 """conversation_routing: live-chat routing decisions and the chatbot's Salesforce actions, answered
-while the caller waits. The social routes arrive with their own issue; until then they answer 404."""
+while the caller waits; and what a Salesforce flow tells the social inbox (a Contact linked, a
+conversation handed back, an agent's reply, an engagement message)."""
 
 from connector.chat.bot import (
     BotCreateRecord,
@@ -15,7 +16,17 @@ from connector.chat.bot import (
 from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
-from connector.pipeline import CommandHandler, Trigger
+from connector.pipeline import CommandHandler, EventHandler, Trigger
+from connector.social.salesforce_events import (
+    ConversationAssigned,
+    ConversationContactLinked,
+    ConversationReply,
+    EngagementSend,
+    assign_conversation,
+    link_conversation_contact,
+    send_engagement,
+    send_reply,
+)
 
 ROUTE = (
     "Where to route a requested chat: the first routing rule of the connector config whose conditions "
@@ -40,5 +51,12 @@ trigger.commands(
     CommandHandler(BotQuery, run_query, FoundRecords),
     CommandHandler(BotCreateRecord, create_record, CreatedRecord),
     description=BOT,
+)
+trigger.events(
+    "/v1/social/salesforce-events",
+    EventHandler(ConversationContactLinked, link_conversation_contact),
+    EventHandler(ConversationAssigned, assign_conversation),
+    EventHandler(ConversationReply, send_reply),
+    EventHandler(EngagementSend, send_engagement),
 )
 handler = trigger.handler

@@ -43,6 +43,13 @@ class SocialClient(PlatformClient):
             raise NotFoundError(["data", "conversation_id"], "The social inbox has no such conversation.")
         return found
 
+    def conversation_user(self, conversation_id: str) -> str:
+        """The id of the conversation's user (404: NotFoundError naming the conversation)."""
+        found = self.call("GET", self._conversation(conversation_id), missing_ok=True)
+        if found is None:
+            raise NotFoundError(["data", "conversation_id"], "The social inbox has no such conversation.")
+        return str(found["conversation"]["user"]["id"])
+
     def match_user(self, conversation_id: str, sobject: str, salesforce_id: str) -> dict[str, Any]:
         """The conversation's user is this Contact (or Person Account): all their conversations get it."""
         body = {"salesforce_contact_id": salesforce_id, "salesforce_object": sobject}

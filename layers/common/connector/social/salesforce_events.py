@@ -1,0 +1,198 @@
+"""What a Salesforce flow tells the social inbox (`POST /v1/social/salesforce-events`), and the
+engagement messages.
+
+- `conversation.contact_linked`: an agent set the Contact (or Person Account) on a Conversation.
+  The match is the social user's (the overview's "Match Users from Salesforce"): it is kept in
+  DynamoDB (`social_links`, an older match never replaces a newer one), sent to the inbox, and
+  the user's other Conversations in Salesforce get the same record in one collection update.
+  The user id is the Conversation's `Social_User_Id__c`; when Salesforce has no such Conversation
+  yet, the inbox's conversation names its user.
+- `conversation.assigned`: the conversation is handed back to the inbox (to a team).
+- `conversation.reply`: the agent's reply, sent under the agent's email (the inbox acts as, or
+  creates, its user with that email).
+- `engagement.send`: a message to a consenting recipient, on WhatsApp or KakaoTalk only; anything
+  else is a 422 naming the field, before any write. A `Social_Engagement__c` (Mode__c Engagement,
+  linked to the Case) is created once per event (`Engagement_Event_Id__c`), then the inbox sends it.
+
+Never twice: a reply and an engagement carry the event id as the inbox's `Idempotency-Key`, so a
+retry after a lost answer (the inbox down, or Salesforce failing after the inbox answered) sends
+nothing new; a match and a hand-back set the same values again.
+
+The switch to conversation mode is one way: `engagement_answered` (called when a conversation from
+the recipient's handle arrives) turns the recipient's open Engagements into Conversations; nothing
+turns one back. A later `engagement.send` always creates a new engagement (the overview: once the
+customer answered, a new Case must be created for a new engagement), the old one stays Conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connector.envelope import Envelope, Outcome
+from connector.errors import MappingError
+from connector.salesforce.soql import soql_quote
+from connector.services import Services
+from connector.state.social_links import LinkedObject, UserLink
+from connector.value_types import Email, ExternalKey, SalesforceId
+
+CONVERSATION = "Social_Conversation__c"
+ENGAGEMENT = "Social_Engagement__c"
+ENGAGEMENT_CHANNELS = ("whatsapp", "kakaotalk")
+# The event's object name -> the link's object, the Conversation's lookup and the inbox's name.
+LINKED: dict[str, tuple[LinkedObject, str, str]] = {
+    "Contact": ("Contact", "Contact__c", "Contact"),
+    "Account": ("Account", "Person_Account__c", "PersonAccount"),
+    "PersonAccount": ("Account", "Person_Account__c", "PersonAccount"),
+}
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class SalesforceAgent(_Doc):
+    id: str | None = Field(default=None, max_length=80)
+    name: str | None = Field(default=None, max_length=121)
+    email: Email
+
+
+class ContactLinkedData(_Doc):
+    conversation_id: ExternalKey
+    salesforce_object: Literal["Contact", "Account", "PersonAccount"] = "Contact"
+    salesforce_id: SalesforceId
+    agent: SalesforceAgent | None = None
+
+
+class ConversationContactLinked(Envelope, entity="conversation_link", key="data.conversation_id"):
+    event_type: Literal["conversation.contact_linked"]
+    data: ContactLinkedData
+
+
+class AssignedData(_Doc):
+    conversation_id: ExternalKey
+    team: str = Field(min_length=1, max_length=255)
+    salesforce_case_id: SalesforceId | None = None
+    agent: SalesforceAgent | None = None
+
+
+class ConversationAssigned(Envelope, entity="conversation_assignment", key="data.conversation_id"):
+    event_type: Literal["conversation.assigned"]
+    data: AssignedData
+
+
+class ReplyData(_Doc):
+    conversation_id: ExternalKey
+    text: str = Field(min_length=1, max_length=10_000)
+    agent: SalesforceAgent
+
+
+class ConversationReply(Envelope, entity="conversation_reply", key="event_id"):
+    event_type: Literal["conversation.reply"]
+    data: ReplyData
+
+
+class EngagementData(_Doc):
+    recipient: str = Field(min_length=1, max_length=255)
+    channel: str = Field(min_length=1, max_length=40)
+    consent: bool = False
+    text: str = Field(min_length=1, max_length=10_000)
+    salesforce_case_id: SalesforceId | None = None
+    agent: SalesforceAgent | None = None
+
+
+class EngagementSend(Envelope, entity="engagement", key="event_id"):
+    event_type: Literal["engagement.send"]
+    data: EngagementData
+
+
+def _agent(agent: SalesforceAgent) -> dict[str, str]:
+    return {k: v for k, v in agent.model_dump().items() if v is not None}
+
+
+def link_conversation_contact(event: ConversationContactLinked, services: Services) -> Outcome:
+    data = event.data
+    sobject, lookup, inbox_object = LINKED[data.salesforce_object]
+    where = f"Conversation_Id__c = {soql_quote(data.conversation_id)}"
+    found = services.salesforce.query(f"SELECT Id, Social_User_Id__c FROM {CONVERSATION} WHERE {where} LIMIT 1")
+    user_id = found[0].get("Social_User_Id__c") if found else None
+    if not user_id:
+        user_id = services.social.conversation_user(data.conversation_id)
+    if not services.social_links.link(UserLink(user_id, sobject, data.salesforce_id, event.version)):
+        return Outcome(ids={}, detail={"stale": True})  # the user has a newer match already
+    services.social.match_user(data.conversation_id, inbox_object, data.salesforce_id)
+    others = services.salesforce.query(
+        f"SELECT Id, {lookup} FROM {CONVERSATION} WHERE Social_User_Id__c = {soql_quote(user_id)}"
+    )
+    other = "Person_Account__c" if lookup == "Contact__c" else "Contact__c"
+    changes = [
+        {"Id": r["Id"], lookup: data.salesforce_id, other: None} for r in others if r.get(lookup) != data.salesforce_id
+    ]
+    for result in services.salesforce.update_many(CONVERSATION, changes, all_or_none=True):
+        if not result.success:
+            raise result.error()
+    return Outcome(ids={"salesforce_id": data.salesforce_id}, detail={"linked_conversations": len(changes)})
+
+
+def assign_conversation(event: ConversationAssigned, services: Services) -> Outcome:
+    data = event.data
+    email = data.agent.email if data.agent else None
+    services.social.assign_to_inbox(data.conversation_id, data.team, email, data.salesforce_case_id)
+    return Outcome(ids={})
+
+
+def send_reply(event: ConversationReply, services: Services) -> Outcome:
+    data = event.data
+    message = services.social.reply(data.conversation_id, data.text, _agent(data.agent), event.event_id)
+    return Outcome(ids={}, detail={"message_id": str(message.get("message", {}).get("id", ""))})
+
+
+def send_engagement(event: EngagementSend, services: Services) -> Outcome:
+    data = event.data
+    channel = data.channel.lower()
+    if channel not in ENGAGEMENT_CHANNELS:
+        raise MappingError(["data", "channel"], "engagement messages go on whatsapp or kakaotalk only")
+    if not data.consent:
+        raise MappingError(["data", "consent"], "the recipient has not consented to engagement messages")
+    key = soql_quote(event.event_id)
+    found = services.salesforce.query(f"SELECT Id FROM {ENGAGEMENT} WHERE Engagement_Event_Id__c = {key} LIMIT 1")
+    if found:
+        engagement_id = str(found[0]["Id"])  # a retry: the record exists, only the inbox call is left
+    else:
+        fields: dict[str, Any] = {
+            "Engagement_Event_Id__c": event.event_id,
+            "Recipient__c": data.recipient,
+            "Channel__c": channel,
+            "Consent__c": True,
+            "Mode__c": "Engagement",
+        }
+        if data.salesforce_case_id:
+            fields["Case__c"] = data.salesforce_case_id
+        engagement_id = services.salesforce.create(ENGAGEMENT, fields)
+    body = {
+        "recipient": data.recipient,
+        "channel": channel,
+        "consent": True,
+        "text": data.text,
+        "salesforce_case_id": data.salesforce_case_id,
+    }
+    services.social.engage(body, event.event_id)
+    return Outcome(ids={"engagement_id": engagement_id})
+
+
+def engagement_answered(
+    services: Services, channel: str, recipient_handle: str, conversation_record_id: str
+) -> list[str]:
+    """The recipient answered: each of their open Engagements on that channel becomes a
+    Conversation (Conversation__c set). One way: nothing ever sets an engagement back. The ids flipped."""
+    where = (
+        f"Recipient__c = {soql_quote(recipient_handle)} AND Channel__c = {soql_quote(channel.lower())}"
+        " AND Mode__c = 'Engagement'"
+    )
+    open_ones = services.salesforce.query(f"SELECT Id FROM {ENGAGEMENT} WHERE {where}")
+    changes = [{"Id": r["Id"], "Mode__c": "Conversation", "Conversation__c": conversation_record_id} for r in open_ones]
+    for result in services.salesforce.update_many(ENGAGEMENT, changes, all_or_none=True):
+        if not result.success:
+            raise result.error()
+    return [str(r["Id"]) for r in open_ones]

@@ -147,3 +147,63 @@ def test_a_consented_engagement_is_recorded_on_its_case_and_sent(stack: Any, org
         ("Engagement", case, "whatsapp")
     ]
     assert [(e["channel"], e["salesforce_case_id"]) for e in inbox.engagements(recipient)] == [("whatsapp", case)]
+
+
+def test_a_conversation_assigned_in_salesforce_is_handed_back_to_the_inbox(stack: Any, inbox: Inbox) -> None:
+    # given an open conversation in the inbox
+    user, conversation = unique("u-"), unique("conv-")
+    inbox.seed_conversations(user, conversation)
+    # when Salesforce hands it back to a team
+    resp = stack.send(body_of("conversation.assigned", conversation_id=conversation, team="Support EN"))
+    # then the inbox holds it again, for that team, by that agent
+    assert resp.status_code == 200, resp.text
+    handed = inbox.conversation(conversation)
+    assert (handed["assigned_to"], handed["team"], handed["assigned_by"]) == (
+        "alcmeon",
+        "Support EN",
+        "alex.kim@brand.example",
+    )
+
+
+def test_a_reply_to_a_conversation_the_inbox_does_not_hold_is_not_found(stack: Any) -> None:
+    # given no such conversation in the inbox
+    # when the agent replies to it
+    resp = stack.send(body_of("conversation.reply", conversation_id=unique("conv-")))
+    # then it is refused, naming the conversation
+    assert resp.status_code == 404, resp.text
+    assert [e["loc"] for e in resp.json()["errors"]] == [["data", "conversation_id"]]
+
+
+def test_an_engagement_while_the_inbox_is_down_is_recorded_once_and_sent_once(
+    stack: Any, org: SalesforceOrg, inbox: Inbox
+) -> None:
+    # given an inbox that refuses its next engagement
+    recipient = unique("+3372")
+    inbox.fault(status=503, count=1, match="/engagements")
+    # when the agent sends an engagement
+    resp = stack.send(body_of("engagement.send", recipient=recipient, salesforce_case_id=None))
+    # then it is queued, then sent once, with one Engagement in Salesforce
+    assert resp.status_code == 202, resp.text
+    wait_for(lambda: inbox.engagements(recipient), 45)
+    assert len(inbox.engagements(recipient)) == 1
+    assert len(org.query(f"SELECT Id FROM Social_Engagement__c WHERE Recipient__c = {soql_quote(recipient)}")) == 1
+
+
+def test_a_later_engagement_to_a_recipient_who_answered_is_a_new_one(
+    stack: Any, org: SalesforceOrg, inbox: Inbox
+) -> None:
+    # given an engagement the recipient answered (what `engagement_answered` writes when their
+    # conversation arrives: the inbound sync calls it)
+    recipient = unique("+3373")
+    assert stack.send(body_of("engagement.send", recipient=recipient, salesforce_case_id=None)).status_code == 200
+    soql = f"SELECT Id, Mode__c, Conversation__c FROM Social_Engagement__c WHERE Recipient__c = {soql_quote(recipient)}"
+    (answered,) = org.query(soql)
+    conversation = org.create("Social_Conversation__c", {"Conversation_Id__c": unique("conv-")})
+    org.update("Social_Engagement__c", answered["Id"], {"Mode__c": "Conversation", "Conversation__c": conversation})
+    # when the agent sends another engagement
+    resp = stack.send(body_of("engagement.send", recipient=recipient, salesforce_case_id=None))
+    # then it is a new Engagement; the answered one stays the conversation
+    assert resp.status_code == 200, resp.text
+    modes = {r["Id"]: (r["Mode__c"], r["Conversation__c"]) for r in org.query(soql)}
+    assert modes.pop(answered["Id"]) == ("Conversation", conversation)
+    assert list(modes.values()) == [("Engagement", None)]

@@ -1,9 +1,12 @@
 """The social inbox's API (Alcméon style): what Salesforce tells the inbox.
 
 The public overview names the notifications (a user matched, a conversation handed back to the
-inbox, an agent's reply, an engagement message) but no paths; the paths are those of the local
-emulator (`emulators/social`), which mirrors the overview's objects. Authentication is the API key
-of the secret `{"api_key": ...}` as a bearer token.
+inbox, an agent's reply, an engagement message) but no paths, and the inbox's public actions API
+(github.com/alcmeon/openapi, synchronize.yaml: `GET /actions`, `GET /actions/conversations/{id}`,
+the `/notify` webhook) only reads what agents did; it offers no write. So the paths are those of
+the local emulator (`emulators/social`), which mirrors the overview's objects; its `answer` action
+(AnswerData.answers[].content, by an AdminUser with an email) is what a reply becomes there.
+Authentication is the API key of the secret `{"api_key": ...}` as a bearer token.
 
 A reply and an engagement message are sent with an `Idempotency-Key` (the sync event's id): a
 retry after a lost answer is recognised by the inbox and never sends the message twice. The match

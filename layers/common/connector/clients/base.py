@@ -19,6 +19,15 @@ from connector.observability import traced
 from connector.settings import PlatformApi
 
 
+class PlatformRefusal(PermanentError):
+    """A platform refused a call (a 4xx other than 401/429): permanent; `status` lets a client say
+    what the refusal means for the event (a 409 may be an invalid state change)."""
+
+    def __init__(self, msg: str, status: int) -> None:
+        super().__init__(msg)
+        self.status = status
+
+
 class ApiCallCounter:
     """Calls a client has sent (thread-safe: a batch may call from several threads)."""
 
@@ -78,7 +87,9 @@ class PlatformClient:
             return None
         if resp.status_code >= 400:
             # The path without its query: the error text must not carry personal data.
-            raise PermanentError(f"{self.platform} {method} {path.split('?')[0]} answered {resp.status_code}")
+            raise PlatformRefusal(
+                f"{self.platform} {method} {path.split('?')[0]} answered {resp.status_code}", resp.status_code
+            )
         return resp.json() if resp.content else None
 
     def _authorized(

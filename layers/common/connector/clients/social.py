@@ -19,8 +19,8 @@ from typing import Any
 
 import requests
 
-from connector.clients.base import PlatformClient
-from connector.errors import NotFoundError
+from connector.clients.base import PlatformClient, PlatformRefusal
+from connector.errors import ConflictError, NotFoundError
 from connector.settings import PlatformApi
 from connector.value_types import quoted_path_segment
 
@@ -41,7 +41,13 @@ class SocialClient(PlatformClient):
         return f"{API}/conversations/{quoted_path_segment(conversation_id, 'social inbox')}"
 
     def _post(self, path: str, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
-        found = self.call("POST", path, json=body, missing_ok=True, idempotency_key=idempotency_key)
+        """A notification about a conversation: unknown is a 404 naming it, closed a 409."""
+        try:
+            found = self.call("POST", path, json=body, missing_ok=True, idempotency_key=idempotency_key)
+        except PlatformRefusal as exc:
+            if exc.status == 409:
+                raise ConflictError("The social inbox refused: the conversation is closed.") from exc
+            raise
         if found is None:
             raise NotFoundError(["data", "conversation_id"], "The social inbox has no such conversation.")
         return found

@@ -207,3 +207,46 @@ def test_a_later_engagement_to_a_recipient_who_answered_is_a_new_one(
     modes = {r["Id"]: (r["Mode__c"], r["Conversation__c"]) for r in org.query(soql)}
     assert modes.pop(answered["Id"]) == ("Conversation", conversation)
     assert list(modes.values()) == [("Engagement", None)]
+
+
+def test_a_person_account_linked_in_salesforce_matches_the_user_as_a_person_account(
+    stack: Any, org: SalesforceOrg, inbox: Inbox
+) -> None:
+    # given a user with two conversations in Salesforce and the inbox
+    user, linked, other = unique("u-"), unique("conv-"), unique("conv-")
+    inbox.seed_conversations(user, linked, other)
+    account = org.create("Account", {"Name": "Camille Martin"})
+    for conversation in (linked, other):
+        org.create("Social_Conversation__c", {"Conversation_Id__c": conversation, "Social_User_Id__c": user})
+    # when an agent sets the (person) Account on one of them
+    body = body_of("conversation.contact_linked", conversation_id=linked, salesforce_object="Account")
+    body["data"]["salesforce_id"] = account
+    resp = stack.send(body)
+    # then the inbox matched a Person Account, and both conversations name it
+    assert resp.status_code == 200, resp.text
+    (sent,) = inbox.received(f"/conversations/{linked}/contact")
+    assert sent["json"] == {"salesforce_contact_id": account, "salesforce_object": "PersonAccount"}
+    where = f"Social_User_Id__c = {soql_quote(user)}"
+    rows = org.query(f"SELECT Person_Account__c, Contact__c FROM Social_Conversation__c WHERE {where}")
+    assert [(r["Person_Account__c"], r["Contact__c"]) for r in rows] == [(account, None), (account, None)]
+
+
+def test_an_older_link_of_the_same_user_from_another_conversation_changes_nothing(
+    stack: Any, org: SalesforceOrg, inbox: Inbox
+) -> None:
+    # given a user matched to a Contact at 10:05 through one conversation
+    user, first, second = unique("u-"), unique("conv-"), unique("conv-")
+    inbox.seed_conversations(user, first, second)
+    newer, older = org.create("Contact", {"LastName": "Newer"}), org.create("Contact", {"LastName": "Older"})
+    for conversation in (first, second):
+        org.create("Social_Conversation__c", {"Conversation_Id__c": conversation, "Social_User_Id__c": user})
+    assert stack.send(body_of("conversation.contact_linked", conversation_id=first, salesforce_id=newer)).ok
+    # when a link made earlier (10:00) through the other conversation arrives late
+    late = body_of("conversation.contact_linked", conversation_id=second, salesforce_id=older)
+    late["occurred_at"] = "2026-11-23T10:00:00Z"
+    resp = stack.send(late)
+    # then the newer match stays, in the inbox and in Salesforce
+    assert resp.status_code == 200, resp.text
+    assert inbox.received(f"/conversations/{second}/contact") == []
+    assert inbox.conversation(second)["salesforce_contact_id"] == newer
+    assert set(_conversations_of(org, user).values()) == {newer}

@@ -247,6 +247,7 @@ def test_an_older_link_of_the_same_user_from_another_conversation_changes_nothin
     resp = stack.send(late)
     # then the newer match stays, in the inbox and in Salesforce
     assert resp.status_code == 200, resp.text
+    assert resp.json()["stale"] is True
     assert inbox.received(f"/conversations/{second}/contact") == []
     assert inbox.conversation(second)["salesforce_contact_id"] == newer
     assert set(_conversations_of(org, user).values()) == {newer}

@@ -88,6 +88,7 @@ def test_a_contact_linked_in_salesforce_matches_the_user_and_links_their_other_c
     resp = stack.send(body)
     # then the inbox received the match, and every conversation of the user names the Contact
     assert resp.status_code == 200, resp.text
+    assert (resp.json()["contact_id"], resp.json()["linked_conversations"]) == (contact, 2)
     assert [r["json"]["salesforce_contact_id"] for r in inbox.received(f"/conversations/{linked}/contact")] == [contact]
     assert inbox.conversation(other)["salesforce_contact_id"] == contact
     assert _conversations_of(org, user) == {linked: contact, other: contact, older: contact}

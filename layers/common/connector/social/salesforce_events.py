@@ -132,7 +132,8 @@ def link_conversation_contact(event: ConversationContactLinked, services: Servic
     for result in services.salesforce.update_many(CONVERSATION, changes, all_or_none=True):
         if not result.success:
             raise result.error()
-    return Outcome(ids={"salesforce_id": data.salesforce_id}, detail={"linked_conversations": len(changes)})
+    ids = {f"{sobject.lower()}_id": data.salesforce_id}  # contact_id or account_id, as other answers name them
+    return Outcome(ids=ids, detail={"linked_conversations": len(changes)})
 
 
 def assign_conversation(event: ConversationAssigned, services: Services) -> Outcome:

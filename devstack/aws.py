@@ -44,7 +44,7 @@ SECRET_VALUES: dict[str, Any] = {
     "SalesforceSecretArn": {"client_id": "local-client", "client_secret": "local-secret"},
     "CommerceApiSecretArn": {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"},
     "LoyaltyApiSecretArn": {"api_key": "local-loyalty-key"},
-    "SocialApiSecretArn": {"api_key": "local-social-key"},
+    "SocialApiSecretArn": {"app_id": "local-social-app", "api_key": "local-social-key"},
 }
 
 # CloudFormation AWS::SQS::Queue properties that are SQS queue attributes.

@@ -16,7 +16,8 @@ from connector.envelope import Envelope, Outcome
 from connector.pipeline import EventHandler, Trigger
 from connector.services import Services
 from connector.settings import PlatformApi, Settings
-from connector.social.feed import DoorbellAnswer, poll_feed, ring_doorbell
+from connector.social.feed import FEED, DoorbellAnswer, poll_feed, ring_doorbell
+from connector.state import FeedPositionStore
 from devstack.events import http_api_event, scheduled_event, sqs_event
 from emulators._base import running
 from emulators.social import create_app
@@ -219,3 +220,14 @@ def test_a_notification_naming_no_action_is_422(trigger: Trigger, inbox: Any) ->
     status, answer = ring(trigger, {"id": 1})
     assert status == 422
     assert answer["errors"][0]["loc"] == ["action", "id"]
+
+
+def test_two_polls_that_read_the_same_position_cannot_both_move_it(sync_table: str, dynamodb: Any) -> None:
+    # given a position both polls read
+    positions = FeedPositionStore(sync_table, dynamodb)
+    assert positions.advance(FEED, 0, 5510)
+    # when both try to move it from there
+    first, second = positions.advance(FEED, 5510, 5520), positions.advance(FEED, 5510, 5515)
+    # then only the first does, and the position never goes back
+    assert (first, second) == (True, False)
+    assert positions.get(FEED) == 5520

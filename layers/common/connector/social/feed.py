@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel
 
 from connector.clients.alcmeon import ACTIONS_PAGE
-from connector.errors import MappingError
+from connector.errors import MappingError, TransientError
 from connector.observability import logger
 from connector.services import Services
 
@@ -121,7 +121,13 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
         # Not in the inbox (forged or mistaken), or an action the connector ignores.
         logger.info("doorbell: nothing to apply", extra={"known": bool(found)})
         return DoorbellAnswer(status="ignored", action_id=action_id)
-    accept(canonical, defer=True)
+    status = accept(canonical, defer=True).status
+    if status >= 500:
+        # Our own dependencies failed: the inbox will not ring again, the next poll applies it.
+        raise TransientError("the action's event could not be queued")
+    if status == 422:  # no workflow here for its event type, or refused as it stands
+        logger.warning("doorbell: the action's event was refused")
+        return DoorbellAnswer(status="ignored", action_id=action_id)
     return DoorbellAnswer(status="queued", action_id=action_id)
 
 

@@ -92,7 +92,7 @@ def test_a_dropped_notification_is_applied_by_the_next_poll(stack: LocalStack, i
 
     poll(stack)
 
-    assert len(conversations(stack, conversation_id)) == 1
+    assert len(wait_for(lambda: conversations(stack, conversation_id), timeout=30)) == 1
 
 
 def test_the_doorbell_answers_within_the_inboxs_timeout(stack: LocalStack, inbox: str) -> None:

@@ -12,6 +12,7 @@ idempotency on [source, event_id] applies it once, whichever comes first.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
@@ -23,8 +24,10 @@ from connector.observability import logger
 from connector.services import Services
 
 FEED = "social.actions"
-# Pages one scheduled poll reads at most (10 actions each); the next poll goes on from there.
+# Pages one scheduled poll reads at most (10 actions each), and the time it gives itself (the
+# function's timeout is 30 s); the next poll goes on from there.
 MAX_PAGES_PER_POLL = 20
+POLL_BUDGET_SECONDS = 15.0
 
 
 class Accepted(Protocol):
@@ -54,7 +57,9 @@ def to_canonical(action: dict[str, Any]) -> dict[str, Any] | None:
     task = action.get("task") or {}
     conversation = task.get("conversation") or {}
     message = task.get("message") or {}
-    occurred_at = f"{action.get('date')}T{action.get('time')}Z"
+    # The inbox dates an action to the second; its id (monotonic) orders the actions of one second,
+    # so that a later action of a conversation is the newer version (last writer wins).
+    occurred_at = f"{action.get('date')}T{action.get('time')}.{action_id % 1_000_000:06d}Z"
     envelope = {"event_id": event_id(action_id), "occurred_at": occurred_at, "source": "social"}
     contact = conversation.get("salesforce_contact_id")
     if kind == "user-match":
@@ -95,11 +100,11 @@ class DoorbellAnswer(BaseModel):
 
 
 class FeedPoll(BaseModel):
-    """What one scheduled poll did."""
+    """What one scheduled poll did: actions read, events accepted (queued, or answered before)."""
 
     position: int
     actions: int
-    applied: int
+    accepted: int
     stopped: Literal["caught_up", "page_limit", "unavailable", "moved_by_another_poll"]
 
 
@@ -132,21 +137,25 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
 
 
 def poll_feed(services: Services, accept: Accept) -> FeedPoll:
-    """Apply every action after the kept position; the position moves only past applied actions."""
+    """Queue the event of every action after the kept position (the queue applies them, with its
+    retries); the position moves only past accepted actions."""
     positions, client = services.feed_positions, services.social_actions
     position = positions.get(FEED)
     seen = applied = 0
+    deadline = time.monotonic() + POLL_BUDGET_SECONDS
     for _ in range(MAX_PAGES_PER_POLL):
+        if time.monotonic() > deadline:
+            break
         actions = client.actions(position)
         reached = position
         for action in actions:
             canonical = to_canonical(action)
             if canonical is not None:
-                status = accept(canonical).status
+                status = accept(canonical, defer=True).status
                 if status >= 500:
                     # Our own dependencies failed: this action and the rest wait for the next poll.
                     positions.advance(FEED, position, reached)
-                    return FeedPoll(position=reached, actions=seen, applied=applied, stopped="unavailable")
+                    return FeedPoll(position=reached, actions=seen, accepted=applied, stopped="unavailable")
                 if status < 300:
                     applied += 1
                 else:  # refused as it stands (422, 409): never better on a later poll
@@ -154,8 +163,8 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
             seen += 1
             reached = action["id"]
         if not positions.advance(FEED, position, reached):
-            return FeedPoll(position=reached, actions=seen, applied=applied, stopped="moved_by_another_poll")
+            return FeedPoll(position=reached, actions=seen, accepted=applied, stopped="moved_by_another_poll")
         position = reached
         if len(actions) < ACTIONS_PAGE:
-            return FeedPoll(position=position, actions=seen, applied=applied, stopped="caught_up")
-    return FeedPoll(position=position, actions=seen, applied=applied, stopped="page_limit")
+            return FeedPoll(position=position, actions=seen, accepted=applied, stopped="caught_up")
+    return FeedPoll(position=position, actions=seen, accepted=applied, stopped="page_limit")

@@ -141,7 +141,7 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
     retries); the position moves only past accepted actions."""
     positions, client = services.feed_positions, services.social_actions
     position = positions.get(FEED)
-    seen = applied = 0
+    seen = accepted = 0
     deadline = time.monotonic() + POLL_BUDGET_SECONDS
     for _ in range(MAX_PAGES_PER_POLL):
         if time.monotonic() > deadline:
@@ -155,16 +155,16 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
                 if status >= 500:
                     # Our own dependencies failed: this action and the rest wait for the next poll.
                     positions.advance(FEED, position, reached)
-                    return FeedPoll(position=reached, actions=seen, accepted=applied, stopped="unavailable")
+                    return FeedPoll(position=reached, actions=seen, accepted=accepted, stopped="unavailable")
                 if status < 300:
-                    applied += 1
-                else:  # refused as it stands (422, 409): never better on a later poll
+                    accepted += 1
+                else:  # 422: refused as it stands (never better later); 409: the doorbell is queuing it now
                     logger.warning("feed: an action's event was refused", extra={"status": status})
             seen += 1
             reached = action["id"]
         if not positions.advance(FEED, position, reached):
-            return FeedPoll(position=reached, actions=seen, accepted=applied, stopped="moved_by_another_poll")
+            return FeedPoll(position=reached, actions=seen, accepted=accepted, stopped="moved_by_another_poll")
         position = reached
         if len(actions) < ACTIONS_PAGE:
-            return FeedPoll(position=position, actions=seen, accepted=applied, stopped="caught_up")
-    return FeedPoll(position=position, actions=seen, accepted=applied, stopped="page_limit")
+            return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="caught_up")
+    return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="page_limit")

@@ -243,3 +243,16 @@ def test_two_polls_that_read_the_same_position_cannot_both_move_it(sync_table: s
     # then only the first does, and the position never goes back
     assert (first, second) == (True, False)
     assert positions.get(FEED) == 5520
+
+
+def test_a_poll_while_the_inbox_is_unavailable_keeps_its_position(
+    trigger: Trigger, inbox: Any, workflow: Workflow
+) -> None:
+    # given a received message, and the inbox's API answering 429 (its rate limit)
+    receive(inbox)
+    inbox.post("/_admin/faults", json={"status": 429, "match": "GET /actions", "count": 1})
+    # when the schedule polls, then polls again
+    refused, next_one = poll(trigger), poll(trigger)
+    # then the first stops where it was, the second reads the action
+    assert (refused["stopped"], refused["position"], refused["actions"]) == ("unavailable", 0, 0)
+    assert (next_one["stopped"], next_one["actions"]) == ("caught_up", 1)

@@ -24,9 +24,10 @@ from connector.observability import logger
 from connector.services import Services
 
 FEED = "social.actions"
-# Pages one scheduled poll reads at most (10 actions each), and the time it gives itself (the
+# Pages one scheduled poll reads at most (10 actions each; the inbox allows an API application 15
+# requests a minute by default, the doorbell's included), and the time it gives itself (the
 # function's timeout is 30 s); the next poll goes on from there.
-MAX_PAGES_PER_POLL = 20
+MAX_PAGES_PER_POLL = 10
 POLL_BUDGET_SECONDS = 15.0
 
 
@@ -146,7 +147,11 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
     for _ in range(MAX_PAGES_PER_POLL):
         if time.monotonic() > deadline:
             break
-        actions = client.actions(position)
+        try:
+            actions = client.actions(position)
+        except TransientError:  # unreachable, 5xx, or its rate limit (429): the next poll goes on
+            logger.warning("feed: the inbox's actions API is unavailable")
+            return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="unavailable")
         reached = position
         for action in actions:
             canonical = to_canonical(action)

@@ -256,3 +256,15 @@ def test_a_poll_while_the_inbox_is_unavailable_keeps_its_position(
     # then the first stops where it was, the second reads the action
     assert (refused["stopped"], refused["position"], refused["actions"]) == ("unavailable", 0, 0)
     assert (next_one["stopped"], next_one["actions"]) == ("caught_up", 1)
+
+
+def test_an_event_type_the_trigger_does_not_handle_is_refused_and_runs_nothing(
+    trigger: Trigger, workflow: Workflow
+) -> None:
+    # given a canonical body of a type no workflow on this trigger takes (issue9-sync's, before it lands)
+    body = {"event_id": "alcmeon-action-1", "event_type": "user.matched", "occurred_at": "2026-11-23T10:00:00Z"}
+    # when the feed hands it to the pipeline
+    answer = trigger.accept_canonical({**body, "source": "social", "data": {}}, defer=True)
+    # then 422, and nothing ran
+    assert answer.status == 422
+    assert workflow.ran == []

@@ -1,6 +1,6 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, api_limits, cold_start, routing_latency
+from bench import api_calls, api_limits, cold_start, doorbell_latency, routing_latency
 
 
 def main() -> None:
@@ -8,6 +8,7 @@ def main() -> None:
     api_calls.main()
     api_limits.main()
     routing_latency.main()
+    doorbell_latency.main()
 
 
 if __name__ == "__main__":

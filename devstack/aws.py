@@ -41,10 +41,11 @@ WEBHOOK_SECRET = "local-dev-secret"  # noqa: S105 - the documented local default
 NATIVE_TOKEN_PARAMETER = re.compile(r"^([A-Z][a-z]+)NativeWebhookTokenSecretArn$")
 SECRET_VALUES: dict[str, Any] = {
     "ChatNativeWebhookTokenSecretArn": "local-chat-native-token",
+    "SocialNativeWebhookTokenSecretArn": "local-social-native-token",
     "SalesforceSecretArn": {"client_id": "local-client", "client_secret": "local-secret"},
     "CommerceApiSecretArn": {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"},
     "LoyaltyApiSecretArn": {"api_key": "local-loyalty-key"},
-    "SocialApiSecretArn": {"api_key": "local-social-key"},
+    "SocialApiSecretArn": {"app_id": "local-social-app", "api_key": "local-social-key"},
 }
 
 # CloudFormation AWS::SQS::Queue properties that are SQS queue attributes.

@@ -32,6 +32,19 @@ conversation_closed / consent_required.
                                               `Idempotency-Key` honoured as for messages
     GET  /api/v1/engagements                  -> {"engagements": [...], "total"}
 
+The actions feed and the notification webhook, in the documented shapes of the inbox's
+synchronize API (github.com/alcmeon/openapi, synchronize.yaml: `Action`, GET /actions, POST /notify):
+    GET  /actions?min_action_id=N[&max_action_id=M]   HTTP Basic (app id local-social-app, API key)
+         -> [Action, ...]: at most 10, ids > N, ascending
+    POST /_admin/actions   {"type": task-create|assign-to|answer|user-match, "conversation_id",
+                            "text"?, "team"?, "agent": {"email", ...}?, "salesforce_contact_id"?}
+         changes the inbox (a message received, a team routing, an agent's answer, a user matched),
+         appends the action and, when a webhook is registered, POSTs {"id", "action"} to it (1 s
+         timeout, never redelivered) -> 201 {"action", "notification_sent"}
+    POST /_admin/webhook   {"url": str|null, "drop": bool}: `drop` loses every notification (fault)
+The conversation in an action's task carries the emulator's team, status and salesforce_contact_id
+(the documented Conversation has `custom_fields` only); `user-match` is the emulator's own type.
+
 Seed (POST /_admin/seed):
     {"conversations": [{"id", "channel", "status": "open", "team", "user": {"id", "handle", "name"},
                         "salesforce_contact_id"?, "messages": [{"time", "direction", "text"}]}],

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import hmac
+import threading
 
+import requests
 from flask import Flask, Response, request
 
 from emulators._base import ApiError, install, json_body, json_response
@@ -11,6 +16,10 @@ from emulators._base import ApiError, install, json_body, json_response
 from .store import SocialStore
 
 DEFAULT_API_KEY = "local-social-key"
+# HTTP Basic credentials of the actions API (GET /actions): the API application's id and its key.
+DEFAULT_APP_ID = "local-social-app"
+# "The API call will timeout after one second" (synchronize.yaml, POST /notify); never redelivered.
+NOTIFY_TIMEOUT_SECONDS = 1.0
 API = "/api/v1"
 DEFAULT_CODES = {
     400: "invalid_request",
@@ -31,7 +40,12 @@ def _render_error(status: int, code: str, message: str) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status)
 
 
-def create_app(api_key: str = DEFAULT_API_KEY) -> Flask:
+def _notify(url: str, notification: dict[str, object]) -> None:
+    with contextlib.suppress(requests.RequestException):  # the inbox does not attempt a new delivery
+        requests.post(url, json=notification, timeout=NOTIFY_TIMEOUT_SECONDS)
+
+
+def create_app(api_key: str = DEFAULT_API_KEY, app_id: str = DEFAULT_APP_ID) -> Flask:
     app = Flask("emulators.social")
     store = SocialStore()
 
@@ -49,6 +63,45 @@ def create_app(api_key: str = DEFAULT_API_KEY) -> Flask:
         authenticate=authenticate,
         authenticated=API,
     )
+
+    def authenticate_basic() -> None:
+        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+        try:
+            user, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            user = password = ""
+        ok = hmac.compare_digest(user, app_id) & hmac.compare_digest(password, api_key)
+        if scheme.lower() != "basic" or not ok:
+            raise ApiError(401, "Send 'Authorization: Basic <app id:API key>'.")
+
+    @app.get("/actions")
+    def list_actions() -> Response:
+        authenticate_basic()
+        try:
+            low = int(request.args["min_action_id"])
+            high = int(request.args["max_action_id"]) if "max_action_id" in request.args else None
+        except (KeyError, ValueError) as exc:
+            raise ApiError(400, "'min_action_id' (integer) is required.", "invalid_request") from exc
+        return json_response(store.actions(low, high))
+
+    @app.post("/_admin/actions")
+    def act() -> Response:
+        """Make the inbox do something: {"type": task-create|assign-to|answer|user-match,
+        "conversation_id", "text"?, "team"?, "agent"?, "salesforce_contact_id"?}."""
+        action, notification = store.act(json_body())
+        url = store.webhook_url
+        if url and not store.drop_notifications:
+            # Sent after the answer's data is committed, like the inbox: a slow receiver delays nobody.
+            threading.Thread(target=_notify, args=(url, notification), daemon=True).start()
+        return json_response({"action": action, "notification_sent": bool(url) and not store.drop_notifications}, 201)
+
+    @app.post("/_admin/webhook")
+    def configure_webhook() -> Response:
+        """{"url": str|null, "drop": bool}: where notifications go; `drop` loses them (injected fault)."""
+        body = json_body()
+        store.webhook_url = body.get("url") or None
+        store.drop_notifications = bool(body.get("drop", False))
+        return json_response({"url": store.webhook_url, "drop": store.drop_notifications})
 
     @app.get(f"{API}/conversations")
     def list_conversations() -> Response:

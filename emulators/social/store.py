@@ -17,6 +17,10 @@ from emulators._base import JSON, ApiError, new_id, now_iso
 from emulators._fields import optional_str
 
 CONVERSATION_STATUSES = ("open", "closed")
+# What the admin path can make happen; `user-match` is the emulator's own (the documented list has no
+# matching action: the overview's matching happens in the inbox's Salesforce panel).
+ACTION_TYPES = ("task-create", "assign-to", "answer", "user-match")
+ACTIONS_PAGE = 10  # "this endpoint will return at most 10 events" (synchronize.yaml, GET /actions)
 # Engagement (outbound messages to consenting customers) exists on these channels only.
 ENGAGEMENT_CHANNELS = ("whatsapp", "kakaotalk")
 # Salesforce key prefixes: what a linked record id must start with.
@@ -56,6 +60,11 @@ class SocialStore:
         self._engagements: dict[str, JSON] = {}
         # Idempotency-Key -> what the first call with it answered (a message, an engagement).
         self._idempotent: dict[str, JSON] = {}
+        # The actions feed (GET /actions): ascending ids, as the inbox's synchronize API lists them.
+        self._actions: list[JSON] = []
+        self._notification_id = 880000
+        self.webhook_url: str | None = None
+        self.drop_notifications = False
 
     def reset(self) -> None:
         with self._lock:
@@ -205,6 +214,104 @@ class SocialStore:
             }
             self._engagements[engagement["id"]] = engagement
             return dict(engagement)
+
+    # -- the actions feed ----------------------------------------------------------------------
+    def actions(self, min_action_id: int, max_action_id: int | None = None) -> list[JSON]:
+        """At most ACTIONS_PAGE actions whose id > min_action_id (and <= max_action_id), ascending."""
+        with self._lock:
+            high = max_action_id if max_action_id is not None else float("inf")
+            found = [a for a in self._actions if min_action_id < a["id"] <= high]
+            return copy.deepcopy(found[:ACTIONS_PAGE])
+
+    def act(self, body: Mapping[str, Any]) -> tuple[JSON, JSON]:
+        """Something happens in the inbox (admin path): the data changes and an action is appended.
+        Returns the action and the notification the webhook is sent."""
+        kind = _required_str(body, "type")
+        if kind not in ACTION_TYPES:
+            raise bad(f"'type' must be one of {list(ACTION_TYPES)}.")
+        conversation_id = _required_str(body, "conversation_id")
+        with self._lock:
+            conversation = self._find(conversation_id)
+            user = self._users.setdefault(conversation["user"]["id"], dict(conversation["user"]))
+            stamp = now_iso()
+            agent: JSON | None = None
+            data: JSON | None = None
+            text = optional_str(body, "text", bad)
+            if kind == "task-create":
+                if text is None:
+                    raise bad("'text' is required for a received message.")
+                conversation["messages"].append(
+                    {"id": new_id("msg-", 12), "time": stamp, "direction": "inbound", "text": text}
+                )
+                conversation.update(status="open", last_message_at=stamp, updated_at=stamp)
+                if optional_str(body, "team", bad):
+                    conversation["team"] = body["team"]
+            elif kind == "assign-to":
+                conversation.update(team=_required_str(body, "team"), updated_at=stamp)
+            elif kind == "answer":
+                raw = body.get("agent")
+                if not isinstance(raw, dict) or not isinstance(raw.get("email"), str):
+                    raise bad("'agent.email' is required for an answer.")
+                agent = {k: raw.get(k) for k in ("id", "name", "email")}
+                answer = text or ""
+                conversation["messages"].append(
+                    {"id": new_id("msg-", 12), "time": stamp, "direction": "outbound", "author": agent, "text": answer}
+                )
+                conversation.update(last_message_at=stamp, updated_at=stamp)
+                data = {"is_private": False, "answers": [{"text": answer}]}
+            else:  # user-match
+                record = salesforce_id(body.get("salesforce_contact_id"), "Contact", "salesforce_contact_id")
+                user.update(salesforce_contact_id=record, salesforce_object="Contact", matched_at=stamp)
+                for other in self._conversations.values():
+                    if other["user"]["id"] == user["id"]:
+                        other.update(salesforce_contact_id=record, salesforce_object="Contact", updated_at=stamp)
+                data = {"salesforce_contact_id": record}
+            action = self._action(kind, conversation, user, agent, data, stamp)
+            self._actions.append(action)
+            self._notification_id += 1
+            return copy.deepcopy(action), {"id": self._notification_id, "action": copy.deepcopy(action)}
+
+    def _action(
+        self, kind: str, conversation: JSON, user: JSON, agent: JSON | None, data: JSON | None, stamp: str
+    ) -> JSON:
+        """The documented Action shape (alcmeon/openapi synchronize.yaml, `Action`); the conversation
+        carries the emulator's own fields (team, status, channel, salesforce_contact_id) besides
+        `custom_fields`."""
+        date, time = stamp[:10], stamp[11:19]  # UTC+0, as documented
+        last = conversation["messages"][-1] if conversation["messages"] else {}
+        return {
+            "id": len(self._actions) + 5501,
+            "type": kind,
+            "date": date,
+            "time": time,
+            "status": "ok",
+            "user": agent,
+            "account": {"id": 31, "name": f"Brand {conversation['channel']}", "type": conversation["channel"]},
+            "task": {
+                "id": 7700 + len(self._actions) + 1,
+                "tags": [],
+                "url": f"https://inbox.example/conversations/{conversation['id']}",
+                "conversation_id": conversation["id"],
+                "conversation": {
+                    "id": conversation["id"],
+                    "custom_fields": [],
+                    "team": conversation.get("team"),
+                    "status": conversation["status"],
+                    "salesforce_contact_id": conversation.get("salesforce_contact_id"),
+                },
+                "state": "answered" if kind == "answer" else "pending",
+                "message": {
+                    "id": last.get("id"),
+                    "is_private": False,
+                    "content": last.get("text"),
+                    "date": date,
+                    "time": time,
+                    "attachments": [],
+                    "author": {"id": user["id"], "name": user.get("name"), "handle": user.get("handle")},
+                },
+            },
+            "data": data,
+        }
 
     # -- seed ----------------------------------------------------------------------------------
     def seed(self, body: JSON) -> JSON:

@@ -1,6 +1,8 @@
 """conversation_routing: live-chat routing decisions and the chatbot's Salesforce actions, answered
-while the caller waits; and what a Salesforce flow tells the social inbox (a Contact linked, a
-conversation handed back, an agent's reply, an engagement message)."""
+while the caller waits; what a Salesforce flow tells the social inbox (a Contact linked, a
+conversation handed back, an agent's reply, an engagement message); the social inbox's notification
+webhook (a doorbell) and the scheduled poll of its actions feed, both run by the handlers declared
+here for the conversation event types."""
 
 from connector.chat.bot import (
     BotCreateRecord,
@@ -17,6 +19,8 @@ from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
+from connector.services import Services
+from connector.social.feed import DoorbellAnswer, FeedPoll, poll_feed, ring_doorbell
 from connector.social.salesforce_events import (
     ConversationAssigned,
     ConversationContactLinked,
@@ -59,4 +63,15 @@ trigger.events(
     EventHandler(ConversationReply, send_reply),
     EventHandler(EngagementSend, send_engagement),
 )
+# The inbox's notification webhook, at the URL its admin configures (README, "The social inbox's
+# notifications"): its body is never trusted; the action it names is read from the inbox's actions API.
+trigger.doorbell("/v1/social/native/<token>", ring_doorbell, DoorbellAnswer)
+
+
+def poll_actions(services: Services) -> FeedPoll:
+    """The schedule: apply the inbox's actions after the kept position (what the webhook missed)."""
+    return poll_feed(services, trigger.accept_canonical)
+
+
+trigger.on_schedule(poll_actions)
 handler = trigger.handler

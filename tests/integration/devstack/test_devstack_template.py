@@ -33,6 +33,7 @@ ROUTES = {
     "POST /v1/chat/bot": "ConversationRoutingFunction",
     "POST /v1/social/conversations": "ConversationRoutingFunction",
     "POST /v1/social/salesforce-events": "ConversationRoutingFunction",
+    "POST /v1/social/native/{token}": "ConversationRoutingFunction",
     "POST /v1/loyalty/actions": "OfferActionsFunction",
     "GET /v1/loyalty/customers/{key}/activity": "OfferActionsFunction",
     "GET /v1/sync/{source}/{entity}/{key}": "ReconcilerFunction",
@@ -191,7 +192,9 @@ def test_template_functions_routes_and_sources(template: dict[str, Any]) -> None
         assert sqs.queue_arn.endswith(f"local-{logical_id.removesuffix('Function')}Queue")
         assert (sqs.batch_size, sqs.batching_window, sqs.report_batch_item_failures) == (10, 1, True)
         assert sqs.maximum_concurrency == 5
-        assert not spec.schedules
+        # The social inbox's actions feed is polled by conversation_routing; no other trigger has a schedule.
+        expected = ["rate(1 minute)"] if logical_id == "ConversationRoutingFunction" else []
+        assert [schedule.expression for schedule in spec.schedules] == expected
     reconciler = functions["ReconcilerFunction"]
     assert not reconciler.sqs
     [schedule] = reconciler.schedules

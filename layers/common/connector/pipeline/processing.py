@@ -64,13 +64,14 @@ class Processor:
         self.handlers = handlers
 
     # -- HttpApi: sync events -------------------------------------------------------------------
-    def accept(self, event: Envelope) -> Answer:
-        """Record, then sync now or queue; the answer is what every later delivery will get too."""
+    def accept(self, event: Envelope, *, defer: bool = False) -> Answer:
+        """Record, then sync now or queue (always, when `defer`: the caller cannot wait); the answer is
+        what every later delivery will get too."""
         s = self.services
         handler = self.handlers[event.event_type]
         assert isinstance(handler, EventHandler)
         ref = event.entity()
-        in_async_mode = s.settings.sync_mode == "async"
+        in_async_mode = s.settings.sync_mode == "async" or defer
         try:
             self._record(event, SyncStatus.QUEUED if in_async_mode else SyncStatus.RECEIVED)
         except StaleEvent as stale:

@@ -65,6 +65,10 @@ RECHECK_REFUSAL_SECONDS = 300.0
 # A platform's own webhook body -> the canonical event it stands for. Raises pydantic's
 # ValidationError (or MappingError) whose locations name the platform's fields.
 Translate = Callable[[Any], Envelope]
+# A platform's notification that only says "something happened" (unsigned, so its content is never
+# trusted): `ring(services, body, accept)` reads the truth from the platform with the connector's own
+# credentials and hands the canonical bodies it finds to `accept` (the trigger's `accept_canonical`).
+Ring = Callable[[Services, Any, Callable[..., Answer]], BaseModel]
 
 TOKEN_PARAMETER = "token"  # noqa: S105 - a path parameter's name
 # What the rest of the invocation (the resolver, its debug output, any log) sees in place of a URL token.
@@ -188,24 +192,11 @@ class Trigger:
         been posted to the envelope route: the handler declared (by `events`) for its event_type on
         this trigger, the same idempotency on [source, event_id], sync state and queue. A body that
         does not translate is a 422 naming the platform's field."""
-        segments = path.split("/")
-        family = source_family(path)
-        if f"<{TOKEN_PARAMETER}>" not in segments or family is None or len(_path_params(path)) != 1:
-            raise ValueError(f"a native route is /v1/<family>/.../<{TOKEN_PARAMETER}>, not {path!r}")
-        pattern = "/".join(
-            f"(?P<{TOKEN_PARAMETER}>[^/]+)" if part == f"<{TOKEN_PARAMETER}>" else re.escape(part) for part in segments
-        )
-        route = _NativeRoute(re.compile(f"^{pattern}$"), family, segments.index(f"<{TOKEN_PARAMETER}>"))
-        self._native_routes.append(route)
+        family = self._native_path(path)
 
         def accept_native(**_token: str) -> Response[Any]:
             return _json_response(self._translate(translate, family))
 
-        accept_native.__name__ = f"accept_{path.strip('/').replace('/', '_').replace('<', '').replace('>', '')}"
-        accept_native.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(TOKEN_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
-            return_annotation=Response[dict[str, Any]],
-        )
         answers = documented(
             (200, Union[SyncedAnswer, IgnoredAnswer], "synced now (or stale, unchanged), or ignored"),  # noqa: UP007
             (202, QueuedAnswer, "accepted; queued for retry or async processing"),
@@ -216,7 +207,67 @@ class Trigger:
             (422, ErrorAnswer, "the body does not match the platform's format (loc names its field)"),
             (503, MessageAnswer, "our own AWS dependencies are unavailable (Retry-After)"),
         )
-        self.app.post(path, responses=answers)(accept_native)
+        self._token_route(path, accept_native, answers)
+
+    def _native_path(self, path: str) -> str:
+        """Register a token-authenticated path (`/v1/<family>/.../<token>`); its source family."""
+        segments = path.split("/")
+        family = source_family(path)
+        if f"<{TOKEN_PARAMETER}>" not in segments or family is None or len(_path_params(path)) != 1:
+            raise ValueError(f"a native route is /v1/<family>/.../<{TOKEN_PARAMETER}>, not {path!r}")
+        pattern = "/".join(
+            f"(?P<{TOKEN_PARAMETER}>[^/]+)" if part == f"<{TOKEN_PARAMETER}>" else re.escape(part) for part in segments
+        )
+        self._native_routes.append(
+            _NativeRoute(re.compile(f"^{pattern}$"), family, segments.index(f"<{TOKEN_PARAMETER}>"))
+        )
+        return family
+
+    def _token_route(self, path: str, serve: Callable[..., Response[Any]], answers: dict[int, Any]) -> None:
+        serve.__name__ = f"accept_{path.strip('/').replace('/', '_').replace('<', '').replace('>', '')}"
+        serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(TOKEN_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
+            return_annotation=Response[dict[str, Any]],
+        )
+        self.app.post(path, responses=answers)(serve)
+
+    def doorbell(self, path: str, ring: Ring, response: type[BaseModel]) -> None:
+        """A POST route for a platform's notification webhook that is a doorbell, not a delivery: the
+        URL token opens it as for `native`, then `ring` answers 200 with its `response`; a body that names
+        nothing is a 422 (loc from its MappingError), the platform unreachable a 503."""
+        family = self._native_path(path)
+
+        def ring_doorbell(**_token: str) -> Response[Any]:
+            return _json_response(self._ring(ring, family))
+
+        self._token_route(
+            path,
+            ring_doorbell,
+            documented(
+                (200, response, "the notification is recorded: what it names is read from the platform"),
+                (401, MessageAnswer, "missing or wrong token in the URL"),
+                (413, MessageAnswer, "body over 256 KiB"),
+                (400, MessageAnswer, "malformed JSON"),
+                (422, ErrorAnswer, "the notification names nothing (loc names its field)"),
+                (503, MessageAnswer, "the platform or our own AWS dependencies are unavailable (Retry-After)"),
+            ),
+        )
+
+    def accept_canonical(self, body: dict[str, Any], *, defer: bool = False) -> Answer:
+        """A canonical event body built by the connector itself (a platform feed): validated by the
+        model its event_type is declared with on this trigger, then the same intake as the envelope
+        route (idempotency on [source, event_id], sync state, queue). `defer` queues it."""
+        if not isinstance(self.handlers.get(body.get("event_type", "")), EventHandler):
+            return errors(422, ["event_type"], "this trigger does not handle this sync event type")
+        try:
+            event = self._queue_model().validate_python(body)
+        except ValidationError as exc:
+            details = [
+                {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+                for err in exc.errors(include_url=False, include_input=False)
+            ]
+            return Answer(422, ErrorAnswer.model_validate({"errors": details}))
+        return self._accept(event, defer=defer)
 
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
         self._schedule = job
@@ -410,12 +461,25 @@ class Trigger:
             logger.warning("read route: an upstream refused", extra={"error": type(exc).__name__})
             return message(502, "an upstream system refused the request")
 
-    def _accept(self, event: Envelope) -> Answer:
+    def _ring(self, ring: Ring, family: str) -> Answer:
+        try:
+            model = ring(self.services, self.app.current_event.json_body, self.accept_canonical)
+        except MappingError as exc:
+            return errors(422, exc.loc, exc.msg)
+        except TransientError:
+            logger.warning(f"doorbell: the {family} platform is unavailable")
+            return unavailable(f"the {family} platform is unavailable, retry later")
+        except Exception as exc:
+            logger.error("doorbell failed", extra={"error": type(exc).__name__})
+            return unavailable()
+        return Answer(200, model)
+
+    def _accept(self, event: Envelope, *, defer: bool = False) -> Answer:
         logger.set_correlation_id(event.event_id)
         logger.append_keys(event_type=event.event_type)
         obs.count(obs.EVENTS_RECEIVED)
         try:
-            stored = self._once_per_event(event=event.model_dump(mode="json"), model=event)
+            stored = self._once_per_event(event=event.model_dump(mode="json"), model=event, defer=defer)
         except NotRemembered as forgotten:
             return forgotten.answer
         except IdempotencyValidationError:
@@ -439,7 +503,7 @@ class Trigger:
             )
         return self._idempotency
 
-    def _once_per_event(self, *, event: dict[str, Any], model: Envelope) -> dict[str, Any]:
+    def _once_per_event(self, *, event: dict[str, Any], model: Envelope, defer: bool = False) -> dict[str, Any]:
         """The first delivery of an event_id runs; later ones get its stored answer."""
         if self._once is None:
             persistence = DynamoDBPersistenceLayer(
@@ -447,10 +511,10 @@ class Trigger:
             )
             processor = self.processor
 
-            def run(event: dict[str, Any], model: Envelope) -> dict[str, Any]:
+            def run(event: dict[str, Any], model: Envelope, defer: bool = False) -> dict[str, Any]:
                 if isinstance(model, Command):
                     return processor.execute(model).as_dict()
-                return processor.accept(model).as_dict()
+                return processor.accept(model, defer=defer).as_dict()
 
             self._once = idempotent_function(
                 data_keyword_argument="event",
@@ -458,7 +522,7 @@ class Trigger:
                 config=self._idempotency_config(),
                 key_prefix=f"{self.name}.accept",
             )(run)
-        return self._once(event=event, model=model)
+        return self._once(event=event, model=model, defer=defer)
 
     def _validation_error(self, exc: RequestValidationError) -> Response[Any]:
         types = set(self.handlers)

@@ -23,9 +23,17 @@ from connector.salesforce.client import SalesforceClient
 from connector.services.secrets import get_secret_json, get_secret_text
 from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import ApiUsageStore, ChatChoiceStore, ClaimStore, SocialLinkStore, SyncStateStore
+from connector.state import (
+    ApiUsageStore,
+    ChatChoiceStore,
+    ClaimStore,
+    FeedPositionStore,
+    SocialLinkStore,
+    SyncStateStore,
+)
 
 if TYPE_CHECKING:
+    from connector.clients.alcmeon import SocialActionsClient
     from connector.clients.base import PlatformClient
     from connector.clients.ocapi import CommerceClient
     from connector.clients.social import SocialClient
@@ -161,6 +169,11 @@ class Services:
         return SocialLinkStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
+    def feed_positions(self) -> FeedPositionStore:
+        """How far each platform feed (the social inbox's actions) has been applied."""
+        return FeedPositionStore(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
     def claims(self) -> ClaimStore:
         return ClaimStore(self.settings.sync_state_table, self.dynamodb)
 
@@ -191,9 +204,20 @@ class Services:
             raise PermanentError("SOCIAL_API_URL and SOCIAL_API_SECRET_ARN are not configured")
         return SocialClient(api, get_secret_json(api.secret_arn)["api_key"])
 
+    @cached_property
+    def social_actions(self) -> SocialActionsClient:
+        from connector.clients.alcmeon import SocialActionsClient
+
+        api = self.settings.social_api
+        if not api.configured:
+            raise PermanentError("SOCIAL_API_URL and SOCIAL_API_SECRET_ARN are not configured")
+        credentials = get_secret_json(api.secret_arn)
+        return SocialActionsClient(api, credentials["app_id"], credentials["api_key"])
+
     def platform_clients(self) -> list[PlatformClient]:
         """The platform clients created so far (their call counts feed the PlatformApiCalls metric)."""
-        return [client for name in ("commerce", "social") if (client := self.__dict__.get(name)) is not None]
+        names = ("commerce", "social", "social_actions")
+        return [client for name in names if (client := self.__dict__.get(name)) is not None]
 
     def salesforce_calls(self) -> int:
         """Salesforce API calls spent so far by this container (0 before the client exists)."""

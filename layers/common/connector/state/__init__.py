@@ -1,10 +1,11 @@
 """Durable state in DynamoDB: sync state per entity, create-once claims, the org's API usage, chat
-choices and social user matches."""
+choices, social user matches and feed positions."""
 
 from connector.envelope import EntityRef
 from connector.state.api_usage import ApiUsageStore
 from connector.state.chat_choices import AgentChoice, ChatChoice, ChatChoiceStore, ChoiceAfterEnd
 from connector.state.claims import ClaimStore
+from connector.state.feed_positions import FeedPositionStore
 from connector.state.social_links import SocialLinkStore, UserLink
 from connector.state.sync_state import StaleEvent, SyncState, SyncStateStore, SyncStatus
 
@@ -16,6 +17,7 @@ __all__ = [
     "ChoiceAfterEnd",
     "ClaimStore",
     "EntityRef",
+    "FeedPositionStore",
     "SocialLinkStore",
     "StaleEvent",
     "SyncState",

@@ -1,0 +1,175 @@
+"""The social inbox's actions feed -> the canonical conversation events, applied once.
+
+The inbox's notification webhook (`{"id", "action"}`, alcmeon/openapi synchronize.yaml `POST
+/notify`) is unsigned, gets one second and is never redelivered: it is a doorbell, never the truth.
+`ring_doorbell` reads the action it names from the inbox's actions API with the connector's own
+credentials and queues its canonical event (a forged notification names an action the inbox does
+not have, or holds content the inbox never said: neither reaches a workflow). `poll_feed`, on a
+schedule, reads every action after the position kept in DynamoDB, so whatever the webhook missed
+is applied too. Both give an action the same event_id (`alcmeon-action-<id>`): the pipeline's
+idempotency on [source, event_id] applies it once, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from connector.clients.alcmeon import ACTIONS_PAGE
+from connector.errors import MappingError, TransientError
+from connector.observability import logger
+from connector.services import Services
+
+FEED = "social.actions"
+# Pages one scheduled poll reads at most (10 actions each; the inbox allows an API application 15
+# requests a minute by default, the doorbell's included), and the time it gives itself (the
+# function's timeout is 30 s); the next poll goes on from there.
+MAX_PAGES_PER_POLL = 10
+POLL_BUDGET_SECONDS = 15.0
+
+
+class Accepted(Protocol):
+    status: int
+
+
+# The pipeline's intake of a canonical body (the trigger's `accept_canonical`): `defer` queues it.
+Accept = Callable[..., Accepted]
+
+
+def event_id(action_id: int) -> str:
+    return f"alcmeon-action-{action_id}"
+
+
+def _user(action: dict[str, Any]) -> dict[str, Any]:
+    author = ((action.get("task") or {}).get("message") or {}).get("author") or {}
+    return {"id": str(author.get("id", "")), "handle": author.get("handle"), "name": author.get("name")}
+
+
+def to_canonical(action: dict[str, Any]) -> dict[str, Any] | None:
+    """The canonical event an action stands for, or None for an action the connector ignores:
+    a message received or routed to a team -> conversation.routed; an agent's answer in a matched
+    user's conversation -> conversation.replied; the inbox matching a user -> user.matched."""
+    kind, action_id = action.get("type"), action.get("id")
+    if not isinstance(action_id, int) or action.get("status", "ok") != "ok":
+        return None
+    task = action.get("task") or {}
+    conversation = task.get("conversation") or {}
+    message = task.get("message") or {}
+    # The inbox dates an action to the second; its id (monotonic) orders the actions of one second,
+    # so that a later action of a conversation is the newer version (last writer wins).
+    occurred_at = f"{action.get('date')}T{action.get('time')}.{action_id % 1_000_000:06d}Z"
+    envelope = {"event_id": event_id(action_id), "occurred_at": occurred_at, "source": "social"}
+    contact = conversation.get("salesforce_contact_id")
+    if kind == "user-match":
+        matched = (action.get("data") or {}).get("salesforce_contact_id")
+        if not matched:
+            return None
+        return envelope | {
+            "event_type": "user.matched",
+            "data": {"user": _user(action), "salesforce_contact_id": matched},
+        }
+    data: dict[str, Any] = {
+        "conversation_id": str(task.get("conversation_id", "")),
+        "channel": (action.get("account") or {}).get("type"),
+        "team": conversation.get("team"),
+        "status": "closed" if conversation.get("status") == "closed" else "open",
+        "user": _user(action),
+        "salesforce_contact_id": contact,
+        "previous_conversations": [],
+        "last_message": {"time": occurred_at, "text": message.get("content")},
+    }
+    if kind in ("task-create", "assign-to") and data["team"]:
+        return envelope | {"event_type": "conversation.routed", "data": data}
+    if kind == "answer" and contact and isinstance(action.get("user"), dict):
+        agent = action["user"]
+        answers = (action.get("data") or {}).get("answers") or []
+        text = answers[0].get("text") if answers and isinstance(answers[0], dict) else None
+        data["agent"] = {"id": agent.get("id"), "name": agent.get("name"), "email": agent.get("email")}
+        data["last_message"] = {"time": occurred_at, "text": text}
+        return envelope | {"event_type": "conversation.replied", "data": data}
+    return None
+
+
+class DoorbellAnswer(BaseModel):
+    """What the doorbell answers the inbox: the action is queued, or unknown to the inbox (ignored)."""
+
+    status: Literal["queued", "ignored"]
+    action_id: int
+
+
+class FeedPoll(BaseModel):
+    """What one scheduled poll did: actions read, events accepted (queued, or answered before)."""
+
+    position: int
+    actions: int
+    accepted: int
+    stopped: Literal["caught_up", "page_limit", "unavailable", "moved_by_another_poll"]
+
+
+def notified_action_id(body: Any) -> int:
+    """The action id a notification names; nothing else of its body is used."""
+    action = body.get("action") if isinstance(body, dict) else None
+    action_id = action.get("id") if isinstance(action, dict) else None
+    if not isinstance(action_id, int) or isinstance(action_id, bool) or action_id < 1:
+        raise MappingError(["action", "id"], "a notification names its action by a positive integer id")
+    return action_id
+
+
+def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnswer:
+    """The inbox says an action happened: read that action from the inbox and queue its event."""
+    action_id = notified_action_id(body)
+    found = [a for a in services.social_actions.actions(action_id - 1, action_id) if a["id"] == action_id]
+    canonical = to_canonical(found[0]) if found else None
+    if canonical is None:
+        # Not in the inbox (forged or mistaken), or an action the connector ignores.
+        logger.info("doorbell: nothing to apply", extra={"known": bool(found)})
+        return DoorbellAnswer(status="ignored", action_id=action_id)
+    status = accept(canonical, defer=True).status
+    if status >= 500:
+        # Our own dependencies failed: the inbox will not ring again, the next poll applies it.
+        raise TransientError("the action's event could not be queued")
+    if status == 422:  # no workflow here for its event type, or refused as it stands
+        logger.warning("doorbell: the action's event was refused")
+        return DoorbellAnswer(status="ignored", action_id=action_id)
+    return DoorbellAnswer(status="queued", action_id=action_id)
+
+
+def poll_feed(services: Services, accept: Accept) -> FeedPoll:
+    """Queue the event of every action after the kept position (the queue applies them, with its
+    retries); the position moves only past accepted actions."""
+    positions, client = services.feed_positions, services.social_actions
+    position = positions.get(FEED)
+    seen = accepted = 0
+    deadline = time.monotonic() + POLL_BUDGET_SECONDS
+    for _ in range(MAX_PAGES_PER_POLL):
+        if time.monotonic() > deadline:
+            break
+        try:
+            actions = client.actions(position)
+        except TransientError:  # unreachable, 5xx, or its rate limit (429): the next poll goes on
+            logger.warning("feed: the inbox's actions API is unavailable")
+            return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="unavailable")
+        reached = position
+        for action in actions:
+            canonical = to_canonical(action)
+            if canonical is not None:
+                status = accept(canonical, defer=True).status
+                if status >= 500:
+                    # Our own dependencies failed: this action and the rest wait for the next poll.
+                    positions.advance(FEED, position, reached)
+                    return FeedPoll(position=reached, actions=seen, accepted=accepted, stopped="unavailable")
+                if status < 300:
+                    accepted += 1
+                else:  # 422: refused as it stands (never better later); 409: the doorbell is queuing it now
+                    logger.warning("feed: an action's event was refused", extra={"status": status})
+            seen += 1
+            reached = action["id"]
+        if not positions.advance(FEED, position, reached):
+            return FeedPoll(position=reached, actions=seen, accepted=accepted, stopped="moved_by_another_poll")
+        position = reached
+        if len(actions) < ACTIONS_PAGE:
+            return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="caught_up")
+    return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="page_limit")

@@ -1,0 +1,270 @@
+"""The social inbox's doorbell (`POST /v1/social/native/<token>`) and the scheduled poll of its
+actions feed, in-process: the real pipeline, moto, the social emulator over HTTP, and stand-in
+workflows for the conversation events (the inbound workflows are issue9-sync's)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import boto3
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from connector.envelope import Envelope, Outcome
+from connector.pipeline import EventHandler, Trigger
+from connector.services import Services
+from connector.settings import PlatformApi, Settings
+from connector.social.feed import FEED, DoorbellAnswer, poll_feed, ring_doorbell
+from connector.state import FeedPositionStore
+from devstack.events import http_api_event, scheduled_event, sqs_event
+from emulators._base import running
+from emulators.social import create_app
+
+TOKEN = "social-t0ken-of-this-installation-0123"
+ROUTE = "/v1/social/native/<token>"
+SEED = {
+    "conversations": [
+        {
+            "id": "conv-501",
+            "channel": "whatsapp",
+            "status": "open",
+            "user": {"id": "u-88", "handle": "+33612345678", "name": "Camille Martin"},
+        }
+    ]
+}
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    conversation_id: str
+
+
+class Routed(Envelope, entity="conversation", key="data.conversation_id"):
+    """Stand-in for issue9-sync's model of conversation.routed."""
+
+    event_type: Literal["conversation.routed"]
+    data: _Data
+
+
+class Workflow:
+    def __init__(self) -> None:
+        self.ran: list[Routed] = []
+
+    def run(self, event: Routed, services: Services) -> Outcome:
+        self.ran.append(event)
+        return Outcome(ids={})
+
+
+@pytest.fixture(scope="module")
+def inbox_server() -> Iterator[tuple[Any, str]]:
+    app = create_app()
+    with running(app) as url:
+        yield app.test_client(), url
+
+
+@pytest.fixture
+def inbox(inbox_server: tuple[Any, str]) -> Any:
+    admin, _ = inbox_server
+    admin.post("/_admin/reset")
+    assert admin.post("/_admin/seed", json=SEED).status_code == 200
+    return admin
+
+
+@pytest.fixture
+def services(sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tuple[Any, str]) -> Iterator[Services]:
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    api_secret = json.dumps({"app_id": "local-social-app", "api_key": "local-social-key"})
+    settings = Settings(
+        sync_state_table=sync_table,
+        idempotency_table=idempotency_table,
+        queue_url=sqs.create_queue(QueueName="q")["QueueUrl"],
+        dead_letter_queue_url=sqs.create_queue(QueueName="dlq")["QueueUrl"],
+        retry_base_seconds=0,
+        webhook_token_arns={"social": secrets.create_secret(Name="social-token", SecretString=TOKEN)["ARN"]},
+        social_api=PlatformApi(
+            url=inbox_server[1], secret_arn=secrets.create_secret(Name="social-api", SecretString=api_secret)["ARN"]
+        ),
+    )
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    yield Services(settings)
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def workflow() -> Workflow:
+    return Workflow()
+
+
+@pytest.fixture
+def trigger(services: Services, workflow: Workflow) -> Trigger:
+    trigger = Trigger("conversation_routing")
+    trigger.events("/v1/social/conversations", EventHandler(Routed, workflow.run))
+    trigger.doorbell(ROUTE, ring_doorbell, DoorbellAnswer)
+    trigger.on_schedule(lambda s: poll_feed(s, trigger.accept_canonical))
+    trigger.use_services(services)
+    return trigger
+
+
+def receive(inbox: Any, text: str = "Bonjour", team: str = "Support FR") -> dict[str, Any]:
+    body = {"type": "task-create", "conversation_id": "conv-501", "text": text, "team": team}
+    response = inbox.post("/_admin/actions", json=body)
+    assert response.status_code == 201
+    return dict(response.get_json())
+
+
+def ring(trigger: Trigger, body: Any, token: str = TOKEN) -> tuple[int, dict[str, Any]]:
+    path = f"/v1/social/native/{token}"
+    event = http_api_event(
+        method="POST",
+        raw_path=path,
+        raw_query="",
+        headers=[("content-type", "application/json")],
+        body=json.dumps(body).encode(),
+        route_key="POST /v1/social/native/{token}",
+        path_parameters={"token": token},
+    )
+    result = trigger.handler(event, None)
+    return result["statusCode"], json.loads(result["body"])
+
+
+def poll(trigger: Trigger) -> dict[str, Any]:
+    return dict(trigger.handler(scheduled_event("social-feed"), None))
+
+
+def drain(trigger: Trigger, services: Services) -> None:
+    """Run the queued messages through the function, as the event source mapping would: a message
+    the batch reports failed comes back (at once here), the others are deleted."""
+    queue_url = services.settings.queue_url
+    arn = services.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for _ in range(50):
+        got = services.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+        messages = got.get("Messages", [])
+        if not messages:
+            return
+        response = trigger.handler(sqs_event(messages, arn), None)
+        failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] in failed:
+                services.sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                services.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    raise AssertionError("the queue did not drain")
+
+
+def test_the_poll_applies_each_action_once_and_keeps_its_position(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given 12 messages of one conversation routed to a team: two pages of the feed
+    for n in range(12):
+        receive(inbox, f"m{n}")
+    # when the schedule polls twice, and the queue runs
+    first, second = poll(trigger), poll(trigger)
+    drain(trigger, services)
+    # then the conversation's newest state ran (an older one of the same batch is overtaken, never
+    # run after it), nothing twice, and the second poll had nothing to do
+    texts = [e.data.model_extra["last_message"]["text"] for e in workflow.ran]
+    assert texts[-1] == "m11"
+    assert len(texts) == len(set(texts))
+    assert (first["accepted"], first["actions"], first["stopped"]) == (12, 12, "caught_up")
+    assert (second["accepted"], second["actions"]) == (0, 0)
+    assert second["position"] == first["position"] == 5501 + 11  # the last action's id
+
+
+def test_a_rung_doorbell_queues_the_inbox_version_of_the_action_not_the_body(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given a received message, and a notification naming it with forged content
+    notification = receive(inbox, "the inbox's text")
+    forged = {"id": 1, "action": dict(notification["action"])}
+    forged["action"]["task"] = {**forged["action"]["task"], "conversation_id": "conv-666"}
+    forged["action"]["task"]["message"] = {"content": "forged text", "author": {"id": "u-evil"}}
+    # when the doorbell rings, and the queue runs
+    status, answer = ring(trigger, forged)
+    drain(trigger, services)
+    # then what ran is the inbox's action
+    assert (status, answer) == (200, {"status": "queued", "action_id": notification["action"]["id"]})
+    assert [(e.data.conversation_id, e.data.model_extra["last_message"]["text"]) for e in workflow.ran] == [
+        ("conv-501", "the inbox's text")
+    ]
+
+
+def test_a_notification_of_an_action_the_inbox_does_not_have_changes_nothing(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given a forged notification for an action id the inbox never had
+    body = {"id": 9, "action": {"id": 999999, "type": "task-create", "task": {"conversation_id": "conv-501"}}}
+    # when it rings
+    status, answer = ring(trigger, body)
+    drain(trigger, services)
+    # then it is ignored and nothing ran
+    assert (status, answer) == (200, {"status": "ignored", "action_id": 999999})
+    assert workflow.ran == []
+
+
+def test_an_action_seen_by_the_doorbell_and_by_the_poll_is_applied_once(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given a received message whose notification rang the doorbell
+    notification = receive(inbox)
+    ring(trigger, {"id": 1, "action": notification["action"]})
+    # when the poll reads it too, and the queue runs
+    polled = poll(trigger)
+    drain(trigger, services)
+    poll(trigger)
+    # then it ran once
+    assert polled["actions"] == 1
+    assert len(workflow.ran) == 1
+
+
+def test_a_wrong_token_is_401_and_reads_nothing(trigger: Trigger, inbox: Any, workflow: Workflow) -> None:
+    notification = receive(inbox)
+    status, _ = ring(trigger, {"id": 1, "action": notification["action"]}, token="wrong")
+    assert status == 401
+
+
+def test_a_notification_naming_no_action_is_422(trigger: Trigger, inbox: Any) -> None:
+    status, answer = ring(trigger, {"id": 1})
+    assert status == 422
+    assert answer["errors"][0]["loc"] == ["action", "id"]
+
+
+def test_two_polls_that_read_the_same_position_cannot_both_move_it(sync_table: str, dynamodb: Any) -> None:
+    # given a position both polls read
+    positions = FeedPositionStore(sync_table, dynamodb)
+    assert positions.advance(FEED, 0, 5510)
+    # when both try to move it from there
+    first, second = positions.advance(FEED, 5510, 5520), positions.advance(FEED, 5510, 5515)
+    # then only the first does, and the position never goes back
+    assert (first, second) == (True, False)
+    assert positions.get(FEED) == 5520
+
+
+def test_a_poll_while_the_inbox_is_unavailable_keeps_its_position(
+    trigger: Trigger, inbox: Any, workflow: Workflow
+) -> None:
+    # given a received message, and the inbox's API answering 429 (its rate limit)
+    receive(inbox)
+    inbox.post("/_admin/faults", json={"status": 429, "match": "GET /actions", "count": 1})
+    # when the schedule polls, then polls again
+    refused, next_one = poll(trigger), poll(trigger)
+    # then the first stops where it was, the second reads the action
+    assert (refused["stopped"], refused["position"], refused["actions"]) == ("unavailable", 0, 0)
+    assert (next_one["stopped"], next_one["actions"]) == ("caught_up", 1)
+
+
+def test_an_event_type_the_trigger_does_not_handle_is_refused_and_runs_nothing(
+    trigger: Trigger, workflow: Workflow
+) -> None:
+    # given a canonical body of a type no workflow on this trigger takes (issue9-sync's, before it lands)
+    body = {"event_id": "alcmeon-action-1", "event_type": "user.matched", "occurred_at": "2026-11-23T10:00:00Z"}
+    # when the feed hands it to the pipeline
+    answer = trigger.accept_canonical({**body, "source": "social", "data": {}}, defer=True)
+    # then 422, and nothing ran
+    assert answer.status == 422
+    assert workflow.ran == []

@@ -1,5 +1,5 @@
 """conversation_routing: live-chat routing decisions and the chatbot's Salesforce actions, answered
-while the caller waits. The social routes arrive with their own issue; until then they answer 404."""
+while the caller waits; the social inbox's conversations and user matches to Salesforce."""
 
 from connector.chat.bot import (
     BotCreateRecord,
@@ -15,7 +15,9 @@ from connector.chat.bot import (
 from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
-from connector.pipeline import CommandHandler, Trigger
+from connector.pipeline import CommandHandler, EventHandler, Trigger
+from connector.social.conversations import match_user, sync_conversation
+from connector.social.models import ConversationChanged, UserMatched
 
 ROUTE = (
     "Where to route a requested chat: the first routing rule of the connector config whose conditions "
@@ -40,5 +42,10 @@ trigger.commands(
     CommandHandler(BotQuery, run_query, FoundRecords),
     CommandHandler(BotCreateRecord, create_record, CreatedRecord),
     description=BOT,
+)
+trigger.events(
+    "/v1/social/conversations",
+    EventHandler(ConversationChanged, sync_conversation),
+    EventHandler(UserMatched, match_user),
 )
 handler = trigger.handler

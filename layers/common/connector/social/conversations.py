@@ -1,0 +1,185 @@
+"""Social conversations -> `Social_Conversation__c`, and user matches -> their conversations linked.
+
+Eligibility (../shared/reference/social-alcmeon-salesforce-overview.md, "What is an Eligible Social
+Media Conversation?"): a conversation is pushed when it is routed to a team, or when an agent
+replies and the user is matched to a Contact (the event names it, or the match kept in
+`services.social_links`). Anything else is ignored: nothing is written.
+
+A user never has two Opened conversations: opening one closes the user's others in the same write.
+The first push for a user also creates the user's earlier conversations, Closed.
+
+Salesforce calls per conversation event (goal: two):
+1. one query: the user's conversations in Salesforce (whether this is the user's first push, and
+   which are Opened, with their last message time);
+2. one composite (allOrNone): the earlier conversations of a first push (upserts by
+   Conversation_Id__c), the others closed, the conversation itself upserted. When that would not fit
+   in one composite (25 subrequests), the earlier ones go first in one sObject collection upsert.
+A user match: the same query (all the user's conversations), then one collection update.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from connector.config.social import SocialConfig
+from connector.envelope import Outcome
+from connector.errors import IneligibleEvent
+from connector.salesforce.client import Record
+from connector.salesforce.plan import WritePlan
+from connector.salesforce.soql import soql_quote
+from connector.services import Services
+from connector.social.models import ConversationChanged, ConversationData, UserMatched
+from connector.state import UserLink
+from connector.state.social_links import LinkedObject
+
+SOBJECT = "Social_Conversation__c"
+KEY_FIELD = "Conversation_Id__c"
+OPENED, CLOSED = "Opened", "Closed"
+# A composite holds at most 25 subrequests.
+COMPOSITE_LIMIT = 25
+# Text lengths of the object's fields (salesforce/force-app/.../Social_Conversation__c/fields).
+CHANNEL_LENGTH, TEAM_LENGTH, HANDLE_LENGTH, MESSAGE_LENGTH = 40, 80, 255, 32768
+
+
+def link_field(config: SocialConfig) -> str:
+    """Where a conversation names its user's record: the Contact, or the Person Account."""
+    return "Person_Account__c" if config.customer_parent == "person_account" else "Contact__c"
+
+
+def _linked_object(config: SocialConfig) -> LinkedObject:
+    return "Account" if config.customer_parent == "person_account" else "Contact"
+
+
+def _user_conversations_query(user_id: str) -> str:
+    return (
+        f"SELECT Id, {KEY_FIELD}, Status__c, Last_Message_At__c FROM {SOBJECT} "
+        f"WHERE Social_User_Id__c = {soql_quote(user_id)} ORDER BY CreatedDate ASC LIMIT 2000"
+    )
+
+
+def _at(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00").replace("+0000", "+00:00"))
+    except ValueError:
+        return None
+
+
+def sync_conversation(event: ConversationChanged, services: Services) -> Outcome:
+    data = event.data
+    config = services.settings.config.social
+    matched = _matched_record(event, services)
+    if event.event_type == "conversation.routed" and not data.team:
+        raise IneligibleEvent("the conversation is routed to no team: it is not pushed to Salesforce")
+    if event.event_type == "conversation.replied" and matched is None:
+        raise IneligibleEvent("an agent replied but the user is matched to no Contact: it is not pushed to Salesforce")
+
+    existing = services.salesforce.query(_user_conversations_query(data.user.id))
+    first_push = not existing
+    this_time = data.last_message.time if data.last_message else event.occurred_at
+    others_opened = [r for r in existing if r.get("Status__c") == OPENED and r.get(KEY_FIELD) != data.conversation_id]
+    # An older event of another conversation never closes a newer conversation of the user.
+    newer_open = any((_at(r.get("Last_Message_At__c")) or this_time) > this_time for r in others_opened)
+    status = OPENED if data.status != "closed" and not newer_open else CLOSED
+
+    links = {link_field(config): matched} if matched else {}
+    earlier = [
+        {
+            KEY_FIELD: p.conversation_id,
+            "Status__c": CLOSED,
+            "Social_User_Id__c": data.user.id,
+            **_optional(
+                Social_Handle__c=_cut(data.user.handle, HANDLE_LENGTH), Channel__c=_cut(p.channel, CHANNEL_LENGTH)
+            ),
+            **links,
+        }
+        for p in (data.previous_conversations if first_push else [])
+        if p.conversation_id != data.conversation_id
+    ]
+    to_close = [str(r["Id"]) for r in others_opened] if status == OPENED else []
+
+    plan = WritePlan(services.salesforce)
+    if len(earlier) + len(to_close) + 1 > COMPOSITE_LIMIT:
+        results = services.salesforce.upsert_many(SOBJECT, KEY_FIELD, earlier, all_or_none=True)
+        failed = next((r for r in results if not r.success), None)
+        if failed is not None:
+            raise failed.error()
+    else:
+        for i, record in enumerate(earlier):
+            body = {k: v for k, v in record.items() if k != KEY_FIELD}
+            plan.upsert(f"earlier{i}", SOBJECT, KEY_FIELD, str(record[KEY_FIELD]), body)
+    for i, record_id in enumerate(to_close):
+        plan.update(f"close{i}", SOBJECT, record_id, {"Status__c": CLOSED})
+    plan.upsert("conversation", SOBJECT, KEY_FIELD, data.conversation_id, _conversation_fields(data, status, links))
+    results_by_ref = plan.run()
+    return Outcome(
+        ids={"conversation_id": str(results_by_ref["conversation"]["id"])},
+        detail={
+            "conversation_status": status,
+            "linked": bool(matched),
+            "earlier_created": len(earlier),
+            "closed": len(to_close),
+        },
+    )
+
+
+def _matched_record(event: ConversationChanged, services: Services) -> str | None:
+    """The user's Contact (or Person Account): the one the event names (kept as the user's match),
+    else the match kept from before."""
+    data = event.data
+    if data.salesforce_contact_id:
+        services.social_links.link(
+            UserLink(
+                data.user.id, _linked_object(services.settings.config.social), data.salesforce_contact_id, event.version
+            )
+        )
+        return data.salesforce_contact_id
+    link = services.social_links.get(data.user.id)
+    return link.salesforce_id if link else None
+
+
+def _conversation_fields(data: ConversationData, status: str, links: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Status__c": status,
+        "Social_User_Id__c": data.user.id,
+        **_optional(
+            Social_Handle__c=_cut(data.user.handle, HANDLE_LENGTH),
+            Channel__c=_cut(data.channel, CHANNEL_LENGTH),
+            Team__c=_cut(data.team, TEAM_LENGTH),
+        ),
+        **links,
+    }
+    if data.last_message is not None:
+        body["Last_Message_At__c"] = data.last_message.time.isoformat().replace("+00:00", "Z")
+        if data.last_message.text is not None:
+            body["Last_Message__c"] = data.last_message.text[:MESSAGE_LENGTH]
+    return body
+
+
+def _cut(value: str | None, length: int) -> str | None:
+    return value[:length] if value else None
+
+
+def _optional(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def match_user(event: UserMatched, services: Services) -> Outcome:
+    """Keep the match (every later conversation is linked on arrival) and link the user's
+    conversations already in Salesforce."""
+    data = event.data
+    config = services.settings.config.social
+    link = UserLink(data.user.id, _linked_object(config), data.salesforce_contact_id, event.version)
+    if not services.social_links.link(link):
+        raise IneligibleEvent("a newer match of this user is kept: this older one changes nothing")
+    field = link_field(config)
+    existing: list[Record] = services.salesforce.query(_user_conversations_query(data.user.id))
+    records = [{"Id": r["Id"], field: data.salesforce_contact_id} for r in existing]
+    for start in range(0, len(records), 200):
+        results = services.salesforce.update_many(SOBJECT, records[start : start + 200], all_or_none=True)
+        failed = next((r for r in results if not r.success), None)
+        if failed is not None:
+            raise failed.error()
+    return Outcome(ids={"salesforce_id": data.salesforce_contact_id}, detail={"linked": len(records)})

@@ -16,6 +16,7 @@ from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
+from connector.social.activity import UserActivity, user_activity
 from connector.social.conversations import match_user, sync_conversation
 from connector.social.models import ConversationChanged, UserMatched
 
@@ -48,4 +49,6 @@ trigger.events(
     EventHandler(ConversationChanged, sync_conversation),
     EventHandler(UserMatched, match_user),
 )
+# The 360° view: the matched user's Tasks and Events, newest first (?page=N&page_size=M, M <= 50).
+trigger.read("/v1/social/users/<user_id>/activity", user_activity, UserActivity, query=("page", "page_size"))
 handler = trigger.handler

@@ -140,3 +140,43 @@ def test_person_account_mode_links_the_person_account(connector: Connector) -> N
     assert reply.status == 200, reply.body
     row = connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c7")
     assert (row["Person_Account__c"], row["Contact__c"]) == (account_id, None)
+
+
+def activity(connector: Connector, user_id: str, query: str = "") -> tuple[int, Any]:
+    reply = connector.trigger("conversation_routing").get(f"/v1/social/users/{user_id}/activity{query}")
+    return reply.status, reply.body
+
+
+def test_the_360_view_answers_the_contacts_tasks_and_events_newest_first_paged(connector: Connector) -> None:
+    # an unmatched user: 404
+    assert activity(connector, "u-c8")[0] == 404
+    contact_id = contact(connector)
+    other = contact(connector)
+    assert connector.trigger("conversation_routing").post(matched("u-c8", contact_id), path=PATH).status == 200
+    connector.salesforce.seed(
+        {
+            "Task": [
+                {"WhoId": contact_id, "Subject": "Call", "CreatedDate": "2026-11-01T10:00:00.000+0000"},
+                {"WhoId": contact_id, "Subject": "Email", "CreatedDate": "2026-11-03T10:00:00.000+0000"},
+                {"WhoId": other, "Subject": "Other", "CreatedDate": "2026-11-04T10:00:00.000+0000"},
+            ],
+            "Event": [
+                {
+                    "WhoId": contact_id,
+                    "Subject": "Meeting",
+                    "StartDateTime": "2026-11-02T10:00:00.000+0000",
+                    "EndDateTime": "2026-11-02T11:00:00.000+0000",
+                },
+            ],
+        }
+    )
+    status, body = activity(connector, "u-c8", "?page_size=2")
+    assert status == 200, body
+    assert [(i["type"], i["subject"]) for i in body["items"]] == [("Task", "Email"), ("Event", "Meeting")]
+    assert body["has_more"] is True and body["salesforce_id"] == contact_id
+    status, body = activity(connector, "u-c8", "?page=2&page_size=2")
+    assert status == 200, body
+    assert [(i["type"], i["subject"]) for i in body["items"]] == [("Task", "Call")]
+    assert body["has_more"] is False
+    # a page size over 50: 422
+    assert activity(connector, "u-c8", "?page_size=51")[0] == 422

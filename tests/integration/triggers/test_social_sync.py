@@ -180,3 +180,42 @@ def test_the_360_view_answers_the_contacts_tasks_and_events_newest_first_paged(c
     assert body["has_more"] is False
     # a page size over 50: 422
     assert activity(connector, "u-c8", "?page_size=51")[0] == 422
+
+
+def test_case_per_conversation_creates_a_linked_case_and_reopens_it_on_a_new_message(connector: Connector) -> None:
+    connector.configure({"social": {"case_per_conversation": True}})
+    social = connector.trigger("conversation_routing")
+    contact_id = contact(connector)
+    # when a reply for a matched user arrives: a Case linked to the conversation and the Contact, in
+    # the conversation's own write call
+    calls = connector.salesforce.calls()
+    reply = social.post(replied("c9", "u-c9", contact_id), path=PATH)
+    assert reply.status == 200, reply.body
+    assert connector.salesforce.calls() - calls <= 3
+    conversation = connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c9")
+    case = connector.salesforce.one("Case", Social_Conversation_Id__c="c9")
+    assert (case["Social_Conversation__c"], case["ContactId"], case["Origin"]) == (
+        conversation["Id"],
+        contact_id,
+        "Web",
+    )
+    assert reply.body["case_id"] == case["Id"]
+    # a second message changes nothing on the open Case
+    assert social.post(replied("c9", "u-c9", contact_id), path=PATH).status == 200
+    assert len(connector.salesforce.find("Case", Social_Conversation_Id__c="c9")) == 1
+
+
+def test_a_closed_case_is_reopened_when_its_conversation_gets_a_message(connector: Connector) -> None:
+    connector.configure({"social": {"case_per_conversation": True, "case_origins": {"whatsapp": "Chat"}}})
+    case_id = str(
+        connector.salesforce.seed(
+            {"Case": [{"Subject": "old", "Status": "Closed", "Social_Conversation_Id__c": "c10"}]}
+        )["Case"][0]
+    )
+    reply = connector.trigger("conversation_routing").post(routed("c10", "u-c10"), path=PATH)
+    assert reply.status == 200, reply.body
+    case = connector.salesforce.one("Case", Id=case_id)
+    assert case["Status"] == "New"
+    # a channel mapped to an Origin: a new Case would take it
+    reply = connector.trigger("conversation_routing").post(routed("c10-b", "u-c10", offset=1), path=PATH)
+    assert connector.salesforce.one("Case", Social_Conversation_Id__c="c10-b")["Origin"] == "Chat"

@@ -15,6 +15,13 @@ Salesforce calls per conversation event (goal: two):
    Conversation_Id__c), the others closed, the conversation itself upserted. When that would not fit
    in one composite (25 subrequests), the earlier ones go first in one sObject collection upsert.
 A user match: the same query (all the user's conversations), then one collection update.
+
+With `social.case_per_conversation`, the first call also reads the conversation's Case (by
+Case.Social_Conversation_Id__c, in the same composite of queries) and the second upserts it: created
+with the conversation (linked to it by `@{conversation.id}` and to the user's record; Origin from
+`social.case_origins`, else `social.case_origin`: Case Origin is a restricted picklist), linked when
+the user is matched, re-opened when its conversation is Opened again with a message. Only the
+conversation the event is about gets a Case: the earlier ones of a first push are history.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from connector.state import UserLink
 from connector.state.social_links import LinkedObject
 
 SOBJECT = "Social_Conversation__c"
+# A Case per conversation (social.case_per_conversation): upserted by the conversation's id.
+CASE_KEY_FIELD = "Social_Conversation_Id__c"
 KEY_FIELD = "Conversation_Id__c"
 OPENED, CLOSED = "Opened", "Closed"
 # A composite holds at most 25 subrequests.
@@ -76,7 +85,13 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     if event.event_type == "conversation.replied" and matched is None:
         raise IneligibleEvent("an agent replied but the user is matched to no Contact: it is not pushed to Salesforce")
 
-    existing = services.salesforce.query(_user_conversations_query(data.user.id))
+    queries = {"conversations": _user_conversations_query(data.user.id)}
+    if config.case_per_conversation:
+        queries["case"] = (
+            f"SELECT Id, Status, IsClosed FROM Case WHERE {CASE_KEY_FIELD} = {soql_quote(data.conversation_id)} LIMIT 1"
+        )
+    found = services.salesforce.query_many(queries)
+    existing = found.get("conversations") or []
     first_push = not existing
     this_time = data.last_message.time if data.last_message else event.occurred_at
     others_opened = [r for r in existing if r.get("Status__c") == OPENED and r.get(KEY_FIELD) != data.conversation_id]
@@ -113,9 +128,18 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     for i, record_id in enumerate(to_close):
         plan.update(f"close{i}", SOBJECT, record_id, {"Status__c": CLOSED})
     plan.upsert("conversation", SOBJECT, KEY_FIELD, data.conversation_id, _conversation_fields(data, status, links))
+    case = next(iter(found.get("case") or []), None)
+    case_written = False
+    if config.case_per_conversation:
+        case_written = _plan_case(plan, data, status, matched, case, config)
     results_by_ref = plan.run()
+    ids = {"conversation_id": str(results_by_ref["conversation"]["id"])}
+    if case_written:
+        ids["case_id"] = str(results_by_ref["case"]["id"])
+    elif case is not None:
+        ids["case_id"] = str(case["Id"])
     return Outcome(
-        ids={"conversation_id": str(results_by_ref["conversation"]["id"])},
+        ids=ids,
         detail={
             "conversation_status": status,
             "linked": bool(matched),
@@ -156,6 +180,37 @@ def _conversation_fields(data: ConversationData, status: str, links: dict[str, s
         if data.last_message.text is not None:
             body["Last_Message__c"] = data.last_message.text[:MESSAGE_LENGTH]
     return body
+
+
+def _plan_case(
+    plan: WritePlan,
+    data: ConversationData,
+    status: str,
+    matched: str | None,
+    case: Record | None,
+    config: SocialConfig,
+) -> bool:
+    """The conversation's Case: created with it (linked to it and to the user's record), kept linked
+    when the user is matched later, re-opened when a message arrives in its closed conversation.
+    False when there is nothing to write to it."""
+    parent = {"AccountId": matched} if config.customer_parent == "person_account" else {"ContactId": matched}
+    if case is None:
+        origin = config.case_origins.get(data.channel or "", config.case_origin)
+        text = data.last_message.text if data.last_message else None
+        body = {
+            "Subject": f"{(data.channel or 'social').capitalize()} conversation {data.conversation_id}"[:255],
+            "Social_Conversation__c": "@{conversation.id}",
+            **_optional(Origin=origin, Description=text[:32000] if text else None, **(parent if matched else {})),
+        }
+        plan.upsert("case", "Case", CASE_KEY_FIELD, data.conversation_id, body)
+        return True
+    changes: dict[str, Any] = dict(parent) if matched else {}
+    if case.get("IsClosed") and status == OPENED and data.last_message is not None:
+        changes["Status"] = config.case_reopen_status
+    if not changes:
+        return False
+    plan.upsert("case", "Case", CASE_KEY_FIELD, data.conversation_id, changes)
+    return True
 
 
 def _cut(value: str | None, length: int) -> str | None:

@@ -219,3 +219,13 @@ def test_a_closed_case_is_reopened_when_its_conversation_gets_a_message(connecto
     # a channel mapped to an Origin: a new Case would take it
     reply = connector.trigger("conversation_routing").post(routed("c10-b", "u-c10", offset=1), path=PATH)
     assert connector.salesforce.one("Case", Social_Conversation_Id__c="c10-b")["Origin"] == "Chat"
+
+
+def test_a_contact_id_salesforce_refuses_is_not_kept_as_the_users_match(connector: Connector) -> None:
+    social = connector.trigger("conversation_routing")
+    # a reply naming a Contact the org does not have: a permanent refusal
+    reply = social.post(replied("c11-a", "u-c11", "003000000000009AAA"), path=PATH)
+    assert reply.status == 202, reply.body  # (answered queued; dead-lettered)
+    # a later reply without an id is not eligible: no match was kept
+    reply = social.post(replied("c11-b", "u-c11", None), path=PATH)
+    assert reply.status == 200 and reply.body["status"] == "ignored", reply.body

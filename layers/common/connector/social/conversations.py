@@ -133,6 +133,7 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     if config.case_per_conversation:
         case_written = _plan_case(plan, data, status, matched, case, config)
     results_by_ref = plan.run()
+    _keep_match(event, services)
     ids = {"conversation_id": str(results_by_ref["conversation"]["id"])}
     if case_written:
         ids["case_id"] = str(results_by_ref["case"]["id"])
@@ -150,18 +151,21 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
 
 
 def _matched_record(event: ConversationChanged, services: Services) -> str | None:
-    """The user's Contact (or Person Account): the one the event names (kept as the user's match),
-    else the match kept from before."""
+    """The user's Contact (or Person Account): the one the event names, else the match kept."""
     data = event.data
     if data.salesforce_contact_id:
-        services.social_links.link(
-            UserLink(
-                data.user.id, _linked_object(services.settings.config.social), data.salesforce_contact_id, event.version
-            )
-        )
         return data.salesforce_contact_id
     link = services.social_links.get(data.user.id)
     return link.salesforce_id if link else None
+
+
+def _keep_match(event: ConversationChanged, services: Services) -> None:
+    """The Contact an event names is the user's match from now on (kept once Salesforce took it:
+    an id Salesforce refuses never links the user's later conversations)."""
+    data = event.data
+    if data.salesforce_contact_id:
+        kind = _linked_object(services.settings.config.social)
+        services.social_links.link(UserLink(data.user.id, kind, data.salesforce_contact_id, event.version))
 
 
 def _conversation_fields(data: ConversationData, status: str, links: dict[str, str]) -> dict[str, Any]:

@@ -229,3 +229,16 @@ def test_a_contact_id_salesforce_refuses_is_not_kept_as_the_users_match(connecto
     # a later reply without an id is not eligible: no match was kept
     reply = social.post(replied("c11-b", "u-c11", None), path=PATH)
     assert reply.status == 200 and reply.body["status"] == "ignored", reply.body
+
+
+def test_a_user_match_links_the_users_cases_in_case_mode(connector: Connector) -> None:
+    connector.configure({"social": {"case_per_conversation": True}})
+    social = connector.trigger("conversation_routing")
+    assert social.post(routed("c12-a", "u-c12"), path=PATH).status == 200
+    assert social.post(routed("c12-b", "u-c12", offset=1), path=PATH).status == 200
+    contact_id = contact(connector)
+    calls = connector.salesforce.calls()
+    assert social.post(matched("u-c12", contact_id), path=PATH).status == 200
+    assert connector.salesforce.calls() - calls == 2
+    cases = connector.salesforce.find("Case", ContactId=contact_id)
+    assert sorted(c["Social_Conversation_Id__c"] for c in cases) == ["c12-a", "c12-b"]

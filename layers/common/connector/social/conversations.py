@@ -14,7 +14,8 @@ Salesforce calls per conversation event (goal: two):
 2. one composite (allOrNone): the earlier conversations of a first push (upserts by
    Conversation_Id__c), the others closed, the conversation itself upserted. When that would not fit
    in one composite (25 subrequests), the earlier ones go first in one sObject collection upsert.
-A user match: the same query (all the user's conversations), then one collection update.
+A user match: the same query (all the user's conversations, and their Cases in Case mode), then one
+collection update.
 
 With `social.case_per_conversation`, the first call also reads the conversation's Case (by
 Case.Social_Conversation_Id__c, in the same composite of queries) and the second upserts it: created
@@ -234,8 +235,22 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
     if not services.social_links.link(link):
         raise IneligibleEvent("a newer match of this user is kept: this older one changes nothing")
     field = link_field(config)
-    existing: list[Record] = services.salesforce.query(_user_conversations_query(data.user.id))
-    records = [{"Id": r["Id"], field: data.salesforce_contact_id} for r in existing]
+    queries = {"conversations": _user_conversations_query(data.user.id)}
+    if config.case_per_conversation:
+        queries["cases"] = (
+            "SELECT Id FROM Case WHERE Social_Conversation__r.Social_User_Id__c = "
+            f"{soql_quote(data.user.id)} LIMIT 2000"
+        )
+    found = services.salesforce.query_many(queries)
+    records: list[Record] = [
+        {"Id": r["Id"], field: data.salesforce_contact_id} for r in found.get("conversations") or []
+    ]
+    # The conversations' Cases follow them, in the same collection call (its records name their type).
+    case_field = "AccountId" if config.customer_parent == "person_account" else "ContactId"
+    records += [
+        {"attributes": {"type": "Case"}, "Id": r["Id"], case_field: data.salesforce_contact_id}
+        for r in found.get("cases") or []
+    ]
     for start in range(0, len(records), 200):
         results = services.salesforce.update_many(SOBJECT, records[start : start + 200], all_or_none=True)
         failed = next((r for r in results if not r.success), None)

@@ -133,3 +133,14 @@ def test_a_user_match_is_kept_and_links_every_conversation_in_one_collection_cal
         services(sf, FakeLinks(), social={"customer_parent": "person_account"}),
     )
     assert sf.calls[-1][1] == [{"Id": "a0X1", "Person_Account__c": "001000000000003AAA"}]
+
+
+def test_in_person_account_mode_a_contact_id_still_links_the_contact() -> None:
+    sf = FakeSalesforce([{"Id": "a0X1"}])
+    links = FakeLinks()
+    match_user(
+        UserMatched.model_validate(example("user.matched")),
+        services(sf, links, social={"customer_parent": "person_account"}),
+    )
+    assert sf.calls[-1][1] == [{"Id": "a0X1", "Contact__c": "003000000000003AAA"}]
+    assert links.kept is not None and links.kept.sobject == "Contact"

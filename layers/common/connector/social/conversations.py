@@ -48,17 +48,27 @@ KEY_FIELD = "Conversation_Id__c"
 OPENED, CLOSED = "Opened", "Closed"
 # A composite holds at most 25 subrequests.
 COMPOSITE_LIMIT = 25
+# The key prefix of Account ids, the same in every org.
+ACCOUNT_PREFIX = "001"
 # Text lengths of the object's fields (salesforce/force-app/.../Social_Conversation__c/fields).
 CHANNEL_LENGTH, TEAM_LENGTH, HANDLE_LENGTH, MESSAGE_LENGTH = 40, 80, 255, 32768
 
 
-def link_field(config: SocialConfig) -> str:
-    """Where a conversation names its user's record: the Contact, or the Person Account."""
-    return "Person_Account__c" if config.customer_parent == "person_account" else "Contact__c"
+def _linked_object(config: SocialConfig, record_id: str) -> LinkedObject:
+    """What the user's record is: a Person Account (an Account id, in person-account mode), else a
+    Contact (in person-account mode too, an org's business Contacts stay Contacts)."""
+    if config.customer_parent == "person_account" and record_id.startswith(ACCOUNT_PREFIX):
+        return "Account"
+    return "Contact"
 
 
-def _linked_object(config: SocialConfig) -> LinkedObject:
-    return "Account" if config.customer_parent == "person_account" else "Contact"
+def link_field(config: SocialConfig, record_id: str) -> str:
+    """Where a conversation names its user's record: Contact__c, or Person_Account__c."""
+    return "Person_Account__c" if _linked_object(config, record_id) == "Account" else "Contact__c"
+
+
+def _case_parent_field(config: SocialConfig, record_id: str) -> str:
+    return "AccountId" if _linked_object(config, record_id) == "Account" else "ContactId"
 
 
 def _user_conversations_query(user_id: str) -> str:
@@ -100,7 +110,7 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     newer_open = any((_at(r.get("Last_Message_At__c")) or this_time) > this_time for r in others_opened)
     status = OPENED if data.status != "closed" and not newer_open else CLOSED
 
-    links = {link_field(config): matched} if matched else {}
+    links = {link_field(config, matched): matched} if matched else {}
     earlier = [
         {
             KEY_FIELD: p.conversation_id,
@@ -165,7 +175,7 @@ def _keep_match(event: ConversationChanged, services: Services) -> None:
     an id Salesforce refuses never links the user's later conversations)."""
     data = event.data
     if data.salesforce_contact_id:
-        kind = _linked_object(services.settings.config.social)
+        kind = _linked_object(services.settings.config.social, data.salesforce_contact_id)
         services.social_links.link(UserLink(data.user.id, kind, data.salesforce_contact_id, event.version))
 
 
@@ -198,18 +208,18 @@ def _plan_case(
     """The conversation's Case: created with it (linked to it and to the user's record), kept linked
     when the user is matched later, re-opened when a message arrives in its closed conversation.
     False when there is nothing to write to it."""
-    parent = {"AccountId": matched} if config.customer_parent == "person_account" else {"ContactId": matched}
+    parent = {_case_parent_field(config, matched): matched} if matched else {}
     if case is None:
         origin = config.case_origins.get(data.channel or "", config.case_origin)
         text = data.last_message.text if data.last_message else None
         body = {
             "Subject": f"{(data.channel or 'social').capitalize()} conversation {data.conversation_id}"[:255],
             "Social_Conversation__c": "@{conversation.id}",
-            **_optional(Origin=origin, Description=text[:32000] if text else None, **(parent if matched else {})),
+            **_optional(Origin=origin, Description=text[:32000] if text else None, **parent),
         }
         plan.upsert("case", "Case", CASE_KEY_FIELD, data.conversation_id, body)
         return True
-    changes: dict[str, Any] = dict(parent) if matched else {}
+    changes: dict[str, Any] = dict(parent)
     if case.get("IsClosed") and status == OPENED and data.last_message is not None:
         changes["Status"] = config.case_reopen_status
     if not changes:
@@ -231,10 +241,12 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
     conversations already in Salesforce."""
     data = event.data
     config = services.settings.config.social
-    link = UserLink(data.user.id, _linked_object(config), data.salesforce_contact_id, event.version)
+    link = UserLink(
+        data.user.id, _linked_object(config, data.salesforce_contact_id), data.salesforce_contact_id, event.version
+    )
     if not services.social_links.link(link):
         raise IneligibleEvent("a newer match of this user is kept: this older one changes nothing")
-    field = link_field(config)
+    field = link_field(config, data.salesforce_contact_id)
     queries = {"conversations": _user_conversations_query(data.user.id)}
     if config.case_per_conversation:
         queries["cases"] = (
@@ -246,7 +258,7 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
         {"Id": r["Id"], field: data.salesforce_contact_id} for r in found.get("conversations") or []
     ]
     # The conversations' Cases follow them, in the same collection call (its records name their type).
-    case_field = "AccountId" if config.customer_parent == "person_account" else "ContactId"
+    case_field = _case_parent_field(config, data.salesforce_contact_id)
     records += [
         {"attributes": {"type": "Case"}, "Id": r["Id"], case_field: data.salesforce_contact_id}
         for r in found.get("cases") or []

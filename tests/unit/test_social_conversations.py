@@ -56,7 +56,8 @@ class FakeLinks:
 
 def services(sf: FakeSalesforce, links: FakeLinks | None = None, **config: Any) -> Any:
     settings = SimpleNamespace(config=ConnectorConfig.model_validate(config))
-    return SimpleNamespace(salesforce=sf, social_links=links or FakeLinks(), settings=settings)
+    sync_state = SimpleNamespace(get=lambda ref: None)
+    return SimpleNamespace(salesforce=sf, social_links=links or FakeLinks(), settings=settings, sync_state=sync_state)
 
 
 def example(name: str, **data: Any) -> dict[str, Any]:

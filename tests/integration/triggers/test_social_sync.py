@@ -242,3 +242,12 @@ def test_a_user_match_links_the_users_cases_in_case_mode(connector: Connector) -
     assert connector.salesforce.calls() - calls == 2
     cases = connector.salesforce.find("Case", ContactId=contact_id)
     assert sorted(c["Social_Conversation_Id__c"] for c in cases) == ["c12-a", "c12-b"]
+
+
+def test_a_conversation_pushed_before_is_kept_up_to_date_by_a_reply_of_an_unmatched_user(connector: Connector) -> None:
+    social = connector.trigger("conversation_routing")
+    assert social.post(routed("c13", "u-c13"), path=PATH).status == 200
+    reply = social.post(replied("c13", "u-c13", None, last_message={"time": now_iso(), "text": "Any news?"}), path=PATH)
+    assert reply.status == 200 and reply.body["status"] == "synced", reply.body
+    row = connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c13")
+    assert (row["Last_Message__c"], row["Contact__c"]) == ("Any news?", None)

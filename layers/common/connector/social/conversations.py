@@ -91,9 +91,12 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     data = event.data
     config = services.settings.config.social
     matched = _matched_record(event, services)
-    if event.event_type == "conversation.routed" and not data.team:
-        raise IneligibleEvent("the conversation is routed to no team: it is not pushed to Salesforce")
-    if event.event_type == "conversation.replied" and matched is None:
+    eligible = bool(data.team) if event.event_type == "conversation.routed" else matched is not None
+    # A conversation pushed before is kept up to date by every later event of it (its sync state
+    # holds its Salesforce id; no Salesforce call to know it).
+    if not eligible and not _pushed_before(event, services):
+        if event.event_type == "conversation.routed":
+            raise IneligibleEvent("the conversation is routed to no team: it is not pushed to Salesforce")
         raise IneligibleEvent("an agent replied but the user is matched to no Contact: it is not pushed to Salesforce")
 
     queries = {"conversations": _user_conversations_query(data.user.id)}
@@ -159,6 +162,11 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
             "closed": len(to_close),
         },
     )
+
+
+def _pushed_before(event: ConversationChanged, services: Services) -> bool:
+    state = services.sync_state.get(event.entity())
+    return bool(state is not None and state.salesforce_ids.get("conversation_id"))
 
 
 def _matched_record(event: ConversationChanged, services: Services) -> str | None:

@@ -251,3 +251,16 @@ def test_a_conversation_pushed_before_is_kept_up_to_date_by_a_reply_of_an_unmatc
     assert reply.status == 200 and reply.body["status"] == "synced", reply.body
     row = connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c13")
     assert (row["Last_Message__c"], row["Contact__c"]) == ("Any news?", None)
+
+
+def test_a_first_push_past_one_composite_sends_the_earlier_ones_in_one_collection_call(connector: Connector) -> None:
+    social = connector.trigger("conversation_routing")
+    assert social.post(routed("c14-warm", "u-c14-warm"), path=PATH).status == 200
+    earlier = [{"conversation_id": f"c14-old-{i}", "status": "closed"} for i in range(30)]
+    calls = connector.salesforce.calls()
+    reply = social.post(routed("c14", "u-c14", previous_conversations=earlier), path=PATH)
+    assert reply.status == 200, reply.body
+    # the user's conversations, the 30 earlier ones in one collection upsert, then the conversation
+    assert connector.salesforce.calls() - calls == 3
+    found = statuses(connector, "u-c14")
+    assert len(found) == 31 and [k for k, v in found.items() if v == "Opened"] == ["c14"]

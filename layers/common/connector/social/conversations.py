@@ -48,6 +48,8 @@ KEY_FIELD = "Conversation_Id__c"
 OPENED, CLOSED = "Opened", "Closed"
 # A composite holds at most 25 subrequests.
 COMPOSITE_LIMIT = 25
+# An sObject collection call holds at most 200 records.
+COLLECTION_LIMIT = 200
 # The key prefix of Account ids, the same in every org.
 ACCOUNT_PREFIX = "001"
 # Text lengths of the object's fields (salesforce/force-app/.../Social_Conversation__c/fields).
@@ -131,10 +133,12 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
 
     plan = WritePlan(services.salesforce)
     if len(earlier) + len(to_close) + 1 > COMPOSITE_LIMIT:
-        results = services.salesforce.upsert_many(SOBJECT, KEY_FIELD, earlier, all_or_none=True)
-        failed = next((r for r in results if not r.success), None)
-        if failed is not None:
-            raise failed.error()
+        for start in range(0, len(earlier), COLLECTION_LIMIT):
+            chunk = earlier[start : start + COLLECTION_LIMIT]
+            results = services.salesforce.upsert_many(SOBJECT, KEY_FIELD, chunk, all_or_none=True)
+            failed = next((r for r in results if not r.success), None)
+            if failed is not None:
+                raise failed.error()
     else:
         for i, record in enumerate(earlier):
             body = {k: v for k, v in record.items() if k != KEY_FIELD}
@@ -271,8 +275,9 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
         {"attributes": {"type": "Case"}, "Id": r["Id"], case_field: data.salesforce_contact_id}
         for r in found.get("cases") or []
     ]
-    for start in range(0, len(records), 200):
-        results = services.salesforce.update_many(SOBJECT, records[start : start + 200], all_or_none=True)
+    for start in range(0, len(records), COLLECTION_LIMIT):
+        chunk = records[start : start + COLLECTION_LIMIT]
+        results = services.salesforce.update_many(SOBJECT, chunk, all_or_none=True)
         failed = next((r for r in results if not r.success), None)
         if failed is not None:
             raise failed.error()

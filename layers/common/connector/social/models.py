@@ -54,7 +54,9 @@ class ConversationData(_Doc):
     user: SocialUser
     salesforce_contact_id: SalesforceId | None = None
     agent: SocialAgent | None = None
-    previous_conversations: list[PreviousConversation] = Field(default_factory=list, max_length=199)
+    # A body is at most 256 KiB: this cap only keeps its shape sane (a first push of more than 200
+    # earlier conversations takes one collection call per 200).
+    previous_conversations: list[PreviousConversation] = Field(default_factory=list, max_length=5000)
     last_message: LastMessage | None = None
 
 

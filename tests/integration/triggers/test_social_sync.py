@@ -264,3 +264,15 @@ def test_a_first_push_past_one_composite_sends_the_earlier_ones_in_one_collectio
     assert connector.salesforce.calls() - calls == 3
     found = statuses(connector, "u-c14")
     assert len(found) == 31 and [k for k, v in found.items() if v == "Opened"] == ["c14"]
+
+
+def test_an_older_event_of_the_same_conversation_never_overwrites_a_newer_one(connector: Connector) -> None:
+    social = connector.trigger("conversation_routing")
+    newer = routed("c15", "u-c15", offset=0, last_message={"time": now_iso(), "text": "newer"})
+    older = routed("c15", "u-c15", offset=-30, last_message={"time": now_iso(-30), "text": "older"})
+    assert social.post(newer, path=PATH).status == 200
+    calls = connector.salesforce.calls()
+    reply = social.post(older, path=PATH)
+    assert reply.status == 200, reply.body
+    assert connector.salesforce.calls() == calls
+    assert connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c15")["Last_Message__c"] == "newer"

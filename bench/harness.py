@@ -146,6 +146,7 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
             sm = boto3.client("secretsmanager")
             os.environ["COMMERCE_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="w", SecretString=SECRET)["ARN"]
             os.environ["CHAT_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="wc", SecretString=SECRET)["ARN"]
+            os.environ["SOCIAL_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="ws", SecretString=SECRET)["ARN"]
             os.environ["SALESFORCE_SECRET_ARN"] = sm.create_secret(
                 Name="sf", SecretString=json.dumps({"client_id": "local-client", "client_secret": "local-secret"})
             )["ARN"]
@@ -163,7 +164,7 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
             sqs = boto3.client("sqs")
             queues = {
                 name: sqs.create_queue(QueueName=name)["QueueUrl"]
-                for name in ("registration", "order_header", "contact_us", "chat_end")
+                for name in ("registration", "order_header", "contact_us", "chat_end", "conversation_routing")
             }
             yield Harness(salesforce, commerce, queues, config_file.name)
     finally:

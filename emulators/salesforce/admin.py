@@ -51,7 +51,9 @@ def admin_blueprint(org: Org) -> Blueprint:
     @admin.post("/seed")
     def seed() -> Response:
         """Create records through the normal validation, all or nothing. Audit fields
-        (CreatedDate...) may be set, like with "Set Audit Fields upon Record Creation"."""
+        (CreatedDate...) may be set, like with "Set Audit Fields upon Record Creation", and so may
+        the `Id` (of the object's key prefix, unused): a local-stack convenience, so that example
+        events can name fixed records; no real org's data load can choose an Id."""
         body = _body()
         if not isinstance(body, dict):
             return _json({"error": 'body must be {"<sObject>": [{...}, ...], ...}'}, 400)
@@ -69,7 +71,10 @@ def admin_blueprint(org: Org) -> Blueprint:
                     internal = obj.name == "User"
                     for index, row in enumerate(rows):
                         try:
-                            record_id = org.records.create(obj, row, audit=True, internal=internal)
+                            fixed = row.pop("Id", None) if isinstance(row, dict) else None
+                            record_id = org.records.create(
+                                obj, row, audit=True, internal=internal, record_id=None if fixed is None else str(fixed)
+                            )
                             created.setdefault(obj.name, []).append(record_id)
                         except ApiError as error:
                             org.store.rollback_to(savepoint)

@@ -87,6 +87,11 @@ class IdFactory:
         return id15 + checksum(id15)
 
 
+def issued_by_emulator(record_id: str) -> bool:
+    """Whether an id has the layout of the ones `IdGenerator.new` issues (the emulator's instance)."""
+    return record_id[3:5] == _INSTANCE
+
+
 def custom_prefix(index: int) -> str:
     """Key prefix of the index-th custom object (a0A, a0B, ...): each custom object its own."""
     return "a" + base62(10 + index, 2)

@@ -54,6 +54,8 @@ class WriteRequest:
     changes: dict[str, Any]
     # Written by the org itself (e.g. the person Contact kept in step with its Account).
     internal: bool
+    # The new record's Id when an admin data load names it (the seed); else one is issued.
+    record_id: str | None = None
 
     @property
     def creating(self) -> bool:
@@ -128,11 +130,28 @@ class Records:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def create(self, obj: ObjectDef, body: Any, *, audit: bool = False, internal: bool = False) -> str:
+    def create(
+        self, obj: ObjectDef, body: Any, *, audit: bool = False, internal: bool = False, record_id: str | None = None
+    ) -> str:
+        """`record_id`: the Id the record takes (the admin seed only; the APIs never set an Id)."""
         if not obj.createable and not internal:
             raise bad_request("INVALID_TYPE_FOR_OPERATION", f"entity type cannot be inserted: {obj.name}")
+        if record_id is not None:
+            record_id = self._explicit_id(obj, record_id)
         changes = self._parse(obj, body, creating=True, audit=audit, internal=internal)
-        return self._write(WriteRequest(obj, None, changes, internal))
+        return self._write(WriteRequest(obj, None, changes, internal, record_id))
+
+    def _explicit_id(self, obj: ObjectDef, raw: str) -> str:
+        """A seeded Id: well formed, of the object's key prefix, never used, and never one the
+        emulator could issue itself later."""
+        record_id = ids.normalize(raw)
+        if record_id is None or record_id[:3] != obj.key_prefix or ids.issued_by_emulator(record_id):
+            raise bad_request(
+                "MALFORMED_ID", f"{obj.name}: Id {raw!r} is not a {obj.key_prefix} id outside the emulator's own range"
+            )
+        if self.store.get(obj.name, record_id) is not None or self.store.get_deleted(obj.name, record_id) is not None:
+            raise bad_request("DUPLICATE_VALUE", f"{obj.name}: Id {record_id} is already used")
+        return record_id
 
     def update(self, obj: ObjectDef, record_id: str, body: Any, *, internal: bool = False) -> None:
         if not obj.updateable and not internal:
@@ -310,7 +329,7 @@ class Records:
             return record
         record = {f.name: f.default for f in obj.fields}
         record.update(changes)
-        record.update(Id=self._ids.new(obj.key_prefix), IsDeleted=False)
+        record.update(Id=request.record_id or self._ids.new(obj.key_prefix), IsDeleted=False)
         # Audit fields are only in `changes` when the caller may set them (admin seed).
         record["CreatedDate"] = changes.get("CreatedDate") or moment
         record["CreatedById"] = changes.get("CreatedById") or self.user_id

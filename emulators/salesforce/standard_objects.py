@@ -307,6 +307,29 @@ def _task(activity_targets: tuple[str, ...]) -> ObjectDef:
     )
 
 
+def _event(activity_targets: tuple[str, ...]) -> ObjectDef:
+    """A calendar event, minimal and strict: what the social 360° view reads (an Event's who, what,
+    subject, times and description); no recurrence, invitees or reminders."""
+    return _object(
+        "Event",
+        "00U",
+        [
+            lookup("WhoId", ("Contact", "Lead"), "Who", "Events", label="Name ID"),
+            lookup("WhatId", activity_targets, "What", "Events", label="Related To ID"),
+            _field(
+                "Subject",
+                "combobox",
+                length=255,
+                picklist_values=("Call", "Email", "Meeting", "Send Letter/Quote", "Other"),
+            ),
+            textarea("Description"),
+            datetime_("StartDateTime", label="Start"),
+            datetime_("EndDateTime", label="End"),
+            datetime_("ActivityDateTime", label="Due Date Time"),
+        ],
+    )
+
+
 def _order() -> ObjectDef:
     order = _object(
         "Order",
@@ -376,7 +399,17 @@ def standard_objects(activity_targets: tuple[str, ...]) -> list[ObjectDef]:
     `activity_targets` are the objects a Task's WhatId may point at: the standard ones plus custom
     objects that enable activities.
     """
-    return [_account(), _contact(), _lead(), _case(), _task(activity_targets), _order(), _user(), _record_type()]
+    return [
+        _account(),
+        _contact(),
+        _lead(),
+        _case(),
+        _task(activity_targets),
+        _event(activity_targets),
+        _order(),
+        _user(),
+        _record_type(),
+    ]
 
 
 STANDARD_ACTIVITY_TARGETS = ("Account", "Case", "Order")

@@ -1,8 +1,9 @@
 """conversation_routing: live-chat routing decisions and the chatbot's Salesforce actions, answered
-while the caller waits; what a Salesforce flow tells the social inbox (a Contact linked, a
-conversation handed back, an agent's reply, an engagement message); the social inbox's notification
-webhook (a doorbell) and the scheduled poll of its actions feed, both run by the handlers declared
-here for the conversation event types."""
+while the caller waits; the social inbox's conversations and user matches to Salesforce; what a
+Salesforce flow tells the social inbox (a Contact linked, a conversation handed back, an agent's
+reply, an engagement message); the social inbox's notification webhook (a doorbell) and the
+scheduled poll of its actions feed, both run by the handlers declared here for the conversation
+event types."""
 
 from connector.chat.bot import (
     BotCreateRecord,
@@ -20,7 +21,10 @@ from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
 from connector.services import Services
+from connector.social.activity import UserActivity, user_activity
+from connector.social.conversations import match_user, sync_conversation
 from connector.social.feed import DoorbellAnswer, FeedPoll, poll_feed, ring_doorbell
+from connector.social.models import ConversationChanged, UserMatched
 from connector.social.salesforce_events import (
     ConversationAssigned,
     ConversationContactLinked,
@@ -56,6 +60,13 @@ trigger.commands(
     CommandHandler(BotCreateRecord, create_record, CreatedRecord),
     description=BOT,
 )
+trigger.events(
+    "/v1/social/conversations",
+    EventHandler(ConversationChanged, sync_conversation),
+    EventHandler(UserMatched, match_user),
+)
+# The 360° view: the matched user's Tasks and Events, newest first (?page=N&page_size=M, M <= 50).
+trigger.read("/v1/social/users/<user_id>/activity", user_activity, UserActivity, query=("page", "page_size"))
 trigger.events(
     "/v1/social/salesforce-events",
     EventHandler(ConversationContactLinked, link_conversation_contact),

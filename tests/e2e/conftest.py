@@ -209,6 +209,16 @@ def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
         yield local
 
 
+# The person-account stack's connector config (a test switching a section keeps the others).
+PERSON_ACCOUNT_CONFIG: dict[str, Any] = {
+    "commerce": {
+        "customer_parent": "person_account",
+        "site_customer_lists": {"RefArch": "RefArchGlobal"},
+        "guest_case_policy": "leave_unlinked",
+    }
+}
+
+
 @pytest.fixture(scope="module")
 def person_account_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -217,17 +227,7 @@ def person_account_stack(
     from unknown emails unlinked (the other choices the reference describes). Its emulated org gets
     person accounts enabled once booted, as a real org must have them before that mode is used."""
     config = tmp_path_factory.mktemp("config") / "connector-config.json"
-    config.write_text(
-        json.dumps(
-            {
-                "commerce": {
-                    "customer_parent": "person_account",
-                    "site_customer_lists": {"RefArch": "RefArchGlobal"},
-                    "guest_case_policy": "leave_unlinked",
-                }
-            }
-        )
-    )
+    config.write_text(json.dumps(PERSON_ACCOUNT_CONFIG))
     with booted_stack(request, "e2e-person", "--config", str(config)) as local:
         SalesforceOrg(local.salesforce or "").enable_person_accounts()
         yield local

@@ -266,3 +266,26 @@ def test_seed_adds_users_as_an_admin_does_while_the_rest_api_refuses_them(sf: Ap
     # and an integration cannot create one through the REST API
     refused = sf.post("/sobjects/User", {"Username": "x@example.com", "LastName": "X", "Email": "x@example.com"})
     assert refused.status_code == 400 and refused.json()[0]["errorCode"] == "INVALID_TYPE_FOR_OPERATION"
+
+
+def test_seed_may_name_an_unused_id_of_the_objects_key_prefix(sf: Api) -> None:
+    # when a contact is seeded with a fixed Id (a local-stack convenience: no real data load can)
+    response = sf.admin("POST", "/seed", {"Contact": [{"Id": "003000000000002AAA", "LastName": "Lee"}]})
+    # then it has that Id, in the API and in queries
+    assert response.status_code == 200, response.text
+    assert response.json()["Contact"] == ["003000000000002AAA"]
+    assert sf.get("/sobjects/Contact/003000000000002").json()["LastName"] == "Lee"
+    assert sf.records("SELECT Id FROM Contact WHERE Id = '003000000000002AAA'") != []
+
+
+def test_seed_refuses_a_used_id_another_objects_id_and_the_emulators_own_range(sf: Api) -> None:
+    sf.admin("POST", "/seed", {"Contact": [{"Id": "003000000000002AAA", "LastName": "Lee"}]})
+    issued = sf.create("Contact", {"LastName": "Issued"})
+    for row in (
+        {"Id": "003000000000002AAA", "LastName": "Again"},
+        {"Id": "001000000000002AAA", "LastName": "Account prefix"},
+        {"Id": issued[:14] + "Z", "LastName": "Emulator range"},
+        {"Id": "not-an-id", "LastName": "Malformed"},
+    ):
+        response = sf.admin("POST", "/seed", {"Contact": [row]})
+        assert response.status_code == 400, row

@@ -62,6 +62,6 @@ def test_the_templates_native_token_secret_has_a_local_value_of_its_own() -> Non
         if is_secret_parameter(name, spec) and native_token_family(name)
     }
 
-    # Then the chat family's native token is known, and is not the HMAC secret
-    assert tokens == {"chat": "local-chat-native-token"}
+    # Then each native family's token is known (chat, social), and none is the HMAC secret
+    assert tokens == {"chat": "local-chat-native-token", "social": "local-social-native-token"}
     assert WEBHOOK_SECRET not in tokens.values()

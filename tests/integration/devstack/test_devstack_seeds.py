@@ -26,10 +26,10 @@ def commerce() -> Iterator[RunningEmulator]:
 
 
 def test_the_project_ships_a_seed_for_each_platform_the_example_events_refer_to() -> None:
-    assert set(seed_files(SEEDS)) == {"commerce", "loyalty", "social"}
+    assert set(seed_files(SEEDS)) == {"commerce", "loyalty", "salesforce", "social"}
 
 
-@pytest.mark.parametrize("platform", ["commerce", "loyalty", "social"])
+@pytest.mark.parametrize("platform", ["commerce", "loyalty", "salesforce", "social"])
 def test_each_shipped_seed_is_accepted_by_its_emulator(platform: str) -> None:
     running = start_emulator(platform)
     assert running is not None

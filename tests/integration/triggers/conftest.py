@@ -78,6 +78,11 @@ EVENT_ROUTES = {
 READ_ROUTES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("v1", "commerce", "orders", "{order_no}"), "order_header", "GET /v1/commerce/orders/{order_no}"),
     (("v1", "sync", "{source}", "{entity}", "{key}"), "reconciler", "GET /v1/sync/{source}/{entity}/{key}"),
+    (
+        ("v1", "social", "users", "{user_id}", "activity"),
+        "conversation_routing",
+        "GET /v1/social/users/{user_id}/activity",
+    ),
 )
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)

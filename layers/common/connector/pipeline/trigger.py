@@ -12,9 +12,9 @@ from __future__ import annotations
 import inspect
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Optional, Union
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -161,16 +161,22 @@ class Trigger:
             answers.append((202, QueuedAnswer, "accepted; completed from the queue"))
         self._post(path, handlers, documented(*answers), description)
 
-    def read(self, path: str, route: ReadRoute, response: type[BaseModel]) -> None:
-        """A signed GET route; `route(services, **path_params)` returns `response`."""
+    def read(self, path: str, route: ReadRoute, response: type[BaseModel], query: Sequence[str] = ()) -> None:
+        """A signed GET route; `route(services, **path_params, **query_params)` returns `response`.
+        `query` names the query-string parameters the route takes (None when the request has none)."""
 
-        def serve(**params: str) -> Response[Any]:
+        def serve(**params: str | None) -> Response[Any]:
             return _json_response(self._serve_read(route, params))
 
         serve.__name__ = route.__name__
-        # Powertools reads the route's parameters from its signature: name each path parameter.
+        # Powertools reads the route's parameters from its signature: name each path parameter, and
+        # each query parameter (optional strings: the route checks their values, a 422 naming them).
         serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in _path_params(path)],
+            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in _path_params(path)]
+            + [
+                inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str], default=None)  # noqa: UP045
+                for n in query
+            ],
             return_annotation=Response[dict[str, Any]],
         )
         answers = documented(
@@ -449,7 +455,7 @@ class Trigger:
             return errors(422, ["event"], f"this route does not handle {event.event_type!r} events here")
         return self._accept(event)
 
-    def _serve_read(self, route: ReadRoute, params: dict[str, str]) -> Answer:
+    def _serve_read(self, route: ReadRoute, params: dict[str, str | None]) -> Answer:
         try:
             return Answer(200, route(self.services, **params))
         except (NotFoundError, MappingError) as exc:

@@ -182,17 +182,27 @@ def send_engagement(event: EngagementSend, services: Services) -> Outcome:
     return Outcome(ids={"engagement_id": engagement_id})
 
 
+def open_engagements_query(channel: str, recipient_handle: str) -> str:
+    """The recipient's Engagements on that channel still in engagement mode."""
+    where = (
+        f"Recipient__c = {soql_quote(recipient_handle)} AND Channel__c = {soql_quote(channel.lower())}"
+        " AND Mode__c = 'Engagement'"
+    )
+    return f"SELECT Id FROM {ENGAGEMENT} WHERE {where}"
+
+
+def answered_engagement(conversation_record_id: str) -> dict[str, str]:
+    """What an answered Engagement becomes (one way: nothing sets it back)."""
+    return {"Mode__c": "Conversation", "Conversation__c": conversation_record_id}
+
+
 def engagement_answered(
     services: Services, channel: str, recipient_handle: str, conversation_record_id: str
 ) -> list[str]:
     """The recipient answered: each of their open Engagements on that channel becomes a
     Conversation (Conversation__c set). One way: nothing ever sets an engagement back. The ids flipped."""
-    where = (
-        f"Recipient__c = {soql_quote(recipient_handle)} AND Channel__c = {soql_quote(channel.lower())}"
-        " AND Mode__c = 'Engagement'"
-    )
-    open_ones = services.salesforce.query(f"SELECT Id FROM {ENGAGEMENT} WHERE {where}")
-    changes = [{"Id": r["Id"], "Mode__c": "Conversation", "Conversation__c": conversation_record_id} for r in open_ones]
+    open_ones = services.salesforce.query(open_engagements_query(channel, recipient_handle))
+    changes = [{"Id": r["Id"], **answered_engagement(conversation_record_id)} for r in open_ones]
     for result in services.salesforce.update_many(ENGAGEMENT, changes, all_or_none=True):
         if not result.success:
             raise result.error()

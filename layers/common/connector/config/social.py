@@ -1,0 +1,29 @@
+"""The social-inbox section of the config document.
+
+Reference: ../shared/reference/social-alcmeon-salesforce-overview.md (a Conversation per eligible
+conversation, linked to the user's Contact, or Person Account when enabled; many teams add a Case
+per Conversation).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from connector.config._base import Strict
+
+
+class SocialConfig(Strict):
+    # What a matched user is in Salesforce: a Contact (Conversation.Contact__c) or a Person Account
+    # (Conversation.Person_Account__c; the org must have person accounts enabled).
+    customer_parent: Literal["contact", "person_account"] = "contact"
+    # A Case per Conversation, linked to it (Case.Social_Conversation__c) and to the user's Contact
+    # (off by default); re-opened (`case_reopen_status`) when its closed conversation gets a message.
+    case_per_conversation: bool = False
+    # The Case's Origin: Case Origin is a restricted picklist (Phone, Email, Web, Chat out of the box),
+    # so a channel is an Origin only when mapped here (after adding the value to the org's picklist);
+    # an unmapped channel takes `case_origin`.
+    case_origins: dict[str, str] = Field(default_factory=dict)
+    case_origin: str | None = "Web"
+    case_reopen_status: str = "New"

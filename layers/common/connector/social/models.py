@@ -1,0 +1,79 @@
+"""The social inbox's event bodies: a conversation routed to a team or replied to by an agent, and a
+user matched to a Salesforce Contact (or Person Account). See events/conversation.routed.json,
+events/conversation.replied.json, events/user.matched.json and
+../shared/reference/social-alcmeon-salesforce-overview.md."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from connector.envelope import Envelope
+from connector.value_types import Email, ExternalKey, SalesforceId
+
+# A Last_Message__c is a long text area; the inbox's message is cut to it.
+MAX_TEXT = 256 * 1024
+
+
+class _Doc(BaseModel):
+    # The inbox may send more than we read: extra fields are accepted and ignored.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class SocialUser(_Doc):
+    id: ExternalKey
+    handle: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, max_length=255)
+
+
+class SocialAgent(_Doc):
+    id: str = Field(min_length=1, max_length=80)
+    name: str | None = Field(default=None, max_length=121)
+    email: Email | None = None
+
+
+class LastMessage(_Doc):
+    time: AwareDatetime
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class PreviousConversation(_Doc):
+    conversation_id: ExternalKey
+    channel: str | None = Field(default=None, max_length=80)
+    status: Literal["open", "closed"] | None = None
+    opened_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+
+
+class ConversationData(_Doc):
+    conversation_id: ExternalKey
+    channel: str | None = Field(default=None, max_length=80)
+    team: str | None = Field(default=None, max_length=255)
+    status: Literal["open", "closed"] | None = None
+    user: SocialUser
+    salesforce_contact_id: SalesforceId | None = None
+    agent: SocialAgent | None = None
+    # A body is at most 256 KiB: this cap only keeps its shape sane (a first push of more than 200
+    # earlier conversations takes one collection call per 200).
+    previous_conversations: list[PreviousConversation] = Field(default_factory=list, max_length=5000)
+    last_message: LastMessage | None = None
+
+
+class ConversationChanged(Envelope, entity="conversation", key="data.conversation_id"):
+    """A conversation was routed to a team, or an agent replied in it: pushed when eligible."""
+
+    event_type: Literal["conversation.routed", "conversation.replied"]
+    data: ConversationData
+
+
+class UserMatchedData(_Doc):
+    user: SocialUser
+    salesforce_contact_id: SalesforceId
+
+
+class UserMatched(Envelope, entity="social_user", key="data.user.id"):
+    """A user was matched to a Salesforce Contact (a Person Account's Id in person-account mode)."""
+
+    event_type: Literal["user.matched"]
+    data: UserMatchedData

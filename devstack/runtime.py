@@ -431,7 +431,14 @@ class FunctionPool:
                 return InvokeResult(False, b'{"errorMessage":"stack is stopping"}', "runtime")
             session = self._http()
             try:
-                resp = session.post(slot.url, data=data, timeout=(2.0, self.spec.timeout + 10))
+                try:
+                    resp = session.post(slot.url, data=data, timeout=(2.0, self.spec.timeout + 10))
+                except requests.ConnectionError as refused:
+                    # Nothing reached the function: the slot's RIE died (a port it lost right after a
+                    # respawn). `check` respawns it on new ports; the invoke goes there once.
+                    if isinstance(refused, requests.ReadTimeout) or not self._await_respawn(slot):
+                        raise
+                    resp = session.post(slot.url, data=data, timeout=(2.0, self.spec.timeout + 10))
             except requests.RequestException as exc:
                 message = json.dumps({"errorMessage": str(exc), "errorType": "Runtime.InvokeError"}).encode()
                 return InvokeResult(False, message, "runtime", (time.monotonic() - started) * 1000)
@@ -439,6 +446,17 @@ class FunctionPool:
             return InvokeResult(error is None, resp.content, error, (time.monotonic() - started) * 1000)
         finally:
             self._free.put(slot)
+
+    def _await_respawn(self, slot: _Slot, timeout: float = 10.0) -> bool:
+        """Wait for a slot whose RIE refused a connection to be listening again (respawned by `check`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            if slot.process is not None and slot.process.poll() is None and port_open(self.host, slot.port):
+                time.sleep(0.2)  # RIE opens its invoke port before the Runtime API one (see wait_ready)
+                if slot.process.poll() is None:
+                    return True
+            time.sleep(0.05)
+        return False
 
     def _http(self) -> requests.Session:
         session: requests.Session | None = getattr(self._session, "value", None)

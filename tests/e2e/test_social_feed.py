@@ -1,10 +1,7 @@
 """The social inbox's notification webhook and actions feed, end to end through the local stack:
 the inbox's notification (unsigned, 1 s, never redelivered) rings `/v1/social/native/<token>`, a
 doorbell whose body is never trusted; the scheduled poll of the inbox's actions API catches what a
-lost notification missed; an action is applied once however it arrives.
-
-The conversation records in Salesforce come from the inbound workflows (issue9-sync): the tests of
-that end result are xfail until they are on this branch."""
+lost notification missed; an action is applied once however it arrives."""
 
 from __future__ import annotations
 
@@ -20,7 +17,6 @@ from salesforce_org import SalesforceOrg, wait_for
 
 pytestmark = pytest.mark.e2e
 
-NEEDS_WORKFLOWS = pytest.mark.xfail(strict=False, reason="needs the inbound workflows (issue9-sync)")
 # "The API call will timeout after one second" (alcmeon/openapi synchronize.yaml, POST /notify).
 INBOX_TIMEOUT = 1.0
 SCHEDULED = {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
@@ -83,7 +79,6 @@ def test_a_dropped_notification_is_read_by_the_next_poll(stack: LocalStack, inbo
     assert polled["position"] >= action["id"]
 
 
-@NEEDS_WORKFLOWS
 def test_a_dropped_notification_is_applied_by_the_next_poll(stack: LocalStack, inbox: str) -> None:
     webhook(stack, drop=True)
     conversation_id = new_conversation(inbox)
@@ -128,7 +123,6 @@ def test_a_forged_notification_of_an_unknown_action_changes_nothing(stack: Local
     assert conversations(stack, conversation_id) == []
 
 
-@NEEDS_WORKFLOWS
 def test_a_notified_action_is_applied_once_by_the_doorbell_and_the_poll(stack: LocalStack, inbox: str) -> None:
     # given a received message whose notification reaches the doorbell
     webhook(stack, drop=False)

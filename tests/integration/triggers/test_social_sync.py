@@ -8,6 +8,8 @@ from typing import Any
 from conftest import Connector
 from trigger_events import event_body, now_iso
 
+from connector.state.social_links import SocialLinkStore, UserLink
+
 PATH = "/v1/social/conversations"
 
 
@@ -276,3 +278,18 @@ def test_an_older_event_of_the_same_conversation_never_overwrites_a_newer_one(co
     assert reply.status == 200, reply.body
     assert connector.salesforce.calls() == calls
     assert connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c15")["Last_Message__c"] == "newer"
+
+
+def test_an_older_match_that_agrees_with_the_kept_one_answers_synced_unchanged(connector: Connector) -> None:
+    # given a user matched at 11:00 to a Contact from Salesforce's side (the kept match)
+    seeded = connector.salesforce.seed({"Contact": [{"LastName": "Both", "Email": "both@example.com"}]})
+    contact = str(seeded["Contact"][0])
+    store = SocialLinkStore(connector.aws.sync_state_table, connector.aws.dynamodb)
+    store.link(UserLink("u-both", "Contact", contact, "2026-11-23T11:00:00.000000Z"))
+    # when the inbox's own match of the user to the same Contact, made at 10:00, arrives
+    older = event_body("user.matched", occurred_at="2026-11-23T10:00:00Z", salesforce_contact_id=contact)
+    older["data"]["user"]["id"] = "u-both"
+    reply = connector.trigger("conversation_routing").post(older, path="/v1/social/conversations")
+    # then it is synced, unchanged, not ignored
+    assert reply.status == 200, reply.body
+    assert (reply.body["status"], reply.body.get("unchanged")) == ("synced", True)

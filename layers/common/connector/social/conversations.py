@@ -264,7 +264,12 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
         data.user.id, _linked_object(config, data.salesforce_contact_id), data.salesforce_contact_id, event.version
     )
     if not services.social_links.link(link):
-        raise IneligibleEvent("a newer match of this user is kept: this older one changes nothing")
+        kept = services.social_links.get(data.user.id)
+        if kept is None or kept.salesforce_id != data.salesforce_contact_id:
+            raise IneligibleEvent("a newer match of this user is kept: this older one changes nothing")
+        # An older match that agrees with the kept one (the same record, matched from both sides):
+        # nothing to change, and it says so rather than being ignored.
+        return Outcome(ids={"salesforce_id": data.salesforce_contact_id}, detail={"unchanged": True, "linked": 0})
     field = link_field(config, data.salesforce_contact_id)
     queries = {"conversations": _user_conversations_query(data.user.id)}
     if config.case_per_conversation:

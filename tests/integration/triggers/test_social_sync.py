@@ -293,3 +293,14 @@ def test_an_older_match_that_agrees_with_the_kept_one_answers_synced_unchanged(c
     # then it is synced, unchanged, not ignored
     assert reply.status == 200, reply.body
     assert (reply.body["status"], reply.body.get("unchanged")) == ("synced", True)
+
+
+def test_the_360_view_answers_422_for_a_page_no_integer_parses(connector: Connector) -> None:
+    # given a matched user
+    contact_id = contact(connector)
+    assert connector.trigger("conversation_routing").post(matched("u-c8b", contact_id), path=PATH).status == 200
+    # when a page or page size is a superscript digit, or more digits than int() reads
+    for query in ("?page=%C2%B2", "?page_size=%C2%B2", "?page=" + "1" * 5000, "?page=-1", "?page_size=0"):
+        # then 422 naming the parameter, never a 500
+        status, body = activity(connector, "u-c8b", query)
+        assert status == 422, (query[:20], status, body)

@@ -47,7 +47,9 @@ class UserActivity(BaseModel):
 def _number(name: str, value: str | None, default: int, maximum: int) -> int:
     if value is None or value == "":
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    # ASCII digits only, and few of them: `isdigit` also holds for "²" (which int() refuses) and
+    # int() refuses over 4300 digits; either would be a 500 for the caller's own input.
+    if not (value.isascii() and value.isdigit() and len(value) <= 6) or not 1 <= int(value) <= maximum:
         raise MappingError(["query", name], f"an integer from 1 to {maximum}")
     return int(value)
 

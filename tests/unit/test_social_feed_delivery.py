@@ -268,3 +268,44 @@ def test_an_event_type_the_trigger_does_not_handle_is_refused_and_runs_nothing(
     # then 422, and nothing ran
     assert answer.status == 422
     assert workflow.ran == []
+
+
+def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll() -> None:
+    # given two actions in the inbox, the first one being queued by the doorbell at this moment (409)
+    task = {"conversation_id": "conv-7", "conversation": {"team": "Support FR"}}
+    actions = [
+        {"id": n, "type": "task-create", "date": "2026-11-23", "time": "10:00:00", "task": task} for n in (7001, 7002)
+    ]
+
+    class Positions:
+        kept = 7000
+
+        def get(self, feed: str) -> int:
+            return self.kept
+
+        def advance(self, feed: str, seen: int, to: int) -> bool:
+            if seen != self.kept:
+                return False
+            self.kept = max(self.kept, to)
+            return True
+
+    class Inbox:
+        def actions(self, after: int, upto: int | None = None) -> list[dict[str, Any]]:
+            return [a for a in actions if a["id"] > after]
+
+    class Answer:
+        def __init__(self, status: int) -> None:
+            self.status = status
+
+    services: Any = type("S", (), {"feed_positions": Positions(), "social_actions": Inbox()})()
+    answers = iter([409])
+
+    def accept(canonical: dict[str, Any], defer: bool = False) -> Answer:
+        return Answer(next(answers, 202))
+
+    # when the schedule polls (the doorbell's intake then fails: the inbox never rings again)
+    first = poll_feed(services, accept)
+    # then the position stays before that action, and the next poll queues it
+    assert first.position == 7000
+    second = poll_feed(services, accept)
+    assert (second.accepted, second.position) == (2, 7002)

@@ -157,13 +157,15 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
             canonical = to_canonical(action)
             if canonical is not None:
                 status = accept(canonical, defer=True).status
-                if status >= 500:
-                    # Our own dependencies failed: this action and the rest wait for the next poll.
+                if status >= 500 or status == 409:
+                    # Our own dependencies failed, or the doorbell is queuing this action right now
+                    # (409) and may yet fail (the inbox never rings again): this action and the
+                    # rest wait for the next poll, which gets the doorbell's stored answer.
                     positions.advance(FEED, position, reached)
                     return FeedPoll(position=reached, actions=seen, accepted=accepted, stopped="unavailable")
                 if status < 300:
                     accepted += 1
-                else:  # 422: refused as it stands (never better later); 409: the doorbell is queuing it now
+                else:  # 422: refused as it stands (never better later)
                     logger.warning("feed: an action's event was refused", extra={"status": status})
             seen += 1
             reached = action["id"]

@@ -304,3 +304,20 @@ def test_the_360_view_answers_422_for_a_page_no_integer_parses(connector: Connec
         # then 422 naming the parameter, never a 500
         status, body = activity(connector, "u-c8b", query)
         assert status == 422, (query[:20], status, body)
+
+
+def test_a_user_match_to_a_record_of_another_object_is_refused_and_never_poisons_later_conversations(
+    connector: Connector,
+) -> None:
+    social = connector.trigger("conversation_routing")
+    # when the user is matched to a Case id (or an Account id in Contact mode), before any of their
+    # conversations is in Salesforce
+    for wrong in ("500000000000001AAA", "001000000000001AAA"):
+        reply = social.post(matched("u-c10", wrong), path=PATH)
+        # then 422 naming the field, and no match kept
+        assert reply.status == 422, reply.body
+        assert reply.body["errors"][0]["loc"][-1] == "salesforce_contact_id"
+    # and the user's next conversation routed to a team is pushed, linked to nothing
+    reply = social.post(routed("c10", "u-c10", team="Support FR"), path=PATH)
+    assert reply.status == 200, reply.body
+    assert connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c10")["Contact__c"] is None

@@ -32,7 +32,7 @@ from typing import Any
 
 from connector.config.social import SocialConfig
 from connector.envelope import Outcome
-from connector.errors import IneligibleEvent
+from connector.errors import IneligibleEvent, MappingError
 from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
@@ -51,8 +51,8 @@ OPENED, CLOSED = "Opened", "Closed"
 COMPOSITE_LIMIT = 25
 # An sObject collection call holds at most 200 records.
 COLLECTION_LIMIT = 200
-# The key prefix of Account ids, the same in every org.
-ACCOUNT_PREFIX = "001"
+# The key prefixes of Account and Contact ids, the same in every org.
+ACCOUNT_PREFIX, CONTACT_PREFIX = "001", "003"
 # Text lengths of the object's fields (salesforce/force-app/.../Social_Conversation__c/fields).
 CHANNEL_LENGTH, TEAM_LENGTH, HANDLE_LENGTH, MESSAGE_LENGTH = 40, 80, 255, 32768
 
@@ -260,6 +260,11 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
     conversations already in Salesforce."""
     data = event.data
     config = services.settings.config.social
+    # Kept before any Salesforce write checks it: an id of another object (a Lead, a Case, an Account
+    # in Contact mode) would be linked to every later conversation of the user, each then refused.
+    allowed = (CONTACT_PREFIX, ACCOUNT_PREFIX) if config.customer_parent == "person_account" else (CONTACT_PREFIX,)
+    if not data.salesforce_contact_id.startswith(allowed):
+        raise MappingError(["data", "salesforce_contact_id"], "the user is matched to a Contact (or Person Account)")
     link = UserLink(
         data.user.id, _linked_object(config, data.salesforce_contact_id), data.salesforce_contact_id, event.version
     )

@@ -33,3 +33,14 @@ def test_a_conversation_from_an_engaged_recipient_switches_the_engagement_to_con
     switched = connector.salesforce.one("Social_Engagement__c", Id=whatsapp)
     assert (switched["Mode__c"], switched["Conversation__c"]) == ("Conversation", conversation_id)
     assert connector.salesforce.one("Social_Engagement__c", Id=kakaotalk)["Mode__c"] == "Engagement"
+
+
+def test_a_contact_link_naming_an_id_of_another_object_is_refused_and_keeps_no_match(connector: Connector) -> None:
+    social = connector.trigger("conversation_routing")
+    for sobject, wrong in (("Contact", "001000000000001AAA"), ("PersonAccount", "003000000000001AAA")):
+        body = event_body("conversation.contact_linked", salesforce_object=sobject, salesforce_id=wrong)
+        # when a Salesforce flow links a conversation to an id that is not of the object it names
+        reply = social.post(body, path="/v1/social/salesforce-events")
+        # then 422 naming the id, before anything is kept or sent
+        assert reply.status == 422, reply.body
+        assert reply.body["errors"][0]["loc"][-1] == "salesforce_id"

@@ -40,6 +40,8 @@ from connector.value_types import Email, ExternalKey, SalesforceId
 CONVERSATION = "Social_Conversation__c"
 ENGAGEMENT = "Social_Engagement__c"
 ENGAGEMENT_CHANNELS = ("whatsapp", "kakaotalk")
+# The key prefixes of Contact and Account ids, the same in every org.
+PREFIXES: dict[str, str] = {"Contact": "003", "Account": "001"}
 # The event's object name -> the link's object, the Conversation's lookup and the inbox's name.
 LINKED: dict[str, tuple[LinkedObject, str, str]] = {
     "Contact": ("Contact", "Contact__c", "Contact"),
@@ -114,6 +116,10 @@ def _agent(agent: SalesforceAgent) -> dict[str, str]:
 def link_conversation_contact(event: ConversationContactLinked, services: Services) -> Outcome:
     data = event.data
     sobject, lookup, inbox_object = LINKED[data.salesforce_object]
+    if not data.salesforce_id.startswith(PREFIXES[sobject]):
+        # Kept as the user's match, an id of another object would be refused on every later
+        # conversation of the user (a Contact__c naming an Account, say).
+        raise MappingError(["data", "salesforce_id"], f"not the id of a {data.salesforce_object}")
     where = f"Conversation_Id__c = {soql_quote(data.conversation_id)}"
     found = services.salesforce.query(f"SELECT Id, Social_User_Id__c FROM {CONVERSATION} WHERE {where} LIMIT 1")
     user_id = found[0].get("Social_User_Id__c") if found else None

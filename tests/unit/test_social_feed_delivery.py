@@ -309,3 +309,26 @@ def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll(
     assert first.position == 7000
     second = poll_feed(services, accept)
     assert (second.accepted, second.position) == (2, 7002)
+
+
+class _Context:
+    function_name, memory_limit_in_mb, function_version = "conversation_routing", 512, "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:conversation_routing"
+    aws_request_id, log_group_name, log_stream_name = "req-1", "/aws/lambda/x", "s"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def test_a_poll_dying_mid_intake_leaves_an_in_progress_record_that_expires_with_its_invocation(
+    trigger: Trigger, inbox: Any
+) -> None:
+    # given an action to queue
+    receive(inbox)
+    # when the schedule polls, in its Lambda invocation
+    context = _Context()
+    trigger.handler(scheduled_event("social-feed"), context)
+    # then the intake's in-progress records expire with the invocation (else a poll that timed out
+    # mid-intake would leave a record answering 409 for the idempotency TTL, and the next polls stop
+    # before it)
+    assert trigger._idempotency_config().lambda_context is context

@@ -370,6 +370,10 @@ class Trigger:
         if "requestContext" in event:
             return self._http(event, context)
         if event.get("detail-type") == "Scheduled Event" and self._schedule is not None:
+            if context is not None:
+                # A job that queues events (the social feed's poll) and dies mid-intake leaves its
+                # in-progress record to expire with this invocation, not with the idempotency TTL.
+                self._idempotency_config().register_lambda_context(context)
             return self._schedule(self.services).model_dump(mode="json")
         logger.error("unrecognised event shape", extra={"keys": sorted(event)[:10]})
         raise ValueError("unrecognised event")

@@ -321,3 +321,19 @@ def test_a_user_match_to_a_record_of_another_object_is_refused_and_never_poisons
     reply = social.post(routed("c10", "u-c10", team="Support FR"), path=PATH)
     assert reply.status == 200, reply.body
     assert connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c10")["Contact__c"] is None
+
+
+def test_a_person_account_kept_as_the_match_in_contact_mode_links_later_conversations_as_one(
+    connector: Connector,
+) -> None:
+    # given a Contact-mode org whose Salesforce flow linked the user to a Person Account
+    # (conversation.contact_linked with salesforce_object Account keeps it as an Account)
+    account = str(connector.salesforce.seed({"Account": [{"Name": "Camille Martin"}]})["Account"][0])
+    store = SocialLinkStore(connector.aws.sync_state_table, connector.aws.dynamodb)
+    store.link(UserLink("u-pa", "Account", account, "2026-11-23T09:00:00.000000Z"))
+    # when the user's next conversation is routed
+    reply = connector.trigger("conversation_routing").post(routed("c-pa", "u-pa", team="Support FR"), path=PATH)
+    # then it is linked to the Person Account (never as a Contact: Salesforce refused that write)
+    assert reply.status == 200, reply.body
+    row = connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c-pa")
+    assert (row["Person_Account__c"], row["Contact__c"]) == (account, None)

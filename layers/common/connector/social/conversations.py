@@ -93,7 +93,8 @@ def _at(value: Any) -> datetime | None:
 def sync_conversation(event: ConversationChanged, services: Services) -> Outcome:
     data = event.data
     config = services.settings.config.social
-    matched = _matched_record(event, services)
+    match = _matched_record(event, services)
+    matched = match[0] if match else None
     eligible = bool(data.team) if event.event_type == "conversation.routed" else matched is not None
     # A conversation pushed before is kept up to date by every later event of it (its sync state
     # holds its Salesforce id; no Salesforce call to know it).
@@ -120,7 +121,7 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     newer_open = any((_at(r.get("Last_Message_At__c")) or this_time) > this_time for r in others_opened)
     status = OPENED if data.status != "closed" and not newer_open else CLOSED
 
-    links = {link_field(config, matched): matched} if matched else {}
+    links = {_LOOKUP[match[1]]: match[0]} if match else {}
     earlier = [
         {
             KEY_FIELD: p.conversation_id,
@@ -156,7 +157,8 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     case = next(iter(found.get("case") or []), None)
     case_written = False
     if config.case_per_conversation:
-        case_written = _plan_case(plan, data, status, matched, case, config)
+        parent = {_CASE_PARENT[match[1]]: match[0]} if match else {}
+        case_written = _plan_case(plan, data, status, parent, case, config)
     results_by_ref = plan.run()
     _keep_match(event, services)
     ids = {"conversation_id": str(results_by_ref["conversation"]["id"])}
@@ -180,13 +182,18 @@ def _pushed_before(event: ConversationChanged, services: Services) -> bool:
     return bool(state is not None and state.salesforce_ids.get("conversation_id"))
 
 
-def _matched_record(event: ConversationChanged, services: Services) -> str | None:
-    """The user's Contact (or Person Account): the one the event names, else the match kept."""
+_LOOKUP: dict[LinkedObject, str] = {"Contact": "Contact__c", "Account": "Person_Account__c"}
+_CASE_PARENT: dict[LinkedObject, str] = {"Contact": "ContactId", "Account": "AccountId"}
+
+
+def _matched_record(event: ConversationChanged, services: Services) -> tuple[str, LinkedObject] | None:
+    """The user's Contact (or Person Account): the one the event names, else the match kept, with
+    the object it was kept as (a Person Account linked from Salesforce stays one, whatever the mode)."""
     data = event.data
     if data.salesforce_contact_id:
-        return data.salesforce_contact_id
+        return data.salesforce_contact_id, _linked_object(services.settings.config.social, data.salesforce_contact_id)
     link = services.social_links.get(data.user.id)
-    return link.salesforce_id if link else None
+    return (link.salesforce_id, link.sobject) if link else None
 
 
 def _keep_match(event: ConversationChanged, services: Services) -> None:
@@ -220,14 +227,13 @@ def _plan_case(
     plan: WritePlan,
     data: ConversationData,
     status: str,
-    matched: str | None,
+    parent: dict[str, str],
     case: Record | None,
     config: SocialConfig,
 ) -> bool:
     """The conversation's Case: created with it (linked to it and to the user's record), kept linked
     when the user is matched later, re-opened when a message arrives in its closed conversation.
     False when there is nothing to write to it."""
-    parent = {_case_parent_field(config, matched): matched} if matched else {}
     if case is None:
         origin = config.case_origins.get(data.channel or "", config.case_origin)
         text = data.last_message.text if data.last_message else None

@@ -233,6 +233,26 @@ def to_canonical(payload: Any) -> ChatEnded | OfflineMessageReceived:
     return _offline_message(native)
 
 
+def _who(
+    visitor: NativeVisitor, form: NativeChat | NativeOfflineMessage, *, name: str | None, email: str | None
+) -> dict[str, Any]:
+    """The visitor's categories (visitor, session, custom variables, pre-chat fields) from the
+    visitor object and the chat or offline-message object that completes it (its form's fields)."""
+    return {
+        "visitor": _visitor(visitor, name=name, email=email),
+        "session": _session(visitor),
+        "custom_variables": _custom_variables(visitor.custom_variables, form.custom_variables),
+        "prechat": _prechat(
+            visitor,
+            phone=form.phone,
+            company=form.company,
+            department=form.department,
+            product_service=form.product_service,
+            custom_fields=[*visitor.custom_fields, *form.custom_fields],
+        ),
+    }
+
+
 def _chat_ended(native: NativeChatEnded) -> ChatEnded:
     visitor, chat = native.visitor, native.chat
     chat_id = chat.id or visitor.chat_id
@@ -243,17 +263,7 @@ def _chat_ended(native: NativeChatEnded) -> ChatEnded:
     agent = _fitted(Agent, id=operators[0], name=operators[0]) if operators else None
     data = ChatEndedData(
         chat_id=chat_id,
-        visitor=_visitor(visitor, name=visitor_name, email=visitor.email or chat.email),
-        session=_session(visitor),
-        custom_variables=_custom_variables(visitor.custom_variables, chat.custom_variables),
-        prechat=_prechat(
-            visitor,
-            phone=chat.phone,
-            company=chat.company,
-            department=chat.department,
-            product_service=chat.product_service,
-            custom_fields=[*visitor.custom_fields, *chat.custom_fields],
-        ),
+        **_who(visitor, chat, name=visitor_name, email=visitor.email or chat.email),
         chat=ChatInformation(
             requesting_page_url=visitor.current_browsing,
             start_time=chat.start_time,
@@ -275,17 +285,7 @@ def _offline_message(native: NativeOfflineMessageSubmitted) -> OfflineMessageRec
     visitor, message = native.visitor, native.offline_message
     data = OfflineMessageData(
         message_id=message.id,
-        visitor=_visitor(visitor, name=message.name or visitor.name, email=message.email or visitor.email),
-        session=_session(visitor),
-        custom_variables=_custom_variables(visitor.custom_variables, message.custom_variables),
-        prechat=_prechat(
-            visitor,
-            phone=message.phone,
-            company=message.company,
-            department=message.department,
-            product_service=message.product_service,
-            custom_fields=[*visitor.custom_fields, *message.custom_fields],
-        ),
+        **_who(visitor, message, name=message.name or visitor.name, email=message.email or visitor.email),
         subject=message.subject,
         content=message.content,
     )

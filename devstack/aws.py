@@ -44,7 +44,7 @@ SECRET_VALUES: dict[str, Any] = {
     "SocialNativeWebhookTokenSecretArn": "local-social-native-token",
     "SalesforceSecretArn": {"client_id": "local-client", "client_secret": "local-secret"},
     "CommerceApiSecretArn": {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"},
-    "LoyaltyApiSecretArn": {"api_key": "local-loyalty-key"},
+    "LoyaltyApiSecretArn": {"api_key": "local-loyalty-key", "api_secret": "local-loyalty-secret"},
     "SocialApiSecretArn": {"app_id": "local-social-app", "api_key": "local-social-key"},
 }
 

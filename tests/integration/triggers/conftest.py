@@ -42,6 +42,7 @@ from devstack.aws import create_table, template_table
 from devstack.events import http_api_event, http_api_response, scheduled_event, sqs_event
 from devstack.signing import HEADER, sign
 from emulators import commerce as commerce_emulator
+from emulators import loyalty as loyalty_emulator
 from emulators import salesforce as salesforce_emulator
 from emulators._base import running
 
@@ -54,6 +55,7 @@ FAMILIES = ("commerce", "chat", "social", "loyalty")
 FAMILY_SECRETS = {family: f"{family}-hmac-secret-for-tests" for family in FAMILIES}
 SALESFORCE_CREDENTIALS = {"client_id": "local-client", "client_secret": "local-secret"}
 COMMERCE_CREDENTIALS = {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"}
+LOYALTY_CREDENTIALS = {"api_key": "local-loyalty-key", "api_secret": "local-loyalty-secret"}
 QUEUED_TRIGGERS = ("registration", "order_header", "contact_us", "chat_end", "conversation_routing", "offer_actions")
 MAX_RECEIVE_COUNT = 3
 
@@ -73,6 +75,10 @@ EVENT_ROUTES = {
     "customer.": "/v1/commerce/customers",
     "order.": "/v1/commerce/orders",
     "contact_us.": "/v1/commerce/cases",
+    "offer.": "/v1/loyalty/actions",
+    "reward.": "/v1/loyalty/actions",
+    "points.": "/v1/loyalty/actions",
+    "note.": "/v1/loyalty/actions",
 }
 # GET route templates -> (function, route key template)
 READ_ROUTES: tuple[tuple[tuple[str, ...], str, str], ...] = (
@@ -83,6 +89,12 @@ READ_ROUTES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "conversation_routing",
         "GET /v1/social/users/{user_id}/activity",
     ),
+    (
+        ("v1", "loyalty", "customers", "{key}", "activity"),
+        "offer_actions",
+        "GET /v1/loyalty/customers/{key}/activity",
+    ),
+    (("v1", "loyalty", "customers", "{key}"), "offer_actions", "GET /v1/loyalty/customers/{key}"),
 )
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -199,6 +211,21 @@ def commerce_server() -> Iterator[Emulator]:
         yield Emulator(app, url)
 
 
+@pytest.fixture(scope="session")
+def loyalty_server() -> Iterator[Emulator]:
+    app = loyalty_emulator.create_app()
+    with running(app) as url:
+        yield Emulator(app, url)
+
+
+@pytest.fixture
+def loyalty_platform(loyalty_server: Emulator) -> Iterator[Emulator]:
+    """The loyalty (SessionM style) emulator, emptied for this test."""
+    loyalty_server.reset()
+    yield loyalty_server
+    loyalty_server.clear_faults()
+
+
 @pytest.fixture
 def salesforce(salesforce_server: SalesforceEmulator) -> Iterator[SalesforceEmulator]:
     """The Salesforce emulator, emptied for this test."""
@@ -310,6 +337,9 @@ def aws(monkeypatch: pytest.MonkeyPatch, _shared_botocore_models: None) -> Itera
         )["ARN"]
         arns["COMMERCE_API_SECRET_ARN"] = secrets.create_secret(
             Name="commerce-api-credentials", SecretString=json.dumps(COMMERCE_CREDENTIALS)
+        )["ARN"]
+        arns["LOYALTY_API_SECRET_ARN"] = secrets.create_secret(
+            Name="loyalty-api-credentials", SecretString=json.dumps(LOYALTY_CREDENTIALS)
         )["ARN"]
         yield Aws(sync_table, idem_table, queues, arns)
 
@@ -574,8 +604,10 @@ class Connector:
         storefront: Emulator,
         monkeypatch: pytest.MonkeyPatch,
         tmp_path: Path,
+        loyalty_platform: Emulator | None = None,
     ) -> None:
         self.aws = aws
+        self.loyalty_platform = loyalty_platform
         self.salesforce = salesforce
         self.storefront = storefront
         self._monkeypatch = monkeypatch
@@ -590,6 +622,7 @@ class Connector:
             "SALESFORCE_MY_DOMAIN_URL": salesforce.url,
             "SALESFORCE_API_VERSION": "62.0",
             "COMMERCE_API_URL": storefront.url,
+            **({"LOYALTY_API_URL": loyalty_platform.url} if loyalty_platform is not None else {}),
             "POWERTOOLS_METRICS_NAMESPACE": "ServiceCloudConnector",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -723,6 +756,21 @@ def connector(
     """Every function of the connector in-process, against moto and the emulators; defaults:
     SYNC_MODE=realtime, RETRY_BASE_SECONDS=0, MAX_RECEIVE_COUNT=3, the default connector config."""
     conn = Connector(aws, salesforce, storefront, monkeypatch, tmp_path)
+    yield conn
+    _fresh_settings()
+
+
+@pytest.fixture
+def loyalty_connector(
+    aws: Aws,
+    salesforce: SalesforceEmulator,
+    storefront: Emulator,
+    loyalty_platform: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Iterator[Connector]:
+    """`connector`, with the loyalty emulator (emptied) as the loyalty platform."""
+    conn = Connector(aws, salesforce, storefront, monkeypatch, tmp_path, loyalty_platform)
     yield conn
     _fresh_settings()
 

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from connector.config._base import Strict as _Strict
 from connector.config._base import check_api_name as _check_api_name
 from connector.config.chat import ChatConfig
+from connector.config.loyalty import LoyaltyConfig
 from connector.config.social import SocialConfig
 from connector.value_types import SalesforceId
 
@@ -90,6 +91,7 @@ class ConnectorConfig(_Strict):
     salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
     social: SocialConfig = Field(default_factory=SocialConfig)
+    loyalty: LoyaltyConfig = Field(default_factory=LoyaltyConfig)
     # How long a repeated event_id answers from the idempotency store.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # The reconciler re-queues work left RECEIVED/QUEUED longer than this. Longer than

@@ -129,6 +129,7 @@ class Trigger:
         self._refusal: PermanentError | None = None
         self._refused_at = 0.0
         self._native_routes: list[_NativeRoute] = []
+        self._internal: set[str] = set()
         self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
@@ -263,7 +264,8 @@ class Trigger:
         """A canonical event body built by the connector itself (a platform feed): validated by the
         model its event_type is declared with on this trigger, then the same intake as the envelope
         route (idempotency on [source, event_id], sync state, queue). `defer` queues it."""
-        if not isinstance(self.handlers.get(body.get("event_type", "")), EventHandler):
+        event_type = body.get("event_type", "")
+        if not isinstance(self.handlers.get(event_type), EventHandler) or event_type in self._internal:
             return errors(422, ["event_type"], "this trigger does not handle this sync event type")
         try:
             event = self._queue_model().validate_python(body)
@@ -274,6 +276,14 @@ class Trigger:
             ]
             return Answer(422, ErrorAnswer.model_validate({"errors": details}))
         return self._accept(event, defer=defer)
+
+    def internal(self, *handlers: EventHandler) -> None:
+        """Sync event types the connector queues for itself (an audit of an action): decoded from
+        this trigger's queue only; no HTTP route, native body or feed can deliver one."""
+        for handler in handlers:
+            self.handlers.update(dict.fromkeys(handler.event_types, handler))
+            self._internal.update(handler.event_types)
+        self._queue_adapter = None
 
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
         self._schedule = job
@@ -455,7 +465,7 @@ class Trigger:
             return errors(422, [], "the body could not be mapped to a canonical event")
         if event.source != family:
             return errors(422, ["source"], f"this route accepts source {family!r} only")
-        if event.event_type not in self.handlers:
+        if event.event_type not in self.handlers or event.event_type in self._internal:
             return errors(422, ["event"], f"this route does not handle {event.event_type!r} events here")
         return self._accept(event)
 

@@ -35,6 +35,7 @@ from connector.state import (
 if TYPE_CHECKING:
     from connector.clients.alcmeon import SocialActionsClient
     from connector.clients.base import PlatformClient
+    from connector.clients.loyalty import LoyaltyClient
     from connector.clients.ocapi import CommerceClient
     from connector.clients.social import SocialClient
 
@@ -214,9 +215,22 @@ class Services:
         credentials = get_secret_json(api.secret_arn)
         return SocialActionsClient(api, credentials["app_id"], credentials["api_key"])
 
+    @cached_property
+    def loyalty(self) -> LoyaltyClient:
+        from connector.clients.loyalty import LoyaltyClient
+
+        api = self.settings.loyalty_api
+        if not api.configured:
+            raise PermanentError("LOYALTY_API_URL and LOYALTY_API_SECRET_ARN are not configured")
+        credentials = get_secret_json(api.secret_arn)
+        search_by_external_id = self.settings.config.loyalty.search_by_external_id
+        return LoyaltyClient(
+            api, credentials["api_key"], credentials["api_secret"], search_by_external_id=search_by_external_id
+        )
+
     def platform_clients(self) -> list[PlatformClient]:
         """The platform clients created so far (their call counts feed the PlatformApiCalls metric)."""
-        names = ("commerce", "social", "social_actions")
+        names = ("commerce", "social", "social_actions", "loyalty")
         return [client for name in names if (client := self.__dict__.get(name)) is not None]
 
     def salesforce_calls(self) -> int:

@@ -1,0 +1,56 @@
+"""The customer's loyalty activity timeline (the profile's activity log): newest first, paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from connector.errors import MappingError, NotFoundError
+from connector.loyalty.models import CustomerRef
+from connector.services import Services
+
+
+class ActivityPage(BaseModel):
+    customer_id: str
+    page: int
+    page_size: int
+    total: int
+    pages: int
+    activities: list[dict[str, Any]]
+
+
+def _positive(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise MappingError([name], "must be a positive integer")
+    return int(raw)
+
+
+def customer_activity(
+    services: Services, key: str, page: str | None = None, page_size: str | None = None
+) -> ActivityPage:
+    """`key` is the external id or the email, per the Search by External ID setting."""
+    config = services.settings.config.loyalty
+    number = _positive("page", page, 1)
+    size = _positive("page_size", page_size, min(10, config.activity_max_page_size))
+    if size > config.activity_max_page_size:
+        raise MappingError(["page_size"], f"must be at most {config.activity_max_page_size}")
+    try:
+        ref = CustomerRef(external_id=key) if config.search_by_external_id else CustomerRef(email=key)
+    except ValidationError as exc:
+        raise MappingError(["key"], "not an email address" if not config.search_by_external_id else "invalid") from exc
+    found = services.loyalty.find_user(ref)
+    if found is None:
+        raise NotFoundError(["key"], "the loyalty platform has no such customer")
+    body = services.loyalty.activity(str(found["id"]), number, size)
+    total = int(body["total"])
+    return ActivityPage(
+        customer_id=str(found["id"]),
+        page=number,
+        page_size=size,
+        total=total,
+        pages=-(-total // size),
+        activities=list(body["activities"]),
+    )

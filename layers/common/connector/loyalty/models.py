@@ -1,0 +1,210 @@
+"""The loyalty commands' shared parts: who acts (the agent), on whom (the customer's key), and the
+answer every action gives.
+
+Reference: ../shared/reference/loyalty-sessionm-service-cloud-use-case.md (the agent's tasks) and
+loyalty-sessionm-customer-profile.md (offer states, point accounts, notes, the activity log).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator
+
+from connector.envelope import Command
+from connector.errors import MappingError
+from connector.value_types import Email, SalesforceId
+
+# An id the platform gave (a user offer, an offer): one path segment.
+PlatformKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+
+
+class Agent(BaseModel):
+    """The Service Cloud user who acts: the audit names them, and so do notes and point reasons."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=120)
+    email: Email
+
+
+class CustomerRef(BaseModel):
+    """The customer: their external id or email (the Search by External ID setting says which is the
+    key), and optionally the Salesforce Id of the parent record (the audit Task goes on it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    external_id: str | None = Field(default=None, max_length=255)
+    email: Email | None = None
+    salesforce_id: SalesforceId | None = None
+
+    def key(self, search_by_external_id: bool) -> tuple[Literal["external_id", "email"], str]:
+        """The key the platform is searched by; missing -> 422 at data.customer.<field>."""
+        name: Literal["external_id", "email"] = "external_id" if search_by_external_id else "email"
+        value = self.external_id if search_by_external_id else self.email
+        if not value:
+            setting = "on" if search_by_external_id else "off"
+            raise MappingError(["data", "customer", name], f"required: Search by External ID is {setting}")
+        return name, value
+
+
+class ActionData(BaseModel):
+    """What every loyalty action's data holds."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    customer: CustomerRef
+    agent: Agent
+
+
+class LoyaltyCommand(Command):
+    """A loyalty action: the agent waits for it; idempotent on event_id."""
+
+    source: Literal["loyalty"] = "loyalty"
+    data: ActionData
+
+
+# -- offers and rewards ------------------------------------------------------------------------
+class OfferIssueData(ActionData):
+    offer_id: PlatformKey
+
+
+class OfferIssue(LoyaltyCommand):
+    """A catalog offer issued to the customer (Available -> Issued)."""
+
+    event_type: Literal["offer.issue"]
+    data: OfferIssueData
+
+
+class UserOfferData(ActionData):
+    user_offer_id: PlatformKey
+
+
+class OfferChange(LoyaltyCommand):
+    """A change of one of the customer's offers: revoke (Issued), redeem (Issued, inside its window),
+    unredeem (Redeemed, e.g. a cancelled transaction), reissue (Expired, as a new offer)."""
+
+    event_type: Literal["offer.revoke", "offer.redeem", "offer.unredeem", "offer.reissue"]
+    data: UserOfferData
+
+    @property
+    def action(self) -> str:
+        return self.event_type.removeprefix("offer.")
+
+
+class OfferExtendData(UserOfferData):
+    redemption_start: AwareDatetime
+    redemption_end: AwareDatetime
+
+    @field_validator("redemption_end")
+    @classmethod
+    def _end_after_start_and_ahead(cls, value: datetime, info: ValidationInfo) -> datetime:
+        # Checked here, before any platform call: a 422 naming redemption_end.
+        start = info.data.get("redemption_start")
+        if start is not None and value <= start:
+            raise ValueError("redemption_end must be after redemption_start")
+        if value <= datetime.now(UTC):
+            raise ValueError("redemption_end must be in the future")
+        return value
+
+
+class OfferExtend(LoyaltyCommand):
+    """New redemption dates for an Issued or Expired offer."""
+
+    event_type: Literal["offer.extend"]
+    data: OfferExtendData
+
+
+class RewardPurchaseData(ActionData):
+    offer_id: PlatformKey
+    quantity: int = Field(default=1, ge=1, le=100)
+
+
+class RewardPurchase(LoyaltyCommand):
+    """A reward store item bought with the customer's points."""
+
+    event_type: Literal["reward.purchase"]
+    data: RewardPurchaseData
+
+
+# -- points and notes --------------------------------------------------------------------------
+class PointsAwardData(ActionData):
+    points: PositiveInt = Field(le=1_000_000)
+    point_account: str = Field(min_length=1, max_length=80)
+    point_source: str = Field(min_length=1, max_length=80)
+    reason: str = Field(min_length=1, max_length=80)
+
+
+class PointsAward(LoyaltyCommand):
+    """Points credited to a point account, from a configured source, for a configured reason."""
+
+    event_type: Literal["points.award"]
+    data: PointsAwardData
+
+
+class NoteAddData(ActionData):
+    reason: str = Field(min_length=1, max_length=80)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class NoteAdd(LoyaltyCommand):
+    """A note on the customer's loyalty profile, with a configured reason."""
+
+    event_type: Literal["note.add"]
+    data: NoteAddData
+
+
+# -- answers -----------------------------------------------------------------------------------
+class CompleteAnswer(BaseModel):
+    """Every field always in the body, None included: the caller reads one fixed shape (the pipeline
+    leaves unset fields out otherwise)."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.__pydantic_fields_set__.update(type(self).model_fields)
+
+
+class LoyaltyActionAnswer(CompleteAnswer):
+    """What every applied action answers; each action adds its result."""
+
+    status: Literal["applied"] = "applied"
+    action: str
+    customer_id: str
+    # "queued": the audit Task is on its way to Salesforce; "off": loyalty.audit_tasks is off.
+    audit: Literal["queued", "off"]
+
+
+class AgentAnswer(BaseModel):
+    id: str
+    name: str
+
+
+class OfferAnswer(LoyaltyActionAnswer):
+    user_offer: dict[str, Any]
+
+
+class RewardAnswer(LoyaltyActionAnswer):
+    order: dict[str, Any]
+    available_points: int
+
+
+class PointsAnswer(LoyaltyActionAnswer):
+    points: int
+    point_accounts: list[dict[str, Any]]
+    available_points: int
+    awarded_by: AgentAnswer
+
+
+class NoteAnswer(LoyaltyActionAnswer):
+    note: dict[str, Any]
+    written_by: AgentAnswer
+
+
+def agent_answer(agent: Agent) -> AgentAnswer:
+    return AgentAnswer(id=agent.id, name=agent.name)
+
+
+def utc_text(value: datetime) -> str:
+    """A timestamp as the audit writes it: UTC, to the second, with a Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -5,7 +5,24 @@ and the profile and activity reads."""
 
 from connector.loyalty.activity import ActivityPage, customer_activity
 from connector.loyalty.audit import ActionAudited, write_audit_task
-from connector.loyalty.customers import CUSTOMER_HANDLERS, LoyaltyProfile, read_profile
+from connector.loyalty.customers import (
+    CustomerEnroll,
+    CustomerMerge,
+    CustomerSync,
+    CustomerUpdate,
+    EnrollAnswer,
+    LoyaltyProfile,
+    MergeAnswer,
+    ParentRecordUpdate,
+    SyncAnswer,
+    UpdateAnswer,
+    apply_queued_record_update,
+    enroll_customer,
+    merge_customers,
+    read_profile,
+    sync_customer,
+    update_customer,
+)
 from connector.loyalty.models import (
     NoteAdd,
     NoteAnswer,
@@ -41,7 +58,10 @@ trigger.commands(
     CommandHandler(RewardPurchase, purchase_reward, RewardAnswer),
     CommandHandler(PointsAward, award_points, PointsAnswer),
     CommandHandler(NoteAdd, add_note, NoteAnswer),
-    *CUSTOMER_HANDLERS,
+    CommandHandler(CustomerEnroll, enroll_customer, EnrollAnswer),
+    CommandHandler(CustomerUpdate, update_customer, UpdateAnswer),
+    CommandHandler(CustomerSync, sync_customer, SyncAnswer),
+    CommandHandler(CustomerMerge, merge_customers, MergeAnswer),
     description=ACTIONS,
 )
 # The customer's profile; ?salesforce_id= names the parent record (Auto Sync from loyalty).
@@ -50,4 +70,6 @@ trigger.read("/v1/loyalty/customers/<key>", read_profile, LoyaltyProfile, query=
 trigger.read("/v1/loyalty/customers/<key>/activity", customer_activity, ActivityPage, query=("page", "page_size"))
 # The audit Tasks: queued by every action, written from the queue (never postable).
 trigger.internal(EventHandler(ActionAudited, write_audit_task))
+# A parent record's update queued by a customer action while Salesforce was down (never postable).
+trigger.internal(EventHandler(ParentRecordUpdate, apply_queued_record_update))
 handler = trigger.handler

@@ -35,6 +35,7 @@ ROUTES = {
     "POST /v1/social/salesforce-events": "ConversationRoutingFunction",
     "POST /v1/social/native/{token}": "ConversationRoutingFunction",
     "POST /v1/loyalty/actions": "OfferActionsFunction",
+    "GET /v1/loyalty/customers/{key}": "OfferActionsFunction",
     "GET /v1/loyalty/customers/{key}/activity": "OfferActionsFunction",
     "GET /v1/social/users/{user_id}/activity": "ConversationRoutingFunction",
     "GET /v1/sync/{source}/{entity}/{key}": "ReconcilerFunction",

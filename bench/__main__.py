@@ -1,6 +1,6 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, api_limits, cold_start, doorbell_latency, routing_latency
+from bench import api_calls, api_limits, cold_start, doorbell_latency, loyalty_actions, routing_latency
 
 
 def main() -> None:
@@ -9,6 +9,7 @@ def main() -> None:
     api_limits.main()
     routing_latency.main()
     doorbell_latency.main()
+    loyalty_actions.main()
 
 
 if __name__ == "__main__":

@@ -33,9 +33,12 @@ def _serve(app: Any) -> str:
 
 
 class Harness:
-    def __init__(self, salesforce: str, commerce: str, queues: dict[str, str], config_file: str = "") -> None:
+    def __init__(
+        self, salesforce: str, commerce: str, queues: dict[str, str], config_file: str = "", loyalty: str = ""
+    ) -> None:
         self.salesforce = salesforce
         self.commerce = commerce
+        self.loyalty = loyalty
         self.queues = queues
         self.config_file = config_file
         self.functions: dict[str, ModuleType] = {}
@@ -116,9 +119,10 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
     from moto import mock_aws
 
     from emulators.commerce import create_app as commerce_app
+    from emulators.loyalty import create_app as loyalty_app
     from emulators.salesforce import create_app as salesforce_app
 
-    salesforce, commerce = _serve(salesforce_app()), _serve(commerce_app())
+    salesforce, commerce, loyalty = _serve(salesforce_app()), _serve(commerce_app()), _serve(loyalty_app())
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as config_file:
         json.dump(config or {"commerce": {"site_customer_lists": {"RefArch": "RefArchGlobal"}}}, config_file)
     saved = dict(os.environ)
@@ -134,6 +138,7 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
         POWERTOOLS_METRICS_DISABLED="true",
         SALESFORCE_MY_DOMAIN_URL=salesforce,
         COMMERCE_API_URL=commerce,
+        LOYALTY_API_URL=loyalty,
         CONNECTOR_CONFIG_FILE=config_file.name,
         RETRY_BASE_SECONDS="0",
     )
@@ -147,6 +152,11 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
             os.environ["COMMERCE_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="w", SecretString=SECRET)["ARN"]
             os.environ["CHAT_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="wc", SecretString=SECRET)["ARN"]
             os.environ["SOCIAL_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="ws", SecretString=SECRET)["ARN"]
+            os.environ["LOYALTY_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="wl", SecretString=SECRET)["ARN"]
+            os.environ["LOYALTY_API_SECRET_ARN"] = sm.create_secret(
+                Name="ly",
+                SecretString=json.dumps({"api_key": "local-loyalty-key", "api_secret": "local-loyalty-secret"}),
+            )["ARN"]
             os.environ["SALESFORCE_SECRET_ARN"] = sm.create_secret(
                 Name="sf", SecretString=json.dumps({"client_id": "local-client", "client_secret": "local-secret"})
             )["ARN"]
@@ -164,9 +174,16 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
             sqs = boto3.client("sqs")
             queues = {
                 name: sqs.create_queue(QueueName=name)["QueueUrl"]
-                for name in ("registration", "order_header", "contact_us", "chat_end", "conversation_routing")
+                for name in (
+                    "registration",
+                    "order_header",
+                    "contact_us",
+                    "chat_end",
+                    "conversation_routing",
+                    "offer_actions",
+                )
             }
-            yield Harness(salesforce, commerce, queues, config_file.name)
+            yield Harness(salesforce, commerce, queues, config_file.name, loyalty)
     finally:
         os.environ.clear()
         os.environ.update(saved)

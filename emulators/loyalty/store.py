@@ -381,6 +381,8 @@ class LoyaltyStore:
             if reward is None or not reward.get("points_cost"):
                 raise error(404, "REWARD_NOT_FOUND", f"No reward with offer id '{offer_id}' was found.")
             cost = reward["points_cost"] * quantity
+            if reward.get("stock") is not None and reward["stock"] < quantity:
+                raise error(409, "OUT_OF_STOCK", f"'{offer_id}' has {reward['stock']} left.")
             balance = sum(a["available_balance"] for a in user["point_accounts"].values())
             if balance < cost:
                 raise error(409, "INSUFFICIENT_POINTS", f"The reward costs {cost} points; the user has {balance}.")
@@ -389,6 +391,8 @@ class LoyaltyStore:
                 spent = min(remaining, account["available_balance"])
                 account["available_balance"] -= spent
                 remaining -= spent
+            if reward.get("stock") is not None:
+                reward["stock"] -= quantity
             issued = [self.issue(user, offer_id, activity="REWARD_ISSUED")["id"] for _ in range(quantity)]
             order = {
                 "id": new_id("ord-", 12),
@@ -464,6 +468,9 @@ class LoyaltyStore:
         cost, days = raw.get("points_cost"), raw.get("redemption_days", DEFAULT_REDEMPTION_DAYS)
         if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int) or cost < 0):
             raise invalid("'points_cost' must be a non-negative integer.")
+        stock = raw.get("stock")
+        if stock is not None and (isinstance(stock, bool) or not isinstance(stock, int) or stock < 0):
+            raise invalid("'stock' must be a non-negative integer (absent: unlimited).")
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise invalid("'redemption_days' must be a positive integer.")
         if raw.get("status", "active") not in ("active", "inactive"):
@@ -473,6 +480,7 @@ class LoyaltyStore:
             "name": raw.get("name") or raw["id"],
             "description": raw.get("description"),
             "points_cost": cost,
+            "stock": stock,
             "redemption_days": days,
             "status": raw.get("status", "active"),
         }

@@ -132,3 +132,29 @@ def test_concurrent_awards_all_count(api: str) -> None:
     assert statuses == [200] * 20
     balance = requests.get(f"{api}{USER}/points", auth=("local-loyalty-key", "local-loyalty-secret"), timeout=5)
     assert balance.json()["available_points"] == 140
+
+
+def test_a_reward_out_of_stock_is_refused_and_spends_nothing(loyalty: str, session: requests.Session) -> None:
+    # given a reward with one left and a customer with enough points for two
+    seed = {
+        "offers": [{"id": "reward-cap", "name": "Cap", "points_cost": 10, "stock": 1}],
+        "users": [{"id": "u-cap", "email": "cap@example.com", "point_accounts": {"Point Account": 50}}],
+    }
+    requests.post(f"{loyalty}/_admin/seed", json=seed, timeout=5).raise_for_status()
+    api = f"{loyalty}/priv/v1/apps/local-loyalty-key/users/u-cap"
+    session.post(f"{api}/orders", json={"offer_id": "reward-cap"}, timeout=5).raise_for_status()
+    # when a second one is bought
+    response = session.post(f"{api}/orders", json={"offer_id": "reward-cap"}, timeout=5)
+    # then the store is out of it, and only the first was paid for
+    assert response.status_code == 409
+    assert response.json()["errors"]["code"] == "OUT_OF_STOCK"
+    assert session.get(f"{api}/points", timeout=5).json()["available_points"] == 40
+
+
+def test_a_negative_stock_is_refused_at_seed(loyalty: str) -> None:
+    # given a reward seeded with a negative stock
+    seed = {"offers": [{"id": "reward-cap", "name": "Cap", "points_cost": 10, "stock": -1}]}
+    # when it is seeded
+    response = requests.post(f"{loyalty}/_admin/seed", json=seed, timeout=5)
+    # then the seed is refused
+    assert response.status_code == 400

@@ -86,3 +86,8 @@ def balance(platform: Emulator) -> int:
 
 def user_offer_states(platform: Emulator) -> dict[str, str]:
     return {uo["id"]: uo["status"] for uo in platform_get(platform, "/users/user-1/offers")["user_offers"]}
+
+
+def platform_post_note(platform: Emulator, reason: str, text: str) -> None:
+    url = f"{platform.url}/priv/v1/apps/{AUTH[0]}/users/user-1/notes"
+    requests.post(url, json={"reason": reason, "text": text}, auth=AUTH, timeout=5).raise_for_status()

@@ -162,6 +162,23 @@ def test_an_update_finds_the_contact_by_its_external_id_when_no_id_is_given(loya
     assert contact_fields(loyalty, contact_id)["Phone"] == "+39 06 555"
 
 
+def test_a_value_the_contact_refuses_is_a_422_and_the_platform_is_left_unchanged(loyalty: Connector) -> None:
+    # given a Contact, whose LastName holds 80 characters
+    contact_id = contact(loyalty, Email=EMAIL, Loyalty_External_Id__c=EXTERNAL_ID)
+    # when the agent sets a last name of 100
+    reply = act(
+        loyalty,
+        "customer.update",
+        customer={"external_id": EXTERNAL_ID},
+        changes={"last_name": "R" * 100},
+        salesforce_id=contact_id,
+    )
+    # then Salesforce's refusal names the field, and nothing changed on the platform
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == ["salesforce", "LastName"]
+    assert platform_get(loyalty.loyalty_platform, "/users/user-1")["user"]["last_name"] == "Rossi"
+
+
 @pytest.mark.parametrize("field", ["email", "external_id", "tier"])
 def test_a_field_that_is_not_editable_is_a_422_and_nothing_changes(loyalty: Connector, field: str) -> None:
     reply = act(

@@ -96,6 +96,19 @@ def test_a_malformed_key_is_a_422_naming_key(loyalty: Connector, search_by_exter
     assert reply.body["errors"][0]["loc"] == ["key"]
 
 
+def test_a_malformed_salesforce_id_for_auto_sync_is_a_422_naming_it(loyalty: Connector) -> None:
+    reply = profile(loyalty, EXTERNAL_ID, "?salesforce_id=003-not-an-id")
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == ["salesforce_id"]
+
+
+def test_an_external_id_that_cannot_be_a_key_is_refused_before_anything_is_created(loyalty: Connector) -> None:
+    reply = act(loyalty, "customer.enroll", customer={"external_id": "EXT/1", "email": "ash.sm@example.com"})
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == ["data", "customer", "external_id"]
+    assert platform_users(loyalty.loyalty_platform, email="ash.sm@example.com") == []
+
+
 def test_a_customer_not_on_the_platform_is_a_404_saying_they_can_be_enrolled(loyalty: Connector) -> None:
     reply = profile(loyalty, "ACC_EXT_404")
     assert reply.status == 404, reply.body

@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from connector.config.loyalty import LoyaltyConfig, ParentObject
 from connector.envelope import Command
@@ -54,7 +54,7 @@ from connector.loyalty.parent_record import (
     sync_record_from_loyalty,
     write_record,
 )
-from connector.loyalty.profile import NOT_ENROLLED, LoyaltyProfile, read_profile
+from connector.loyalty.profile import NOT_ENROLLED, LoyaltyProfile, is_external_id, read_profile
 from connector.services import Services
 from connector.value_types import Email, SalesforceId
 
@@ -102,6 +102,14 @@ class EnrollCustomer(CustomerRef):
     zip: str | None = Field(default=None, max_length=_MAX_TEXT)
     country: str | None = Field(default=None, max_length=_MAX_TEXT)
     opted_in: bool | None = None
+
+    @field_validator("external_id")
+    @classmethod
+    def _usable_as_a_key(cls, value: str | None) -> str | None:
+        # The platform addresses customers by it, in a request path.
+        if value and not is_external_id(value):
+            raise ValueError("an external id holds letters, digits and . _ : - only")
+        return value
 
 
 class CustomerEnrollData(ActionData):
@@ -455,9 +463,10 @@ def _sync_to_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
     config = services.settings.config.loyalty
     data = command.data
     values, ignored = _mapped_values(config, data.fields)
-    held_external_id = next(
-        (str(v) for k, v in data.fields.items() if k.casefold() == config.external_id_field.casefold() and v), None
-    )
+    held = [(k, v) for k, v in data.fields.items() if k.casefold() == config.external_id_field.casefold() and v]
+    held_external_id = str(held[0][1]) if held else None
+    if held and (not isinstance(held[0][1], str) or not is_external_id(held[0][1])):
+        raise MappingError(["data", "fields", held[0][0]], "an external id holds letters, digits and . _ : - only")
     external_id = held_external_id or data.salesforce_id
     email = values.get("email")
     ref = CustomerRef(external_id=external_id, email=email, salesforce_id=data.salesforce_id)
@@ -512,6 +521,8 @@ def _sync_from_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
     data = command.data
     record = read_record(services, data.salesforce_id, ["data", "salesforce_id"])
     held_external_id = record.values.get(config.external_id_field)
+    if held_external_id and not is_external_id(str(held_external_id)):
+        raise MappingError(["data", "salesforce_id"], f"the record's {config.external_id_field} is not a usable key")
     email = record.values.get(email_field(config))
     try:
         valid_email = _EMAIL.validate_python(email) if email else None

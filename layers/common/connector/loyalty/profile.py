@@ -91,11 +91,17 @@ class LoyaltyProfile(CompleteAnswer):
     salesforce_sync: SalesforceSync | None
 
 
+def is_external_id(value: str) -> bool:
+    """Whether `value` can be a loyalty external id: one path segment (the platform's API addresses
+    customers by it), of letters, digits and . _ : -, not only dots."""
+    return bool(_EXTERNAL_ID.match(value)) and bool(value.strip("."))
+
+
 def customer_ref_of_key(key: str, search_by_external_id: bool) -> CustomerRef:
     """The path's key as the customer reference the setting asks for; malformed: 422 naming `key`."""
     key = unquote(key)
     if search_by_external_id:
-        if not _EXTERNAL_ID.match(key) or not key.strip("."):
+        if not is_external_id(key):
             raise MappingError(["key"], "not an external id (Search by External ID is on): letters, digits, . _ : -")
         return CustomerRef(external_id=key)
     try:

@@ -242,6 +242,20 @@ def test_an_enrolment_without_external_id_takes_the_record_id_and_writes_it_back
     assert platform_users(loyalty.loyalty_platform, external_id=contact_id)[0]["first_name"] == "Ash"
 
 
+def test_an_enrolment_leaves_a_completed_task_on_the_contact_from_the_queue(loyalty: Connector) -> None:
+    contact_id = contact(loyalty, Email="ash.sm@example.com")
+    reply = act(
+        loyalty,
+        "customer.enroll",
+        customer={"external_id": None, "salesforce_id": contact_id, "email": "ash.sm@example.com"},
+    )
+    assert reply.status == 200 and reply.body["audit"] == "queued", reply.body
+    loyalty.trigger("offer_actions").drain_queue()
+    task = loyalty.salesforce.one("Task", WhoId=contact_id)
+    assert (task["Subject"], task["Status"]) == ("Loyalty: customer enrolled", "Completed")
+    assert "Alex Kim" in task["Description"]
+
+
 def test_an_enrolment_with_an_external_id_keeps_it_and_writes_nothing_in_salesforce(loyalty: Connector) -> None:
     contact_id = contact(loyalty, Email="ash.sm@example.com")
     before = loyalty.salesforce.calls()
@@ -463,3 +477,46 @@ def test_a_replayed_merge_answers_the_same_and_merges_once(two_customers: Connec
     again = two_customers.trigger("offer_actions").post(body, path=ACTIONS)
     assert first.status == 200 and (again.status, again.body) == (first.status, first.body)
     assert platform_get(two_customers.loyalty_platform, "/users/user-1/points")["available_points"] == 1500
+
+
+# -- person accounts as parent records ----------------------------------------------------------------
+def person_account(connector: Connector, **fields: Any) -> str:
+    connector.salesforce.enable_person_accounts()
+    record_type = connector.salesforce.one("RecordType", DeveloperName="PersonAccount")["Id"]
+    ids = connector.salesforce.seed({"Account": [{"RecordTypeId": record_type, "LastName": "Rossi", **fields}]})
+    return str(ids["Account"][0])
+
+
+def test_with_account_as_parent_object_an_update_writes_the_person_accounts_mapped_field(loyalty: Connector) -> None:
+    # given person accounts as parent records, found by their Loyalty_External_Id__c
+    configure(loyalty, parent_object="Account")
+    account_id = person_account(loyalty, PersonEmail=EMAIL, Loyalty_External_Id__c=EXTERNAL_ID)
+    # when the agent changes the phone and the city, naming no record
+    reply = act(
+        loyalty,
+        "customer.update",
+        customer={"external_id": EXTERNAL_ID},
+        changes={"phone": "+39 06 555", "city": "Roma"},
+        salesforce_object="Account",
+        salesforce_id=None,
+    )
+    # then the person account holds them in its mapped fields (Phone, BillingCity)
+    assert reply.status == 200, reply.body
+    account = loyalty.salesforce.one("Account", Id=account_id)
+    assert (account["Phone"], account["BillingCity"]) == ("+39 06 555", "Roma")
+
+
+def test_with_account_as_parent_object_sync_from_loyalty_writes_the_person_account(loyalty: Connector) -> None:
+    configure(loyalty, parent_object="Account")
+    account_id = person_account(loyalty, FirstName="S.", PersonEmail=EMAIL, Loyalty_External_Id__c=EXTERNAL_ID)
+    reply = act(
+        loyalty,
+        "customer.sync",
+        direction="from_loyalty",
+        salesforce_object="Account",
+        salesforce_id=account_id,
+        fields={},
+    )
+    assert reply.status == 200, reply.body
+    assert reply.body["salesforce_record"]["fields"] == ["FirstName"]
+    assert loyalty.salesforce.one("Account", Id=account_id)["FirstName"] == "Sabina"

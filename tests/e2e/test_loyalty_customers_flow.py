@@ -125,6 +125,18 @@ def test_an_enrolment_without_external_id_writes_the_contact_id_back_and_a_secon
     assert first.json()["customer_id"] in again.json()["errors"][0]["msg"]
 
 
+def test_an_enrolment_with_an_external_id_keeps_it_and_leaves_the_contact_as_it_is(
+    stack: Any, platform: Platform, org: SalesforceOrg
+) -> None:
+    email, external_id = f"{unique('x')}@example.com", unique("EXT_")
+    contact_id = org.create("Contact", {"LastName": "Smith", "Email": email})
+    customer = {"external_id": external_id, "salesforce_id": contact_id, "email": email}
+    resp = stack.send(body_of("customer.enroll", customer=customer))
+    assert resp.status_code == 200, resp.text
+    assert platform.users(email=email)[0]["external_id"] == external_id
+    assert contact_of(org, contact_id)["Loyalty_External_Id__c"] is None
+
+
 def test_sync_customer_changes_off_ignores_a_contact_change_and_on_applies_it(stack: Any, platform: Platform) -> None:
     external_id = unique("EXT_")
     platform.seed_customer(external_id, f"{unique('s')}@example.com", first_name="Ada")

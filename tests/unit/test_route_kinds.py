@@ -355,3 +355,51 @@ def test_a_transient_failure_of_the_check_lets_the_request_through_and_it_runs_a
     issue(trigger, "evt-3")
 
     assert (first[0], second[0], check.runs) == (200, 200, 2)
+
+
+class Audited(Envelope):
+    event_type: Literal["tryout.audited"]
+    data: ChatSession
+
+    def entity(self) -> EntityRef:
+        return EntityRef("loyalty", "audit", self.data.chat_id)
+
+
+def declare_internal(services: Services, offers: Offers, ran: list[str]) -> Trigger:
+    trigger = declare(services, offers)
+
+    def write(event: Audited, _services: Services) -> Outcome:
+        ran.append(event.event_id)
+        return Outcome(ids={})
+
+    trigger.internal(EventHandler(Audited, write))
+    return trigger
+
+
+def test_an_internal_event_is_run_from_the_queue(services: Services, offers: Offers) -> None:
+    # given an internal event type, and one of its events on the trigger's queue
+    ran: list[str] = []
+    trigger = declare_internal(services, offers, ran)
+    event = body("tryout.audited", {"chat_id": "A-1"}, "loyalty", event_id="evt-1.audit")
+    services.queue.send(json.dumps(event), event_type="tryout.audited", event_id="evt-1.audit")
+    messages = services.sqs.receive_message(
+        QueueUrl=services.settings.queue_url, AttributeNames=["All"], MaxNumberOfMessages=10
+    )["Messages"]
+    # when the queue hands it to the trigger
+    batch = trigger.handler(sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q"), None)
+    # then its workflow ran
+    assert batch == {"batchItemFailures": []}
+    assert ran == ["evt-1.audit"]
+
+
+def test_an_internal_event_is_refused_on_every_route_and_from_a_feed(services: Services, offers: Offers) -> None:
+    # given an internal event type declared beside the trigger's routes
+    ran: list[str] = []
+    trigger = declare_internal(services, offers, ran)
+    event = body("tryout.audited", {"chat_id": "A-2"}, "loyalty")
+    # when it is posted to the command route, or handed in as a canonical body
+    status, _, _ = post(trigger, "/v1/loyalty/actions", event, LOYALTY_SECRET)
+    canonical = trigger.accept_canonical(event)
+    # then both refuse it as an event type they do not take, and nothing ran
+    assert (status, canonical.status) == (422, 422)
+    assert ran == []

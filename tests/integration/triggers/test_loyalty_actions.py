@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import Connector, Reply
 from loyalty_world import balance, platform_get, platform_post_note, seed_customer, user_offer_states
 from trigger_events import event_body
@@ -315,3 +316,46 @@ def test_the_activity_of_an_unknown_customer_is_404(loyalty_connector: Connector
     reply = activity(loyalty_connector, "ACC_EXT_9")
     # then 404
     assert reply.status == 404, reply.body
+
+
+EVERY_ACTION: list[tuple[str, dict[str, Any], str]] = [
+    ("offer.issue", {"offer_id": "offer-free-shipping"}, "Loyalty: offer issued"),
+    ("offer.revoke", {"user_offer_id": "uo-issued"}, "Loyalty: offer revoked"),
+    ("offer.redeem", {"user_offer_id": "uo-issued"}, "Loyalty: offer redeemed"),
+    ("offer.unredeem", {"user_offer_id": "uo-redeemed"}, "Loyalty: offer unredeemed"),
+    (
+        "offer.extend",
+        {
+            "user_offer_id": "uo-expired",
+            "redemption_start": "2026-01-01T00:00:00Z",
+            "redemption_end": "2099-01-01T00:00:00Z",
+        },
+        "Loyalty: offer extended",
+    ),
+    ("offer.reissue", {"user_offer_id": "uo-expired"}, "Loyalty: offer reissued"),
+    ("reward.purchase", {"offer_id": "reward-travel-mug"}, "Loyalty: reward purchased"),
+    ("points.award", {"points": 10}, "Loyalty: points awarded"),
+    ("note.add", {"reason": "Other", "text": "hello"}, "Loyalty: note added"),
+]
+
+
+@pytest.mark.parametrize(("event_type", "data", "subject"), EVERY_ACTION)
+def test_every_action_replayed_is_applied_once_and_leaves_one_task(
+    loyalty_connector: Connector, event_type: str, data: dict[str, Any], subject: str
+) -> None:
+    # given a customer with their Contact
+    seed_customer(loyalty_connector.loyalty_platform)
+    contact = seed_contact(loyalty_connector)
+    trigger = loyalty_connector.trigger("offer_actions")
+    body = event_body(event_type, agent=AGENT, **data)
+    # when the action is sent twice, and the queue processed
+    first = trigger.post(body, path=ACTIONS)
+    activity_after_first = platform_get(loyalty_connector.loyalty_platform, "/users/user-1/activity")["total"]
+    again = trigger.post(body, path=ACTIONS)
+    trigger.drain_queue()
+    # then one answer, one change on the platform, one Task on the Contact
+    assert first.status == 200, first.body
+    assert again == first
+    assert platform_get(loyalty_connector.loyalty_platform, "/users/user-1/activity")["total"] == activity_after_first
+    [task] = audit_tasks(loyalty_connector)
+    assert (task["Subject"], task["WhoId"], task["Loyalty_Event_Id__c"]) == (subject, contact, body["event_id"])

@@ -250,3 +250,12 @@ def test_with_search_by_email_the_customer_is_found_by_email(loyalty_connector: 
     # then it is applied to that customer
     assert reply.status == 200, reply.body
     assert reply.body["customer_id"] == "user-1"
+
+
+def test_an_external_id_that_would_change_the_platforms_path_is_422(loyalty_connector: Connector) -> None:
+    seed_customer(loyalty_connector.loyalty_platform)
+    # when an action names the customer by an external id with a slash
+    reply = act(loyalty_connector, "offer.issue", customer={"external_id": "ACC/../x"}, offer_id="offer-5-off-check")
+    # then 422 at data.customer.external_id, no platform call
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"][:3] == ["data", "customer", "external_id"]

@@ -93,7 +93,7 @@ class LoyaltyClient(PlatformClient):
         resp = self.send(method, f"{self.base_url}{self._app}{path}", headers=headers, json=json, params=params)
         if resp.status_code < 400:
             return dict(resp.json())
-        code, text = _error(resp)
+        code = _error_code(resp)
         if resp.status_code == 404 and missing_ok:
             return None
         if resp.status_code == 404:
@@ -104,8 +104,8 @@ class LoyaltyClient(PlatformClient):
                 raise ConflictError(_UNNAMED_STATE)
             raise ConflictError(_STATES.get(code, f"the loyalty platform refused the action ({code})"))
         if resp.status_code == 400:
-            # The platform's message names the field at fault; it is answered to the caller, never logged.
-            raise MappingError(["data"], f"the loyalty platform refused the values: {text}")
+            # The code only: the platform's message may quote the values (personal data).
+            raise MappingError(["data"], f"the loyalty platform refused the values ({code or 'no code'})")
         # A path without ids or query: an error text never carries personal data.
         raise PermanentError(f"loyalty {method} answered {resp.status_code} ({code})")
 
@@ -196,13 +196,13 @@ class LoyaltyClient(PlatformClient):
         return body
 
 
-def _error(resp: requests.Response) -> tuple[str, str]:
-    """The platform's error code and message (empty when the body is not the documented shape)."""
+def _error_code(resp: requests.Response) -> str:
+    """The platform's error code (empty when the body is not the documented shape)."""
     try:
         errors = resp.json().get("errors") or {}
-    except ValueError:
-        return "", ""
-    return str(errors.get("code") or ""), str(errors.get("message") or "")
+    except (ValueError, AttributeError):
+        return ""
+    return str(errors.get("code") or "")
 
 
 def _past(action: str) -> str:

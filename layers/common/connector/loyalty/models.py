@@ -10,14 +10,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+)
 
 from connector.envelope import Command
 from connector.errors import MappingError
-from connector.value_types import Email, SalesforceId
+from connector.value_types import Email, SalesforceId, path_segment_safe
 
 # An id the platform gave (a user offer, an offer): one path segment.
-PlatformKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+PlatformKey = Annotated[
+    str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"), AfterValidator(path_segment_safe)
+]
 
 
 class Agent(BaseModel):
@@ -36,7 +47,8 @@ class CustomerRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    external_id: str | None = Field(default=None, max_length=255)
+    # One segment of the platform's user path: never "/" nor only dots (a 422, not a refused call).
+    external_id: Annotated[str, Field(max_length=255), AfterValidator(path_segment_safe)] | None = None
     email: Email | None = None
     salesforce_id: SalesforceId | None = None
 

@@ -49,6 +49,7 @@ from connector.loyalty.parent_record import (
     apply_queued_record_update,
     email_field,
     find_record_id,
+    full_salesforce_id,
     queue_record_update,
     read_record,
     sync_record_from_loyalty,
@@ -313,7 +314,7 @@ def _queue_write_back(services: Services, command: Command, record_id: str, cust
 def enroll_customer(command: CustomerEnroll, services: Services) -> EnrollAnswer:
     config = services.settings.config.loyalty
     customer = command.data.customer
-    record_id = customer.salesforce_id
+    record_id = full_salesforce_id(customer.salesforce_id) if customer.salesforce_id else None
     # "If the SessionM external ID is empty, it automatically takes the value of the Salesforce
     # Account or Contact ID" (the reference).
     takes_record_id = not customer.external_id
@@ -467,7 +468,7 @@ def _sync_to_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
     held_external_id = str(held[0][1]) if held else None
     if held and (not isinstance(held[0][1], str) or not is_external_id(held[0][1])):
         raise MappingError(["data", "fields", held[0][0]], "an external id holds letters, digits and . _ : - only")
-    external_id = held_external_id or data.salesforce_id
+    external_id = held_external_id or full_salesforce_id(data.salesforce_id)
     email = values.get("email")
     ref = CustomerRef(external_id=external_id, email=email, salesforce_id=data.salesforce_id)
     if not config.search_by_external_id and not email:
@@ -529,7 +530,9 @@ def _sync_from_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
     except ValidationError:
         valid_email = None
     ref = CustomerRef(
-        external_id=str(held_external_id or data.salesforce_id), email=valid_email, salesforce_id=data.salesforce_id
+        external_id=str(held_external_id or full_salesforce_id(data.salesforce_id)),
+        email=valid_email,
+        salesforce_id=data.salesforce_id,
     )
     if not config.search_by_external_id and not valid_email:
         raise NotFoundError(["data", "salesforce_id"], "the record holds no email to find its loyalty customer by")

@@ -42,6 +42,19 @@ class ParentRecord:
     values: dict[str, Any]
 
 
+def full_salesforce_id(record_id: str) -> str:
+    """The 18-character form of a Salesforce Id (a 15-character one gets its case-checksum suffix, as
+    Salesforce documents it): an Id that becomes a customer's external id is one key, whichever form
+    the caller sent."""
+    if len(record_id) != 15:
+        return record_id
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, ch in enumerate(record_id[start : start + 5]) if "A" <= ch <= "Z")
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return record_id + suffix
+
+
 def record_fields(config: LoyaltyConfig) -> list[str]:
     """The fields a read asks for: the mapped fields of the parent object and its external-id field."""
     return list(dict.fromkeys([*config.mapping().values(), config.external_id_field]))

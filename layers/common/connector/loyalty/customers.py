@@ -327,8 +327,10 @@ def enroll_customer(command: CustomerEnroll, services: Services) -> EnrollAnswer
     member = config.enroll_in_loyalty and command.data.enroll_in_loyalty is not False
     existing = _find(services, ref, ["data", "customer"])
     if existing is not None:
-        if existing.get("enrolled") or not member:
+        if existing.get("enrolled"):
             raise ConflictError(f"the customer is already enrolled: customer_id {existing['id']}")
+        if not member:
+            raise ConflictError(f"the customer is already on the loyalty platform: customer_id {existing['id']}")
         # On the platform (a sync created them with Enroll in Loyalty off) but not a member: enrol now.
         user = services.loyalty.update_user(str(existing["id"]), {"enrolled": True})
         record = SalesforceRecordAnswer(status="unchanged", salesforce_id=record_id, fields=[])

@@ -284,6 +284,20 @@ def test_enroll_in_loyalty_off_creates_a_customer_who_is_not_a_member(loyalty: C
     assert platform_users(loyalty.loyalty_platform, external_id="ACC_EXT_9")[0]["enrolled"] is False
 
 
+def test_a_customer_on_the_platform_who_is_not_a_member_is_enrolled_by_an_enrolment(loyalty: Connector) -> None:
+    # given a customer a sync created while Enroll in Loyalty was off
+    configure(loyalty, enroll_in_loyalty=False)
+    customer = {"external_id": "ACC_EXT_9", "email": "ash.sm@example.com"}
+    created = act(loyalty, "customer.enroll", customer=customer)
+    assert created.status == 200 and created.body["enrolled"] is False, created.body
+    # when the setting is on and the agent enrols them
+    configure(loyalty, enroll_in_loyalty=True)
+    enrolled = act(loyalty, "customer.enroll", customer=customer)
+    # then the same customer is now a member
+    assert enrolled.status == 200, enrolled.body
+    assert (enrolled.body["customer_id"], enrolled.body["enrolled"]) == (created.body["customer_id"], True)
+
+
 def test_an_enrolment_naming_a_record_salesforce_lacks_is_a_404_and_creates_nobody(loyalty: Connector) -> None:
     reply = act(
         loyalty,

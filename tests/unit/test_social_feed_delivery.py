@@ -1,22 +1,22 @@
 """The social inbox's doorbell (`POST /v1/social/native/<token>`) and the scheduled poll of its
-actions feed, in-process: the real pipeline, moto, the social emulator over HTTP, and stand-in
-workflows for the conversation events (the inbound workflows are issue9-sync's)."""
+actions feed, in-process: the real pipeline, moto, the social emulator over HTTP, and a stand-in
+workflow for the conversation events (what it received is what the feed queued)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import boto3
 import pytest
-from pydantic import BaseModel, ConfigDict
 
-from connector.envelope import Envelope, Outcome
+from connector.envelope import Outcome
 from connector.pipeline import EventHandler, Trigger
 from connector.services import Services
 from connector.settings import PlatformApi, Settings
 from connector.social.feed import FEED, DoorbellAnswer, poll_feed, ring_doorbell
+from connector.social.models import ConversationChanged
 from connector.state import FeedPositionStore
 from devstack.events import http_api_event, scheduled_event, sqs_event
 from emulators._base import running
@@ -36,23 +36,11 @@ SEED = {
 }
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    conversation_id: str
-
-
-class Routed(Envelope, entity="conversation", key="data.conversation_id"):
-    """Stand-in for issue9-sync's model of conversation.routed."""
-
-    event_type: Literal["conversation.routed"]
-    data: _Data
-
-
 class Workflow:
     def __init__(self) -> None:
-        self.ran: list[Routed] = []
+        self.ran: list[ConversationChanged] = []
 
-    def run(self, event: Routed, services: Services) -> Outcome:
+    def run(self, event: ConversationChanged, services: Services) -> Outcome:
         self.ran.append(event)
         return Outcome(ids={})
 
@@ -102,7 +90,7 @@ def workflow() -> Workflow:
 @pytest.fixture
 def trigger(services: Services, workflow: Workflow) -> Trigger:
     trigger = Trigger("conversation_routing")
-    trigger.events("/v1/social/conversations", EventHandler(Routed, workflow.run))
+    trigger.events("/v1/social/conversations", EventHandler(ConversationChanged, workflow.run))
     trigger.doorbell(ROUTE, ring_doorbell, DoorbellAnswer)
     trigger.on_schedule(lambda s: poll_feed(s, trigger.accept_canonical))
     trigger.use_services(services)
@@ -168,7 +156,7 @@ def test_the_poll_applies_each_action_once_and_keeps_its_position(
     drain(trigger, services)
     # then the conversation's newest state ran (an older one of the same batch is overtaken, never
     # run after it), nothing twice, and the second poll had nothing to do
-    texts = [e.data.model_extra["last_message"]["text"] for e in workflow.ran]
+    texts = [e.data.last_message.text for e in workflow.ran]
     assert texts[-1] == "m11"
     assert len(texts) == len(set(texts))
     assert (first["accepted"], first["actions"], first["stopped"]) == (12, 12, "caught_up")
@@ -189,7 +177,7 @@ def test_a_rung_doorbell_queues_the_inbox_version_of_the_action_not_the_body(
     drain(trigger, services)
     # then what ran is the inbox's action
     assert (status, answer) == (200, {"status": "queued", "action_id": notification["action"]["id"]})
-    assert [(e.data.conversation_id, e.data.model_extra["last_message"]["text"]) for e in workflow.ran] == [
+    assert [(e.data.conversation_id, e.data.last_message.text) for e in workflow.ran] == [
         ("conv-501", "the inbox's text")
     ]
 

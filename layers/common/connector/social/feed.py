@@ -58,10 +58,11 @@ def to_canonical(action: dict[str, Any]) -> dict[str, Any] | None:
     task = action.get("task") or {}
     conversation = task.get("conversation") or {}
     message = task.get("message") or {}
-    # The inbox dates an action to the second; its id (monotonic) orders the actions of one second,
-    # so that a later action of a conversation is the newer version (last writer wins).
-    occurred_at = f"{action.get('date')}T{action.get('time')}.{action_id % 1_000_000:06d}Z"
-    envelope = {"event_id": event_id(action_id), "occurred_at": occurred_at, "source": "social"}
+    # The inbox dates an action to the second; the event names its action, whose id (monotonic)
+    # orders the actions of one second in the event's version (connector.social.models), so that a
+    # later action of a conversation is the newer version (last writer wins).
+    occurred_at = f"{action.get('date')}T{action.get('time')}Z"
+    envelope = {"event_id": event_id(action_id), "occurred_at": occurred_at, "source": "social", "action_id": action_id}
     contact = conversation.get("salesforce_contact_id")
     if kind == "user-match":
         matched = (action.get("data") or {}).get("salesforce_contact_id")

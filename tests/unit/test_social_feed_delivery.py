@@ -320,3 +320,35 @@ def test_a_poll_dying_mid_intake_leaves_an_in_progress_record_that_expires_with_
     # mid-intake would leave a record answering 409 for the idempotency TTL, and the next polls stop
     # before it)
     assert trigger._idempotency_config().lambda_context is context
+
+
+def dead_letters(services: Services) -> list[dict[str, Any]]:
+    got = services.sqs.receive_message(
+        QueueUrl=services.settings.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )
+    return list(got.get("Messages", []))
+
+
+def test_a_malformed_action_is_dead_lettered_with_the_reason_and_the_poll_moves_past_it(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given an action whose event is malformed (its user's handle is past the 255 characters of the
+    # model), then a well-formed one
+    user = {"id": "u-long", "handle": "+33" + "6" * 300}
+    seed = {"conversations": [{"id": "conv-bad", "channel": "whatsapp", "status": "open", "user": user}]}
+    assert inbox.post("/_admin/seed", json=seed).status_code == 200
+    body = {"type": "task-create", "conversation_id": "conv-bad", "text": "Bonjour", "team": "Support FR"}
+    bad = inbox.post("/_admin/actions", json=body).get_json()["action"]
+    good = receive(inbox)["action"]
+    # when the schedule polls
+    polled = poll(trigger)
+    drain(trigger, services)
+    # then the poll moved past both, the good one ran, and the bad one is in the dead-letter queue
+    # with the field at fault (never its value)
+    assert (polled["position"], polled["accepted"]) == (good["id"], 1)
+    assert [e.data.conversation_id for e in workflow.ran] == ["conv-501"]
+    (parked,) = dead_letters(services)
+    attributes = {k: v["StringValue"] for k, v in parked["MessageAttributes"].items()}
+    assert attributes["event_id"] == f"alcmeon-action-{bad['id']}"
+    assert "data.user.handle" in attributes["last_error"]
+    assert "666" not in attributes["last_error"]

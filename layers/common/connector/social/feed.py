@@ -12,12 +12,14 @@ idempotency on [source, event_id] applies it once, whichever comes first.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from connector import observability as obs
 from connector.clients.alcmeon import ACTIONS_PAGE
 from connector.errors import MappingError, TransientError
 from connector.observability import logger
@@ -33,6 +35,8 @@ POLL_BUDGET_SECONDS = 15.0
 
 class Accepted(Protocol):
     status: int
+
+    def json_body(self) -> dict[str, Any]: ...
 
 
 # The pipeline's intake of a canonical body (the trigger's `accept_canonical`): `defer` queues it.
@@ -133,9 +137,33 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
         # Our own dependencies failed: the inbox will not ring again, the next poll applies it.
         raise TransientError("the action's event could not be queued")
     if status == 422:  # no workflow here for its event type, or refused as it stands
+        # The poll reads this action too, and parks it in the dead-letter queue with the reason.
         logger.warning("doorbell: the action's event was refused")
         return DoorbellAnswer(status="ignored", action_id=action_id)
     return DoorbellAnswer(status="queued", action_id=action_id)
+
+
+def refusal_reason(answer: Accepted) -> str:
+    """Why the pipeline refused an action's event: the fields at fault and the kinds of error, never
+    their values (the dead letter's `last_error`)."""
+    errors = answer.json_body().get("errors") or []
+    named = [f"{'.'.join(str(p) for p in e.get('loc') or [])} ({e.get('type') or 'invalid'})" for e in errors]
+    return f"{answer.status}: " + ("; ".join(named) or "refused")
+
+
+def _park_refused(services: Services, canonical: dict[str, Any], answer: Accepted) -> None:
+    """An action whose event the pipeline refuses (malformed, or no workflow for it) is never better
+    later: the poll moves past it, and it goes to the function's dead-letter queue with the reason
+    (its alarm fires; counted as EventsDead), where an operator sees it and can redrive it once fixed."""
+    reason = refusal_reason(answer)
+    logger.warning("feed: an action's event was refused, dead-lettered", extra={"reason": reason})
+    services.queue.dead_letter(
+        json.dumps(canonical),
+        event_type=str(canonical.get("event_type", "unknown")),
+        event_id=str(canonical.get("event_id", "unknown")),
+        error=reason,
+    )
+    obs.count(obs.EVENTS_DEAD)
 
 
 def poll_feed(services: Services, accept: Accept) -> FeedPoll:
@@ -157,7 +185,8 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
         for action in actions:
             canonical = to_canonical(action)
             if canonical is not None:
-                status = accept(canonical, defer=True).status
+                answer = accept(canonical, defer=True)
+                status = answer.status
                 if status >= 500 or status == 409:
                     # Our own dependencies failed, or the doorbell is queuing this action right now
                     # (409) and may yet fail (the inbox never rings again): this action and the
@@ -166,8 +195,8 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
                     return FeedPoll(position=reached, actions=seen, accepted=accepted, stopped="unavailable")
                 if status < 300:
                     accepted += 1
-                else:  # 422: refused as it stands (never better later)
-                    logger.warning("feed: an action's event was refused", extra={"status": status})
+                else:  # 422: refused as it stands (never better later): parked for an operator
+                    _park_refused(services, canonical, answer)
             seen += 1
             reached = action["id"]
         if not positions.advance(FEED, position, reached):

@@ -2,9 +2,10 @@
 engagement messages.
 
 - `conversation.contact_linked`: an agent set the Contact (or Person Account) on a Conversation.
-  The match is the social user's (the overview's "Match Users from Salesforce"): it is kept in
-  DynamoDB (`social_links`, an older match never replaces a newer one), sent to the inbox, and
-  the user's other Conversations in Salesforce get the same record in one collection update.
+  The match is the social user's (the overview's "Match Users from Salesforce"): it is sent to the
+  inbox, then kept in DynamoDB (`social_links`, an older match never replaces a newer one; nothing
+  is kept when the inbox refuses or fails), and the user's other Conversations in Salesforce get
+  the same record in one collection update.
   The user id is the Conversation's `Social_User_Id__c`; when Salesforce has no such Conversation
   yet, the inbox's conversation names its user.
 - `conversation.assigned`: the conversation is handed back to the inbox (to a team).
@@ -125,9 +126,15 @@ def link_conversation_contact(event: ConversationContactLinked, services: Servic
     user_id = found[0].get("Social_User_Id__c") if found else None
     if not user_id:
         user_id = services.social.conversation_user(data.conversation_id)
-    if not services.social_links.link(UserLink(user_id, sobject, data.salesforce_id, event.version)):
+    kept = services.social_links.get(user_id)
+    if kept is not None and kept.version > event.version:
         return Outcome(ids={}, detail={"stale": True})  # the user has a newer match already
+    # The inbox first, then the match kept: an inbox that refuses (a conversation or user it does not
+    # know) or is down leaves no match behind to link the user's later conversations; its retry
+    # from the queue sends it again (setting the same values is harmless).
     services.social.match_user(data.conversation_id, inbox_object, data.salesforce_id)
+    if not services.social_links.link(UserLink(user_id, sobject, data.salesforce_id, event.version)):
+        return Outcome(ids={}, detail={"stale": True})  # a newer match was kept meanwhile
     others = services.salesforce.query(
         f"SELECT Id, {lookup} FROM {CONVERSATION} WHERE Social_User_Id__c = {soql_quote(user_id)}"
     )

@@ -14,6 +14,8 @@ engagement messages.
 - `engagement.send`: a message to a consenting recipient, on WhatsApp or KakaoTalk only; anything
   else is a 422 naming the field, before any write. A `Social_Engagement__c` (Mode__c Engagement,
   linked to the Case) is created once per event (`Engagement_Event_Id__c`), then the inbox sends it.
+  Its `Recipient__c` is the recipient's key (`recipient_key`: a phone number without separators,
+  00 written +), the form the switch below compares.
 
 Never twice: a reply and an engagement carry the event id as the inbox's `Idempotency-Key`, so a
 retry after a lost answer (the inbox down, or Salesforce failing after the inbox answered) sends
@@ -27,6 +29,7 @@ customer answered, a new Case must be created for a new engagement), the old one
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +44,9 @@ from connector.value_types import Email, ExternalKey, SalesforceId
 CONVERSATION = "Social_Conversation__c"
 ENGAGEMENT = "Social_Engagement__c"
 ENGAGEMENT_CHANNELS = ("whatsapp", "kakaotalk")
+# What a phone number may be written with, and what is left of one without them.
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+_PHONE_NUMBER = re.compile(r"\+?[0-9]{3,}")
 # The key prefixes of Contact and Account ids, the same in every org.
 PREFIXES: dict[str, str] = {"Contact": "003", "Account": "001"}
 # The event's object name -> the link's object, the Conversation's lookup and the inbox's name.
@@ -176,7 +182,7 @@ def send_engagement(event: EngagementSend, services: Services) -> Outcome:
     else:
         fields: dict[str, Any] = {
             "Engagement_Event_Id__c": event.event_id,
-            "Recipient__c": data.recipient,
+            "Recipient__c": recipient_key(data.recipient),
             "Channel__c": channel,
             "Consent__c": True,
             "Mode__c": "Engagement",
@@ -195,10 +201,22 @@ def send_engagement(event: EngagementSend, services: Services) -> Outcome:
     return Outcome(ids={"engagement_id": engagement_id})
 
 
+def recipient_key(handle: str) -> str:
+    """A recipient as Salesforce keeps it and compares it: a phone number without its separators
+    (spaces, dashes, dots, parentheses), a leading 00 written +, so that "+33 6 12-34.56 78" and
+    "0033612345678" are one recipient; any other handle (a KakaoTalk id) as it is."""
+    compact = _PHONE_SEPARATORS.sub("", handle.strip())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact if _PHONE_NUMBER.fullmatch(compact) else handle.strip()
+
+
 def open_engagements_query(channel: str, recipient_handle: str) -> str:
-    """The recipient's Engagements on that channel still in engagement mode."""
+    """The recipient's Engagements on that channel still in engagement mode (by its key; an
+    Engagement written before recipients were kept by their key matches the handle as it is)."""
+    forms = sorted({recipient_key(recipient_handle), recipient_handle.strip()})
     where = (
-        f"Recipient__c = {soql_quote(recipient_handle)} AND Channel__c = {soql_quote(channel.lower())}"
+        f"Recipient__c IN ({', '.join(soql_quote(f) for f in forms)}) AND Channel__c = {soql_quote(channel.lower())}"
         " AND Mode__c = 'Engagement'"
     )
     return f"SELECT Id FROM {ENGAGEMENT} WHERE {where}"

@@ -5,17 +5,19 @@ workflow for the conversation events (what it received is what the feed queued).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
+from connector.config import ConnectorConfig
 from connector.envelope import Outcome
 from connector.pipeline import EventHandler, Trigger
 from connector.services import Services
 from connector.settings import PlatformApi, Settings
-from connector.social.feed import FEED, DoorbellAnswer, poll_feed, ring_doorbell
+from connector.social.feed import FEED, DoorbellAnswer, find_head, poll_feed, ring_doorbell
 from connector.social.models import ConversationChanged
 from connector.state import FeedPositionStore
 from devstack.events import http_api_event, scheduled_event, sqs_event
@@ -61,7 +63,15 @@ def inbox(inbox_server: tuple[Any, str]) -> Any:
 
 
 @pytest.fixture
-def services(sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tuple[Any, str]) -> Iterator[Services]:
+def feed_start() -> str:
+    """Where the feed starts on a new deployment: these tests read the inbox's whole feed."""
+    return "beginning"
+
+
+@pytest.fixture
+def services(
+    sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tuple[Any, str], feed_start: str
+) -> Iterator[Services]:
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     api_secret = json.dumps({"app_id": "local-social-app", "api_key": "local-social-key"})
     settings = Settings(
@@ -71,6 +81,7 @@ def services(sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tu
         dead_letter_queue_url=sqs.create_queue(QueueName="dlq")["QueueUrl"],
         retry_base_seconds=0,
         webhook_token_arns={"social": secrets.create_secret(Name="social-token", SecretString=TOKEN)["ARN"]},
+        config=ConnectorConfig.model_validate({"social": {"feed": {"start": feed_start}}}),
         social_api=PlatformApi(
             url=inbox_server[1], secret_arn=secrets.create_secret(Name="social-api", SecretString=api_secret)["ARN"]
         ),
@@ -268,7 +279,7 @@ def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll(
     class Positions:
         kept = 7000
 
-        def get(self, feed: str) -> int:
+        def find(self, feed: str) -> int:
             return self.kept
 
         def advance(self, feed: str, seen: int, to: int) -> bool:
@@ -285,7 +296,7 @@ def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll(
         def __init__(self, status: int) -> None:
             self.status = status
 
-    services: Any = type("S", (), {"feed_positions": Positions(), "social_actions": Inbox()})()
+    services: Any = type("S", (), {"feed_positions": Positions(), "social_actions": Inbox(), "settings": None})()
     answers = iter([409])
 
     def accept(canonical: dict[str, Any], defer: bool = False) -> Answer:
@@ -352,3 +363,75 @@ def test_a_malformed_action_is_dead_lettered_with_the_reason_and_the_poll_moves_
     assert attributes["event_id"] == f"alcmeon-action-{bad['id']}"
     assert "data.user.handle" in attributes["last_error"]
     assert "666" not in attributes["last_error"]
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_new_deployments_first_poll_starts_at_the_head_without_syncing_the_past(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given an inbox with history (12 actions), no position kept, and social.feed.start "now"
+    history = [receive(inbox, f"old {n}")["action"]["id"] for n in range(12)]
+    # when the schedule polls for the first times (a few requests each, the search kept between them)
+    searching = [poll(trigger)]
+    while searching[-1]["stopped"] == "finding_head" and len(searching) < 5:
+        searching.append(poll(trigger))
+    drain(trigger, services)
+    # then the position is the newest action, and none of the past ran
+    assert (searching[-1]["stopped"], searching[-1]["position"]) == ("started_at_head", history[-1])
+    assert sum(p["accepted"] for p in searching) == 0
+    assert workflow.ran == []
+    # and an action after that is applied by the next poll
+    receive(inbox, "new")
+    assert poll(trigger)["accepted"] == 1
+    drain(trigger, services)
+    assert [e.data.last_message.text for e in workflow.ran] == ["new"]
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_new_deployments_first_notification_starts_the_feed_at_its_action(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given an inbox with history, no position kept, and social.feed.start "now"
+    for n in range(3):
+        receive(inbox, f"old {n}")
+    # when the first notification rings (the newest action), then the schedule polls
+    notification = receive(inbox, "new")
+    ring(trigger, {"id": 1, "action": notification["action"]})
+    polled = poll(trigger)
+    drain(trigger, services)
+    # then only that action ran, once; the past before it is not synced
+    assert polled["position"] == notification["action"]["id"]
+    assert [e.data.last_message.text for e in workflow.ran] == ["new"]
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_forged_notification_does_not_start_the_feed(trigger: Trigger, services: Services, inbox: Any) -> None:
+    ring(trigger, {"id": 9, "action": {"id": 10**9, "type": "task-create"}})
+    assert services.feed_positions.find(FEED) is None
+
+
+class SparseFeed:
+    """A feed whose ids have gaps, up to `head`; counts the requests made of it."""
+
+    def __init__(self, head: int) -> None:
+        self.head, self.requests = head, 0
+
+    def actions(self, after: int) -> list[dict[str, Any]]:
+        self.requests += 1
+        # the ids are the multiples of 3 up to the head
+        return [{"id": i} for i in range((after // 3 + 1) * 3, self.head + 1, 3)[:10]]
+
+
+@pytest.mark.parametrize("head", [0, 7, 5_512, 1_234_567, 987_654_321])
+def test_the_head_of_a_feed_is_found_in_a_logarithmic_number_of_requests(head: int) -> None:
+    # given a feed whose newest action is `head`
+    feed = SparseFeed(head)
+    low, high, found = 0, None, None
+    # when the search runs, five requests at a time (one poll each), resuming from what it knows
+    for _ in range(20):
+        found, low, high = find_head(feed.actions, low, high, 5)
+        if found is not None:
+            break
+    # then it finds the newest action id exactly, in about log8(head / 1024) + log2(head / 10) requests
+    assert found == head // 3 * 3
+    assert feed.requests <= 3 + math.log(max(head, 1024) / 1024, 8) + math.log2(max(head, 1024) / 10)

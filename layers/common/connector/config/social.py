@@ -14,6 +14,14 @@ from pydantic import Field
 from connector.config._base import Strict
 
 
+class SocialFeedConfig(Strict):
+    # Where the poll of the inbox's actions feed starts on a new deployment (no position kept yet):
+    # "now", the first notification or poll sets the position at the feed's head and the past is not
+    # synced (the head is found in a few requests, README "The social inbox's actions feed");
+    # "beginning", from the first action the inbox has (all its history, at 10 actions a request).
+    start: Literal["beginning", "now"] = "now"
+
+
 class SocialConfig(Strict):
     # What a matched user is in Salesforce: a Contact (Conversation.Contact__c) or a Person Account
     # (Conversation.Person_Account__c; the org must have person accounts enabled).
@@ -27,3 +35,4 @@ class SocialConfig(Strict):
     case_origins: dict[str, str] = Field(default_factory=dict)
     case_origin: str | None = "Web"
     case_reopen_status: str = "New"
+    feed: SocialFeedConfig = Field(default_factory=SocialFeedConfig)

@@ -8,6 +8,11 @@ not have, or holds content the inbox never said: neither reaches a workflow). `p
 schedule, reads every action after the position kept in DynamoDB, so whatever the webhook missed
 is applied too. Both give an action the same event_id (`alcmeon-action-<id>`): the pipeline's
 idempotency on [source, event_id] applies it once, whichever comes first.
+
+A new deployment (no position kept) starts where `social.feed.start` says: "now" (the default), at
+the inbox's head, set by the first notification (its action) or found by the first polls, the
+past not synced; "beginning", from the inbox's first action. An action whose event the pipeline
+refuses (422) is dead-lettered with the reason by the poll, which moves past it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,15 @@ FEED = "social.actions"
 # function's timeout is 30 s); the next poll goes on from there.
 MAX_PAGES_PER_POLL = 10
 POLL_BUDGET_SECONDS = 15.0
+
+
+# Config `social.feed.start` "now": a new deployment's first poll looks for the feed's head with
+# `GET /actions?min_action_id=N` probes (a page of fewer than 10 actions ends at the head, an empty
+# one is past it, a full one before it): N grows eightfold from 1024 until a page is not full, then
+# halves the interval left. About log8(head / 1024) + log2(head / 10) requests (20 for a head near a
+# million), at most HEAD_PROBES_PER_POLL a poll (the inbox's rate limit), the search kept between polls.
+HEAD_PROBES_PER_POLL = 5
+FIRST_PROBE, GALLOP = 1024, 8
 
 
 class Accepted(Protocol):
@@ -111,7 +125,9 @@ class FeedPoll(BaseModel):
     position: int
     actions: int
     accepted: int
-    stopped: Literal["caught_up", "page_limit", "unavailable", "moved_by_another_poll"]
+    stopped: Literal[
+        "caught_up", "page_limit", "unavailable", "moved_by_another_poll", "finding_head", "started_at_head"
+    ]
 
 
 def notified_action_id(body: Any) -> int:
@@ -132,6 +148,10 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
         # Not in the inbox (forged or mistaken), or an action the connector ignores.
         logger.info("doorbell: nothing to apply", extra={"known": bool(found)})
         return DoorbellAnswer(status="ignored", action_id=action_id)
+    if services.settings.config.social.feed.start == "now":
+        # A new deployment's first notification (of an action the inbox has) starts the feed here:
+        # the poll then goes on from this action, the past before it is not synced.
+        services.feed_positions.start(FEED, action_id - 1)
     status = accept(canonical, defer=True).status
     if status >= 500:
         # Our own dependencies failed: the inbox will not ring again, the next poll applies it.
@@ -170,7 +190,10 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
     """Queue the event of every action after the kept position (the queue applies them, with its
     retries); the position moves only past accepted actions."""
     positions, client = services.feed_positions, services.social_actions
-    position = positions.get(FEED)
+    found = positions.find(FEED)
+    if found is None and services.settings.config.social.feed.start == "now":
+        return _start_at_head(services)
+    position = found or 0
     seen = accepted = 0
     deadline = time.monotonic() + POLL_BUDGET_SECONDS
     for _ in range(MAX_PAGES_PER_POLL):
@@ -205,3 +228,48 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
         if len(actions) < ACTIONS_PAGE:
             return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="caught_up")
     return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="page_limit")
+
+
+def find_head(
+    actions: Callable[[int], list[dict[str, Any]]], low: int, high: int | None, probes: int
+) -> tuple[int | None, int, int | None]:
+    """The id of the feed's newest action (0: the feed is empty), or None when `probes` requests did
+    not find it; with what is known then: head >= low, head <= high (when not None)."""
+    for _ in range(probes):
+        if high is not None and high - low <= ACTIONS_PAGE:
+            page = actions(low)  # every action in (low, high]: at most a page
+            return (page[-1]["id"] if page else low), low, high
+        probe = (low + high) // 2 if high is not None else max(FIRST_PROBE, low * GALLOP)
+        page = actions(probe)
+        if not page:
+            high = probe
+        elif len(page) < ACTIONS_PAGE:
+            return page[-1]["id"], low, high
+        else:
+            low = page[-1]["id"]
+    return None, low, high
+
+
+def _start_at_head(services: Services) -> FeedPoll:
+    """A new deployment (no position kept) with `social.feed.start` "now": set the position at the
+    feed's head, syncing nothing before it; the search goes on over the next polls when it takes
+    more than HEAD_PROBES_PER_POLL requests or the inbox is unavailable."""
+    positions, client = services.feed_positions, services.social_actions
+    low, high = positions.head_search(FEED)
+    probes = HEAD_PROBES_PER_POLL
+    head: int | None = None
+    while probes and head is None:
+        try:
+            head, low, high = find_head(client.actions, low, high, 1)
+        except TransientError:  # unreachable, 5xx, or its rate limit: the next poll goes on
+            logger.warning("feed: the inbox's actions API is unavailable")
+            positions.keep_head_search(FEED, low, high)
+            return FeedPoll(position=0, actions=0, accepted=0, stopped="unavailable")
+        probes -= 1
+    if head is None:
+        positions.keep_head_search(FEED, low, high)
+        return FeedPoll(position=0, actions=0, accepted=0, stopped="finding_head")
+    if not positions.start(FEED, head):  # a notification started the feed meanwhile
+        return FeedPoll(position=positions.get(FEED), actions=0, accepted=0, stopped="moved_by_another_poll")
+    logger.info("feed: started at the inbox's head", extra={"position": head})
+    return FeedPoll(position=head, actions=0, accepted=0, stopped="started_at_head")

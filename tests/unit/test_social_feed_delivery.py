@@ -19,7 +19,7 @@ from connector.services import Services
 from connector.settings import PlatformApi, Settings
 from connector.social.feed import FEED, DoorbellAnswer, find_head, poll_feed, ring_doorbell
 from connector.social.models import ConversationChanged
-from connector.state import FeedPositionStore
+from connector.state import FeedPositionStore, RequestBudgetStore
 from devstack.events import http_api_event, scheduled_event, sqs_event
 from emulators._base import running
 from emulators.social import create_app
@@ -296,7 +296,17 @@ def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll(
         def __init__(self, status: int) -> None:
             self.status = status
 
-    services: Any = type("S", (), {"feed_positions": Positions(), "social_actions": Inbox(), "settings": None})()
+    class Budget:
+        def take(self, name: str, up_to: int) -> bool:
+            return True
+
+    settings = Settings(sync_state_table="t", idempotency_table="i")
+
+    services: Any = type(
+        "S",
+        (),
+        {"feed_positions": Positions(), "social_actions": Inbox(), "settings": settings, "request_budget": Budget()},
+    )()
     answers = iter([409])
 
     def accept(canonical: dict[str, Any], defer: bool = False) -> Answer:
@@ -365,15 +375,29 @@ def test_a_malformed_action_is_dead_lettered_with_the_reason_and_the_poll_moves_
     assert "666" not in attributes["last_error"]
 
 
+class Clock:
+    """The time the request budget reads: one minute, until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.mark.parametrize("feed_start", ["now"])
 def test_a_new_deployments_first_poll_starts_at_the_head_without_syncing_the_past(
     trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
 ) -> None:
     # given an inbox with history (12 actions), no position kept, and social.feed.start "now"
     history = [receive(inbox, f"old {n}")["action"]["id"] for n in range(12)]
-    # when the schedule polls for the first times (a few requests each, the search kept between them)
+    # when the schedule polls for the first times, a minute apart (a few requests each, the search
+    # kept between them)
+    clock = Clock()
+    services.request_budget = RequestBudgetStore(services.settings.sync_state_table, services.dynamodb, clock)
     searching = [poll(trigger)]
     while searching[-1]["stopped"] == "finding_head" and len(searching) < 5:
+        clock.now += 60
         searching.append(poll(trigger))
     drain(trigger, services)
     # then the position is the newest action, and none of the past ran
@@ -435,3 +459,25 @@ def test_the_head_of_a_feed_is_found_in_a_logarithmic_number_of_requests(head: i
     # then it finds the newest action id exactly, in about log8(head / 1024) + log2(head / 10) requests
     assert found == head // 3 * 3
     assert feed.requests <= 3 + math.log(max(head, 1024) / 1024, 8) + math.log2(max(head, 1024) / 10)
+
+
+def inbox_reads(inbox: Any) -> int:
+    return len(inbox.get("/_admin/requests", query_string={"match": "GET /actions"}).get_json())
+
+
+def test_the_doorbell_and_the_poll_share_the_inboxs_requests_of_a_minute(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given one minute, in which the inbox rang the doorbell for 10 received messages
+    services.request_budget = RequestBudgetStore(services.settings.sync_state_table, services.dynamodb, Clock())
+    inbox.delete("/_admin/requests")
+    rung = [ring(trigger, {"id": n, "action": receive(inbox, f"m{n}")["action"]})[1] for n in range(10)]
+    assert {r["status"] for r in rung} == {"queued"}
+    # when the schedule polls in that minute
+    polled = poll(trigger)
+    # then the poll reads nothing: its share (10 of the 15) is spent, the doorbell keeps the rest
+    assert (polled["stopped"], polled["actions"]) == ("budget_spent", 0)
+    later = [ring(trigger, {"id": n, "action": receive(inbox, f"m{n}")["action"]})[1] for n in range(10, 16)]
+    assert [r["status"] for r in later] == ["queued"] * 5 + ["deferred"]
+    # and the inbox was asked 15 times in the minute, its limit
+    assert inbox_reads(inbox) == 15

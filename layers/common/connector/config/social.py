@@ -20,6 +20,10 @@ class SocialFeedConfig(Strict):
     # synced (the head is found in a few requests, README "The social inbox's actions feed");
     # "beginning", from the first action the inbox has (all its history, at 10 actions a request).
     start: Literal["beginning", "now"] = "now"
+    # The inbox's rate limit for the connector's API application (15 requests a minute by default;
+    # the inbox's admins may raise it). The doorbell and the poll share it, from every container:
+    # the poll stops at two thirds of a minute's requests, the doorbell may use them all.
+    inbox_requests_per_minute: int = Field(default=15, ge=3, le=100_000)
 
 
 class SocialConfig(Strict):

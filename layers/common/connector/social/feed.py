@@ -31,8 +31,12 @@ from connector.observability import logger
 from connector.services import Services
 
 FEED = "social.actions"
-# Pages one scheduled poll reads at most (10 actions each; the inbox allows an API application 15
-# requests a minute by default, the doorbell's included), and the time it gives itself (the
+# The inbox allows an API application 15 requests a minute by default
+# (`social.feed.inbox_requests_per_minute`); the doorbell and the poll read with the same
+# credentials, from any number of containers, so they count them in one shared budget
+# (connector.state.request_budget): the poll (its head search included) stops at two thirds of a
+# minute's requests (10 of 15), the doorbell (one second to answer) may use them all.
+# Pages one scheduled poll reads at most (10 actions each), and the time it gives itself (the
 # function's timeout is 30 s); the next poll goes on from there.
 MAX_PAGES_PER_POLL = 10
 POLL_BUDGET_SECONDS = 15.0
@@ -112,10 +116,24 @@ def to_canonical(action: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-class DoorbellAnswer(BaseModel):
-    """What the doorbell answers the inbox: the action is queued, or unknown to the inbox (ignored)."""
+class BudgetSpent(TransientError):
+    """The inbox's requests of this minute are spent (the shared budget): read later."""
 
-    status: Literal["queued", "ignored"]
+
+def _actions(services: Services, after: int, upto: int | None = None, *, poll: bool) -> list[dict[str, Any]]:
+    """The inbox's actions after `after`, once a request is taken from the minute's shared budget
+    (the poll's share of it, for the poll)."""
+    limit = services.settings.config.social.feed.inbox_requests_per_minute
+    if not services.request_budget.take(FEED, limit * 2 // 3 if poll else limit):
+        raise BudgetSpent("the inbox's requests of this minute are spent")
+    return services.social_actions.actions(after, upto)
+
+
+class DoorbellAnswer(BaseModel):
+    """What the doorbell answers the inbox: the action is queued, unknown to the inbox (ignored), or
+    left to the next poll (deferred: the minute's requests to the inbox are spent)."""
+
+    status: Literal["queued", "ignored", "deferred"]
     action_id: int
 
 
@@ -126,7 +144,13 @@ class FeedPoll(BaseModel):
     actions: int
     accepted: int
     stopped: Literal[
-        "caught_up", "page_limit", "unavailable", "moved_by_another_poll", "finding_head", "started_at_head"
+        "caught_up",
+        "page_limit",
+        "unavailable",
+        "budget_spent",
+        "moved_by_another_poll",
+        "finding_head",
+        "started_at_head",
     ]
 
 
@@ -142,7 +166,13 @@ def notified_action_id(body: Any) -> int:
 def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnswer:
     """The inbox says an action happened: read that action from the inbox and queue its event."""
     action_id = notified_action_id(body)
-    found = [a for a in services.social_actions.actions(action_id - 1, action_id) if a["id"] == action_id]
+    try:
+        read = _actions(services, action_id - 1, action_id, poll=False)
+    except BudgetSpent:
+        # The inbox will not ring again: the next poll reads this action (within its own share).
+        logger.warning("doorbell: the inbox's requests of this minute are spent; left to the poll")
+        return DoorbellAnswer(status="deferred", action_id=action_id)
+    found = [a for a in read if a["id"] == action_id]
     canonical = to_canonical(found[0]) if found else None
     if canonical is None:
         # Not in the inbox (forged or mistaken), or an action the connector ignores.
@@ -189,7 +219,7 @@ def _park_refused(services: Services, canonical: dict[str, Any], answer: Accepte
 def poll_feed(services: Services, accept: Accept) -> FeedPoll:
     """Queue the event of every action after the kept position (the queue applies them, with its
     retries); the position moves only past accepted actions."""
-    positions, client = services.feed_positions, services.social_actions
+    positions = services.feed_positions
     found = positions.find(FEED)
     if found is None and services.settings.config.social.feed.start == "now":
         return _start_at_head(services)
@@ -200,7 +230,9 @@ def poll_feed(services: Services, accept: Accept) -> FeedPoll:
         if time.monotonic() > deadline:
             break
         try:
-            actions = client.actions(position)
+            actions = _actions(services, position, poll=True)
+        except BudgetSpent:  # the doorbell and earlier polls spent this minute's requests
+            return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="budget_spent")
         except TransientError:  # unreachable, 5xx, or its rate limit (429): the next poll goes on
             logger.warning("feed: the inbox's actions API is unavailable")
             return FeedPoll(position=position, actions=seen, accepted=accepted, stopped="unavailable")
@@ -254,17 +286,24 @@ def _start_at_head(services: Services) -> FeedPoll:
     """A new deployment (no position kept) with `social.feed.start` "now": set the position at the
     feed's head, syncing nothing before it; the search goes on over the next polls when it takes
     more than HEAD_PROBES_PER_POLL requests or the inbox is unavailable."""
-    positions, client = services.feed_positions, services.social_actions
+    positions = services.feed_positions
     low, high = positions.head_search(FEED)
     probes = HEAD_PROBES_PER_POLL
     head: int | None = None
+
+    def probe(after: int) -> list[dict[str, Any]]:
+        return _actions(services, after, poll=True)
+
     while probes and head is None:
         try:
-            head, low, high = find_head(client.actions, low, high, 1)
-        except TransientError:  # unreachable, 5xx, or its rate limit: the next poll goes on
+            head, low, high = find_head(probe, low, high, 1)
+        except TransientError as exc:  # unreachable, 5xx, its rate limit, or the budget spent
             logger.warning("feed: the inbox's actions API is unavailable")
             positions.keep_head_search(FEED, low, high)
-            return FeedPoll(position=0, actions=0, accepted=0, stopped="unavailable")
+            stopped: Literal["budget_spent", "unavailable"] = (
+                "budget_spent" if isinstance(exc, BudgetSpent) else "unavailable"
+            )
+            return FeedPoll(position=0, actions=0, accepted=0, stopped=stopped)
         probes -= 1
     if head is None:
         positions.keep_head_search(FEED, low, high)

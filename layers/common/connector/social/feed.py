@@ -173,15 +173,15 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
         logger.warning("doorbell: the inbox's requests of this minute are spent; left to the poll")
         return DoorbellAnswer(status="deferred", action_id=action_id)
     found = [a for a in read if a["id"] == action_id]
+    if found and services.settings.config.social.feed.start == "now":
+        # A new deployment's first notification (of an action the inbox has: never a forged one)
+        # starts the feed here: the poll goes on from this action, the past before it is not synced.
+        services.feed_positions.start(FEED, action_id - 1)
     canonical = to_canonical(found[0]) if found else None
     if canonical is None:
         # Not in the inbox (forged or mistaken), or an action the connector ignores.
         logger.info("doorbell: nothing to apply", extra={"known": bool(found)})
         return DoorbellAnswer(status="ignored", action_id=action_id)
-    if services.settings.config.social.feed.start == "now":
-        # A new deployment's first notification (of an action the inbox has) starts the feed here:
-        # the poll then goes on from this action, the past before it is not synced.
-        services.feed_positions.start(FEED, action_id - 1)
     status = accept(canonical, defer=True).status
     if status >= 500:
         # Our own dependencies failed: the inbox will not ring again, the next poll applies it.

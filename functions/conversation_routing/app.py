@@ -74,8 +74,9 @@ trigger.events(
     EventHandler(ConversationReply, send_reply),
     EventHandler(EngagementSend, send_engagement),
 )
-# The inbox's notification webhook, at the URL its admin configures (README, "The social inbox's
-# notifications"): its body is never trusted; the action it names is read from the inbox's actions API.
+# The inbox's notification webhook, at the URL its admin configures (README, "The inbox's
+# notifications and actions feed"): its body is never trusted; the action it names is read from the
+# inbox's actions API.
 trigger.doorbell("/v1/social/native/<token>", ring_doorbell, DoorbellAnswer)
 
 

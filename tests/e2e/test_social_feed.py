@@ -28,8 +28,12 @@ def token_of(stack: LocalStack) -> str:
 
 @pytest.fixture
 def inbox(stack: LocalStack) -> Iterator[str]:
-    """The social emulator with one new conversation of one new user; its webhook reset afterwards."""
+    """The social emulator, its feed started (social.feed.start "now": the first polls set the
+    position at the inbox's head); its webhook reset afterwards."""
     assert stack.social
+    for _ in range(10):
+        if poll(stack)["stopped"] != "finding_head":
+            break
     yield stack.social
     requests.post(f"{stack.social}/_admin/webhook", json={"url": None}, timeout=5).raise_for_status()
 

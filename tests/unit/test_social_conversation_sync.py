@@ -54,10 +54,22 @@ class FakeLinks:
         return True
 
 
+class FreeClaims:
+    """No other event holds the user's claim (the race is tested against the emulators)."""
+
+    def acquire(self, kind: str, key: str, owner: str) -> bool:
+        return True
+
+    def release(self, kind: str, key: str, owner: str) -> None:
+        pass
+
+
 def services(sf: FakeSalesforce, links: FakeLinks | None = None, **config: Any) -> Any:
     settings = SimpleNamespace(config=ConnectorConfig.model_validate(config))
     sync_state = SimpleNamespace(get=lambda ref: None)
-    return SimpleNamespace(salesforce=sf, social_links=links or FakeLinks(), settings=settings, sync_state=sync_state)
+    return SimpleNamespace(
+        salesforce=sf, social_links=links or FakeLinks(), settings=settings, sync_state=sync_state, claims=FreeClaims()
+    )
 
 
 def example(name: str, **data: Any) -> dict[str, Any]:

@@ -1,23 +1,25 @@
 """The social inbox's doorbell (`POST /v1/social/native/<token>`) and the scheduled poll of its
-actions feed, in-process: the real pipeline, moto, the social emulator over HTTP, and stand-in
-workflows for the conversation events (the inbound workflows are issue9-sync's)."""
+actions feed, in-process: the real pipeline, moto, the social emulator over HTTP, and a stand-in
+workflow for the conversation events (what it received is what the feed queued)."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any
 
 import boto3
 import pytest
-from pydantic import BaseModel, ConfigDict
 
-from connector.envelope import Envelope, Outcome
+from connector.config import ConnectorConfig
+from connector.envelope import Outcome
 from connector.pipeline import EventHandler, Trigger
 from connector.services import Services
 from connector.settings import PlatformApi, Settings
-from connector.social.feed import FEED, DoorbellAnswer, poll_feed, ring_doorbell
-from connector.state import FeedPositionStore
+from connector.social.feed import FEED, DoorbellAnswer, find_head, poll_feed, ring_doorbell
+from connector.social.models import ConversationChanged
+from connector.state import FeedPositionStore, RequestBudgetStore
 from devstack.events import http_api_event, scheduled_event, sqs_event
 from emulators._base import running
 from emulators.social import create_app
@@ -36,23 +38,11 @@ SEED = {
 }
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    conversation_id: str
-
-
-class Routed(Envelope, entity="conversation", key="data.conversation_id"):
-    """Stand-in for issue9-sync's model of conversation.routed."""
-
-    event_type: Literal["conversation.routed"]
-    data: _Data
-
-
 class Workflow:
     def __init__(self) -> None:
-        self.ran: list[Routed] = []
+        self.ran: list[ConversationChanged] = []
 
-    def run(self, event: Routed, services: Services) -> Outcome:
+    def run(self, event: ConversationChanged, services: Services) -> Outcome:
         self.ran.append(event)
         return Outcome(ids={})
 
@@ -73,7 +63,15 @@ def inbox(inbox_server: tuple[Any, str]) -> Any:
 
 
 @pytest.fixture
-def services(sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tuple[Any, str]) -> Iterator[Services]:
+def feed_start() -> str:
+    """Where the feed starts on a new deployment: these tests read the inbox's whole feed."""
+    return "beginning"
+
+
+@pytest.fixture
+def services(
+    sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tuple[Any, str], feed_start: str
+) -> Iterator[Services]:
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     api_secret = json.dumps({"app_id": "local-social-app", "api_key": "local-social-key"})
     settings = Settings(
@@ -83,6 +81,7 @@ def services(sync_table: str, idempotency_table: str, sqs: Any, inbox_server: tu
         dead_letter_queue_url=sqs.create_queue(QueueName="dlq")["QueueUrl"],
         retry_base_seconds=0,
         webhook_token_arns={"social": secrets.create_secret(Name="social-token", SecretString=TOKEN)["ARN"]},
+        config=ConnectorConfig.model_validate({"social": {"feed": {"start": feed_start}}}),
         social_api=PlatformApi(
             url=inbox_server[1], secret_arn=secrets.create_secret(Name="social-api", SecretString=api_secret)["ARN"]
         ),
@@ -102,7 +101,7 @@ def workflow() -> Workflow:
 @pytest.fixture
 def trigger(services: Services, workflow: Workflow) -> Trigger:
     trigger = Trigger("conversation_routing")
-    trigger.events("/v1/social/conversations", EventHandler(Routed, workflow.run))
+    trigger.events("/v1/social/conversations", EventHandler(ConversationChanged, workflow.run))
     trigger.doorbell(ROUTE, ring_doorbell, DoorbellAnswer)
     trigger.on_schedule(lambda s: poll_feed(s, trigger.accept_canonical))
     trigger.use_services(services)
@@ -168,7 +167,7 @@ def test_the_poll_applies_each_action_once_and_keeps_its_position(
     drain(trigger, services)
     # then the conversation's newest state ran (an older one of the same batch is overtaken, never
     # run after it), nothing twice, and the second poll had nothing to do
-    texts = [e.data.model_extra["last_message"]["text"] for e in workflow.ran]
+    texts = [e.data.last_message.text for e in workflow.ran]
     assert texts[-1] == "m11"
     assert len(texts) == len(set(texts))
     assert (first["accepted"], first["actions"], first["stopped"]) == (12, 12, "caught_up")
@@ -189,7 +188,7 @@ def test_a_rung_doorbell_queues_the_inbox_version_of_the_action_not_the_body(
     drain(trigger, services)
     # then what ran is the inbox's action
     assert (status, answer) == (200, {"status": "queued", "action_id": notification["action"]["id"]})
-    assert [(e.data.conversation_id, e.data.model_extra["last_message"]["text"]) for e in workflow.ran] == [
+    assert [(e.data.conversation_id, e.data.last_message.text) for e in workflow.ran] == [
         ("conv-501", "the inbox's text")
     ]
 
@@ -280,7 +279,7 @@ def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll(
     class Positions:
         kept = 7000
 
-        def get(self, feed: str) -> int:
+        def find(self, feed: str) -> int:
             return self.kept
 
         def advance(self, feed: str, seen: int, to: int) -> bool:
@@ -297,7 +296,17 @@ def test_an_action_the_doorbell_is_still_queuing_is_read_again_by_the_next_poll(
         def __init__(self, status: int) -> None:
             self.status = status
 
-    services: Any = type("S", (), {"feed_positions": Positions(), "social_actions": Inbox()})()
+    class Budget:
+        def take(self, name: str, up_to: int) -> bool:
+            return True
+
+    settings = Settings(sync_state_table="t", idempotency_table="i")
+
+    services: Any = type(
+        "S",
+        (),
+        {"feed_positions": Positions(), "social_actions": Inbox(), "settings": settings, "request_budget": Budget()},
+    )()
     answers = iter([409])
 
     def accept(canonical: dict[str, Any], defer: bool = False) -> Answer:
@@ -332,3 +341,143 @@ def test_a_poll_dying_mid_intake_leaves_an_in_progress_record_that_expires_with_
     # mid-intake would leave a record answering 409 for the idempotency TTL, and the next polls stop
     # before it)
     assert trigger._idempotency_config().lambda_context is context
+
+
+def dead_letters(services: Services) -> list[dict[str, Any]]:
+    got = services.sqs.receive_message(
+        QueueUrl=services.settings.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )
+    return list(got.get("Messages", []))
+
+
+def test_a_malformed_action_is_dead_lettered_with_the_reason_and_the_poll_moves_past_it(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given an action whose event is malformed (its user's handle is past the 255 characters of the
+    # model), then a well-formed one
+    user = {"id": "u-long", "handle": "+33" + "6" * 300}
+    seed = {"conversations": [{"id": "conv-bad", "channel": "whatsapp", "status": "open", "user": user}]}
+    assert inbox.post("/_admin/seed", json=seed).status_code == 200
+    body = {"type": "task-create", "conversation_id": "conv-bad", "text": "Bonjour", "team": "Support FR"}
+    bad = inbox.post("/_admin/actions", json=body).get_json()["action"]
+    good = receive(inbox)["action"]
+    # when the schedule polls
+    polled = poll(trigger)
+    drain(trigger, services)
+    # then the poll moved past both, the good one ran, and the bad one is in the dead-letter queue
+    # with the field at fault (never its value)
+    assert (polled["position"], polled["accepted"]) == (good["id"], 1)
+    assert [e.data.conversation_id for e in workflow.ran] == ["conv-501"]
+    (parked,) = dead_letters(services)
+    attributes = {k: v["StringValue"] for k, v in parked["MessageAttributes"].items()}
+    assert attributes["event_id"] == f"alcmeon-action-{bad['id']}"
+    assert "data.user.handle" in attributes["last_error"]
+    assert "666" not in attributes["last_error"]
+
+
+class Clock:
+    """The time the request budget reads: one minute, until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_new_deployments_first_poll_starts_at_the_head_without_syncing_the_past(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given an inbox with history (12 actions), no position kept, and social.feed.start "now"
+    history = [receive(inbox, f"old {n}")["action"]["id"] for n in range(12)]
+    # when the schedule polls for the first times, a minute apart (a few requests each, the search
+    # kept between them)
+    clock = Clock()
+    services.request_budget = RequestBudgetStore(services.settings.sync_state_table, services.dynamodb, clock)
+    searching = [poll(trigger)]
+    while searching[-1]["stopped"] == "finding_head" and len(searching) < 5:
+        clock.now += 60
+        searching.append(poll(trigger))
+    drain(trigger, services)
+    # then the position is the newest action, and none of the past ran
+    assert (searching[-1]["stopped"], searching[-1]["position"]) == ("started_at_head", history[-1])
+    assert sum(p["accepted"] for p in searching) == 0
+    assert workflow.ran == []
+    # and an action after that is applied by the next poll
+    receive(inbox, "new")
+    assert poll(trigger)["accepted"] == 1
+    drain(trigger, services)
+    assert [e.data.last_message.text for e in workflow.ran] == ["new"]
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_new_deployments_first_notification_starts_the_feed_at_its_action(
+    trigger: Trigger, services: Services, inbox: Any, workflow: Workflow
+) -> None:
+    # given an inbox with history, no position kept, and social.feed.start "now"
+    for n in range(3):
+        receive(inbox, f"old {n}")
+    # when the first notification rings (the newest action), then the schedule polls
+    notification = receive(inbox, "new")
+    ring(trigger, {"id": 1, "action": notification["action"]})
+    polled = poll(trigger)
+    drain(trigger, services)
+    # then only that action ran, once; the past before it is not synced
+    assert polled["position"] == notification["action"]["id"]
+    assert [e.data.last_message.text for e in workflow.ran] == ["new"]
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_forged_notification_does_not_start_the_feed(trigger: Trigger, services: Services, inbox: Any) -> None:
+    ring(trigger, {"id": 9, "action": {"id": 10**9, "type": "task-create"}})
+    assert services.feed_positions.find(FEED) is None
+
+
+class SparseFeed:
+    """A feed whose ids have gaps, up to `head`; counts the requests made of it."""
+
+    def __init__(self, head: int) -> None:
+        self.head, self.requests = head, 0
+
+    def actions(self, after: int) -> list[dict[str, Any]]:
+        self.requests += 1
+        # the ids are the multiples of 3 up to the head
+        return [{"id": i} for i in range((after // 3 + 1) * 3, self.head + 1, 3)[:10]]
+
+
+@pytest.mark.parametrize("head", [0, 7, 5_512, 1_234_567, 987_654_321])
+def test_the_head_of_a_feed_is_found_in_a_logarithmic_number_of_requests(head: int) -> None:
+    # given a feed whose newest action is `head`
+    feed = SparseFeed(head)
+    low, high, found = 0, None, None
+    # when the search runs, five requests at a time (one poll each), resuming from what it knows
+    for _ in range(20):
+        found, low, high = find_head(feed.actions, low, high, 5)
+        if found is not None:
+            break
+    # then it finds the newest action id exactly, in about log8(head / 1024) + log2(head / 10) requests
+    assert found == head // 3 * 3
+    assert feed.requests <= 3 + math.log(max(head, 1024) / 1024, 8) + math.log2(max(head, 1024) / 10)
+
+
+def inbox_reads(inbox: Any) -> int:
+    return len(inbox.get("/_admin/requests", query_string={"match": "GET /actions"}).get_json())
+
+
+def test_the_doorbell_and_the_poll_share_the_inboxs_requests_of_a_minute(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given one minute, in which the inbox rang the doorbell for 10 received messages
+    services.request_budget = RequestBudgetStore(services.settings.sync_state_table, services.dynamodb, Clock())
+    inbox.delete("/_admin/requests")
+    rung = [ring(trigger, {"id": n, "action": receive(inbox, f"m{n}")["action"]})[1] for n in range(10)]
+    assert {r["status"] for r in rung} == {"queued"}
+    # when the schedule polls in that minute
+    polled = poll(trigger)
+    # then the poll reads nothing: its share (10 of the 15) is spent, the doorbell keeps the rest
+    assert (polled["stopped"], polled["actions"]) == ("budget_spent", 0)
+    later = [ring(trigger, {"id": n, "action": receive(inbox, f"m{n}")["action"]})[1] for n in range(10, 16)]
+    assert [r["status"] for r in later] == ["queued"] * 5 + ["deferred"]
+    # and the inbox was asked 15 times in the minute, its limit
+    assert inbox_reads(inbox) == 15

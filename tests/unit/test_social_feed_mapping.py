@@ -8,6 +8,7 @@ import pytest
 
 from connector.errors import MappingError
 from connector.social.feed import notified_action_id, to_canonical
+from connector.social.models import ConversationChanged
 
 NOTIFICATION = Path(__file__).resolve().parents[2] / "events" / "native" / "social.notify.native.json"
 
@@ -45,11 +46,27 @@ def test_a_message_routed_to_a_team_is_a_conversation_routed() -> None:
         "alcmeon-action-5501",
         "social",
     )
-    assert event["occurred_at"] == "2026-11-23T09:59:00.005501Z"  # the id orders actions of one second
+    assert (event["occurred_at"], event["action_id"]) == ("2026-11-23T09:59:00Z", 5501)
     data = event["data"]
     assert (data["conversation_id"], data["channel"], data["team"]) == ("conv-501", "whatsapp", "Support FR")
     assert data["user"] == {"id": "u-88", "handle": "+33612345678", "name": "Camille Martin"}
     assert data["last_message"]["text"] == "Bonjour, ma commande est en retard."
+
+
+def _version(action_id: int, time: str = "09:59:00") -> str:
+    action = _action(team="Support FR") | {"id": action_id, "time": time}
+    return ConversationChanged.model_validate(to_canonical(action)).version
+
+
+def test_two_actions_of_one_second_are_ordered_by_their_ids_past_a_million() -> None:
+    # given two actions of one conversation in one second, their ids across a multiple of a million
+    earlier, later = _version(1_999_999), _version(2_000_000)
+    # then the later action is the newer version (the id is never cut to six digits)
+    assert earlier < later
+
+
+def test_an_action_of_a_later_second_is_newer_whatever_its_id() -> None:
+    assert _version(10**15, "09:59:00") < _version(7, "09:59:01")
 
 
 def test_a_message_with_no_team_is_ignored() -> None:

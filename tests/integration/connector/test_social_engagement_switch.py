@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from connector.salesforce import SalesforceClient
-from connector.social.salesforce_events import engagement_answered
+from connector.social.salesforce_events import EngagementSend, engagement_answered, send_engagement
 
 RECIPIENT = "+33612345678"
 
@@ -59,3 +59,35 @@ def test_a_conversation_never_goes_back_and_a_later_engagement_is_a_new_one(sale
     modes = _modes(salesforce)
     assert modes[answered] == ("Conversation", first_conversation)
     assert modes[later] == ("Conversation", second_conversation)
+
+
+class Inbox:
+    """The inbox's side of an engagement message: what was sent (its own client is tested elsewhere)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def engage(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        self.sent.append(body)
+        return {"message": {"id": "m-1"}}
+
+
+def test_an_answer_from_the_number_written_otherwise_switches_the_engagement_sent_to_it(
+    salesforce: SalesforceClient,
+) -> None:
+    # given an engagement message sent from Salesforce to a number written with spaces, dashes and dots
+    services = SimpleNamespace(salesforce=salesforce, social=Inbox())
+    body = {
+        "event_id": "evt-e-phone",
+        "event_type": "engagement.send",
+        "occurred_at": "2026-11-23T10:00:00Z",
+        "source": "social",
+        "data": {"recipient": "+33 6 12-34.56 78", "channel": "whatsapp", "consent": True, "text": "Hello"},
+    }
+    engagement = send_engagement(EngagementSend.model_validate(body), services).ids["engagement_id"]  # type: ignore[arg-type]
+    conversation = salesforce.create("Social_Conversation__c", {"Conversation_Id__c": "conv-9003"})
+    # when the customer answers from that number, as the inbox writes it (00 for +)
+    flipped = engagement_answered(services, "whatsapp", "0033612345678", conversation)  # type: ignore[arg-type]
+    # then the engagement switches to that conversation
+    assert flipped == [engagement]
+    assert _modes(salesforce)[engagement] == ("Conversation", conversation)

@@ -3,6 +3,8 @@ Opened conversation per user, linking to the matched Contact, replays."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from conftest import Connector
@@ -337,3 +339,26 @@ def test_a_person_account_kept_as_the_match_in_contact_mode_links_later_conversa
     assert reply.status == 200, reply.body
     row = connector.salesforce.one("Social_Conversation__c", Conversation_Id__c="c-pa")
     assert (row["Person_Account__c"], row["Contact__c"]) == (account, None)
+
+
+def test_two_conversations_of_one_user_at_the_same_time_end_with_one_opened(connector: Connector) -> None:
+    # given two containers of the function, and a first conversation of a new user whose write
+    # Salesforce keeps waiting
+    first_container = connector.container("conversation_routing")
+    second_container = connector.container("conversation_routing")
+    first = routed("c20-a", "u-c20", offset=1, previous_conversations=[])
+    second = routed("c20-b", "u-c20", previous_conversations=[])
+    connector.salesforce.fault(latency_ms=1500, match="Conversation_Id__c/c20-a", count=1)
+    answers: list[Any] = []
+    runner = threading.Thread(target=lambda: answers.append(first_container.post(first, path=PATH)))
+    runner.start()
+    time.sleep(0.5)  # the first has read the user's conversations (none) and waits on its write
+    # when the second conversation of that user arrives meanwhile
+    busy = second_container.post(second, path=PATH)
+    runner.join(10)
+    # then it waits for the first (queued, as an entity busy), and once retried from the queue the
+    # user has exactly one Opened conversation, the newer
+    assert answers[0].status == 200, answers[0].body
+    assert busy.status == 202, busy.body
+    connector.trigger("conversation_routing").drain_queue()
+    assert statuses(connector, "u-c20") == {"c20-a": "Opened", "c20-b": "Closed"}

@@ -28,6 +28,7 @@ from connector.state import (
     ChatChoiceStore,
     ClaimStore,
     FeedPositionStore,
+    RequestBudgetStore,
     SocialLinkStore,
     SyncStateStore,
 )
@@ -173,6 +174,11 @@ class Services:
     def feed_positions(self) -> FeedPositionStore:
         """How far each platform feed (the social inbox's actions) has been applied."""
         return FeedPositionStore(self.settings.sync_state_table, self.dynamodb)
+
+    @cached_property
+    def request_budget(self) -> RequestBudgetStore:
+        """Platform rate limits shared by every container (the social inbox's 15 requests a minute)."""
+        return RequestBudgetStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
     def claims(self) -> ClaimStore:

@@ -5,7 +5,9 @@ Media Conversation?"): a conversation is pushed when it is routed to a team, or 
 replies and the user is matched to a Contact (the event names it, or the match kept in
 `services.social_links`). Anything else is ignored: nothing is written.
 
-A user never has two Opened conversations: opening one closes the user's others in the same write.
+A user never has two Opened conversations: opening one closes the user's others in the same write,
+and a user's conversations are synced one at a time (the claim `social_user#<user id>`; a
+conversation that does not get it is retried from the queue, as an entity busy).
 The first push for a user also creates the user's earlier conversations, Closed.
 
 Salesforce calls per conversation event (goal: two):
@@ -32,7 +34,7 @@ from typing import Any
 
 from connector.config.social import SocialConfig
 from connector.envelope import Outcome
-from connector.errors import IneligibleEvent, MappingError
+from connector.errors import IneligibleEvent, MappingError, TransientError
 from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
@@ -46,6 +48,8 @@ SOBJECT = "Social_Conversation__c"
 # A Case per conversation (social.case_per_conversation): upserted by the conversation's id.
 CASE_KEY_FIELD = "Social_Conversation_Id__c"
 KEY_FIELD = "Conversation_Id__c"
+# The claim that serialises a user's conversations (DynamoDB item `claim#social_user#<user id>`).
+USER_CLAIM = "social_user"
 OPENED, CLOSED = "Opened", "Closed"
 # A composite holds at most 25 subrequests.
 COMPOSITE_LIMIT = 25
@@ -92,7 +96,6 @@ def _at(value: Any) -> datetime | None:
 
 def sync_conversation(event: ConversationChanged, services: Services) -> Outcome:
     data = event.data
-    config = services.settings.config.social
     match = _matched_record(event, services)
     matched = match[0] if match else None
     eligible = bool(data.team) if event.event_type == "conversation.routed" else matched is not None
@@ -103,6 +106,24 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
             raise IneligibleEvent("the conversation is routed to no team: it is not pushed to Salesforce")
         raise IneligibleEvent("an agent replied but the user is matched to no Contact: it is not pushed to Salesforce")
 
+    # One conversation of a user at a time: what one reads (the user's Opened conversations) the
+    # other would otherwise write past, leaving the user two Opened. The pipeline holds the claim of
+    # this conversation; this one is the user's. Not obtained: retried from the queue, as "entity busy".
+    owner = event.event_id
+    if not services.claims.acquire(USER_CLAIM, data.user.id, owner):
+        raise TransientError("another conversation of this user is being synced; retried later")
+    try:
+        return _push_conversation(event, services, match)
+    finally:
+        services.claims.release(USER_CLAIM, data.user.id, owner)
+
+
+def _push_conversation(
+    event: ConversationChanged, services: Services, match: tuple[str, LinkedObject] | None
+) -> Outcome:
+    data = event.data
+    config = services.settings.config.social
+    matched = match[0] if match else None
     queries = {"conversations": _user_conversations_query(data.user.id)}
     if config.case_per_conversation:
         queries["case"] = (

@@ -14,6 +14,8 @@ from connector.value_types import Email, ExternalKey, SalesforceId
 
 # A Last_Message__c is a long text area; the inbox's message is cut to it.
 MAX_TEXT = 256 * 1024
+# An action id, zero-padded to this width in a version, compares as a string like a number.
+ACTION_ID_DIGITS = 20
 
 
 class _Doc(BaseModel):
@@ -60,7 +62,22 @@ class ConversationData(_Doc):
     last_message: LastMessage | None = None
 
 
-class ConversationChanged(Envelope, entity="conversation", key="data.conversation_id"):
+class _InboxEvent(Envelope):
+    """An event of the inbox. One read from its actions feed names the action (`action_id`): the inbox
+    dates an action to the second only, and its ids grow with time, so the version is occurred_at
+    followed by the zero-padded id (`2026-11-23T09:59:00.000000Z#00000000000000005501`). Versions
+    compare as strings: two actions of one second follow their ids, whatever their size, and an
+    event of a later instant (from the feed or not) is newer still."""
+
+    action_id: int | None = Field(default=None, ge=1, lt=10**ACTION_ID_DIGITS)
+
+    @property
+    def version(self) -> str:
+        at = super().version
+        return at if self.action_id is None else f"{at}#{self.action_id:0{ACTION_ID_DIGITS}d}"
+
+
+class ConversationChanged(_InboxEvent, entity="conversation", key="data.conversation_id"):
     """A conversation was routed to a team, or an agent replied in it: pushed when eligible."""
 
     event_type: Literal["conversation.routed", "conversation.replied"]
@@ -72,7 +89,7 @@ class UserMatchedData(_Doc):
     salesforce_contact_id: SalesforceId
 
 
-class UserMatched(Envelope, entity="social_user", key="data.user.id"):
+class UserMatched(_InboxEvent, entity="social_user", key="data.user.id"):
     """A user was matched to a Salesforce Contact (a Person Account's Id in person-account mode)."""
 
     event_type: Literal["user.matched"]

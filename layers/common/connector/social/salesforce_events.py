@@ -2,9 +2,10 @@
 engagement messages.
 
 - `conversation.contact_linked`: an agent set the Contact (or Person Account) on a Conversation.
-  The match is the social user's (the overview's "Match Users from Salesforce"): it is kept in
-  DynamoDB (`social_links`, an older match never replaces a newer one), sent to the inbox, and
-  the user's other Conversations in Salesforce get the same record in one collection update.
+  The match is the social user's (the overview's "Match Users from Salesforce"): it is sent to the
+  inbox, then kept in DynamoDB (`social_links`, an older match never replaces a newer one; nothing
+  is kept when the inbox refuses or fails), and the user's other Conversations in Salesforce get
+  the same record in one collection update.
   The user id is the Conversation's `Social_User_Id__c`; when Salesforce has no such Conversation
   yet, the inbox's conversation names its user.
 - `conversation.assigned`: the conversation is handed back to the inbox (to a team).
@@ -13,6 +14,8 @@ engagement messages.
 - `engagement.send`: a message to a consenting recipient, on WhatsApp or KakaoTalk only; anything
   else is a 422 naming the field, before any write. A `Social_Engagement__c` (Mode__c Engagement,
   linked to the Case) is created once per event (`Engagement_Event_Id__c`), then the inbox sends it.
+  Its `Recipient__c` is the recipient's key (`recipient_key`: a phone number without separators,
+  00 written +), the form the switch below compares.
 
 Never twice: a reply and an engagement carry the event id as the inbox's `Idempotency-Key`, so a
 retry after a lost answer (the inbox down, or Salesforce failing after the inbox answered) sends
@@ -26,6 +29,7 @@ customer answered, a new Case must be created for a new engagement), the old one
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +44,9 @@ from connector.value_types import Email, ExternalKey, SalesforceId
 CONVERSATION = "Social_Conversation__c"
 ENGAGEMENT = "Social_Engagement__c"
 ENGAGEMENT_CHANNELS = ("whatsapp", "kakaotalk")
+# What a phone number may be written with, and what is left of one without them.
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+_PHONE_NUMBER = re.compile(r"\+?[0-9]{3,}")
 # The key prefixes of Contact and Account ids, the same in every org.
 PREFIXES: dict[str, str] = {"Contact": "003", "Account": "001"}
 # The event's object name -> the link's object, the Conversation's lookup and the inbox's name.
@@ -125,9 +132,15 @@ def link_conversation_contact(event: ConversationContactLinked, services: Servic
     user_id = found[0].get("Social_User_Id__c") if found else None
     if not user_id:
         user_id = services.social.conversation_user(data.conversation_id)
-    if not services.social_links.link(UserLink(user_id, sobject, data.salesforce_id, event.version)):
+    kept = services.social_links.get(user_id)
+    if kept is not None and kept.version > event.version:
         return Outcome(ids={}, detail={"stale": True})  # the user has a newer match already
+    # The inbox first, then the match kept: an inbox that refuses (a conversation or user it does not
+    # know) or is down leaves no match behind to link the user's later conversations; its retry
+    # from the queue sends it again (setting the same values is harmless).
     services.social.match_user(data.conversation_id, inbox_object, data.salesforce_id)
+    if not services.social_links.link(UserLink(user_id, sobject, data.salesforce_id, event.version)):
+        return Outcome(ids={}, detail={"stale": True})  # a newer match was kept meanwhile
     others = services.salesforce.query(
         f"SELECT Id, {lookup} FROM {CONVERSATION} WHERE Social_User_Id__c = {soql_quote(user_id)}"
     )
@@ -169,7 +182,7 @@ def send_engagement(event: EngagementSend, services: Services) -> Outcome:
     else:
         fields: dict[str, Any] = {
             "Engagement_Event_Id__c": event.event_id,
-            "Recipient__c": data.recipient,
+            "Recipient__c": recipient_key(data.recipient),
             "Channel__c": channel,
             "Consent__c": True,
             "Mode__c": "Engagement",
@@ -188,10 +201,22 @@ def send_engagement(event: EngagementSend, services: Services) -> Outcome:
     return Outcome(ids={"engagement_id": engagement_id})
 
 
+def recipient_key(handle: str) -> str:
+    """A recipient as Salesforce keeps it and compares it: a phone number without its separators
+    (spaces, dashes, dots, parentheses), a leading 00 written +, so that "+33 6 12-34.56 78" and
+    "0033612345678" are one recipient; any other handle (a KakaoTalk id) as it is."""
+    compact = _PHONE_SEPARATORS.sub("", handle.strip())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact if _PHONE_NUMBER.fullmatch(compact) else handle.strip()
+
+
 def open_engagements_query(channel: str, recipient_handle: str) -> str:
-    """The recipient's Engagements on that channel still in engagement mode."""
+    """The recipient's Engagements on that channel still in engagement mode (by its key; an
+    Engagement written before recipients were kept by their key matches the handle as it is)."""
+    forms = sorted({recipient_key(recipient_handle), recipient_handle.strip()})
     where = (
-        f"Recipient__c = {soql_quote(recipient_handle)} AND Channel__c = {soql_quote(channel.lower())}"
+        f"Recipient__c IN ({', '.join(soql_quote(f) for f in forms)}) AND Channel__c = {soql_quote(channel.lower())}"
         " AND Mode__c = 'Engagement'"
     )
     return f"SELECT Id FROM {ENGAGEMENT} WHERE {where}"

@@ -1,11 +1,12 @@
 """Durable state in DynamoDB: sync state per entity, create-once claims, the org's API usage, chat
-choices, social user matches and feed positions."""
+choices, social user matches, feed positions and platform request budgets."""
 
 from connector.envelope import EntityRef
 from connector.state.api_usage import ApiUsageStore
 from connector.state.chat_choices import AgentChoice, ChatChoice, ChatChoiceStore, ChoiceAfterEnd
 from connector.state.claims import ClaimStore
 from connector.state.feed_positions import FeedPositionStore
+from connector.state.request_budget import RequestBudgetStore
 from connector.state.social_links import SocialLinkStore, UserLink
 from connector.state.sync_state import StaleEvent, SyncState, SyncStateStore, SyncStatus
 
@@ -18,6 +19,7 @@ __all__ = [
     "ClaimStore",
     "EntityRef",
     "FeedPositionStore",
+    "RequestBudgetStore",
     "SocialLinkStore",
     "StaleEvent",
     "SyncState",

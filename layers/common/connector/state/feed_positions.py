@@ -12,20 +12,60 @@ from typing import Any
 from connector.state._dynamo import from_item, now_iso, to_item
 
 POSITION_SK = "FEED_POSITION"
+# Where the search for a feed's head has got to (config `social.feed.start` "now"), until it ends.
+HEAD_SEARCH_SK = "FEED_HEAD_SEARCH"
 
 
 class FeedPositionStore:
     def __init__(self, table_name: str, client: Any) -> None:
         self._table = table_name
         self._ddb = client
+        # Feeds known to have a position (it is never removed): `start` costs no call for them.
+        self._started: set[str] = set()
 
     def _key(self, feed: str) -> dict[str, Any]:
         return to_item({"pk": f"feed#{feed}", "sk": POSITION_SK})
 
     def get(self, feed: str) -> int:
         """The last applied id (0: nothing applied yet), read consistently."""
+        found = self.find(feed)
+        return found if found is not None else 0
+
+    def find(self, feed: str) -> int | None:
+        """The last applied id, or None when no position is kept yet (a new deployment)."""
         item = self._ddb.get_item(TableName=self._table, Key=self._key(feed), ConsistentRead=True).get("Item")
-        return int(from_item(item)["position"]) if item else 0
+        return int(from_item(item)["position"]) if item else None
+
+    def start(self, feed: str, at: int) -> bool:
+        """Set the first position, unless one is kept already (then False: it stays)."""
+        if feed in self._started:
+            return False
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": f"feed#{feed}", "sk": POSITION_SK, "position": at, "updated_at": now_iso()}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            self._started.add(feed)
+            return False
+        self._started.add(feed)
+        return True
+
+    def head_search(self, feed: str) -> tuple[int, int | None]:
+        """What a search for the head knows: head >= low, and head <= high when high is not None."""
+        key = to_item({"pk": f"feed#{feed}", "sk": HEAD_SEARCH_SK})
+        item = self._ddb.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        if not item:
+            return 0, None
+        doc = from_item(item)
+        return int(doc["low"]), (int(doc["high"]) if doc.get("high") is not None else None)
+
+    def keep_head_search(self, feed: str, low: int, high: int | None) -> None:
+        doc: dict[str, Any] = {"pk": f"feed#{feed}", "sk": HEAD_SEARCH_SK, "low": low, "updated_at": now_iso()}
+        if high is not None:
+            doc["high"] = high
+        self._ddb.put_item(TableName=self._table, Item=to_item(doc))
 
     def advance(self, feed: str, read: int, to: int) -> bool:
         """Move the position from `read` (what this poll read) to `to`; False when another poll moved it."""

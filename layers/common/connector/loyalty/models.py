@@ -16,7 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PositiveInt,
+    StrictInt,
     ValidationInfo,
     field_validator,
 )
@@ -131,7 +131,8 @@ class OfferExtend(LoyaltyCommand):
 
 class RewardPurchaseData(ActionData):
     offer_id: PlatformKey
-    quantity: int = Field(default=1, ge=1, le=100)
+    # Strict: JSON true or "2" is no quantity (lax mode would buy 1 or 2).
+    quantity: StrictInt = Field(default=1, ge=1, le=100)
 
 
 class RewardPurchase(LoyaltyCommand):
@@ -143,7 +144,8 @@ class RewardPurchase(LoyaltyCommand):
 
 # -- points and notes --------------------------------------------------------------------------
 class PointsAwardData(ActionData):
-    points: PositiveInt = Field(le=1_000_000)
+    # Strict: JSON true or "12" is no number of points (lax mode would award 1 or 12).
+    points: StrictInt = Field(ge=1, le=1_000_000)
     point_account: str = Field(min_length=1, max_length=80)
     point_source: str = Field(min_length=1, max_length=80)
     reason: str = Field(min_length=1, max_length=80)

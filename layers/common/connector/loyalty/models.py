@@ -110,6 +110,15 @@ class OfferExtendData(UserOfferData):
     redemption_start: AwareDatetime
     redemption_end: AwareDatetime
 
+    @field_validator("redemption_start", "redemption_end")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Year 1 or 9999 with an offset has no UTC form (an OverflowError, answered 503 before): 422.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range: no such UTC date/time") from None
+
     @field_validator("redemption_end")
     @classmethod
     def _end_after_start_and_ahead(cls, value: datetime, info: ValidationInfo) -> datetime:

@@ -43,3 +43,45 @@ def test_a_reward_quantity_that_is_not_a_json_integer_is_422_and_spends_nothing(
     assert reply.status == 422, reply.body
     assert reply.body["errors"][0]["loc"] == ["data", "quantity"]
     assert balance(loyalty_connector.loyalty_platform) == 1200
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("2026-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00", "redemption_end"),
+        ("0001-01-01T00:00:00+05:00", "2099-12-31T23:59:59Z", "redemption_start"),
+    ],
+)
+def test_an_extension_to_a_date_with_no_utc_form_is_422_naming_it(
+    loyalty_connector: Connector, start: str, end: str, field: str
+) -> None:
+    # given an issued offer
+    seed_customer(loyalty_connector.loyalty_platform)
+    # when it is extended to a date past year 9999 or before year 1 once in UTC
+    reply = act(
+        loyalty_connector, "offer.extend", user_offer_id="uo-issued", redemption_start=start, redemption_end=end
+    )
+    # then 422 naming the date, not a 503 that invites a retry
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == ["data", field]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=%C2%B2", "page"),  # "²": str.isdigit() says yes, int() says no
+        ("page=" + "9" * 5000, "page"),  # past int()'s 4,300 digits
+        ("page=1000001", "page"),  # past the platform's largest page
+        ("page_size=%D9%A3", "page_size"),  # an Arabic-Indic 3
+    ],
+)
+def test_an_activity_page_that_is_not_a_plain_number_in_range_is_422_naming_it(
+    loyalty_connector: Connector, query: str, field: str
+) -> None:
+    # given a customer
+    seed_customer(loyalty_connector.loyalty_platform)
+    # when their activity is read with an odd page or page size
+    reply = loyalty_connector.trigger("offer_actions").get(f"/v1/loyalty/customers/ACC_EXT_1/activity?{query}")
+    # then 422 naming the parameter
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == [field]

@@ -85,3 +85,20 @@ def test_an_activity_page_that_is_not_a_plain_number_in_range_is_422_naming_it(
     # then 422 naming the parameter
     assert reply.status == 422, reply.body
     assert reply.body["errors"][0]["loc"] == [field]
+
+
+def test_a_reward_purchase_answered_503_spent_nothing_so_its_retry_buys_it_once(loyalty_connector: Connector) -> None:
+    # given a customer with 1200 points, and the platform failing their next point balance read
+    platform = loyalty_connector.loyalty_platform
+    seed_customer(platform, points=1200)
+    platform.fault(status=503, count=1, match="GET /priv/v1/apps/local-loyalty-key/users/user-1/points")
+    body = event_body("reward.purchase", offer_id="reward-travel-mug", quantity=1)
+    trigger = loyalty_connector.trigger("offer_actions")
+    # when the agent buys a reward of 500, is told 503, and retries the same event
+    first = trigger.post(body, path=ACTIONS)
+    retry = trigger.post(body, path=ACTIONS)
+    # then the retry applies it, and it was bought once: 700 points left, as the answer says
+    assert first.status == 503, first.body
+    assert retry.status == 200, retry.body
+    assert balance(platform) == 700
+    assert retry.body["available_points"] == 700

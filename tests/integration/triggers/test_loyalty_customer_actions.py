@@ -534,3 +534,21 @@ def test_with_account_as_parent_object_sync_from_loyalty_writes_the_person_accou
     assert reply.status == 200, reply.body
     assert reply.body["salesforce_record"]["fields"] == ["FirstName"]
     assert loyalty.salesforce.one("Account", Id=account_id)["FirstName"] == "Sabina"
+
+
+def test_an_update_the_platform_fails_is_503_and_leaves_the_contact_unchanged(loyalty: Connector) -> None:
+    # given a Contact, and the platform failing the customer's next update
+    contact_id = contact(loyalty, LastName="Rossi", Email=EMAIL, Loyalty_External_Id__c=EXTERNAL_ID)
+    loyalty.loyalty_platform.fault(status=503, count=1, match="PUT /priv/v1/apps/local-loyalty-key/users/user-1")
+    # when the agent changes the last name
+    reply = act(
+        loyalty,
+        "customer.update",
+        customer={"external_id": EXTERNAL_ID},
+        changes={"last_name": "Bianchi"},
+        salesforce_id=contact_id,
+    )
+    # then 503, and neither the platform nor the Contact changed (nothing half-done)
+    assert reply.status == 503, reply.body
+    assert platform_get(loyalty.loyalty_platform, "/users/user-1")["user"]["last_name"] == "Rossi"
+    assert contact_fields(loyalty, contact_id)["LastName"] == "Rossi"

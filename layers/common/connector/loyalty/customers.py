@@ -9,8 +9,8 @@ merge, as ../shared/reference/loyalty-sessionm-service-cloud-use-case.md describ
   naming the existing platform id. Known to the platform but not a member (created by a sync with
   Enroll in Loyalty off): enrolled now.
 - `customer.update`: editable fields only (`loyalty.editable_fields`, else 422 naming
-  `data.changes.<field>`), on the parent record through the field mapping first (the record is the
-  one that can refuse a value), then on the platform.
+  `data.changes.<field>`), on the platform first, then on the parent record through the field
+  mapping; a value or an Id the record refuses puts the platform's earlier values back.
 - `customer.sync`: `to_loyalty` (Sync Customer Changes; off: ignored) creates or updates the
   customer from the record's fields through the field mapping; fields the mapping does not name
   are ignored and listed in the answer (a flow sends whole records). `from_loyalty` (the "Sync
@@ -384,9 +384,18 @@ def update_customer(command: CustomerUpdate, services: Services) -> UpdateAnswer
     record_changes = {mapping[name]: value for name, value in changes.items() if name in mapping}
     record_id = data.salesforce_id or data.customer.salesforce_id
     record = SalesforceRecordAnswer(status="unchanged", salesforce_id=record_id, fields=[])
-    if record_changes:
-        record = _update_record(services, data, record_id, record_changes)
+    # The platform first: failing there (503) leaves nothing changed anywhere. The record written
+    # first, then the platform failing, answered 503 with the record already changed.
     user = services.loyalty.update_user(customer_id, changes)
+    if record_changes:
+        try:
+            record = _update_record(services, data, record_id, record_changes)
+        except Exception:
+            # Salesforce refused a value or the Id (Salesforce down is `queued`, not raised): the
+            # platform gets its earlier values back, so the refusal leaves nothing half-done. A
+            # revert that fails raises its own error (503): the agent's retry applies and reverts again.
+            services.loyalty.update_user(customer_id, {name: found.get(name) for name in changes})
+            raise
     if record.status == "queued":
         queue_record_update(
             services,
@@ -415,8 +424,8 @@ def update_customer(command: CustomerUpdate, services: Services) -> UpdateAnswer
 def _update_record(
     services: Services, data: CustomerUpdateData, record_id: str | None, changes: dict[str, Any]
 ) -> SalesforceRecordAnswer:
-    """The mapped changes on the parent record, before the platform: a value Salesforce refuses is a
-    422 and nothing is changed anywhere. Salesforce down: `queued`."""
+    """The mapped changes on the parent record, after the platform: a value Salesforce refuses is a
+    422 (the caller reverts the platform). Salesforce down: `queued`."""
     try:
         if record_id is None:
             customer = data.customer

@@ -137,6 +137,7 @@ def test_auto_sync_writes_only_the_differing_fields_in_one_read_and_one_update(l
 
 def test_without_auto_sync_a_profile_read_costs_no_salesforce_call(loyalty: Connector) -> None:
     contact_id = contact(loyalty, FirstName="Sabrina", Email=EMAIL)
+    loyalty.trigger("offer_actions").warm()  # its cold-start schema check done
     before = loyalty.salesforce.calls()
     reply = profile(loyalty, EXTERNAL_ID, f"?salesforce_id={contact_id}")
     assert reply.status == 200 and reply.body["salesforce_sync"] is None
@@ -258,6 +259,7 @@ def test_an_enrolment_leaves_a_completed_task_on_the_contact_from_the_queue(loya
 
 def test_an_enrolment_with_an_external_id_keeps_it_and_writes_nothing_in_salesforce(loyalty: Connector) -> None:
     contact_id = contact(loyalty, Email="ash.sm@example.com")
+    loyalty.trigger("offer_actions").warm()  # its cold-start schema check done
     before = loyalty.salesforce.calls()
     reply = act(
         loyalty,

@@ -102,3 +102,30 @@ def test_a_reward_purchase_answered_503_spent_nothing_so_its_retry_buys_it_once(
     assert retry.status == 200, retry.body
     assert balance(platform) == 700
     assert retry.body["available_points"] == 700
+
+
+def test_the_activity_reads_a_percent_encoded_email_key_as_the_profile_does(loyalty_connector: Connector) -> None:
+    # given Search by External ID off, and a customer
+    seed_customer(loyalty_connector.loyalty_platform)
+    loyalty_connector.configure({"loyalty": {"search_by_external_id": False}})
+    trigger = loyalty_connector.trigger("offer_actions")
+    # when the profile and the activity are read by the email with its @ percent-encoded
+    profile = trigger.get("/v1/loyalty/customers/sabina%40example.com")
+    activity = trigger.get("/v1/loyalty/customers/sabina%40example.com/activity")
+    # then both find the customer
+    assert profile.status == 200, profile.body
+    assert activity.status == 200, activity.body
+    assert activity.body["customer_id"] == profile.body["customer_id"]
+
+
+@pytest.mark.parametrize("key", ["a%20b", "%C3%A9", "a%3Fb"])
+def test_an_activity_key_that_cannot_be_an_external_id_is_422_naming_the_key(
+    loyalty_connector: Connector, key: str
+) -> None:
+    # given a customer (Search by External ID on)
+    seed_customer(loyalty_connector.loyalty_platform)
+    # when the activity is read by a key with a space, a non-ASCII letter or a question mark
+    reply = loyalty_connector.trigger("offer_actions").get(f"/v1/loyalty/customers/{key}/activity")
+    # then 422 at key, as the profile answers
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == ["key"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from connector.errors import MappingError, NotFoundError
-from connector.loyalty.models import CustomerRef
+from connector.loyalty.profile import customer_ref_of_key
 from connector.services import Services
 
 
@@ -43,10 +43,9 @@ def customer_activity(
     config = services.settings.config.loyalty
     number = _positive("page", page, 1, MAX_PAGE)
     size = _positive("page_size", page_size, min(10, config.activity_max_page_size), config.activity_max_page_size)
-    try:
-        ref = CustomerRef(external_id=key) if config.search_by_external_id else CustomerRef(email=key)
-    except ValidationError as exc:
-        raise MappingError(["key"], "not an email address" if not config.search_by_external_id else "invalid") from exc
+    # The profile's reading of the key: percent-decoded (an email's @ often arrives as %40), and an
+    # external id of the platform's characters only (else a 422, not a look-up bound to miss).
+    ref = customer_ref_of_key(key, config.search_by_external_id)
     found = services.loyalty.find_user(ref)
     if found is None:
         raise NotFoundError(["key"], "the loyalty platform has no such customer")

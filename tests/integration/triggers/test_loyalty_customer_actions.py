@@ -554,3 +554,25 @@ def test_an_update_the_platform_fails_is_503_and_leaves_the_contact_unchanged(lo
     assert reply.status == 503, reply.body
     assert platform_get(loyalty.loyalty_platform, "/users/user-1")["user"]["last_name"] == "Rossi"
     assert contact_fields(loyalty, contact_id)["LastName"] == "Rossi"
+
+
+def test_an_enrolment_refused_by_the_platform_leaves_the_contact_without_an_external_id(loyalty: Connector) -> None:
+    # given a Contact without external id, whose email another loyalty customer already has
+    contact_id = contact(loyalty, LastName="Rossi", Email=EMAIL)
+    # when the agent enrols it with that email
+    reply = act(loyalty, "customer.enroll", customer={"external_id": None, "salesforce_id": contact_id, "email": EMAIL})
+    # then 409, and the Contact does not keep its Id as the key of a customer who does not exist
+    assert reply.status == 409, reply.body
+    assert not contact_fields(loyalty, contact_id).get("Loyalty_External_Id__c")
+
+
+def test_a_sync_the_platform_refuses_to_create_leaves_the_contact_without_an_external_id(loyalty: Connector) -> None:
+    # given Sync Customer Changes on, and a new Contact whose email another loyalty customer has
+    configure(loyalty, sync_customer_changes=True)
+    contact_id = contact(loyalty, LastName="Rossi", Email=EMAIL)
+    # when the flow sends it
+    fields = {"LastName": "Rossi", "Email": EMAIL, "Loyalty_External_Id__c": None}
+    reply = act(loyalty, "customer.sync", direction="to_loyalty", salesforce_id=contact_id, fields=fields)
+    # then refused, and the Contact does not keep its Id as the key of a customer who does not exist
+    assert reply.status == 409, reply.body
+    assert not contact_fields(loyalty, contact_id).get("Loyalty_External_Id__c")

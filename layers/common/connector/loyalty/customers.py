@@ -56,6 +56,7 @@ from connector.loyalty.parent_record import (
     write_record,
 )
 from connector.loyalty.profile import NOT_ENROLLED, LoyaltyProfile, is_external_id, read_profile
+from connector.observability import logger
 from connector.services import Services
 from connector.value_types import Email, SalesforceId
 
@@ -296,6 +297,16 @@ def _write_back_external_id(services: Services, record_id: str, loc: Loc) -> Sal
     return SalesforceRecordAnswer(status="updated", salesforce_id=record_id, fields=[field])
 
 
+def _undo_write_back(services: Services, record_id: str) -> None:
+    """The external-id field emptied again (it was: the external id was empty). Best effort: the
+    enrolment's own failure is what the caller is answered, and a retry writes the Id again."""
+    field = services.settings.config.loyalty.external_id_field
+    try:
+        write_record(services, record_id, {field: None}, ["data", "customer", "salesforce_id"])
+    except Exception as exc:
+        logger.warning("an enrolment's write-back could not be undone", extra={"error": type(exc).__name__})
+
+
 def _queue_write_back(services: Services, command: Command, record_id: str, customer_id: str) -> None:
     config = services.settings.config.loyalty
     queue_record_update(
@@ -342,9 +353,15 @@ def enroll_customer(command: CustomerEnroll, services: Services) -> EnrollAnswer
         fields = {**profile, "email": customer.email, "external_id": external_id, "enrolled": member}
         try:
             user = services.loyalty.create_user(fields)
-        except ConflictError as exc:
-            # The other key is another customer's (the email, when searching by external id).
-            raise ConflictError(f"the customer cannot be enrolled: {exc}") from exc
+        except Exception as exc:
+            # Nobody was created: the Id just written back is taken back, so the record does not
+            # keep a key that names no customer.
+            if record.status == "updated" and record_id is not None:
+                _undo_write_back(services, record_id)
+            if isinstance(exc, ConflictError):
+                # The other key is another customer's (the email, when searching by external id).
+                raise ConflictError(f"the customer cannot be enrolled: {exc}") from exc
+            raise
         if record.status == "queued" and record_id is not None:
             _queue_write_back(services, command, record_id, str(user["id"]))
     customer_id = str(user["id"])
@@ -492,9 +509,15 @@ def _sync_to_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
         if not held_external_id:
             record = _write_back_external_id(services, data.salesforce_id, ["data", "salesforce_id"])
         profile = {k: v for k, v in values.items() if v is not None}
-        user = services.loyalty.create_user(
-            {**profile, "external_id": external_id, "enrolled": config.enroll_in_loyalty}
-        )
+        try:
+            user = services.loyalty.create_user(
+                {**profile, "external_id": external_id, "enrolled": config.enroll_in_loyalty}
+            )
+        except Exception:
+            # Nobody was created: the record does not keep its Id as a key naming no customer.
+            if record.status == "updated":
+                _undo_write_back(services, data.salesforce_id)
+            raise
         if record.status == "queued":
             _queue_write_back(services, command, data.salesforce_id, str(user["id"]))
         created, changed = True, sorted(profile)

@@ -57,3 +57,8 @@ def test_a_page_size_over_the_platforms_100_is_refused() -> None:
 def test_an_unknown_setting_is_refused() -> None:
     with pytest.raises(ValidationError):
         ConnectorConfig.model_validate({"loyalty": {"search_by_email": True}})
+
+
+def test_the_external_id_cannot_be_an_editable_field() -> None:
+    with pytest.raises(ValidationError, match="external_id is the customer's key"):
+        LoyaltyConfig(editable_fields=("first_name", "external_id"))

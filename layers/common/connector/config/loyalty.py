@@ -131,6 +131,10 @@ class LoyaltyConfig(Strict):
         unknown = sorted(set(value) - set(LOYALTY_PROFILE_FIELDS))
         if unknown:
             raise ValueError(f"not loyalty profile fields: {', '.join(unknown)}")
+        if "external_id" in value:
+            # The customer's key, held by the parent record's external-id field, which an update
+            # does not write: changed on the platform alone, the record would name nobody.
+            raise ValueError("external_id is the customer's key and cannot be editable")
         return value
 
     @field_validator("point_accounts", "point_sources", "point_reasons", "note_reasons")

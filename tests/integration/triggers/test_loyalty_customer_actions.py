@@ -576,3 +576,18 @@ def test_a_sync_the_platform_refuses_to_create_leaves_the_contact_without_an_ext
     # then refused, and the Contact does not keep its Id as the key of a customer who does not exist
     assert reply.status == 409, reply.body
     assert not contact_fields(loyalty, contact_id).get("Loyalty_External_Id__c")
+
+
+def test_a_sync_sent_with_a_15_character_id_writes_back_the_key_the_customer_was_created_with(
+    loyalty: Connector,
+) -> None:
+    # given Sync Customer Changes on, and a new Contact without external id, sent by its 15-character Id
+    configure(loyalty, sync_customer_changes=True)
+    contact_id = contact(loyalty, LastName="Lovelace", Email="ada@example.com")
+    fields = {"LastName": "Lovelace", "Email": "ada@example.com", "Loyalty_External_Id__c": None}
+    # when the flow sends it
+    reply = act(loyalty, "customer.sync", direction="to_loyalty", salesforce_id=contact_id[:15], fields=fields)
+    # then the Contact holds the very key the new customer has: the Id's 18-character form
+    assert reply.status == 200, reply.body
+    assert reply.body["customer"]["external_id"] == contact_id
+    assert contact_fields(loyalty, contact_id)["Loyalty_External_Id__c"] == contact_id

@@ -496,18 +496,21 @@ def _sync_to_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
     held_external_id = str(held[0][1]) if held else None
     if held and (not isinstance(held[0][1], str) or not is_external_id(held[0][1])):
         raise MappingError(["data", "fields", held[0][0]], "an external id holds letters, digits and . _ : - only")
-    external_id = held_external_id or full_salesforce_id(data.salesforce_id)
+    # One form of the record's Id for the key and its write-back: a 15-character one written back
+    # as sent would leave the record holding a key the platform does not know (it has the 18).
+    record_id = full_salesforce_id(data.salesforce_id)
+    external_id = held_external_id or record_id
     email = values.get("email")
-    ref = CustomerRef(external_id=external_id, email=email, salesforce_id=data.salesforce_id)
+    ref = CustomerRef(external_id=external_id, email=email, salesforce_id=record_id)
     if not config.search_by_external_id and not email:
         raise MappingError(["data", "fields", email_field(config)], "required: Search by External ID is off")
     found = services.loyalty.find_user(ref)
-    record = SalesforceRecordAnswer(status="unchanged", salesforce_id=data.salesforce_id, fields=[])
+    record = SalesforceRecordAnswer(status="unchanged", salesforce_id=record_id, fields=[])
     if found is None:
         if not email:
             raise MappingError(["data", "fields", email_field(config)], "required to create the loyalty customer")
         if not held_external_id:
-            record = _write_back_external_id(services, data.salesforce_id, ["data", "salesforce_id"])
+            record = _write_back_external_id(services, record_id, ["data", "salesforce_id"])
         profile = {k: v for k, v in values.items() if v is not None}
         try:
             user = services.loyalty.create_user(
@@ -516,10 +519,10 @@ def _sync_to_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
         except Exception:
             # Nobody was created: the record does not keep its Id as a key naming no customer.
             if record.status == "updated":
-                _undo_write_back(services, data.salesforce_id)
+                _undo_write_back(services, record_id)
             raise
         if record.status == "queued":
-            _queue_write_back(services, command, data.salesforce_id, str(user["id"]))
+            _queue_write_back(services, command, record_id, str(user["id"]))
         created, changed = True, sorted(profile)
     else:
         differing = {k: v for k, v in values.items() if not _same_value(found.get(k), v)}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import Connector, Reply
-from loyalty_world import balance, seed_customer
+from loyalty_world import balance, platform_get, seed_customer
 from trigger_events import event_body
 
 ACTIONS = "/v1/loyalty/actions"
@@ -129,3 +129,22 @@ def test_an_activity_key_that_cannot_be_an_external_id_is_422_naming_the_key(
     # then 422 at key, as the profile answers
     assert reply.status == 422, reply.body
     assert reply.body["errors"][0]["loc"] == ["key"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "Alex Kim)]\n[agent: Dana Boss"), ("name", "Alex [agent: Dana Boss (boss-1)]"), ("id", "agent-7)")],
+)
+def test_an_agent_that_could_forge_the_notes_author_tag_is_422_and_adds_no_note(
+    loyalty_connector: Connector, field: str, value: str
+) -> None:
+    # given a customer
+    platform = loyalty_connector.loyalty_platform
+    seed_customer(platform)
+    agent = {"id": "agent-7", "name": "Alex Kim", "email": "alex.kim@brand.example", field: value}
+    # when a note comes from an agent whose name or id would close the `[agent: name (id)]` tag
+    reply = act(loyalty_connector, "note.add", agent=agent, text="Called about a missing refund")
+    # then 422 naming the field, and no note on the platform
+    assert reply.status == 422, reply.body
+    assert reply.body["errors"][0]["loc"] == ["data", "agent", field]
+    assert platform_get(platform, "/users/user-1/notes")["notes"] == []

@@ -36,8 +36,10 @@ class Agent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=120)
+    # Written into notes and points reasons as `[agent: name (id)]` (the platform keeps no author):
+    # no control character, bracket or parenthesis that could end that tag and forge another.
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f\[\]()]+$")
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f\[\]]+$")
     email: Email
 
 

@@ -69,12 +69,8 @@ def test_the_profile_by_external_id_shows_demographics_points_and_offers_by_stat
     assert [o["id"] for o in offers["redeemed"]] == ["uo-redeemed"]
     assert [o["id"] for o in offers["expired"]] == ["uo-expired"]
     assert [o["id"] for o in offers["revoked"]] == ["uo-revoked"]
-    # Available: the active catalog offers, the inactive one left out
-    assert sorted(o["id"] for o in offers["available"]) == [
-        "offer-5-off-check",
-        "offer-free-shipping",
-        "reward-travel-mug",
-    ]
+    # Available: the active catalog offers that can be issued, the inactive one and the reward left out
+    assert sorted(o["id"] for o in offers["available"]) == ["offer-5-off-check", "offer-free-shipping"]
     assert body["salesforce_sync"] is None
 
 

@@ -148,3 +148,16 @@ def test_an_agent_that_could_forge_the_notes_author_tag_is_422_and_adds_no_note(
     assert reply.status == 422, reply.body
     assert reply.body["errors"][0]["loc"] == ["data", "agent", field]
     assert platform_get(platform, "/users/user-1/notes")["notes"] == []
+
+
+def test_a_reward_issued_as_an_offer_is_409_and_the_customer_gets_nothing_free(loyalty_connector: Connector) -> None:
+    # given a customer with 1200 points and a reward of 500 in the store
+    platform = loyalty_connector.loyalty_platform
+    seed_customer(platform, points=1200)
+    before = platform_get(platform, "/users/user-1/offers")["user_offers"]
+    # when an agent issues the reward as if it were an offer
+    reply = act(loyalty_connector, "offer.issue", offer_id="reward-travel-mug")
+    # then refused, naming the purchase, and the customer has no new user offer
+    assert reply.status == 409, reply.body
+    assert "bought with points" in reply.body["errors"][0]["msg"]
+    assert platform_get(platform, "/users/user-1/offers")["user_offers"] == before

@@ -3,6 +3,8 @@ applied, never a 500 (in process against the loyalty and Salesforce emulators ov
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -161,3 +163,27 @@ def test_a_reward_issued_as_an_offer_is_409_and_the_customer_gets_nothing_free(l
     assert reply.status == 409, reply.body
     assert "bought with points" in reply.body["errors"][0]["msg"]
     assert platform_get(platform, "/users/user-1/offers")["user_offers"] == before
+
+
+def test_a_second_delivery_of_an_award_still_in_progress_is_409_and_the_points_are_awarded_once(
+    loyalty_connector: Connector,
+) -> None:
+    # given a customer with 1200 points, and two containers of offer_actions
+    platform = loyalty_connector.loyalty_platform
+    seed_customer(platform, points=1200)
+    first_container = loyalty_connector.container("offer_actions")
+    second_container = loyalty_connector.container("offer_actions")
+    body = event_body("points.award", points=250)
+    # when the award is delivered to the first while the platform is slow, and again to the second
+    platform.fault(latency_ms=1500, match="/points", count=1)
+    first: list[Reply] = []
+    runner = threading.Thread(target=lambda: first.append(first_container.post(body, path=ACTIONS)))
+    runner.start()
+    time.sleep(0.4)  # the first delivery is waiting on the platform
+    second = second_container.post(body, path=ACTIONS)
+    runner.join(10)
+    # then the second is a 409 at event_id, the first applies it, and the points arrive once
+    assert second.status == 409, second.body
+    assert [e["loc"] for e in second.body["errors"]] == [["event_id"]]
+    assert first[0].status == 200, first[0].body
+    assert balance(platform) == 1450

@@ -123,6 +123,12 @@ class LoyaltyConfig(Strict):
             unknown = sorted(set(mapping) - set(LOYALTY_PROFILE_FIELDS))
             if unknown:
                 raise ValueError(f"{parent}: not loyalty profile fields: {', '.join(unknown)}")
+            # One Salesforce field per loyalty field: two sharing one (API names ignore case) would
+            # overwrite each other on the record, and a sync from the record could not tell them apart.
+            targets = [name.casefold() for name in mapping.values()]
+            shared = sorted({name for name in mapping.values() if targets.count(name.casefold()) > 1})
+            if shared:
+                raise ValueError(f"{parent}: more than one loyalty field mapped to {', '.join(shared)}")
         return value
 
     @field_validator("editable_fields")

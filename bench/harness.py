@@ -68,23 +68,29 @@ class Harness:
         return int(requests.get(f"{self.salesforce}/_admin/counters", timeout=10).json()["total"])
 
     def post(self, function: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        raw = json.dumps(body).encode()
+        return self.request(function, "POST", path, json.dumps(body).encode())
+
+    def get(self, function: str, path: str) -> dict[str, Any]:
+        """A signed GET of `path` (no query string)."""
+        return self.request(function, "GET", path, b"")
+
+    def request(self, function: str, method: str, path: str, raw: bytes) -> dict[str, Any]:
         event = {
             "version": "2.0",
-            "routeKey": f"POST {path}",
+            "routeKey": f"{method} {path}",
             "rawPath": path,
             "rawQueryString": "",
-            "headers": {"content-type": "application/json", "x-signature": sign(SECRET, "POST", path, raw)},
+            "headers": {"content-type": "application/json", "x-signature": sign(SECRET, method, path, raw)},
             "requestContext": {
                 "http": {
-                    "method": "POST",
+                    "method": method,
                     "path": path,
                     "protocol": "HTTP/1.1",
                     "sourceIp": "127.0.0.1",
                     "userAgent": "bench",
                 },
                 "requestId": str(uuid.uuid4()),
-                "routeKey": f"POST {path}",
+                "routeKey": f"{method} {path}",
                 "stage": "$default",
             },
             "body": raw.decode(),

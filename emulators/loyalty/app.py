@@ -51,7 +51,8 @@ def _user_fields(body: dict[str, Any]) -> dict[str, Any]:
 
 def _positive_int(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name, str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    # ASCII digits, few of them: "²" passes str.isdigit() and int() refuses it, as it does 5,000 digits.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= maximum:
         raise ApiError(400, f"'{name}' must be an integer between 1 and {maximum}.")
     return int(raw)
 

@@ -313,6 +313,9 @@ class LoyaltyStore:
             offer = self.offer(offer_id)
             if offer["status"] != "active":
                 raise error(409, "OFFER_NOT_AVAILABLE", f"Offer '{offer_id}' is not active.")
+            # A reward store item is bought with points (purchase); issued as an offer it would be free.
+            if offer.get("points_cost") and activity != "REWARD_ISSUED":
+                raise error(409, "OFFER_IS_REWARD", f"Offer '{offer_id}' is a reward: it is purchased with points.")
             now = _utcnow()
             user_offer = {
                 "id": new_id("uo-", 12),

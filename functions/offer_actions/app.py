@@ -38,6 +38,7 @@ from connector.loyalty.models import (
 from connector.loyalty.notes import add_note
 from connector.loyalty.offers import change_offer, extend_offer, issue_offer, purchase_reward
 from connector.loyalty.points import award_points
+from connector.loyalty.schema_check import check_loyalty_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
 
 ACTIONS = (
@@ -50,6 +51,8 @@ ACTIONS = (
 )
 
 trigger = Trigger("offer_actions")
+# A field mapping the org cannot take refuses every request (503, named in the log), before any action.
+trigger.on_cold_start(check_loyalty_schema)
 trigger.commands(
     "/v1/loyalty/actions",
     CommandHandler(OfferIssue, issue_offer, OfferAnswer),

@@ -57,3 +57,13 @@ def test_a_page_size_over_the_platforms_100_is_refused() -> None:
 def test_an_unknown_setting_is_refused() -> None:
     with pytest.raises(ValidationError):
         ConnectorConfig.model_validate({"loyalty": {"search_by_email": True}})
+
+
+def test_the_external_id_cannot_be_an_editable_field() -> None:
+    with pytest.raises(ValidationError, match="external_id is the customer's key"):
+        LoyaltyConfig(editable_fields=("first_name", "external_id"))
+
+
+def test_two_loyalty_fields_mapped_to_one_salesforce_field_are_refused() -> None:
+    with pytest.raises(ValidationError, match="more than one loyalty field mapped to"):
+        LoyaltyConfig(field_mapping={"Contact": {"first_name": "FirstName", "last_name": "firstname"}})

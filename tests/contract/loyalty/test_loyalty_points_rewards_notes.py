@@ -2,6 +2,7 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 USER = "/external/users/ACC_EXT_1"
@@ -41,6 +42,18 @@ def test_zero_points_is_a_validation_error(api: str, session: requests.Session) 
     response = session.post(f"{api}{USER}/points", json={"points": 0}, timeout=5)
     # then it is refused
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("page", ["\u00b2", "9" * 5000])
+def test_activity_with_a_page_int_cannot_read_is_an_argument_error(
+    api: str, session: requests.Session, page: str
+) -> None:
+    # given a superscript two (str.isdigit() says yes, int() says no), and 5,000 digits (past int()'s limit)
+    # when the activity is read
+    response = session.get(f"{api}{USER}/activity", params={"page": page}, timeout=5)
+    # then it is refused as the platform refuses bad arguments, not a 500
+    assert response.status_code == 400
+    assert response.json()["errors"]["code"] == "ARGUMENT_ERROR"
 
 
 def test_purchase_reward_spends_points_and_issues_offer(api: str, session: requests.Session) -> None:

@@ -160,8 +160,9 @@ def test_the_audit_task_goes_on_the_salesforce_record_the_action_names(loyalty_c
 
 
 def test_with_account_as_parent_object_the_task_is_related_to_the_account(loyalty_connector: Connector) -> None:
-    # given Parent Object Account, and the customer's Account
+    # given Parent Object Account (person accounts: the default mapping names their fields), and the customer's Account
     seed_customer(loyalty_connector.loyalty_platform)
+    loyalty_connector.salesforce.enable_person_accounts()
     loyalty_connector.configure({"loyalty": {"parent_object": "Account"}})
     account = str(
         loyalty_connector.salesforce.seed({"Account": [{"Name": "Rossi", "Loyalty_External_Id__c": "ACC_EXT_1"}]})[

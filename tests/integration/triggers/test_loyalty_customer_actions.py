@@ -69,12 +69,8 @@ def test_the_profile_by_external_id_shows_demographics_points_and_offers_by_stat
     assert [o["id"] for o in offers["redeemed"]] == ["uo-redeemed"]
     assert [o["id"] for o in offers["expired"]] == ["uo-expired"]
     assert [o["id"] for o in offers["revoked"]] == ["uo-revoked"]
-    # Available: the active catalog offers, the inactive one left out
-    assert sorted(o["id"] for o in offers["available"]) == [
-        "offer-5-off-check",
-        "offer-free-shipping",
-        "reward-travel-mug",
-    ]
+    # Available: the active catalog offers that can be issued, the inactive one and the reward left out
+    assert sorted(o["id"] for o in offers["available"]) == ["offer-5-off-check", "offer-free-shipping"]
     assert body["salesforce_sync"] is None
 
 
@@ -137,6 +133,7 @@ def test_auto_sync_writes_only_the_differing_fields_in_one_read_and_one_update(l
 
 def test_without_auto_sync_a_profile_read_costs_no_salesforce_call(loyalty: Connector) -> None:
     contact_id = contact(loyalty, FirstName="Sabrina", Email=EMAIL)
+    loyalty.trigger("offer_actions").warm()  # its cold-start schema check done
     before = loyalty.salesforce.calls()
     reply = profile(loyalty, EXTERNAL_ID, f"?salesforce_id={contact_id}")
     assert reply.status == 200 and reply.body["salesforce_sync"] is None
@@ -258,6 +255,7 @@ def test_an_enrolment_leaves_a_completed_task_on_the_contact_from_the_queue(loya
 
 def test_an_enrolment_with_an_external_id_keeps_it_and_writes_nothing_in_salesforce(loyalty: Connector) -> None:
     contact_id = contact(loyalty, Email="ash.sm@example.com")
+    loyalty.trigger("offer_actions").warm()  # its cold-start schema check done
     before = loyalty.salesforce.calls()
     reply = act(
         loyalty,
@@ -534,3 +532,58 @@ def test_with_account_as_parent_object_sync_from_loyalty_writes_the_person_accou
     assert reply.status == 200, reply.body
     assert reply.body["salesforce_record"]["fields"] == ["FirstName"]
     assert loyalty.salesforce.one("Account", Id=account_id)["FirstName"] == "Sabina"
+
+
+def test_an_update_the_platform_fails_is_503_and_leaves_the_contact_unchanged(loyalty: Connector) -> None:
+    # given a Contact, and the platform failing the customer's next update
+    contact_id = contact(loyalty, LastName="Rossi", Email=EMAIL, Loyalty_External_Id__c=EXTERNAL_ID)
+    loyalty.loyalty_platform.fault(status=503, count=1, match="PUT /priv/v1/apps/local-loyalty-key/users/user-1")
+    # when the agent changes the last name
+    reply = act(
+        loyalty,
+        "customer.update",
+        customer={"external_id": EXTERNAL_ID},
+        changes={"last_name": "Bianchi"},
+        salesforce_id=contact_id,
+    )
+    # then 503, and neither the platform nor the Contact changed (nothing half-done)
+    assert reply.status == 503, reply.body
+    assert platform_get(loyalty.loyalty_platform, "/users/user-1")["user"]["last_name"] == "Rossi"
+    assert contact_fields(loyalty, contact_id)["LastName"] == "Rossi"
+
+
+def test_an_enrolment_refused_by_the_platform_leaves_the_contact_without_an_external_id(loyalty: Connector) -> None:
+    # given a Contact without external id, whose email another loyalty customer already has
+    contact_id = contact(loyalty, LastName="Rossi", Email=EMAIL)
+    # when the agent enrols it with that email
+    reply = act(loyalty, "customer.enroll", customer={"external_id": None, "salesforce_id": contact_id, "email": EMAIL})
+    # then 409, and the Contact does not keep its Id as the key of a customer who does not exist
+    assert reply.status == 409, reply.body
+    assert not contact_fields(loyalty, contact_id).get("Loyalty_External_Id__c")
+
+
+def test_a_sync_the_platform_refuses_to_create_leaves_the_contact_without_an_external_id(loyalty: Connector) -> None:
+    # given Sync Customer Changes on, and a new Contact whose email another loyalty customer has
+    configure(loyalty, sync_customer_changes=True)
+    contact_id = contact(loyalty, LastName="Rossi", Email=EMAIL)
+    # when the flow sends it
+    fields = {"LastName": "Rossi", "Email": EMAIL, "Loyalty_External_Id__c": None}
+    reply = act(loyalty, "customer.sync", direction="to_loyalty", salesforce_id=contact_id, fields=fields)
+    # then refused, and the Contact does not keep its Id as the key of a customer who does not exist
+    assert reply.status == 409, reply.body
+    assert not contact_fields(loyalty, contact_id).get("Loyalty_External_Id__c")
+
+
+def test_a_sync_sent_with_a_15_character_id_writes_back_the_key_the_customer_was_created_with(
+    loyalty: Connector,
+) -> None:
+    # given Sync Customer Changes on, and a new Contact without external id, sent by its 15-character Id
+    configure(loyalty, sync_customer_changes=True)
+    contact_id = contact(loyalty, LastName="Lovelace", Email="ada@example.com")
+    fields = {"LastName": "Lovelace", "Email": "ada@example.com", "Loyalty_External_Id__c": None}
+    # when the flow sends it
+    reply = act(loyalty, "customer.sync", direction="to_loyalty", salesforce_id=contact_id[:15], fields=fields)
+    # then the Contact holds the very key the new customer has: the Id's 18-character form
+    assert reply.status == 200, reply.body
+    assert reply.body["customer"]["external_id"] == contact_id
+    assert contact_fields(loyalty, contact_id)["Loyalty_External_Id__c"] == contact_id

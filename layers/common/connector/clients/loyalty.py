@@ -46,6 +46,7 @@ _STATES: dict[str, str] = {
     "OFFER_ISSUED": "the user offer is issued",
     "OFFER_NOT_YET_REDEEMABLE": "the user offer's redemption window has not started",
     "OFFER_NOT_AVAILABLE": "the offer is not available",
+    "OFFER_IS_REWARD": "the offer is a reward: it is bought with points (reward.purchase)",
     "INSUFFICIENT_POINTS": "the customer's point balance is too low",
     "OUT_OF_STOCK": "the reward is out of stock",
     "EMAIL_TAKEN": "a loyalty customer already has this email",

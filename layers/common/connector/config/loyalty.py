@@ -123,6 +123,12 @@ class LoyaltyConfig(Strict):
             unknown = sorted(set(mapping) - set(LOYALTY_PROFILE_FIELDS))
             if unknown:
                 raise ValueError(f"{parent}: not loyalty profile fields: {', '.join(unknown)}")
+            # One Salesforce field per loyalty field: two sharing one (API names ignore case) would
+            # overwrite each other on the record, and a sync from the record could not tell them apart.
+            targets = [name.casefold() for name in mapping.values()]
+            shared = sorted({name for name in mapping.values() if targets.count(name.casefold()) > 1})
+            if shared:
+                raise ValueError(f"{parent}: more than one loyalty field mapped to {', '.join(shared)}")
         return value
 
     @field_validator("editable_fields")
@@ -131,6 +137,10 @@ class LoyaltyConfig(Strict):
         unknown = sorted(set(value) - set(LOYALTY_PROFILE_FIELDS))
         if unknown:
             raise ValueError(f"not loyalty profile fields: {', '.join(unknown)}")
+        if "external_id" in value:
+            # The customer's key, held by the parent record's external-id field, which an update
+            # does not write: changed on the platform alone, the record would name nobody.
+            raise ValueError("external_id is the customer's key and cannot be editable")
         return value
 
     @field_validator("point_accounts", "point_sources", "point_reasons", "note_reasons")

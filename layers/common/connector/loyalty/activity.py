@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from connector.errors import MappingError, NotFoundError
-from connector.loyalty.models import CustomerRef
+from connector.loyalty.profile import customer_ref_of_key
 from connector.services import Services
 
 
@@ -20,11 +20,19 @@ class ActivityPage(BaseModel):
     activities: list[dict[str, Any]]
 
 
-def _positive(name: str, raw: str | None, default: int) -> int:
+# The platform's largest page number: a larger one is refused there, so it is refused here, by name.
+MAX_PAGE = 1_000_000
+
+
+def _positive(name: str, raw: str | None, default: int, most: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only, and few of them: str.isdigit() takes "²" (int() refuses it) and 5,000
+    # digits are past int()'s limit; both were a 500.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise MappingError([name], "must be a positive integer")
+    if int(raw) > most:
+        raise MappingError([name], f"must be at most {most}")
     return int(raw)
 
 
@@ -33,14 +41,11 @@ def customer_activity(
 ) -> ActivityPage:
     """`key` is the external id or the email, per the Search by External ID setting."""
     config = services.settings.config.loyalty
-    number = _positive("page", page, 1)
-    size = _positive("page_size", page_size, min(10, config.activity_max_page_size))
-    if size > config.activity_max_page_size:
-        raise MappingError(["page_size"], f"must be at most {config.activity_max_page_size}")
-    try:
-        ref = CustomerRef(external_id=key) if config.search_by_external_id else CustomerRef(email=key)
-    except ValidationError as exc:
-        raise MappingError(["key"], "not an email address" if not config.search_by_external_id else "invalid") from exc
+    number = _positive("page", page, 1, MAX_PAGE)
+    size = _positive("page_size", page_size, min(10, config.activity_max_page_size), config.activity_max_page_size)
+    # The profile's reading of the key: percent-decoded (an email's @ often arrives as %40), and an
+    # external id of the platform's characters only (else a 422, not a look-up bound to miss).
+    ref = customer_ref_of_key(key, config.search_by_external_id)
     found = services.loyalty.find_user(ref)
     if found is None:
         raise NotFoundError(["key"], "the loyalty platform has no such customer")

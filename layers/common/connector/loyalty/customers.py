@@ -9,8 +9,8 @@ merge, as ../shared/reference/loyalty-sessionm-service-cloud-use-case.md describ
   naming the existing platform id. Known to the platform but not a member (created by a sync with
   Enroll in Loyalty off): enrolled now.
 - `customer.update`: editable fields only (`loyalty.editable_fields`, else 422 naming
-  `data.changes.<field>`), on the parent record through the field mapping first (the record is the
-  one that can refuse a value), then on the platform.
+  `data.changes.<field>`), on the platform first, then on the parent record through the field
+  mapping; a value or an Id the record refuses puts the platform's earlier values back.
 - `customer.sync`: `to_loyalty` (Sync Customer Changes; off: ignored) creates or updates the
   customer from the record's fields through the field mapping; fields the mapping does not name
   are ignored and listed in the answer (a flow sends whole records). `from_loyalty` (the "Sync
@@ -56,6 +56,7 @@ from connector.loyalty.parent_record import (
     write_record,
 )
 from connector.loyalty.profile import NOT_ENROLLED, LoyaltyProfile, is_external_id, read_profile
+from connector.observability import logger
 from connector.services import Services
 from connector.value_types import Email, SalesforceId
 
@@ -296,6 +297,16 @@ def _write_back_external_id(services: Services, record_id: str, loc: Loc) -> Sal
     return SalesforceRecordAnswer(status="updated", salesforce_id=record_id, fields=[field])
 
 
+def _undo_write_back(services: Services, record_id: str) -> None:
+    """The external-id field emptied again (it was: the external id was empty). Best effort: the
+    enrolment's own failure is what the caller is answered, and a retry writes the Id again."""
+    field = services.settings.config.loyalty.external_id_field
+    try:
+        write_record(services, record_id, {field: None}, ["data", "customer", "salesforce_id"])
+    except Exception as exc:
+        logger.warning("an enrolment's write-back could not be undone", extra={"error": type(exc).__name__})
+
+
 def _queue_write_back(services: Services, command: Command, record_id: str, customer_id: str) -> None:
     config = services.settings.config.loyalty
     queue_record_update(
@@ -342,9 +353,15 @@ def enroll_customer(command: CustomerEnroll, services: Services) -> EnrollAnswer
         fields = {**profile, "email": customer.email, "external_id": external_id, "enrolled": member}
         try:
             user = services.loyalty.create_user(fields)
-        except ConflictError as exc:
-            # The other key is another customer's (the email, when searching by external id).
-            raise ConflictError(f"the customer cannot be enrolled: {exc}") from exc
+        except Exception as exc:
+            # Nobody was created: the Id just written back is taken back, so the record does not
+            # keep a key that names no customer.
+            if record.status == "updated" and record_id is not None:
+                _undo_write_back(services, record_id)
+            if isinstance(exc, ConflictError):
+                # The other key is another customer's (the email, when searching by external id).
+                raise ConflictError(f"the customer cannot be enrolled: {exc}") from exc
+            raise
         if record.status == "queued" and record_id is not None:
             _queue_write_back(services, command, record_id, str(user["id"]))
     customer_id = str(user["id"])
@@ -384,9 +401,18 @@ def update_customer(command: CustomerUpdate, services: Services) -> UpdateAnswer
     record_changes = {mapping[name]: value for name, value in changes.items() if name in mapping}
     record_id = data.salesforce_id or data.customer.salesforce_id
     record = SalesforceRecordAnswer(status="unchanged", salesforce_id=record_id, fields=[])
-    if record_changes:
-        record = _update_record(services, data, record_id, record_changes)
+    # The platform first: failing there (503) leaves nothing changed anywhere. The record written
+    # first, then the platform failing, answered 503 with the record already changed.
     user = services.loyalty.update_user(customer_id, changes)
+    if record_changes:
+        try:
+            record = _update_record(services, data, record_id, record_changes)
+        except Exception:
+            # Salesforce refused a value or the Id (Salesforce down is `queued`, not raised): the
+            # platform gets its earlier values back, so the refusal leaves nothing half-done. A
+            # revert that fails raises its own error (503): the agent's retry applies and reverts again.
+            services.loyalty.update_user(customer_id, {name: found.get(name) for name in changes})
+            raise
     if record.status == "queued":
         queue_record_update(
             services,
@@ -415,8 +441,8 @@ def update_customer(command: CustomerUpdate, services: Services) -> UpdateAnswer
 def _update_record(
     services: Services, data: CustomerUpdateData, record_id: str | None, changes: dict[str, Any]
 ) -> SalesforceRecordAnswer:
-    """The mapped changes on the parent record, before the platform: a value Salesforce refuses is a
-    422 and nothing is changed anywhere. Salesforce down: `queued`."""
+    """The mapped changes on the parent record, after the platform: a value Salesforce refuses is a
+    422 (the caller reverts the platform). Salesforce down: `queued`."""
     try:
         if record_id is None:
             customer = data.customer
@@ -470,24 +496,33 @@ def _sync_to_loyalty(command: CustomerSync, services: Services) -> SyncAnswer:
     held_external_id = str(held[0][1]) if held else None
     if held and (not isinstance(held[0][1], str) or not is_external_id(held[0][1])):
         raise MappingError(["data", "fields", held[0][0]], "an external id holds letters, digits and . _ : - only")
-    external_id = held_external_id or full_salesforce_id(data.salesforce_id)
+    # One form of the record's Id for the key and its write-back: a 15-character one written back
+    # as sent would leave the record holding a key the platform does not know (it has the 18).
+    record_id = full_salesforce_id(data.salesforce_id)
+    external_id = held_external_id or record_id
     email = values.get("email")
-    ref = CustomerRef(external_id=external_id, email=email, salesforce_id=data.salesforce_id)
+    ref = CustomerRef(external_id=external_id, email=email, salesforce_id=record_id)
     if not config.search_by_external_id and not email:
         raise MappingError(["data", "fields", email_field(config)], "required: Search by External ID is off")
     found = services.loyalty.find_user(ref)
-    record = SalesforceRecordAnswer(status="unchanged", salesforce_id=data.salesforce_id, fields=[])
+    record = SalesforceRecordAnswer(status="unchanged", salesforce_id=record_id, fields=[])
     if found is None:
         if not email:
             raise MappingError(["data", "fields", email_field(config)], "required to create the loyalty customer")
         if not held_external_id:
-            record = _write_back_external_id(services, data.salesforce_id, ["data", "salesforce_id"])
+            record = _write_back_external_id(services, record_id, ["data", "salesforce_id"])
         profile = {k: v for k, v in values.items() if v is not None}
-        user = services.loyalty.create_user(
-            {**profile, "external_id": external_id, "enrolled": config.enroll_in_loyalty}
-        )
+        try:
+            user = services.loyalty.create_user(
+                {**profile, "external_id": external_id, "enrolled": config.enroll_in_loyalty}
+            )
+        except Exception:
+            # Nobody was created: the record does not keep its Id as a key naming no customer.
+            if record.status == "updated":
+                _undo_write_back(services, record_id)
+            raise
         if record.status == "queued":
-            _queue_write_back(services, command, data.salesforce_id, str(user["id"]))
+            _queue_write_back(services, command, record_id, str(user["id"]))
         created, changed = True, sorted(profile)
     else:
         differing = {k: v for k, v in values.items() if not _same_value(found.get(k), v)}

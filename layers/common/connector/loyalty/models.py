@@ -16,7 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PositiveInt,
+    StrictInt,
     ValidationInfo,
     field_validator,
 )
@@ -36,8 +36,10 @@ class Agent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=120)
+    # Written into notes and points reasons as `[agent: name (id)]` (the platform keeps no author):
+    # no control character, bracket or parenthesis that could end that tag and forge another.
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f\[\]()]+$")
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f\[\]]+$")
     email: Email
 
 
@@ -110,6 +112,15 @@ class OfferExtendData(UserOfferData):
     redemption_start: AwareDatetime
     redemption_end: AwareDatetime
 
+    @field_validator("redemption_start", "redemption_end")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Year 1 or 9999 with an offset has no UTC form (an OverflowError, answered 503 before): 422.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range: no such UTC date/time") from None
+
     @field_validator("redemption_end")
     @classmethod
     def _end_after_start_and_ahead(cls, value: datetime, info: ValidationInfo) -> datetime:
@@ -131,7 +142,8 @@ class OfferExtend(LoyaltyCommand):
 
 class RewardPurchaseData(ActionData):
     offer_id: PlatformKey
-    quantity: int = Field(default=1, ge=1, le=100)
+    # Strict: JSON true or "2" is no quantity (lax mode would buy 1 or 2).
+    quantity: StrictInt = Field(default=1, ge=1, le=100)
 
 
 class RewardPurchase(LoyaltyCommand):
@@ -143,7 +155,8 @@ class RewardPurchase(LoyaltyCommand):
 
 # -- points and notes --------------------------------------------------------------------------
 class PointsAwardData(ActionData):
-    points: PositiveInt = Field(le=1_000_000)
+    # Strict: JSON true or "12" is no number of points (lax mode would award 1 or 12).
+    points: StrictInt = Field(ge=1, le=1_000_000)
     point_account: str = Field(min_length=1, max_length=80)
     point_source: str = Field(min_length=1, max_length=80)
     reason: str = Field(min_length=1, max_length=80)

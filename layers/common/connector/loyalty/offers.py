@@ -64,8 +64,11 @@ def purchase_reward(command: RewardPurchase, services: Services) -> RewardAnswer
     loyalty = services.loyalty
     data = command.data
     customer_id = customer_id_of(services, data.customer)
+    # The balance is read before the purchase, never after: a read failing after the points are
+    # spent would answer 503 for an applied purchase, and the agent's retry would buy it twice.
+    before = int(loyalty.point_accounts(customer_id)["available_points"])
     order = loyalty.purchase_reward(customer_id, data.offer_id, data.quantity)
-    balance = int(loyalty.point_accounts(customer_id)["available_points"])
+    balance = before - int(order["points_spent"])
     summary = (
         f"bought {order['quantity']} x {order['name']} for {order['points_spent']} points (order {order['id']}); "
         f"balance now {balance}"

@@ -11,6 +11,7 @@ retried with the pipeline's backoff: the action's answer never waits for Salesfo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,9 +168,15 @@ class ParentRecordUpdate(Envelope, entity="loyalty_parent_record", key="data.act
     data: ParentRecordUpdateData
 
 
-def _queued_event_id(action_event_id: str) -> str:
+def queued_event_id(action_event_id: str) -> str:
+    """`<action event_id>.record`; a long one is shortened by a digest, as the audit's is: cut short
+    alone, two actions whose ids share 121 characters would share one id, and the second record
+    update would be dropped as a replay of the first."""
     candidate = f"{action_event_id}.record"
-    return candidate if len(candidate) <= 128 else f"{action_event_id[:121]}.record"
+    if len(candidate) <= 128:
+        return candidate
+    digest = hashlib.sha256(action_event_id.encode()).hexdigest()[:32]
+    return f"{action_event_id[:88]}.{digest}.record"
 
 
 def queue_record_update(services: Services, data: ParentRecordUpdateData) -> None:
@@ -177,7 +184,7 @@ def queue_record_update(services: Services, data: ParentRecordUpdateData) -> Non
     failing its answer now would make the agent's retry apply it twice; a queue that refuses is
     logged (with the event id) for an operator."""
     event = ParentRecordUpdate(
-        event_id=_queued_event_id(data.action_event_id),
+        event_id=queued_event_id(data.action_event_id),
         event_type="loyalty.parent_record_update",
         occurred_at=datetime.now(UTC),
         data=data,

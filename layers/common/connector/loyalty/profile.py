@@ -46,7 +46,8 @@ class Address(CompleteAnswer):
 
 
 class OffersByState(CompleteAnswer):
-    """The profile's offer tabs: Issued, Available (the active catalog offers that can be issued),
+    """The profile's offer tabs: Issued, Available (the active catalog offers that can be issued, not
+    the rewards bought with points),
     Redeemed, Expired; revoked offers (Revoke and Exclude) in a group of their own."""
 
     issued: list[dict[str, Any]]
@@ -161,7 +162,8 @@ def _offers_by_state(user_offers: list[dict[str, Any]], catalog: list[dict[str, 
         groups.setdefault(str(offer.get("status")), []).append(offer)
     return OffersByState(
         issued=groups["issued"],
-        available=[o for o in catalog if o.get("status", "active") == "active"],
+        # Rewards (a points cost) are bought in the reward store, never issued: not Available.
+        available=[o for o in catalog if o.get("status", "active") == "active" and not o.get("points_cost")],
         redeemed=groups["redeemed"],
         expired=groups["expired"],
         revoked=groups["revoked"],

@@ -10,6 +10,8 @@ from typing import Any
 from conftest import Connector
 from trigger_events import event_body, now_iso
 
+from connector.social.conversations import USER_CLAIM
+from connector.state.claims import ClaimStore
 from connector.state.social_links import SocialLinkStore, UserLink
 
 PATH = "/v1/social/conversations"
@@ -362,3 +364,23 @@ def test_two_conversations_of_one_user_at_the_same_time_end_with_one_opened(conn
     assert busy.status == 202, busy.body
     connector.trigger("conversation_routing").drain_queue()
     assert statuses(connector, "u-c20") == {"c20-a": "Opened", "c20-b": "Closed"}
+
+
+def test_a_conversation_waiting_on_its_users_claim_is_never_dead_lettered_for_it(connector: Connector) -> None:
+    # given another conversation of the user holding the user's claim through every attempt the
+    # queue allows (MAX_RECEIVE_COUNT 3): a steady stream of that user's conversations
+    claims = ClaimStore(connector.aws.sync_state_table, connector.aws.dynamodb, lease_seconds=600)
+    assert claims.acquire(USER_CLAIM, "u-c21", "another-conversation")
+    function = connector.trigger("conversation_routing")
+    busy = function.post(routed("c21-a", "u-c21", previous_conversations=[]), path=PATH)
+    assert busy.status == 202, busy.body
+    # when the queue retries it past its attempts
+    for _ in range(4):
+        function.drain_queue()
+    # then waiting was not a failure: nothing in the DLQ, the state still QUEUED, and once the other
+    # conversation is done it is synced
+    assert function.dead_letters() == []
+    assert connector.sync_state("social", "conversation", "c21-a").body["status"] == "QUEUED"
+    claims.release(USER_CLAIM, "u-c21", "another-conversation")
+    function.drain_queue()
+    assert statuses(connector, "u-c21") == {"c21-a": "Opened"}

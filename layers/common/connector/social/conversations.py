@@ -34,7 +34,7 @@ from typing import Any
 
 from connector.config.social import SocialConfig
 from connector.envelope import Outcome
-from connector.errors import IneligibleEvent, MappingError, TransientError
+from connector.errors import EntityBusy, IneligibleEvent, MappingError
 from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
@@ -111,7 +111,7 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     # this conversation; this one is the user's. Not obtained: retried from the queue, as "entity busy".
     owner = event.event_id
     if not services.claims.acquire(USER_CLAIM, data.user.id, owner):
-        raise TransientError("another conversation of this user is being synced; retried later")
+        raise EntityBusy("another conversation of this user is being synced; retried later")
     try:
         return _push_conversation(event, services, match)
     finally:

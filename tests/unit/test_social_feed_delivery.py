@@ -481,3 +481,15 @@ def test_the_doorbell_and_the_poll_share_the_inboxs_requests_of_a_minute(
     assert [r["status"] for r in later] == ["queued"] * 5 + ["deferred"]
     # and the inbox was asked 15 times in the minute, its limit
     assert inbox_reads(inbox) == 15
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_notification_of_an_old_action_does_not_start_the_feed_in_the_past(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given an inbox with history (12 actions), no position kept, and social.feed.start "now"
+    history = [receive(inbox, f"old {n}")["action"] for n in range(12)]
+    # when a notification (forged, or very late) names its first action, which the inbox has
+    ring(trigger, {"id": 1, "action": history[0]})
+    # then the feed is not started there (the whole history would replay): the head search starts it
+    assert services.feed_positions.find(FEED) is None

@@ -167,15 +167,20 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
     """The inbox says an action happened: read that action from the inbox and queue its event."""
     action_id = notified_action_id(body)
     try:
-        read = _actions(services, action_id - 1, action_id, poll=False)
+        # The page from this action on (one request, as with it alone): whether it is near the head.
+        read = _actions(services, action_id - 1, poll=False)
     except BudgetSpent:
         # The inbox will not ring again: the next poll reads this action (within its own share).
         logger.warning("doorbell: the inbox's requests of this minute are spent; left to the poll")
         return DoorbellAnswer(status="deferred", action_id=action_id)
     found = [a for a in read if a["id"] == action_id]
-    if found and services.settings.config.social.feed.start == "now":
+    at_head = len(read) < ACTIONS_PAGE
+    if found and at_head and services.settings.config.social.feed.start == "now":
         # A new deployment's first notification (of an action the inbox has: never a forged one)
         # starts the feed here: the poll goes on from this action, the past before it is not synced.
+        # Only an action in the feed's last page: one a forged (or very late) notification names
+        # from far back would replay the whole history "now" is there to skip; the head search
+        # starts the feed then.
         services.feed_positions.start(FEED, action_id - 1)
     canonical = to_canonical(found[0]) if found else None
     if canonical is None:

@@ -384,3 +384,13 @@ def test_a_conversation_waiting_on_its_users_claim_is_never_dead_lettered_for_it
     claims.release(USER_CLAIM, "u-c21", "another-conversation")
     function.drain_queue()
     assert statuses(connector, "u-c21") == {"c21-a": "Opened"}
+
+
+def test_the_360_view_answers_422_for_a_user_id_no_social_user_can_have(connector: Connector) -> None:
+    # given user ids the inbox's events never carry: longer than a user id may be, or with other characters
+    for user_id in ("u" * 3000, "u%20with%20spaces", "%C3%A9t%C3%A9"):
+        # when the 360° view is asked for one
+        status, body = activity(connector, user_id)
+        # then 422 naming the path parameter, never a 500 (nor a lookup)
+        assert status == 422, (user_id[:20], status, body)
+        assert body["errors"][0]["loc"] == ["path", "user_id"], body

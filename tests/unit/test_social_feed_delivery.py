@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from connector.config import ConnectorConfig
@@ -493,3 +494,49 @@ def test_a_notification_of_an_old_action_does_not_start_the_feed_in_the_past(
     ring(trigger, {"id": 1, "action": history[0]})
     # then the feed is not started there (the whole history would replay): the head search starts it
     assert services.feed_positions.find(FEED) is None
+
+
+class ThrottledDynamoDb:
+    """DynamoDB throttling the request budget's counter (ProvisionedThroughputExceeded), from the
+    `after`-th count on; every other call goes through."""
+
+    def __init__(self, client: Any, after: int = 0) -> None:
+        self._client, self._left = client, after
+
+    def update_item(self, **kwargs: Any) -> Any:
+        if self._left <= 0:
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}
+            raise botocore.exceptions.ClientError(error, "UpdateItem")
+        self._left -= 1
+        return self._client.update_item(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_doorbell_whose_request_count_dynamodb_throttles_leaves_the_action_to_the_poll(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given DynamoDB throttling the shared request budget's counter
+    services.request_budget = RequestBudgetStore(
+        services.settings.sync_state_table, ThrottledDynamoDb(services.dynamodb), Clock()
+    )
+    # when the inbox rings for a received message
+    status, answer = ring(trigger, {"id": 1, "action": receive(inbox)["action"]})
+    # then it is told the action is deferred (the poll reads it), as when the minute's requests are spent
+    assert (status, answer["status"]) == (200, "deferred")
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_head_search_whose_request_count_dynamodb_throttles_keeps_what_it_found(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given a new deployment's first poll, whose third count of a request DynamoDB throttles
+    services.request_budget = RequestBudgetStore(
+        services.settings.sync_state_table, ThrottledDynamoDb(services.dynamodb, after=2), Clock()
+    )
+    # when the schedule polls
+    polled = poll(trigger)
+    # then it stops as with the minute's requests spent, and the two probes it made are kept
+    assert polled["stopped"] == "budget_spent"
+    assert services.feed_positions.head_search(FEED) != (0, None)

@@ -374,13 +374,16 @@ def test_a_conversation_waiting_on_its_users_claim_is_never_dead_lettered_for_it
     function = connector.trigger("conversation_routing")
     busy = function.post(routed("c21-a", "u-c21", previous_conversations=[]), path=PATH)
     assert busy.status == 202, busy.body
-    # when the queue retries it past its attempts
-    for _ in range(4):
+    # when the queue has tried it as often as it allows, and receives it again
+    for _ in range(3):
         function.drain_queue()
-    # then waiting was not a failure: nothing in the DLQ, the state still QUEUED, and once the other
+    state = connector.sync_state("social", "conversation", "c21-a").body
+    function.drain_queue()
+    # then waiting was not a failure: still QUEUED, its waits not counted as spent attempts (the
+    # reconciler gives up on those were its message lost), nothing in the DLQ; and once the other
     # conversation is done it is synced
+    assert (state["status"], state["attempts"] < 3) == ("QUEUED", True), state
     assert function.dead_letters() == []
-    assert connector.sync_state("social", "conversation", "c21-a").body["status"] == "QUEUED"
     claims.release(USER_CLAIM, "u-c21", "another-conversation")
     function.drain_queue()
     assert statuses(connector, "u-c21") == {"c21-a": "Opened"}

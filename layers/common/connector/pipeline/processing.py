@@ -294,7 +294,9 @@ class Processor:
     def _carry_on_busy(self, msg: QueuedMessage, busy: EntityBusy) -> None:
         event = msg.event
         self._enqueue(event, delay=backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds))
-        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error_text(busy))
+        # Its waits are not attempts spent (attempts=None): were this message lost, the reconciler
+        # re-queues it rather than giving up on it.
+        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=None, error=error_text(busy))
 
     def _already_settled(self, msg: QueuedMessage) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an

@@ -540,3 +540,40 @@ def test_a_head_search_whose_request_count_dynamodb_throttles_keeps_what_it_foun
     # then it stops as with the minute's requests spent, and the two probes it made are kept
     assert polled["stopped"] == "budget_spent"
     assert services.feed_positions.head_search(FEED) != (0, None)
+
+
+class PositionsFailingOnce:
+    """The feed's position store, whose first move of the position fails (the poll dies there)."""
+
+    def __init__(self, positions: FeedPositionStore) -> None:
+        self._positions, self._failed = positions, False
+
+    def advance(self, feed: str, read: int, to: int) -> bool:
+        if not self._failed:
+            self._failed = True
+            raise RuntimeError("the poll died before it moved the position")
+        return self._positions.advance(feed, read, to)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._positions, name)
+
+
+def test_a_malformed_action_read_again_after_a_poll_died_is_dead_lettered_once(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given a malformed action (its user's handle past 255 characters), and a poll that dead-letters
+    # it, then dies before it moves the position
+    user = {"id": "u-long", "handle": "+33" + "6" * 300}
+    seed = {"conversations": [{"id": "conv-bad", "channel": "whatsapp", "status": "open", "user": user}]}
+    assert inbox.post("/_admin/seed", json=seed).status_code == 200
+    body = {"type": "task-create", "conversation_id": "conv-bad", "text": "Bonjour", "team": "Support FR"}
+    assert inbox.post("/_admin/actions", json=body).status_code == 201
+    positions = services.feed_positions
+    services.feed_positions = PositionsFailingOnce(positions)  # type: ignore[assignment]
+    with pytest.raises(RuntimeError):
+        poll_feed(services, trigger.accept_canonical)
+    # when the next poll reads that action again
+    polled = poll(trigger)
+    # then it moves past it, and the dead-letter queue holds it once
+    assert polled["stopped"] == "caught_up"
+    assert len(dead_letters(services)) == 1

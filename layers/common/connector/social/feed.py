@@ -220,13 +220,21 @@ def _park_refused(services: Services, canonical: dict[str, Any], answer: Accepte
     later: the poll moves past it, and it goes to the function's dead-letter queue with the reason
     (its alarm fires; counted as EventsDead), where an operator sees it and can redrive it once fixed."""
     reason = refusal_reason(answer)
+    action_id = int(canonical["action_id"])
+    # Once: a poll that died before moving past it, or one running alongside, reads it again.
+    if not services.feed_positions.park(FEED, action_id):
+        return
     logger.warning("feed: an action's event was refused, dead-lettered", extra={"reason": reason})
-    services.queue.dead_letter(
-        json.dumps(canonical),
-        event_type=str(canonical.get("event_type", "unknown")),
-        event_id=str(canonical.get("event_id", "unknown")),
-        error=reason,
-    )
+    try:
+        services.queue.dead_letter(
+            json.dumps(canonical),
+            event_type=str(canonical.get("event_type", "unknown")),
+            event_id=str(canonical.get("event_id", "unknown")),
+            error=reason,
+        )
+    except Exception:
+        services.feed_positions.unpark(FEED, action_id)
+        raise
     obs.count(obs.EVENTS_DEAD)
 
 

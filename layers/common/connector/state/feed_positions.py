@@ -7,6 +7,7 @@ is harmless anyway, as the pipeline's idempotency on its event_id answers the se
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from connector.state._dynamo import from_item, now_iso, to_item
@@ -14,6 +15,9 @@ from connector.state._dynamo import from_item, now_iso, to_item
 POSITION_SK = "FEED_POSITION"
 # Where the search for a feed's head has got to (config `social.feed.start` "now"), until it ends.
 HEAD_SEARCH_SK = "FEED_HEAD_SEARCH"
+# An entry dead-lettered already (one item each, reaped by DynamoDB TTL once no poll can read it again).
+PARKED_SK = "FEED_PARKED#"
+PARKED_DAYS = 14
 
 
 class FeedPositionStore:
@@ -82,3 +86,23 @@ class FeedPositionStore:
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def park(self, feed: str, entry_id: int) -> bool:
+        """Note that the entry is dead-lettered; False when it was already (a poll that died before
+        moving the position, or one running alongside, read it again)."""
+        expires = int(time.time()) + PARKED_DAYS * 86400
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": f"feed#{feed}", "sk": f"{PARKED_SK}{entry_id}", "expires_at": expires}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def unpark(self, feed: str, entry_id: int) -> None:
+        """The dead letter could not be sent: the next poll parks the entry again."""
+        self._ddb.delete_item(
+            TableName=self._table, Key=to_item({"pk": f"feed#{feed}", "sk": f"{PARKED_SK}{entry_id}"})
+        )

@@ -10,7 +10,7 @@ from typing import Any
 from conftest import Connector
 from trigger_events import event_body, now_iso
 
-from connector.social.conversations import USER_CLAIM
+from connector.social.user_claim import USER_CLAIM
 from connector.state.claims import ClaimStore
 from connector.state.social_links import SocialLinkStore, UserLink
 

@@ -577,3 +577,15 @@ def test_a_malformed_action_read_again_after_a_poll_died_is_dead_lettered_once(
     # then it moves past it, and the dead-letter queue holds it once
     assert polled["stopped"] == "caught_up"
     assert len(dead_letters(services)) == 1
+
+
+def test_a_head_search_kept_by_a_slower_poll_never_loses_what_another_found(sync_table: str, dynamodb: Any) -> None:
+    # given two polls that read the search's start (nothing known) together; the first narrows it
+    positions = FeedPositionStore(sync_table, dynamodb)
+    positions.keep_head_search(FEED, 8192, 9000)
+    # when the second, slower (its first probe spent the minute's budget), keeps what it knows
+    positions.keep_head_search(FEED, 1024, None)
+    # then what the first found stays, and a narrower search is still kept
+    assert positions.head_search(FEED) == (8192, 9000)
+    positions.keep_head_search(FEED, 8600, 9000)
+    assert positions.head_search(FEED) == (8600, 9000)

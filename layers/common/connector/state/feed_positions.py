@@ -66,10 +66,39 @@ class FeedPositionStore:
         return int(doc["low"]), (int(doc["high"]) if doc.get("high") is not None else None)
 
     def keep_head_search(self, feed: str, low: int, high: int | None) -> None:
-        doc: dict[str, Any] = {"pk": f"feed#{feed}", "sk": HEAD_SEARCH_SK, "low": low, "updated_at": now_iso()}
-        if high is not None:
-            doc["high"] = high
-        self._ddb.put_item(TableName=self._table, Item=to_item(doc))
+        """Keep what a search knows, merged with what is kept: two polls searching together each
+        keep their bounds, and a slower one never widens what the other narrowed."""
+        for _ in range(5):
+            known_low, known_high = self.head_search(feed)
+            merged_low = max(low, known_low)
+            merged_high = known_high if high is None else high if known_high is None else min(high, known_high)
+            if (merged_low, merged_high) == (known_low, known_high):
+                return
+            doc: dict[str, Any] = {
+                "pk": f"feed#{feed}",
+                "sk": HEAD_SEARCH_SK,
+                "low": merged_low,
+                "updated_at": now_iso(),
+            }
+            if merged_high is not None:
+                doc["high"] = merged_high
+            values: dict[str, Any] = {":low": known_low}
+            if known_high is None:
+                unchanged_high = "attribute_not_exists(#high)"
+            else:
+                unchanged_high, values[":high"] = "#high = :high", known_high
+            try:
+                self._ddb.put_item(
+                    TableName=self._table,
+                    Item=to_item(doc),
+                    # As read: another poll keeping its bounds meanwhile makes this one merge again.
+                    ConditionExpression=f"attribute_not_exists(pk) OR (#low = :low AND {unchanged_high})",
+                    ExpressionAttributeNames={"#low": "low", "#high": "high"},
+                    ExpressionAttributeValues=to_item(values),
+                )
+            except self._ddb.exceptions.ConditionalCheckFailedException:
+                continue
+            return
 
     def advance(self, feed: str, read: int, to: int) -> bool:
         """Move the position from `read` (what this poll read) to `to`; False when another poll moved it."""

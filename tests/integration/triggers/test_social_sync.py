@@ -397,3 +397,16 @@ def test_the_360_view_answers_422_for_a_user_id_no_social_user_can_have(connecto
         # then 422 naming the path parameter, never a 500 (nor a lookup)
         assert status == 422, (user_id[:20], status, body)
         assert body["errors"][0]["loc"] == ["path", "user_id"], body
+
+
+def test_a_first_push_that_lists_an_earlier_conversation_twice_creates_it_once(connector: Connector) -> None:
+    # given a first push whose 30 earlier conversations (past one composite) name two of them twice
+    earlier = [{"conversation_id": f"c22-old-{i % 28}", "status": "closed"} for i in range(30)]
+    # when it is synced
+    reply = connector.trigger("conversation_routing").post(
+        routed("c22", "u-c22", previous_conversations=earlier), path=PATH
+    )
+    # then it is synced (Salesforce refuses one collection call naming a key twice), each conversation once
+    assert reply.status == 200, reply.body
+    found = statuses(connector, "u-c22")
+    assert len(found) == 29 and [k for k, v in found.items() if v == "Opened"] == ["c22"]

@@ -39,7 +39,7 @@ from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
-from connector.social.models import ConversationChanged, ConversationData, UserMatched
+from connector.social.models import ConversationChanged, ConversationData, PreviousConversation, UserMatched
 from connector.social.salesforce_events import ENGAGEMENT, answered_engagement, open_engagements_query
 from connector.social.user_claim import user_claim
 from connector.state import UserLink
@@ -149,7 +149,7 @@ def _push_conversation(
             ),
             **links,
         }
-        for p in (data.previous_conversations if first_push else [])
+        for p in _once_each(data.previous_conversations if first_push else [])
         if p.conversation_id != data.conversation_id
     ]
     to_close = [str(r["Id"]) for r in others_opened] if status == OPENED else []
@@ -192,6 +192,15 @@ def _push_conversation(
             "closed": len(to_close),
         },
     )
+
+
+def _once_each(previous: list[PreviousConversation]) -> list[PreviousConversation]:
+    """Each earlier conversation once (the first listed): Salesforce refuses a whole collection call
+    that names one external id twice (DUPLICATE_EXTERNAL_ID), which dead-lettered the event."""
+    first: dict[str, PreviousConversation] = {}
+    for p in previous:
+        first.setdefault(p.conversation_id, p)
+    return list(first.values())
 
 
 def _pushed_before(event: ConversationChanged, services: Services) -> bool:

@@ -154,8 +154,14 @@ def _push_conversation(
     ]
     to_close = [str(r["Id"]) for r in others_opened] if status == OPENED else []
 
+    engagements = found.get("engagements") or []
+    # The composite's other subrequests: the closings, the conversation, its Case (at most one).
+    others = len(to_close) + 1 + (1 if config.case_per_conversation else 0)
+    # A recipient's open Engagements past what the composite holds are switched after it, in
+    # collection calls (a composite of more than 25 subrequests is refused whole: LIMIT_EXCEEDED).
+    engagements_apart = others + len(engagements) > COMPOSITE_LIMIT
     plan = WritePlan(services.salesforce)
-    if len(earlier) + len(to_close) + 1 > COMPOSITE_LIMIT:
+    if len(earlier) + others + (0 if engagements_apart else len(engagements)) > COMPOSITE_LIMIT:
         for start in range(0, len(earlier), COLLECTION_LIMIT):
             chunk = earlier[start : start + COLLECTION_LIMIT]
             results = services.salesforce.upsert_many(SOBJECT, KEY_FIELD, chunk, all_or_none=True)
@@ -169,7 +175,7 @@ def _push_conversation(
     for i, record_id in enumerate(to_close):
         plan.update(f"close{i}", SOBJECT, record_id, {"Status__c": CLOSED})
     plan.upsert("conversation", SOBJECT, KEY_FIELD, data.conversation_id, _conversation_fields(data, status, links))
-    for i, engagement in enumerate(found.get("engagements") or []):
+    for i, engagement in enumerate([] if engagements_apart else engagements):
         plan.update(f"engagement{i}", ENGAGEMENT, str(engagement["Id"]), answered_engagement("@{conversation.id}"))
     case = next(iter(found.get("case") or []), None)
     case_written = False
@@ -177,8 +183,18 @@ def _push_conversation(
         parent = {_CASE_PARENT[match[1]]: match[0]} if match else {}
         case_written = _plan_case(plan, data, status, parent, case, config)
     results_by_ref = plan.run()
+    conversation_record = str(results_by_ref["conversation"]["id"])
+    if engagements_apart:
+        switched = [{"Id": str(e["Id"]), **answered_engagement(conversation_record)} for e in engagements]
+        for start in range(0, len(switched), COLLECTION_LIMIT):
+            results = services.salesforce.update_many(
+                ENGAGEMENT, switched[start : start + COLLECTION_LIMIT], all_or_none=True
+            )
+            failed = next((r for r in results if not r.success), None)
+            if failed is not None:
+                raise failed.error()
     _keep_match(event, services)
-    ids = {"conversation_id": str(results_by_ref["conversation"]["id"])}
+    ids = {"conversation_id": conversation_record}
     if case_written:
         ids["case_id"] = str(results_by_ref["case"]["id"])
     elif case is not None:

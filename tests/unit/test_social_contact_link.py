@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from connector.clients.social import SocialClient
-from connector.errors import NotFoundError
+from connector.errors import EntityBusy, NotFoundError
 from connector.settings import PlatformApi
 from connector.social.salesforce_events import ConversationContactLinked, link_conversation_contact
+from connector.social.user_claim import USER_CLAIM
+from connector.state.claims import ClaimStore
 from connector.state.social_links import SocialLinkStore
 from emulators._base import running
 from emulators.social import create_app
@@ -55,6 +57,7 @@ def services(inbox_server: tuple[Any, str], sync_table: str, dynamodb: Any) -> A
         salesforce=Salesforce(),
         social=SocialClient(PlatformApi(url=url), DEFAULT_API_KEY),
         social_links=SocialLinkStore(sync_table, dynamodb),
+        claims=ClaimStore(sync_table, dynamodb),
     )
 
 
@@ -82,5 +85,16 @@ def test_a_link_the_inbox_refuses_leaves_no_match_behind(services: Any) -> None:
     with pytest.raises(NotFoundError):
         link_conversation_contact(linked("conv-unknown-to-the-inbox"), services)
     # then no match is kept for the user: their later conversations are not linked to it
+    assert services.social_links.get(USER["id"]) is None
+    assert services.salesforce.updated == []
+
+
+def test_a_link_waits_while_a_conversation_of_the_user_is_synced(services: Any) -> None:
+    # given a conversation of the user being synced (it holds the user's claim)
+    assert services.claims.acquire(USER_CLAIM, USER["id"], "evt-conversation")
+    # when an agent links the Contact of another of the user's conversations
+    with pytest.raises(EntityBusy):
+        link_conversation_contact(linked("conv-501"), services)
+    # then it is retried later: no match kept, no conversation linked (the one being synced read no match)
     assert services.social_links.get(USER["id"]) is None
     assert services.salesforce.updated == []

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from connector.config import ConnectorConfig
-from connector.errors import IneligibleEvent
+from connector.errors import EntityBusy, IneligibleEvent
 from connector.social.conversations import match_user, sync_conversation
 from connector.social.models import ConversationChanged, UserMatched
 from connector.state import UserLink
@@ -157,3 +157,53 @@ def test_in_person_account_mode_a_contact_id_still_links_the_contact() -> None:
     )
     assert sf.calls[-1][1] == [{"Id": "a0X1", "Contact__c": "003000000000003AAA"}]
     assert links.kept is not None and links.kept.sobject == "Contact"
+
+
+class ClaimsGrantedAfterAMatch:
+    """The user's claim is granted just after a user match (holding it) kept the user's Contact."""
+
+    def __init__(self, links: FakeLinks, link: UserLink) -> None:
+        self.links, self.link = links, link
+
+    def acquire(self, kind: str, key: str, owner: str) -> bool:
+        self.links.kept = self.link
+        return True
+
+    def release(self, kind: str, key: str, owner: str) -> None:
+        pass
+
+
+class HeldClaims:
+    """Another event holds the user's claim."""
+
+    def acquire(self, kind: str, key: str, owner: str) -> bool:
+        return False
+
+    def release(self, kind: str, key: str, owner: str) -> None:
+        raise AssertionError("never acquired")
+
+
+def test_a_conversation_is_linked_to_a_match_kept_while_it_waited_for_the_users_claim() -> None:
+    # given a routed conversation of an unmatched user, whose user match is kept while it waits for
+    # the user's claim (the match holding it)
+    sf, links = FakeSalesforce(), FakeLinks()
+    s = services(sf, links)
+    s.claims = ClaimsGrantedAfterAMatch(links, UserLink("u-88", "Contact", "003000000000002AAA", "v"))
+    event = ConversationChanged.model_validate(example("conversation.routed", previous_conversations=[]))
+    # when it is synced
+    sync_conversation(event, s)
+    # then it is linked to that Contact (the match's own query did not see it yet)
+    kind, (_, key, body) = sf.calls[-1]
+    assert (kind, key, body.get("Contact__c")) == ("upsert", "conv-501", "003000000000002AAA")
+
+
+def test_a_user_match_waits_while_a_conversation_of_the_user_is_synced() -> None:
+    # given a conversation of the user being synced (it holds the user's claim)
+    sf, links = FakeSalesforce(), FakeLinks()
+    s = services(sf, links)
+    s.claims = HeldClaims()
+    # when the user's match arrives
+    with pytest.raises(EntityBusy):
+        match_user(UserMatched.model_validate(example("user.matched")), s)
+    # then it is retried later, nothing kept nor written (the conversation would miss the link)
+    assert (links.kept, sf.calls) == (None, [])

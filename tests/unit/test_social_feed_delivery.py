@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from connector.config import ConnectorConfig
@@ -481,3 +482,110 @@ def test_the_doorbell_and_the_poll_share_the_inboxs_requests_of_a_minute(
     assert [r["status"] for r in later] == ["queued"] * 5 + ["deferred"]
     # and the inbox was asked 15 times in the minute, its limit
     assert inbox_reads(inbox) == 15
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_notification_of_an_old_action_does_not_start_the_feed_in_the_past(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given an inbox with history (12 actions), no position kept, and social.feed.start "now"
+    history = [receive(inbox, f"old {n}")["action"] for n in range(12)]
+    # when a notification (forged, or very late) names its first action, which the inbox has
+    ring(trigger, {"id": 1, "action": history[0]})
+    # then the feed is not started there (the whole history would replay): the head search starts it
+    assert services.feed_positions.find(FEED) is None
+
+
+class ThrottledDynamoDb:
+    """DynamoDB throttling the request budget's counter (ProvisionedThroughputExceeded), from the
+    `after`-th count on; every other call goes through."""
+
+    def __init__(self, client: Any, after: int = 0) -> None:
+        self._client, self._left = client, after
+
+    def update_item(self, **kwargs: Any) -> Any:
+        if self._left <= 0:
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}
+            raise botocore.exceptions.ClientError(error, "UpdateItem")
+        self._left -= 1
+        return self._client.update_item(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_a_doorbell_whose_request_count_dynamodb_throttles_leaves_the_action_to_the_poll(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given DynamoDB throttling the shared request budget's counter
+    services.request_budget = RequestBudgetStore(
+        services.settings.sync_state_table, ThrottledDynamoDb(services.dynamodb), Clock()
+    )
+    # when the inbox rings for a received message
+    status, answer = ring(trigger, {"id": 1, "action": receive(inbox)["action"]})
+    # then it is told the action is deferred (the poll reads it), as when the minute's requests are spent
+    assert (status, answer["status"]) == (200, "deferred")
+
+
+@pytest.mark.parametrize("feed_start", ["now"])
+def test_a_head_search_whose_request_count_dynamodb_throttles_keeps_what_it_found(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given a new deployment's first poll, whose third count of a request DynamoDB throttles
+    services.request_budget = RequestBudgetStore(
+        services.settings.sync_state_table, ThrottledDynamoDb(services.dynamodb, after=2), Clock()
+    )
+    # when the schedule polls
+    polled = poll(trigger)
+    # then it stops as with the minute's requests spent, and the two probes it made are kept
+    assert polled["stopped"] == "budget_spent"
+    assert services.feed_positions.head_search(FEED) != (0, None)
+
+
+class PositionsFailingOnce:
+    """The feed's position store, whose first move of the position fails (the poll dies there)."""
+
+    def __init__(self, positions: FeedPositionStore) -> None:
+        self._positions, self._failed = positions, False
+
+    def advance(self, feed: str, read: int, to: int) -> bool:
+        if not self._failed:
+            self._failed = True
+            raise RuntimeError("the poll died before it moved the position")
+        return self._positions.advance(feed, read, to)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._positions, name)
+
+
+def test_a_malformed_action_read_again_after_a_poll_died_is_dead_lettered_once(
+    trigger: Trigger, services: Services, inbox: Any
+) -> None:
+    # given a malformed action (its user's handle past 255 characters), and a poll that dead-letters
+    # it, then dies before it moves the position
+    user = {"id": "u-long", "handle": "+33" + "6" * 300}
+    seed = {"conversations": [{"id": "conv-bad", "channel": "whatsapp", "status": "open", "user": user}]}
+    assert inbox.post("/_admin/seed", json=seed).status_code == 200
+    body = {"type": "task-create", "conversation_id": "conv-bad", "text": "Bonjour", "team": "Support FR"}
+    assert inbox.post("/_admin/actions", json=body).status_code == 201
+    positions = services.feed_positions
+    services.feed_positions = PositionsFailingOnce(positions)  # type: ignore[assignment]
+    with pytest.raises(RuntimeError):
+        poll_feed(services, trigger.accept_canonical)
+    # when the next poll reads that action again
+    polled = poll(trigger)
+    # then it moves past it, and the dead-letter queue holds it once
+    assert polled["stopped"] == "caught_up"
+    assert len(dead_letters(services)) == 1
+
+
+def test_a_head_search_kept_by_a_slower_poll_never_loses_what_another_found(sync_table: str, dynamodb: Any) -> None:
+    # given two polls that read the search's start (nothing known) together; the first narrows it
+    positions = FeedPositionStore(sync_table, dynamodb)
+    positions.keep_head_search(FEED, 8192, 9000)
+    # when the second, slower (its first probe spent the minute's budget), keeps what it knows
+    positions.keep_head_search(FEED, 1024, None)
+    # then what the first found stays, and a narrower search is still kept
+    assert positions.head_search(FEED) == (8192, 9000)
+    positions.keep_head_search(FEED, 8600, 9000)
+    assert positions.head_search(FEED) == (8600, 9000)

@@ -14,6 +14,11 @@ class TransientError(ConnectorError):
     """Worth retrying later: the other side is down, busy or locked."""
 
 
+class EntityBusy(TransientError):
+    """Another event holds what this one needs (its entity, or its social user): retried later. Waiting
+    is not a failure of this event: the queue's attempts running out never dead-letters it."""
+
+
 class ReplicationLag(TransientError):
     """A platform does not show yet what the event says exists (its replicas lag behind the event):
     retried from the queue until `retry_until`, however many attempts that takes."""

@@ -10,6 +10,8 @@ from typing import Any
 from conftest import Connector
 from trigger_events import event_body, now_iso
 
+from connector.social.user_claim import USER_CLAIM
+from connector.state.claims import ClaimStore
 from connector.state.social_links import SocialLinkStore, UserLink
 
 PATH = "/v1/social/conversations"
@@ -362,3 +364,49 @@ def test_two_conversations_of_one_user_at_the_same_time_end_with_one_opened(conn
     assert busy.status == 202, busy.body
     connector.trigger("conversation_routing").drain_queue()
     assert statuses(connector, "u-c20") == {"c20-a": "Opened", "c20-b": "Closed"}
+
+
+def test_a_conversation_waiting_on_its_users_claim_is_never_dead_lettered_for_it(connector: Connector) -> None:
+    # given another conversation of the user holding the user's claim through every attempt the
+    # queue allows (MAX_RECEIVE_COUNT 3): a steady stream of that user's conversations
+    claims = ClaimStore(connector.aws.sync_state_table, connector.aws.dynamodb, lease_seconds=600)
+    assert claims.acquire(USER_CLAIM, "u-c21", "another-conversation")
+    function = connector.trigger("conversation_routing")
+    busy = function.post(routed("c21-a", "u-c21", previous_conversations=[]), path=PATH)
+    assert busy.status == 202, busy.body
+    # when the queue has tried it as often as it allows, and receives it again
+    for _ in range(3):
+        function.drain_queue()
+    state = connector.sync_state("social", "conversation", "c21-a").body
+    function.drain_queue()
+    # then waiting was not a failure: still QUEUED, its waits not counted as spent attempts (the
+    # reconciler gives up on those were its message lost), nothing in the DLQ; and once the other
+    # conversation is done it is synced
+    assert (state["status"], state["attempts"] < 3) == ("QUEUED", True), state
+    assert function.dead_letters() == []
+    claims.release(USER_CLAIM, "u-c21", "another-conversation")
+    function.drain_queue()
+    assert statuses(connector, "u-c21") == {"c21-a": "Opened"}
+
+
+def test_the_360_view_answers_422_for_a_user_id_no_social_user_can_have(connector: Connector) -> None:
+    # given user ids the inbox's events never carry: longer than a user id may be, or with other characters
+    for user_id in ("u" * 3000, "u%20with%20spaces", "%C3%A9t%C3%A9"):
+        # when the 360° view is asked for one
+        status, body = activity(connector, user_id)
+        # then 422 naming the path parameter, never a 500 (nor a lookup)
+        assert status == 422, (user_id[:20], status, body)
+        assert body["errors"][0]["loc"] == ["path", "user_id"], body
+
+
+def test_a_first_push_that_lists_an_earlier_conversation_twice_creates_it_once(connector: Connector) -> None:
+    # given a first push whose 30 earlier conversations (past one composite) name two of them twice
+    earlier = [{"conversation_id": f"c22-old-{i % 28}", "status": "closed"} for i in range(30)]
+    # when it is synced
+    reply = connector.trigger("conversation_routing").post(
+        routed("c22", "u-c22", previous_conversations=earlier), path=PATH
+    )
+    # then it is synced (Salesforce refuses one collection call naming a key twice), each conversation once
+    assert reply.status == 200, reply.body
+    found = statuses(connector, "u-c22")
+    assert len(found) == 29 and [k for k, v in found.items() if v == "Opened"] == ["c22"]

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from connector import observability as obs
 from connector.envelope import Command, EntityRef, Envelope, Outcome
-from connector.errors import IneligibleEvent, ReplicationLag, TransientError
+from connector.errors import EntityBusy, IneligibleEvent, ReplicationLag, TransientError
 from connector.observability import logger, traced
 from connector.pipeline.failures import (
     DEFERRED,
@@ -268,7 +268,7 @@ class Processor:
                 held.append(msg)
                 runnable.setdefault(self.handlers[msg.event.event_type], []).append(msg)
             else:
-                verdicts[msg.message_id] = self._settle(msg, TransientError("entity busy"))
+                verdicts[msg.message_id] = self._settle(msg, EntityBusy("entity busy"))
         try:
             for handler, group in runnable.items():
                 results = self._run_group(handler, [m.event for m in group])
@@ -290,6 +290,13 @@ class Processor:
         self._enqueue(event, delay=min(backoff, left))
         error = f"{WAITING_FOR_REPLICATION}: {error_text(lag)}"
         self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error)
+
+    def _carry_on_busy(self, msg: QueuedMessage, busy: EntityBusy) -> None:
+        event = msg.event
+        self._enqueue(event, delay=backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds))
+        # Its waits are not attempts spent (attempts=None): were this message lost, the reconciler
+        # re-queues it rather than giving up on it.
+        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=None, error=error_text(busy))
 
     def _already_settled(self, msg: QueuedMessage) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an
@@ -347,6 +354,12 @@ class Processor:
                 last = msg.receive_count >= self.services.settings.max_receive_count
                 if last and isinstance(result, ReplicationLag) and datetime.now(UTC) < result.retry_until:
                     self._carry_on_waiting(msg, result)
+                    return None
+                if last and isinstance(result, EntityBusy):
+                    # Another event held what this one needs on each attempt (a user's steady
+                    # stream of conversations): a claim's lease bounds every wait, so it carries on
+                    # as a fresh message rather than going to the DLQ for having waited.
+                    self._carry_on_busy(msg, result)
                     return None
                 # On the last attempt SQS's redrive moves the message to the DLQ at its next receive:
                 # make that receive immediate, and say DEAD now with the error that killed it.

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from connector.errors import MappingError, NotFoundError
 from connector.salesforce.client import Record
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
+from connector.value_types import ExternalKey
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 20, 50
+# A user id as the inbox's events carry it (and as its match is kept): anything else is no user.
+_USER_ID = TypeAdapter(ExternalKey)
 # A query's first page holds 2000 rows: a page beyond them is not served.
 MAX_ROWS = 2000
 
@@ -59,6 +62,11 @@ def user_activity(
 ) -> UserActivity:
     size = _number("page_size", page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     number = _number("page", page, 1, MAX_ROWS // size)
+    try:
+        _USER_ID.validate_python(user_id)
+    except ValidationError:
+        # Never looked up: a DynamoDB key past 2048 bytes is refused (a 500 for the caller's input).
+        raise MappingError(["path", "user_id"], "a social user id: at most 80 letters, digits, '.', '_', '-'") from None
     link = services.social_links.get(user_id)
     if link is None:
         raise NotFoundError(["path", "user_id"], "this social user is matched to no Salesforce record")

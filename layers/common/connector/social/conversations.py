@@ -6,8 +6,8 @@ replies and the user is matched to a Contact (the event names it, or the match k
 `services.social_links`). Anything else is ignored: nothing is written.
 
 A user never has two Opened conversations: opening one closes the user's others in the same write,
-and a user's conversations are synced one at a time (the claim `social_user#<user id>`; a
-conversation that does not get it is retried from the queue, as an entity busy).
+and a user's conversations and matches are synced one at a time (connector.social.user_claim; one
+that does not get the user's claim is retried from the queue, as an entity busy).
 The first push for a user also creates the user's earlier conversations, Closed.
 
 Salesforce calls per conversation event (goal: two):
@@ -34,13 +34,14 @@ from typing import Any
 
 from connector.config.social import SocialConfig
 from connector.envelope import Outcome
-from connector.errors import IneligibleEvent, MappingError, TransientError
+from connector.errors import IneligibleEvent, MappingError
 from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
-from connector.social.models import ConversationChanged, ConversationData, UserMatched
+from connector.social.models import ConversationChanged, ConversationData, PreviousConversation, UserMatched
 from connector.social.salesforce_events import ENGAGEMENT, answered_engagement, open_engagements_query
+from connector.social.user_claim import user_claim
 from connector.state import UserLink
 from connector.state.social_links import LinkedObject
 
@@ -48,8 +49,6 @@ SOBJECT = "Social_Conversation__c"
 # A Case per conversation (social.case_per_conversation): upserted by the conversation's id.
 CASE_KEY_FIELD = "Social_Conversation_Id__c"
 KEY_FIELD = "Conversation_Id__c"
-# The claim that serialises a user's conversations (DynamoDB item `claim#social_user#<user id>`).
-USER_CLAIM = "social_user"
 OPENED, CLOSED = "Opened", "Closed"
 # A composite holds at most 25 subrequests.
 COMPOSITE_LIMIT = 25
@@ -109,13 +108,10 @@ def sync_conversation(event: ConversationChanged, services: Services) -> Outcome
     # One conversation of a user at a time: what one reads (the user's Opened conversations) the
     # other would otherwise write past, leaving the user two Opened. The pipeline holds the claim of
     # this conversation; this one is the user's. Not obtained: retried from the queue, as "entity busy".
-    owner = event.event_id
-    if not services.claims.acquire(USER_CLAIM, data.user.id, owner):
-        raise TransientError("another conversation of this user is being synced; retried later")
-    try:
-        return _push_conversation(event, services, match)
-    finally:
-        services.claims.release(USER_CLAIM, data.user.id, owner)
+    with user_claim(services, data.user.id, event.event_id):
+        # Read again under the claim: a user match (which holds it while it links the user's
+        # conversations) kept meanwhile would otherwise be missed by this conversation and by the match.
+        return _push_conversation(event, services, _matched_record(event, services))
 
 
 def _push_conversation(
@@ -153,13 +149,19 @@ def _push_conversation(
             ),
             **links,
         }
-        for p in (data.previous_conversations if first_push else [])
+        for p in _once_each(data.previous_conversations if first_push else [])
         if p.conversation_id != data.conversation_id
     ]
     to_close = [str(r["Id"]) for r in others_opened] if status == OPENED else []
 
+    engagements = found.get("engagements") or []
+    # The composite's other subrequests: the closings, the conversation, its Case (at most one).
+    others = len(to_close) + 1 + (1 if config.case_per_conversation else 0)
+    # A recipient's open Engagements past what the composite holds are switched after it, in
+    # collection calls (a composite of more than 25 subrequests is refused whole: LIMIT_EXCEEDED).
+    engagements_apart = others + len(engagements) > COMPOSITE_LIMIT
     plan = WritePlan(services.salesforce)
-    if len(earlier) + len(to_close) + 1 > COMPOSITE_LIMIT:
+    if len(earlier) + others + (0 if engagements_apart else len(engagements)) > COMPOSITE_LIMIT:
         for start in range(0, len(earlier), COLLECTION_LIMIT):
             chunk = earlier[start : start + COLLECTION_LIMIT]
             results = services.salesforce.upsert_many(SOBJECT, KEY_FIELD, chunk, all_or_none=True)
@@ -173,7 +175,7 @@ def _push_conversation(
     for i, record_id in enumerate(to_close):
         plan.update(f"close{i}", SOBJECT, record_id, {"Status__c": CLOSED})
     plan.upsert("conversation", SOBJECT, KEY_FIELD, data.conversation_id, _conversation_fields(data, status, links))
-    for i, engagement in enumerate(found.get("engagements") or []):
+    for i, engagement in enumerate([] if engagements_apart else engagements):
         plan.update(f"engagement{i}", ENGAGEMENT, str(engagement["Id"]), answered_engagement("@{conversation.id}"))
     case = next(iter(found.get("case") or []), None)
     case_written = False
@@ -181,8 +183,18 @@ def _push_conversation(
         parent = {_CASE_PARENT[match[1]]: match[0]} if match else {}
         case_written = _plan_case(plan, data, status, parent, case, config)
     results_by_ref = plan.run()
+    conversation_record = str(results_by_ref["conversation"]["id"])
+    if engagements_apart:
+        switched = [{"Id": str(e["Id"]), **answered_engagement(conversation_record)} for e in engagements]
+        for start in range(0, len(switched), COLLECTION_LIMIT):
+            results = services.salesforce.update_many(
+                ENGAGEMENT, switched[start : start + COLLECTION_LIMIT], all_or_none=True
+            )
+            failed = next((r for r in results if not r.success), None)
+            if failed is not None:
+                raise failed.error()
     _keep_match(event, services)
-    ids = {"conversation_id": str(results_by_ref["conversation"]["id"])}
+    ids = {"conversation_id": conversation_record}
     if case_written:
         ids["case_id"] = str(results_by_ref["case"]["id"])
     elif case is not None:
@@ -196,6 +208,15 @@ def _push_conversation(
             "closed": len(to_close),
         },
     )
+
+
+def _once_each(previous: list[PreviousConversation]) -> list[PreviousConversation]:
+    """Each earlier conversation once (the first listed): Salesforce refuses a whole collection call
+    that names one external id twice (DUPLICATE_EXTERNAL_ID), which dead-lettered the event."""
+    first: dict[str, PreviousConversation] = {}
+    for p in previous:
+        first.setdefault(p.conversation_id, p)
+    return list(first.values())
 
 
 def _pushed_before(event: ConversationChanged, services: Services) -> bool:
@@ -292,6 +313,15 @@ def match_user(event: UserMatched, services: Services) -> Outcome:
     allowed = (CONTACT_PREFIX, ACCOUNT_PREFIX) if config.customer_parent == "person_account" else (CONTACT_PREFIX,)
     if not data.salesforce_contact_id.startswith(allowed):
         raise MappingError(["data", "salesforce_contact_id"], "the user is matched to a Contact (or Person Account)")
+    # Under the user's claim: a conversation of the user synced meanwhile reads the match after it is
+    # kept, or is in Salesforce before the match's query reads the user's conversations.
+    with user_claim(services, data.user.id, event.event_id):
+        return _link_user(event, services)
+
+
+def _link_user(event: UserMatched, services: Services) -> Outcome:
+    data = event.data
+    config = services.settings.config.social
     link = UserLink(
         data.user.id, _linked_object(config, data.salesforce_contact_id), data.salesforce_contact_id, event.version
     )

@@ -29,6 +29,7 @@ from connector.clients.alcmeon import ACTIONS_PAGE
 from connector.errors import MappingError, TransientError
 from connector.observability import logger
 from connector.services import Services
+from connector.state.request_budget import CountUnavailable
 
 FEED = "social.actions"
 # The inbox allows an API application 15 requests a minute by default
@@ -124,7 +125,15 @@ def _actions(services: Services, after: int, upto: int | None = None, *, poll: b
     """The inbox's actions after `after`, once a request is taken from the minute's shared budget
     (the poll's share of it, for the poll)."""
     limit = services.settings.config.social.feed.inbox_requests_per_minute
-    if not services.request_budget.take(FEED, limit * 2 // 3 if poll else limit):
+    try:
+        taken = services.request_budget.take(FEED, limit * 2 // 3 if poll else limit)
+    except CountUnavailable:
+        # DynamoDB throttles the counter: the count unknown, the inbox is not called (its 429s are
+        # shared by every container); as with the minute spent, the poll keeps what it found and the
+        # doorbell leaves the action to it.
+        logger.warning("feed: the request budget could not be counted")
+        taken = False
+    if not taken:
         raise BudgetSpent("the inbox's requests of this minute are spent")
     return services.social_actions.actions(after, upto)
 
@@ -167,15 +176,20 @@ def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnsw
     """The inbox says an action happened: read that action from the inbox and queue its event."""
     action_id = notified_action_id(body)
     try:
-        read = _actions(services, action_id - 1, action_id, poll=False)
+        # The page from this action on (one request, as with it alone): whether it is near the head.
+        read = _actions(services, action_id - 1, poll=False)
     except BudgetSpent:
         # The inbox will not ring again: the next poll reads this action (within its own share).
         logger.warning("doorbell: the inbox's requests of this minute are spent; left to the poll")
         return DoorbellAnswer(status="deferred", action_id=action_id)
     found = [a for a in read if a["id"] == action_id]
-    if found and services.settings.config.social.feed.start == "now":
+    at_head = len(read) < ACTIONS_PAGE
+    if found and at_head and services.settings.config.social.feed.start == "now":
         # A new deployment's first notification (of an action the inbox has: never a forged one)
         # starts the feed here: the poll goes on from this action, the past before it is not synced.
+        # Only an action in the feed's last page: one a forged (or very late) notification names
+        # from far back would replay the whole history "now" is there to skip; the head search
+        # starts the feed then.
         services.feed_positions.start(FEED, action_id - 1)
     canonical = to_canonical(found[0]) if found else None
     if canonical is None:
@@ -206,13 +220,21 @@ def _park_refused(services: Services, canonical: dict[str, Any], answer: Accepte
     later: the poll moves past it, and it goes to the function's dead-letter queue with the reason
     (its alarm fires; counted as EventsDead), where an operator sees it and can redrive it once fixed."""
     reason = refusal_reason(answer)
+    action_id = int(canonical["action_id"])
+    # Once: a poll that died before moving past it, or one running alongside, reads it again.
+    if not services.feed_positions.park(FEED, action_id):
+        return
     logger.warning("feed: an action's event was refused, dead-lettered", extra={"reason": reason})
-    services.queue.dead_letter(
-        json.dumps(canonical),
-        event_type=str(canonical.get("event_type", "unknown")),
-        event_id=str(canonical.get("event_id", "unknown")),
-        error=reason,
-    )
+    try:
+        services.queue.dead_letter(
+            json.dumps(canonical),
+            event_type=str(canonical.get("event_type", "unknown")),
+            event_id=str(canonical.get("event_id", "unknown")),
+            error=reason,
+        )
+    except Exception:
+        services.feed_positions.unpark(FEED, action_id)
+        raise
     obs.count(obs.EVENTS_DEAD)
 
 

@@ -38,6 +38,7 @@ from connector.envelope import Envelope, Outcome
 from connector.errors import MappingError
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
+from connector.social.user_claim import user_claim
 from connector.state.social_links import LinkedObject, UserLink
 from connector.value_types import Email, ExternalKey, SalesforceId
 
@@ -122,7 +123,7 @@ def _agent(agent: SalesforceAgent) -> dict[str, str]:
 
 def link_conversation_contact(event: ConversationContactLinked, services: Services) -> Outcome:
     data = event.data
-    sobject, lookup, inbox_object = LINKED[data.salesforce_object]
+    sobject = LINKED[data.salesforce_object][0]
     if not data.salesforce_id.startswith(PREFIXES[sobject]):
         # Kept as the user's match, an id of another object would be refused on every later
         # conversation of the user (a Contact__c naming an Account, say).
@@ -132,6 +133,15 @@ def link_conversation_contact(event: ConversationContactLinked, services: Servic
     user_id = found[0].get("Social_User_Id__c") if found else None
     if not user_id:
         user_id = services.social.conversation_user(data.conversation_id)
+    # Under the user's claim: a conversation of the user synced meanwhile reads the match after it is
+    # kept, or is in Salesforce before the query below reads the user's conversations.
+    with user_claim(services, str(user_id), event.event_id):
+        return _link_user(event, services, str(user_id))
+
+
+def _link_user(event: ConversationContactLinked, services: Services, user_id: str) -> Outcome:
+    data = event.data
+    sobject, lookup, inbox_object = LINKED[data.salesforce_object]
     kept = services.social_links.get(user_id)
     if kept is not None and kept.version > event.version:
         return Outcome(ids={}, detail={"stale": True})  # the user has a newer match already

@@ -7,6 +7,7 @@ is harmless anyway, as the pipeline's idempotency on its event_id answers the se
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from connector.state._dynamo import from_item, now_iso, to_item
@@ -14,6 +15,9 @@ from connector.state._dynamo import from_item, now_iso, to_item
 POSITION_SK = "FEED_POSITION"
 # Where the search for a feed's head has got to (config `social.feed.start` "now"), until it ends.
 HEAD_SEARCH_SK = "FEED_HEAD_SEARCH"
+# An entry dead-lettered already (one item each, reaped by DynamoDB TTL once no poll can read it again).
+PARKED_SK = "FEED_PARKED#"
+PARKED_DAYS = 14
 
 
 class FeedPositionStore:
@@ -62,10 +66,39 @@ class FeedPositionStore:
         return int(doc["low"]), (int(doc["high"]) if doc.get("high") is not None else None)
 
     def keep_head_search(self, feed: str, low: int, high: int | None) -> None:
-        doc: dict[str, Any] = {"pk": f"feed#{feed}", "sk": HEAD_SEARCH_SK, "low": low, "updated_at": now_iso()}
-        if high is not None:
-            doc["high"] = high
-        self._ddb.put_item(TableName=self._table, Item=to_item(doc))
+        """Keep what a search knows, merged with what is kept: two polls searching together each
+        keep their bounds, and a slower one never widens what the other narrowed."""
+        for _ in range(5):
+            known_low, known_high = self.head_search(feed)
+            merged_low = max(low, known_low)
+            merged_high = known_high if high is None else high if known_high is None else min(high, known_high)
+            if (merged_low, merged_high) == (known_low, known_high):
+                return
+            doc: dict[str, Any] = {
+                "pk": f"feed#{feed}",
+                "sk": HEAD_SEARCH_SK,
+                "low": merged_low,
+                "updated_at": now_iso(),
+            }
+            if merged_high is not None:
+                doc["high"] = merged_high
+            values: dict[str, Any] = {":low": known_low}
+            if known_high is None:
+                unchanged_high = "attribute_not_exists(#high)"
+            else:
+                unchanged_high, values[":high"] = "#high = :high", known_high
+            try:
+                self._ddb.put_item(
+                    TableName=self._table,
+                    Item=to_item(doc),
+                    # As read: another poll keeping its bounds meanwhile makes this one merge again.
+                    ConditionExpression=f"attribute_not_exists(pk) OR (#low = :low AND {unchanged_high})",
+                    ExpressionAttributeNames={"#low": "low", "#high": "high"},
+                    ExpressionAttributeValues=to_item(values),
+                )
+            except self._ddb.exceptions.ConditionalCheckFailedException:
+                continue
+            return
 
     def advance(self, feed: str, read: int, to: int) -> bool:
         """Move the position from `read` (what this poll read) to `to`; False when another poll moved it."""
@@ -82,3 +115,23 @@ class FeedPositionStore:
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def park(self, feed: str, entry_id: int) -> bool:
+        """Note that the entry is dead-lettered; False when it was already (a poll that died before
+        moving the position, or one running alongside, read it again)."""
+        expires = int(time.time()) + PARKED_DAYS * 86400
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": f"feed#{feed}", "sk": f"{PARKED_SK}{entry_id}", "expires_at": expires}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def unpark(self, feed: str, entry_id: int) -> None:
+        """The dead letter could not be sent: the next poll parks the entry again."""
+        self._ddb.delete_item(
+            TableName=self._table, Key=to_item({"pk": f"feed#{feed}", "sk": f"{PARKED_SK}{entry_id}"})
+        )

@@ -5,7 +5,8 @@ poll of its actions feed read with the same credentials, from any number of cont
 a request from the minute's counter before it calls (an atomic conditional increment), up to the
 limit it is given: the poll stops below the full limit, so that the doorbell (which has one second
 to answer) still finds requests left. Minutes are fixed windows; the inbox's own window may differ,
-so a 429 stays possible and is handled as before (transient).
+so a 429 stays possible and is handled as before (transient). DynamoDB throttling the counter is
+`CountUnavailable`: not knowing the count, the caller does not call.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from typing import Any
 from connector.state._dynamo import to_item
 
 BUDGET_SK = "REQUEST_BUDGET"
+# DynamoDB's answers when it cannot take the write now (its own retries spent).
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+class CountUnavailable(Exception):
+    """The minute's counter could not be written now (DynamoDB throttled or failed): count unknown."""
 
 
 class RequestBudgetStore:
@@ -41,4 +53,8 @@ class RequestBudgetStore:
             )
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
+        except self._ddb.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _THROTTLED:
+                raise CountUnavailable(exc.response["Error"]["Code"]) from exc
+            raise
         return True

@@ -1,86 +1,20 @@
 """Loyalty from Service Cloud, end to end through the local stack over HTTP: an agent's offer,
 reward, points and note actions applied on the loyalty emulator while the agent waits, their audit
-Tasks arriving in the Salesforce emulator from the queue, and the activity timeline. A lean,
-representative set: the whole offer state matrix runs in process (tests/integration/triggers/
-test_loyalty_offer_matrix.py)."""
+Tasks arriving in the Salesforce emulator from the queue, and the activity timeline. The offer
+state matrix, the audit Task of every action and the replay of every action: test_loyalty_acceptance.py."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import requests
 from conftest import LocalStack
-from salesforce_org import SalesforceOrg, wait_for
-
-from connector.salesforce.soql import soql_quote
+from loyalty_stack import AUTH, Customer
+from salesforce_org import wait_for
 
 pytestmark = pytest.mark.e2e
-
-ACTIONS = "/v1/loyalty/actions"
-AUTH = ("local-loyalty-key", "local-loyalty-secret")
-AGENT = {"id": "agent-7", "name": "Alex Kim", "email": "alex.kim@brand.example"}
-
-
-class Customer:
-    """A loyalty customer of this test alone (own external id, user offers), with their Contact."""
-
-    def __init__(self, stack: LocalStack, points: int) -> None:
-        assert stack.loyalty and stack.salesforce
-        self.stack = stack
-        self.tag = uuid.uuid4().hex[:10]
-        self.external_id = f"E2E_{self.tag}"
-        self.user_id = f"user-{self.tag}"
-        seed = {
-            "users": [
-                {
-                    "id": self.user_id,
-                    "external_id": self.external_id,
-                    "email": f"{self.tag}@example.com",
-                    "last_name": "E2E",
-                    "point_accounts": {"Point Account": points},
-                }
-            ],
-            "user_offers": [
-                {"id": f"uo-{self.tag}-1", "user_id": self.user_id, "offer_id": "offer-5-off-check"},
-                {"id": f"uo-{self.tag}-2", "user_id": self.user_id, "offer_id": "offer-free-shipping"},
-            ],
-        }
-        requests.post(f"{stack.loyalty}/_admin/seed", json=seed, timeout=5).raise_for_status()
-        self.org = SalesforceOrg(stack.salesforce)
-        self.contact_id = self.org.create("Contact", {"LastName": "E2E", "Loyalty_External_Id__c": self.external_id})
-
-    def act(self, event_type: str, event_id: str | None = None, **data: Any) -> requests.Response:
-        body = {
-            "event_id": event_id or f"evt-e2e-{uuid.uuid4().hex[:12]}",
-            "event_type": event_type,
-            "occurred_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "source": "loyalty",
-            "data": {"customer": {"external_id": self.external_id}, "agent": AGENT, **data},
-        }
-        return self.stack.send(body, path=ACTIONS)
-
-    def platform(self, path: str, **params: Any) -> Any:
-        url = f"{self.stack.loyalty}/priv/v1/apps/{AUTH[0]}/users/{self.user_id}{path}"
-        resp = requests.get(url, auth=AUTH, params=params or None, timeout=5)
-        resp.raise_for_status()
-        return resp.json()
-
-    def balance(self) -> int:
-        return int(self.platform("/points")["available_points"])
-
-    def offer_state(self, number: int) -> str:
-        return str(self.platform(f"/offers/uo-{self.tag}-{number}")["user_offer"]["status"])
-
-    def tasks(self) -> list[dict[str, Any]]:
-        return self.org.query(
-            "SELECT Id, Subject, Status, Description, Loyalty_Event_Id__c FROM Task "
-            f"WHERE WhoId = {soql_quote(self.contact_id)}"
-        )
 
 
 @pytest.fixture
@@ -89,31 +23,6 @@ def customer(stack: LocalStack) -> Iterator[Customer]:
     yield made
     made.org.clear_faults()
     requests.delete(f"{stack.loyalty}/_admin/faults", timeout=5).raise_for_status()
-
-
-def test_redeem_of_an_issued_offer_redeems_it_and_a_second_redeem_is_409(customer: Customer) -> None:
-    # when the agent redeems an issued offer, then again
-    first = customer.act("offer.redeem", user_offer_id=f"uo-{customer.tag}-1")
-    second = customer.act("offer.redeem", user_offer_id=f"uo-{customer.tag}-1")
-    # then redeemed once; the second names the state and changes nothing
-    assert first.status_code == 200, first.text
-    assert first.json()["user_offer"]["status"] == "redeemed"
-    assert second.status_code == 409, second.text
-    assert second.json()["errors"][0]["msg"] == "the user offer is redeemed"
-    assert customer.offer_state(1) == "redeemed"
-
-
-def test_extend_with_the_end_before_the_start_is_422(customer: Customer) -> None:
-    start = datetime.now(UTC) + timedelta(days=20)
-    dates = {
-        "redemption_start": f"{start:%Y-%m-%dT%H:%M:%SZ}",
-        "redemption_end": f"{start - timedelta(days=5):%Y-%m-%dT%H:%M:%SZ}",
-    }
-    # when the agent extends an offer with them
-    reply = customer.act("offer.extend", user_offer_id=f"uo-{customer.tag}-2", **dates)
-    # then 422 naming the end
-    assert reply.status_code == 422, reply.text
-    assert reply.json()["errors"][0]["loc"] == ["data", "redemption_end"]
 
 
 def test_a_reward_bought_lowers_the_balance_by_its_price_and_a_short_balance_is_409(customer: Customer) -> None:
@@ -148,7 +57,7 @@ def test_salesforce_down_the_action_answers_200_and_its_task_arrives_after(custo
     # given Salesforce refusing every Task write
     customer.org.inject_fault(status=503, match="/sobjects/Task/")
     # when the agent redeems an offer
-    reply = customer.act("offer.redeem", user_offer_id=f"uo-{customer.tag}-2")
+    reply = customer.act("offer.redeem", user_offer_id=customer.user_offer_id(2))
     # then applied at once, without its Task while Salesforce is down
     assert reply.status_code == 200, reply.text
     time.sleep(1.0)
@@ -159,38 +68,12 @@ def test_salesforce_down_the_action_answers_200_and_its_task_arrives_after(custo
     assert task["Subject"] == "Loyalty: offer redeemed"
 
 
-def test_a_replayed_action_answers_the_same_and_is_applied_once(customer: Customer) -> None:
-    event_id = f"evt-e2e-{uuid.uuid4().hex[:12]}"
-    # when the same points award is sent twice
-    first = customer.act(
-        "points.award",
-        event_id=event_id,
-        points=100,
-        point_account="Point Account",
-        point_source="Customer Service",
-        reason="Other",
-    )
-    again = customer.act(
-        "points.award",
-        event_id=event_id,
-        points=100,
-        point_account="Point Account",
-        point_source="Customer Service",
-        reason="Other",
-    )
-    # then one answer, one award, one Task
-    assert first.status_code == again.status_code == 200
-    assert first.json() == again.json()
-    assert customer.balance() == 1300
-    wait_for(lambda: len(customer.tasks()) == 1)
-
-
 def test_loyalty_platform_down_is_503_with_retry_after_nothing_applied_no_task(customer: Customer) -> None:
     # given the loyalty platform failing
     assert customer.stack.loyalty
     requests.post(f"{customer.stack.loyalty}/_admin/faults", json={"status": 503}, timeout=5).raise_for_status()
     # when the agent revokes an offer
-    reply = customer.act("offer.revoke", user_offer_id=f"uo-{customer.tag}-1")
+    reply = customer.act("offer.revoke", user_offer_id=customer.user_offer_id(1))
     # then 503 with Retry-After; nothing changed, no Task
     assert reply.status_code == 503, reply.text
     assert reply.headers.get("Retry-After")

@@ -4,21 +4,15 @@ its own customers (unique keys), so the seeded ones stay as other tests expect t
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from example_events import body_of, unique
+from loyalty_stack import AUTH, FUNCTIONS, with_loyalty
 from salesforce_org import SalesforceOrg, wait_for
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-LOCAL_CONFIG: dict[str, Any] = json.loads((ROOT / "local" / "connector-config.json").read_text())
-FUNCTIONS = ("OfferActionsFunction",)
-AUTH = ("local-loyalty-key", "local-loyalty-secret")
 
 
 class Platform:
@@ -53,10 +47,6 @@ def org(stack: Any) -> Any:
     org.clear_faults()
     yield org
     org.clear_faults()
-
-
-def with_loyalty(**loyalty: Any) -> dict[str, Any]:
-    return {**LOCAL_CONFIG, "loyalty": loyalty}
 
 
 def contact_of(org: SalesforceOrg, contact_id: str) -> dict[str, Any]:

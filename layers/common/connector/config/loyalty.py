@@ -63,20 +63,9 @@ DEFAULT_FIELD_MAPPING: dict[ParentObject, dict[str, str]] = {
     },
 }
 
-DEFAULT_EDITABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "gender",
-    "dob",
-    "locale",
-    "phone",
-    "address",
-    "city",
-    "state",
-    "zip",
-    "country",
-    "opted_in",
-)
+# What the profile component lets an agent edit: every profile field but the two keys (a changed
+# key would leave the parent record naming nobody; the email is changed in Salesforce, then synced).
+DEFAULT_EDITABLE_FIELDS = tuple(name for name in LOYALTY_PROFILE_FIELDS if name not in ("external_id", "email"))
 
 
 def _non_empty_names(value: tuple[str, ...]) -> tuple[str, ...]:

@@ -3,7 +3,7 @@ Account) under its customer list's Account, upserted by customer number in one A
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from connector.crm.accounts import person_account_record_type, remember_account,
 from connector.crm.duplicates import is_duplicate_refusal, past_duplicate_rule
 from connector.envelope import Outcome
 from connector.errors import PermanentError, TransientError
+from connector.salesforce import RecordResult
 from connector.salesforce.duplicate_rules import allowing_duplicate_saves
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
@@ -320,28 +321,47 @@ def _batch_upsert_contacts(
         else:
             pending.fields = {CUSTOMER_NO_FIELD: no, **pending.fields}
             upserts.append(pending)
-    # With the allow_save policy the collection itself acknowledges the duplicate rule's alert.
-    policy = services.settings.config.salesforce.duplicate_rule_policy
-    with allowing_duplicate_saves() if policy == "allow_save" else nullcontext():
-        written = (
-            (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
-            (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
-        )
-    for group, outcomes in written:
-        for pending, res in zip(group, outcomes, strict=True):
-            if not res.success or not res.id:
-                error = res.error(operation="collections")
-                # A look-alike Contact flagged by the org's duplicate rule: the single-event path
-                # applies the duplicate policy (linking or saving past the rule) for this one.
-                results[pending.index] = _write_one(pending, services) if is_duplicate_refusal(error) else error
-                continue
-            account_id = str(pending.fields["AccountId"])
-            remember_contact(services, pending.customer, res.id, account_id, pending.digest)
-            results[pending.index] = Outcome(ids={"contact_id": res.id, "account_id": account_id})
+    # Two calls, each read before the next is made: a record's outcome is its own call's. Were the
+    # conversions' call to fail after the upsert wrote the new Contacts, those Contacts are written and
+    # must read so (a DEAD state always means "not in Salesforce as sent").
+    _record_outcomes(
+        upserts, lambda fields: services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, fields), services, results
+    )
+    _record_outcomes(updates, lambda fields: services.salesforce.update_many("Contact", fields), services, results)
     for i, _data, customer in ready:  # older duplicates in the same batch share the newest one's outcome
         newest = latest.get(customer.customer_no)
         if newest is not None and newest.index != i and isinstance(results[newest.index], Outcome):
             results[i] = results[newest.index]
+
+
+def _record_outcomes(
+    group: list[_Pending],
+    call: Callable[[list[dict[str, Any]]], list[RecordResult]],
+    services: Services,
+    results: list[Outcome | Exception],
+) -> None:
+    """One collection call for `group`, each record's result (or the call's failure) its outcome."""
+    if not group:
+        return
+    # With the allow_save policy the collection itself acknowledges the duplicate rule's alert.
+    policy = services.settings.config.salesforce.duplicate_rule_policy
+    try:
+        with allowing_duplicate_saves() if policy == "allow_save" else nullcontext():
+            outcomes = call([p.fields for p in group])
+    except Exception as exc:  # the call itself failed: its records only, nothing else in the batch
+        for pending in group:
+            results[pending.index] = exc
+        return
+    for pending, res in zip(group, outcomes, strict=True):
+        if not res.success or not res.id:
+            error = res.error(operation="collections")
+            # A look-alike Contact flagged by the org's duplicate rule: the single-event path
+            # applies the duplicate policy (linking or saving past the rule) for this one.
+            results[pending.index] = _write_one(pending, services) if is_duplicate_refusal(error) else error
+            continue
+        account_id = str(pending.fields["AccountId"])
+        remember_contact(services, pending.customer, res.id, account_id, pending.digest)
+        results[pending.index] = Outcome(ids={"contact_id": res.id, "account_id": account_id})
 
 
 def _write_one(pending: _Pending, services: Services) -> Outcome | Exception:

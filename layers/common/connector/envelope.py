@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from connector.value_types import TIMESTAMP_FORMAT, path_segment_safe
+from connector.value_types import TIMESTAMP_FORMAT, Instant, path_segment_safe
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,18 @@ class EntityRef:
         return f"{self.source}#{self.entity}#{self.key}"
 
 
-def normalize_version(occurred_at: datetime) -> str:
-    """A sortable string: comparing two versions is comparing two strings in DynamoDB."""
-    return occurred_at.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+# Between a version's instant and the event_id that breaks ties: "#" sorts before every character
+# an instant or an event_id may hold, and the instant has a fixed width, so the instant decides first.
+TIE_BREAK = "#"
+
+
+def normalize_version(occurred_at: datetime, event_id: str = "") -> str:
+    """A sortable string: comparing two versions is comparing two strings in DynamoDB. Two events of
+    one instant are told apart by their event_id (the greater wins), the same way wherever versions
+    are compared (the sync state's condition, a batch's newest per entity, the claim path), so the
+    sync state and Salesforce always name the same winner."""
+    at = occurred_at.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    return f"{at}{TIE_BREAK}{event_id}" if event_id else at
 
 
 class Envelope(BaseModel):
@@ -40,7 +49,7 @@ class Envelope(BaseModel):
         str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"), AfterValidator(path_segment_safe)
     ]
     event_type: str
-    occurred_at: AwareDatetime
+    occurred_at: Instant
     source: str = Field(min_length=1, max_length=64)
     data: Any
 
@@ -66,7 +75,14 @@ class Envelope(BaseModel):
 
     @property
     def version(self) -> str:
-        """The source version: occurred_at, normalized so that versions compare as strings."""
+        """The source version: the event's instant, then its event_id to break ties; versions
+        compare as strings."""
+        return f"{self.instant}{TIE_BREAK}{self.event_id}"
+
+    @property
+    def instant(self) -> str:
+        """When the event happened, as a sortable string: occurred_at normalized (a platform that
+        dates events coarsely may refine it, as the social feed does with its action ids)."""
         return normalize_version(self.occurred_at)
 
     def entity(self) -> EntityRef:

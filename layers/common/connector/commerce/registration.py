@@ -248,7 +248,7 @@ def sync_customers(events: Sequence[CustomerEvent], services: Services) -> list[
             except Exception as exc:
                 results[i] = exc
         return results
-    _batch_upsert_contacts(ready, services, results)
+    _batch_upsert_contacts(ready, [event.version for event in events], services, results)
     return results
 
 
@@ -282,15 +282,19 @@ def _batch_accounts(ready: list[tuple[int, CustomerData, Customer]], services: S
 
 
 def _batch_upsert_contacts(
-    ready: list[tuple[int, CustomerData, Customer]], services: Services, results: list[Outcome | Exception]
+    ready: list[tuple[int, CustomerData, Customer]],
+    versions: list[str],
+    services: Services,
+    results: list[Outcome | Exception],
 ) -> None:
     config = services.settings.config.commerce
     known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for _, _, c in ready])
     by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for _, _, c in ready])
     accounts = _batch_accounts(ready, services)
-    # The newest event per customer wins inside a batch (one record per external id per request).
+    # The newest version per customer wins inside a batch (one record per external id per request),
+    # ties broken as everywhere else by the versions themselves, never by the order of the batch.
     latest: dict[str, _Pending] = {}
-    for i, data, customer in ready:
+    for i, data, customer in sorted(ready, key=lambda item: versions[item[0]]):
         if data.customer_list_id not in accounts:
             results[i] = TransientError("the customer list's Account could not be upserted")
             continue

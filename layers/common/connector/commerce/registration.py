@@ -17,6 +17,7 @@ from connector.commerce.contacts import (
     contact_fields,
     fingerprint,
 )
+from connector.commerce.guest_orders import guest_orders, plan_reflag, reflag, remember_reflagged
 from connector.commerce.models import Customer, CustomerChanged, CustomerData
 from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront, save_draft
 from connector.crm import Identity, IdentityKind, heals_identity_map, heals_identity_map_in_batch
@@ -123,14 +124,20 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
         plan = WritePlan(services.salesforce)
         account = customer_list_account(plan, services, data.customer_list_id)
         body = {**fields, "AccountId": account}
+        orders: list[dict[str, Any]] = []
         if onto is None:
             plan.upsert("contact", "Contact", CUSTOMER_NO_FIELD, customer.customer_no, body)
         else:
             body[CUSTOMER_NO_FIELD] = customer.customer_no
             if conversion:
                 body["Commerce_Converted_At__c"] = datetime.now(UTC).isoformat()
+                orders = guest_orders(services, [onto]).get(onto, [])
             plan.update("contact", "Contact", onto, body)
+        beyond = plan_reflag(plan, orders)
         results = plan.run()
+        # Before the Contact is remembered as registered: should this fail, the retry converts again.
+        reflag(services, beyond)
+        remember_reflagged(services, orders)
         remember_account(services, data.customer_list_id, results)
         contact_id = onto or str(results["contact"]["id"])
         account_id = resolved_account_id(account, results)
@@ -194,17 +201,22 @@ def _write_person_account(data: CustomerData, customer: Customer, services: Serv
     fields["RecordTypeId"] = person_account_record_type(services, config.person_account_record_type_id)
     plan = WritePlan(services.salesforce)
     converted = _convertible_person_account(services, customer) if known is None else None
+    orders: list[dict[str, Any]] = []
     if converted is not None and converted.account_id is not None:
         # The guest or opt-in person account becomes this registered customer: same record.
         fields[PERSON_ACCOUNT_KEY] = customer.customer_no
         fields["Commerce_Converted_At__pc"] = datetime.now(UTC).isoformat()
         plan.update("account", "Account", converted.account_id, fields)
+        orders = guest_orders(services, [converted.salesforce_id]).get(converted.salesforce_id, [])
     else:
         plan.upsert("account", "Account", PERSON_ACCOUNT_KEY, customer.customer_no, fields)
         if known is None:
             # The person Contact's Id (orders and cases link to it) comes back in the same call.
             plan.get("person", "Account", "@{account.id}", ["PersonContactId"])
+    beyond = plan_reflag(plan, orders)
     results = plan.run()
+    reflag(services, beyond)
+    remember_reflagged(services, orders)
     account_id = str(results["account"]["id"])
     if converted is not None:
         contact_id = converted.salesforce_id
@@ -325,6 +337,17 @@ def _batch_upsert_contacts(
         else:
             pending.fields = {CUSTOMER_NO_FIELD: no, **pending.fields}
             upserts.append(pending)
+    # A conversion whose Contact has guest orders takes the single-event path, whose composite
+    # re-flags them with the Contact (rare: most conversions have none, and share one collection).
+    try:
+        with_orders = guest_orders(services, [str(p.fields["Id"]) for p in updates]) if updates else {}
+    except Exception as exc:  # the look-up failed: the conversions wait, the new Contacts go on
+        for pending in updates:
+            results[pending.index] = exc
+        updates, with_orders = [], {}
+    for pending in [p for p in updates if p.fields["Id"] in with_orders]:
+        results[pending.index] = _write_one(pending, services)
+    updates = [p for p in updates if p.fields["Id"] not in with_orders]
     # Two calls, each read before the next is made: a record's outcome is its own call's. Were the
     # conversions' call to fail after the upsert wrote the new Contacts, those Contacts are written and
     # must read so (a DEAD state always means "not in Salesforce as sent").

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -39,6 +41,14 @@ def normalize_version(occurred_at: datetime, event_id: str = "") -> str:
     return f"{at}{TIE_BREAK}{event_id}" if event_id else at
 
 
+def sync_key(secret: str, personal_key: str) -> str:
+    """The key an entity keyed by personal data (an email) is stored and served under: hex
+    HMAC-SHA256 of the key, trimmed and lower-cased, with the family's webhook secret (whoever may
+    read `GET /v1/sync/...` signs with that secret, so can compute it; nobody else can reverse it)."""
+    normalised = personal_key.strip().lower()
+    return hmac.new(secret.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+
+
 class Envelope(BaseModel):
     """`{"event_id", "event_type", "occurred_at", "source", "data"}`; subclasses narrow event_type and data."""
 
@@ -56,13 +66,16 @@ class Envelope(BaseModel):
     # A sync event names its entity in its class statement: what kind of thing it is about, and where
     # its key is in the body: `class OrderChanged(Envelope, entity="order", key="data.order.order_no")`.
     # The source family is the route's (intake refuses any other).
+    # `personal=True`: the key is personal data (an email); the pipeline keys the entity by its keyed
+    # hash (`sync_key`) instead.
     entity_kind: ClassVar[str] = ""
     entity_key: ClassVar[str] = ""
+    entity_key_is_personal: ClassVar[bool] = False
 
-    def __init_subclass__(cls, *, entity: str = "", key: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, entity: str = "", key: str = "", personal: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if entity:
-            cls.entity_kind, cls.entity_key = entity, key
+            cls.entity_kind, cls.entity_key, cls.entity_key_is_personal = entity, key, personal
 
     @field_validator("occurred_at")
     @classmethod

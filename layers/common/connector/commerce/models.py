@@ -81,7 +81,7 @@ class OptInData(_Doc):
     opted_in: bool = True
 
 
-class CustomerOptedIn(Envelope, entity="optin", key="data.email"):
+class CustomerOptedIn(Envelope, entity="opt_in", key="data.email", personal=True):
     """Use case C: newsletter/marketing opt-in; little more than an email is known."""
 
     event_type: Literal["customer.opted_in"]

@@ -108,10 +108,8 @@ def _examples() -> list[tuple[str, Body]]:
 def _sync_status(stack: LocalStack, source: str, entity: str, key: str) -> dict[str, Any]:
     deadline = time.monotonic() + SYNC_TIMEOUT
     while True:
-        # `@` is a legal path character (RFC 3986): an opt-in's email key is sent as it is. API Gateway
-        # HTTP APIs hand the function a decoded rawPath, so an encoded `%40` would reach it as `@`
-        # only behind a real gateway (middleapi/standard-server#93); devstack passes the path as sent.
-        resp = stack.get(f"/v1/sync/{source}/{entity}/{quote(key, safe='@')}")
+        # Every key is one path segment (an opt-in's is the hex keyed hash of its email, never the email).
+        resp = stack.get(f"/v1/sync/{source}/{entity}/{quote(key, safe='')}")
         state = resp.json() if resp.status_code == 200 else {"status": f"HTTP {resp.status_code}"}
         if state.get("status") in ("SYNCED", "DEAD") or time.monotonic() > deadline:
             return dict(state)

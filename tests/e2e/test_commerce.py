@@ -11,7 +11,9 @@ import requests
 from example_events import body_of, unique
 from salesforce_org import SalesforceOrg, wait_for
 
+from connector.envelope import sync_key
 from connector.salesforce.soql import soql_quote
+from devstack.signing import DEFAULT_SECRET
 
 pytestmark = pytest.mark.e2e
 
@@ -482,3 +484,18 @@ def test_storefront_down_saves_a_guest_order_as_draft_then_links_it(
     rows = org.query(query)
     assert rows[0]["Commerce_Sync_Status__c"] == "Created"
     assert rows[0]["Contact__c"]
+
+
+def test_an_opt_ins_sync_state_is_served_under_the_keyed_hash_of_its_email_never_the_email(stack: Any) -> None:
+    # given an opt-in synced through the local stack
+    email = f"{unique('reader')}@example.com"
+    opt_in = body_of("customer.opted_in", email=email)
+    ok(stack.send(opt_in))
+
+    # when support reads its sync state: the key is hex HMAC-SHA256(commerce secret, the email lower-cased)
+    by_key = stack.get(f"/v1/sync/commerce/opt_in/{sync_key(DEFAULT_SECRET, email.upper())}")
+    by_email = stack.get(f"/v1/sync/commerce/opt_in/{email}")
+
+    # then the hash finds it, and the email, as a path, finds nothing
+    assert (by_key.status_code, by_key.json()["event_id"]) == (200, opt_in["event_id"])
+    assert by_email.status_code == 404

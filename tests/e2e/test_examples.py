@@ -23,6 +23,9 @@ from urllib.parse import quote
 import pytest
 from conftest import LocalStack, booted_stack
 
+from connector.envelope import sync_key
+from devstack.signing import DEFAULT_SECRET
+
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SYNC_TIMEOUT = 60.0
 
@@ -32,7 +35,8 @@ Body = dict[str, Any]
 SYNC_EVENTS: dict[str, tuple[str, Callable[[Body], str]]] = {
     "customer.registered": ("customer", lambda b: b["data"]["customer"]["customer_no"]),
     "customer.updated": ("customer", lambda b: b["data"]["customer"]["customer_no"]),
-    "customer.opted_in": ("optin", lambda b: b["data"]["email"]),
+    # An opt-in is keyed by the keyed hash of its email (README, "Personal data"), never the email.
+    "customer.opted_in": ("opt_in", lambda b: sync_key(DEFAULT_SECRET, b["data"]["email"])),
     "order.created": ("order", lambda b: b["data"]["order"]["order_no"]),
     "order.updated": ("order", lambda b: b["data"]["order"]["order_no"]),
     "contact_us.submitted": ("case", lambda b: b["event_id"]),
@@ -104,10 +108,8 @@ def _examples() -> list[tuple[str, Body]]:
 def _sync_status(stack: LocalStack, source: str, entity: str, key: str) -> dict[str, Any]:
     deadline = time.monotonic() + SYNC_TIMEOUT
     while True:
-        # `@` is a legal path character (RFC 3986): an opt-in's email key is sent as it is. API Gateway
-        # HTTP APIs hand the function a decoded rawPath, so an encoded `%40` would reach it as `@`
-        # only behind a real gateway (middleapi/standard-server#93); devstack passes the path as sent.
-        resp = stack.get(f"/v1/sync/{source}/{entity}/{quote(key, safe='@')}")
+        # Every key is one path segment (an opt-in's is the hex keyed hash of its email, never the email).
+        resp = stack.get(f"/v1/sync/{source}/{entity}/{quote(key, safe='')}")
         state = resp.json() if resp.status_code == 200 else {"status": f"HTTP {resp.status_code}"}
         if state.get("status") in ("SYNCED", "DEAD") or time.monotonic() > deadline:
             return dict(state)

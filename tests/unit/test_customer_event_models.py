@@ -67,10 +67,10 @@ def test_update_is_about_the_same_entity_as_the_registration(registered_body, up
     assert updated.entity() == registered.entity()
 
 
-def test_version_is_occurred_at_normalized_to_utc_microseconds(registered_body):
+def test_version_is_occurred_at_normalized_to_utc_microseconds_then_the_event_id(registered_body):
     event = CustomerChanged.model_validate(registered_body)
 
-    assert event.version == "2026-11-23T10:00:00.000000Z"
+    assert event.version == "2026-11-23T10:00:00.000000Z#evt-c-0001"
 
 
 def test_version_of_an_offset_timestamp_is_its_utc_instant(registered_body):
@@ -78,7 +78,7 @@ def test_version_of_an_offset_timestamp_is_its_utc_instant(registered_body):
 
     event = CustomerChanged.model_validate(registered_body)
 
-    assert event.version == "2026-11-23T10:00:00.500000Z"
+    assert event.instant == "2026-11-23T10:00:00.500000Z"
 
 
 def test_later_event_has_the_greater_version(registered_body, updated_body):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from connector.value_types import TIMESTAMP_FORMAT, path_segment_safe
+from connector.value_types import TIMESTAMP_FORMAT, Instant, path_segment_safe
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,26 @@ class EntityRef:
         return f"{self.source}#{self.entity}#{self.key}"
 
 
-def normalize_version(occurred_at: datetime) -> str:
-    """A sortable string: comparing two versions is comparing two strings in DynamoDB."""
-    return occurred_at.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+# Between a version's instant and the event_id that breaks ties: "#" sorts before every character
+# an instant or an event_id may hold, and the instant has a fixed width, so the instant decides first.
+TIE_BREAK = "#"
+
+
+def normalize_version(occurred_at: datetime, event_id: str = "") -> str:
+    """A sortable string: comparing two versions is comparing two strings in DynamoDB. Two events of
+    one instant are told apart by their event_id (the greater wins), the same way wherever versions
+    are compared (the sync state's condition, a batch's newest per entity, the claim path), so the
+    sync state and Salesforce always name the same winner."""
+    at = occurred_at.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    return f"{at}{TIE_BREAK}{event_id}" if event_id else at
+
+
+def sync_key(secret: str, personal_key: str) -> str:
+    """The key an entity keyed by personal data (an email) is stored and served under: hex
+    HMAC-SHA256 of the key, trimmed and lower-cased, with the family's webhook secret (whoever may
+    read `GET /v1/sync/...` signs with that secret, so can compute it; nobody else can reverse it)."""
+    normalised = personal_key.strip().lower()
+    return hmac.new(secret.encode(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
 class Envelope(BaseModel):
@@ -40,20 +59,23 @@ class Envelope(BaseModel):
         str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"), AfterValidator(path_segment_safe)
     ]
     event_type: str
-    occurred_at: AwareDatetime
+    occurred_at: Instant
     source: str = Field(min_length=1, max_length=64)
     data: Any
 
     # A sync event names its entity in its class statement: what kind of thing it is about, and where
     # its key is in the body: `class OrderChanged(Envelope, entity="order", key="data.order.order_no")`.
     # The source family is the route's (intake refuses any other).
+    # `personal=True`: the key is personal data (an email); the pipeline keys the entity by its keyed
+    # hash (`sync_key`) instead.
     entity_kind: ClassVar[str] = ""
     entity_key: ClassVar[str] = ""
+    entity_key_is_personal: ClassVar[bool] = False
 
-    def __init_subclass__(cls, *, entity: str = "", key: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, entity: str = "", key: str = "", personal: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if entity:
-            cls.entity_kind, cls.entity_key = entity, key
+            cls.entity_kind, cls.entity_key, cls.entity_key_is_personal = entity, key, personal
 
     @field_validator("occurred_at")
     @classmethod
@@ -66,7 +88,14 @@ class Envelope(BaseModel):
 
     @property
     def version(self) -> str:
-        """The source version: occurred_at, normalized so that versions compare as strings."""
+        """The source version: the event's instant, then its event_id to break ties; versions
+        compare as strings."""
+        return f"{self.instant}{TIE_BREAK}{self.event_id}"
+
+    @property
+    def instant(self) -> str:
+        """When the event happened, as a sortable string: occurred_at normalized (a platform that
+        dates events coarsely may refine it, as the social feed does with its action ids)."""
         return normalize_version(self.occurred_at)
 
     def entity(self) -> EntityRef:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Final, Literal, get_args
 from urllib.parse import quote
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from connector.errors import PermanentError
 
@@ -23,13 +24,53 @@ TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
+# C0 controls (NUL first), DEL and the C1 controls: no storefront, chat, inbox or loyalty platform
+# puts one in a name or an address, and Salesforce, logs and CSV exports all mishandle them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
 def _email(value: str) -> str:
+    no_control_characters(value)
     if not _EMAIL.match(value):
         raise ValueError("not a valid email address")
     return value.lower()
 
 
 Email = Annotated[str, Field(max_length=80), AfterValidator(_email)]
+# A person's name or part of it (first, last, full, a display name): free text, one line, no control
+# character. Each field gives its own max_length.
+PersonName = Annotated[str, AfterValidator(no_control_characters)]
+
+# The years a real business date falls in: a value outside them is a sender's bug (an epoch 0, a
+# year typed 20266), and as occurred_at it would freeze or bypass the version check.
+FIRST_YEAR: Final = 1900
+LAST_YEAR: Final = 2200
+
+
+def _within_years[D: (date, datetime)](value: D) -> D:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+def _rfc3339_text(value: object) -> object:
+    # pydantic takes a number for seconds since the epoch; a storefront sends RFC 3339 text, and a
+    # number here is a sender's bug (milliseconds read as seconds land in the year 58000).
+    if isinstance(value, int | float):  # bool is an int
+        raise ValueError("must be an RFC 3339 date-time string, not a number")
+    return value
+
+
+# A moment a platform sends: RFC 3339 text with its offset, within the years above.
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_within_years)]
+# A calendar date a platform sends (a birthday): within the years above.
+CalendarDate = Annotated[date, BeforeValidator(_rfc3339_text), AfterValidator(_within_years)]
 
 
 def path_segment_safe(value: str) -> str:

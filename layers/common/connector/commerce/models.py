@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from connector.envelope import Envelope
-from connector.value_types import Email, ExternalKey, SalesforceId
+from connector.value_types import CalendarDate, Email, ExternalKey, Instant, PersonName, SalesforceId
 
 
 class _Doc(BaseModel):
@@ -33,8 +32,8 @@ class _Person(_Doc):
     """Who a storefront document is about, in OCAPI's names (a customer, a Contact Us sender)."""
 
     email: Email
-    first_name: str | None = Field(default=None, max_length=40)
-    last_name: str | None = Field(default=None, max_length=80)
+    first_name: PersonName | None = Field(default=None, max_length=40)
+    last_name: PersonName | None = Field(default=None, max_length=80)
 
 
 class Customer(_Person):
@@ -46,7 +45,7 @@ class Customer(_Person):
     phone_home: str | None = Field(default=None, max_length=40)
     phone_mobile: str | None = Field(default=None, max_length=40)
     phone_business: str | None = Field(default=None, max_length=40)
-    birthday: date | None = None
+    birthday: CalendarDate | None = None
     gender: int | None = None
     preferred_locale: str | None = None
     addresses: list[CustomerAddress] = Field(default_factory=list)
@@ -82,7 +81,7 @@ class OptInData(_Doc):
     opted_in: bool = True
 
 
-class CustomerOptedIn(Envelope, entity="optin", key="data.email"):
+class CustomerOptedIn(Envelope, entity="opt_in", key="data.email", personal=True):
     """Use case C: newsletter/marketing opt-in; little more than an email is known."""
 
     event_type: Literal["customer.opted_in"]
@@ -93,7 +92,7 @@ class OrderCustomerInfo(_Doc):
     customer_no: str | None = Field(default=None, max_length=80)
     customer_id: str | None = None
     email: Email | None = None
-    customer_name: str | None = Field(default=None, max_length=121)
+    customer_name: PersonName | None = Field(default=None, max_length=121)
 
 
 class OrderHeader(_Doc):
@@ -103,7 +102,7 @@ class OrderHeader(_Doc):
     status: str = Field(min_length=1, max_length=40)
     order_total: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    creation_date: AwareDatetime
+    creation_date: Instant
     salesforce_contact_id: SalesforceId | None = None
     customer_info: OrderCustomerInfo | None = None
 

@@ -3,7 +3,7 @@ Account) under its customer list's Account, upserted by customer number in one A
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from connector.commerce.contacts import (
     contact_fields,
     fingerprint,
 )
+from connector.commerce.guest_orders import guest_orders, plan_reflag, reflag, remember_reflagged
 from connector.commerce.models import Customer, CustomerChanged, CustomerData
 from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront, save_draft
 from connector.crm import Identity, IdentityKind, heals_identity_map, heals_identity_map_in_batch
@@ -24,6 +25,7 @@ from connector.crm.accounts import person_account_record_type, remember_account,
 from connector.crm.duplicates import is_duplicate_refusal, past_duplicate_rule
 from connector.envelope import Outcome
 from connector.errors import PermanentError, TransientError
+from connector.salesforce import RecordResult
 from connector.salesforce.duplicate_rules import allowing_duplicate_saves
 from connector.salesforce.plan import WritePlan
 from connector.services import Services
@@ -122,14 +124,20 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
         plan = WritePlan(services.salesforce)
         account = customer_list_account(plan, services, data.customer_list_id)
         body = {**fields, "AccountId": account}
+        orders: list[dict[str, Any]] = []
         if onto is None:
             plan.upsert("contact", "Contact", CUSTOMER_NO_FIELD, customer.customer_no, body)
         else:
             body[CUSTOMER_NO_FIELD] = customer.customer_no
             if conversion:
                 body["Commerce_Converted_At__c"] = datetime.now(UTC).isoformat()
+                orders = guest_orders(services, [onto]).get(onto, [])
             plan.update("contact", "Contact", onto, body)
+        beyond = plan_reflag(plan, orders)
         results = plan.run()
+        # Before the Contact is remembered as registered: should this fail, the retry converts again.
+        reflag(services, beyond)
+        remember_reflagged(services, orders)
         remember_account(services, data.customer_list_id, results)
         contact_id = onto or str(results["contact"]["id"])
         account_id = resolved_account_id(account, results)
@@ -193,17 +201,22 @@ def _write_person_account(data: CustomerData, customer: Customer, services: Serv
     fields["RecordTypeId"] = person_account_record_type(services, config.person_account_record_type_id)
     plan = WritePlan(services.salesforce)
     converted = _convertible_person_account(services, customer) if known is None else None
+    orders: list[dict[str, Any]] = []
     if converted is not None and converted.account_id is not None:
         # The guest or opt-in person account becomes this registered customer: same record.
         fields[PERSON_ACCOUNT_KEY] = customer.customer_no
         fields["Commerce_Converted_At__pc"] = datetime.now(UTC).isoformat()
         plan.update("account", "Account", converted.account_id, fields)
+        orders = guest_orders(services, [converted.salesforce_id]).get(converted.salesforce_id, [])
     else:
         plan.upsert("account", "Account", PERSON_ACCOUNT_KEY, customer.customer_no, fields)
         if known is None:
             # The person Contact's Id (orders and cases link to it) comes back in the same call.
             plan.get("person", "Account", "@{account.id}", ["PersonContactId"])
+    beyond = plan_reflag(plan, orders)
     results = plan.run()
+    reflag(services, beyond)
+    remember_reflagged(services, orders)
     account_id = str(results["account"]["id"])
     if converted is not None:
         contact_id = converted.salesforce_id
@@ -247,7 +260,7 @@ def sync_customers(events: Sequence[CustomerEvent], services: Services) -> list[
             except Exception as exc:
                 results[i] = exc
         return results
-    _batch_upsert_contacts(ready, services, results)
+    _batch_upsert_contacts(ready, [event.version for event in events], services, results)
     return results
 
 
@@ -281,15 +294,19 @@ def _batch_accounts(ready: list[tuple[int, CustomerData, Customer]], services: S
 
 
 def _batch_upsert_contacts(
-    ready: list[tuple[int, CustomerData, Customer]], services: Services, results: list[Outcome | Exception]
+    ready: list[tuple[int, CustomerData, Customer]],
+    versions: list[str],
+    services: Services,
+    results: list[Outcome | Exception],
 ) -> None:
     config = services.settings.config.commerce
     known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for _, _, c in ready])
     by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for _, _, c in ready])
     accounts = _batch_accounts(ready, services)
-    # The newest event per customer wins inside a batch (one record per external id per request).
+    # The newest version per customer wins inside a batch (one record per external id per request),
+    # ties broken as everywhere else by the versions themselves, never by the order of the batch.
     latest: dict[str, _Pending] = {}
-    for i, data, customer in ready:
+    for i, data, customer in sorted(ready, key=lambda item: versions[item[0]]):
         if data.customer_list_id not in accounts:
             results[i] = TransientError("the customer list's Account could not be upserted")
             continue
@@ -320,28 +337,58 @@ def _batch_upsert_contacts(
         else:
             pending.fields = {CUSTOMER_NO_FIELD: no, **pending.fields}
             upserts.append(pending)
-    # With the allow_save policy the collection itself acknowledges the duplicate rule's alert.
-    policy = services.settings.config.salesforce.duplicate_rule_policy
-    with allowing_duplicate_saves() if policy == "allow_save" else nullcontext():
-        written = (
-            (upserts, services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, [p.fields for p in upserts])),
-            (updates, services.salesforce.update_many("Contact", [p.fields for p in updates])),
-        )
-    for group, outcomes in written:
-        for pending, res in zip(group, outcomes, strict=True):
-            if not res.success or not res.id:
-                error = res.error(operation="collections")
-                # A look-alike Contact flagged by the org's duplicate rule: the single-event path
-                # applies the duplicate policy (linking or saving past the rule) for this one.
-                results[pending.index] = _write_one(pending, services) if is_duplicate_refusal(error) else error
-                continue
-            account_id = str(pending.fields["AccountId"])
-            remember_contact(services, pending.customer, res.id, account_id, pending.digest)
-            results[pending.index] = Outcome(ids={"contact_id": res.id, "account_id": account_id})
+    # A conversion whose Contact has guest orders takes the single-event path, whose composite
+    # re-flags them with the Contact (rare: most conversions have none, and share one collection).
+    try:
+        with_orders = guest_orders(services, [str(p.fields["Id"]) for p in updates]) if updates else {}
+    except Exception as exc:  # the look-up failed: the conversions wait, the new Contacts go on
+        for pending in updates:
+            results[pending.index] = exc
+        updates, with_orders = [], {}
+    for pending in [p for p in updates if p.fields["Id"] in with_orders]:
+        results[pending.index] = _write_one(pending, services)
+    updates = [p for p in updates if p.fields["Id"] not in with_orders]
+    # Two calls, each read before the next is made: a record's outcome is its own call's. Were the
+    # conversions' call to fail after the upsert wrote the new Contacts, those Contacts are written and
+    # must read so (a DEAD state always means "not in Salesforce as sent").
+    _record_outcomes(
+        upserts, lambda fields: services.salesforce.upsert_many("Contact", CUSTOMER_NO_FIELD, fields), services, results
+    )
+    _record_outcomes(updates, lambda fields: services.salesforce.update_many("Contact", fields), services, results)
     for i, _data, customer in ready:  # older duplicates in the same batch share the newest one's outcome
         newest = latest.get(customer.customer_no)
         if newest is not None and newest.index != i and isinstance(results[newest.index], Outcome):
             results[i] = results[newest.index]
+
+
+def _record_outcomes(
+    group: list[_Pending],
+    call: Callable[[list[dict[str, Any]]], list[RecordResult]],
+    services: Services,
+    results: list[Outcome | Exception],
+) -> None:
+    """One collection call for `group`, each record's result (or the call's failure) its outcome."""
+    if not group:
+        return
+    # With the allow_save policy the collection itself acknowledges the duplicate rule's alert.
+    policy = services.settings.config.salesforce.duplicate_rule_policy
+    try:
+        with allowing_duplicate_saves() if policy == "allow_save" else nullcontext():
+            outcomes = call([p.fields for p in group])
+    except Exception as exc:  # the call itself failed: its records only, nothing else in the batch
+        for pending in group:
+            results[pending.index] = exc
+        return
+    for pending, res in zip(group, outcomes, strict=True):
+        if not res.success or not res.id:
+            error = res.error(operation="collections")
+            # A look-alike Contact flagged by the org's duplicate rule: the single-event path
+            # applies the duplicate policy (linking or saving past the rule) for this one.
+            results[pending.index] = _write_one(pending, services) if is_duplicate_refusal(error) else error
+            continue
+        account_id = str(pending.fields["AccountId"])
+        remember_contact(services, pending.customer, res.id, account_id, pending.digest)
+        results[pending.index] = Outcome(ids={"contact_id": res.id, "account_id": account_id})
 
 
 def _write_one(pending: _Pending, services: Services) -> Outcome | Exception:

@@ -18,7 +18,7 @@ from connector.loyalty.models import (
     LoyaltyCommand,
 )
 from connector.loyalty.profile import is_external_id
-from connector.value_types import Email, SalesforceId
+from connector.value_types import Email, PersonName, SalesforceId
 
 MAX_TEXT = 255
 
@@ -29,8 +29,8 @@ class EnrollCustomer(CustomerRef):
     the record's Salesforce Id is taken) and whatever profile fields the component sends."""
 
     email: Email
-    first_name: str | None = Field(default=None, max_length=MAX_TEXT)
-    last_name: str | None = Field(default=None, max_length=MAX_TEXT)
+    first_name: PersonName | None = Field(default=None, max_length=MAX_TEXT)
+    last_name: PersonName | None = Field(default=None, max_length=MAX_TEXT)
     gender: str | None = Field(default=None, max_length=MAX_TEXT)
     dob: date | None = None
     locale: str | None = Field(default=None, max_length=MAX_TEXT)

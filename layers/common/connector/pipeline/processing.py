@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from connector import observability as obs
-from connector.envelope import Command, EntityRef, Envelope, Outcome
+from connector.envelope import Command, EntityRef, Envelope, Outcome, sync_key
 from connector.errors import EntityBusy, IneligibleEvent, ReplicationLag, TransientError
 from connector.observability import logger, traced
 from connector.pipeline.failures import (
@@ -70,7 +70,7 @@ class Processor:
         s = self.services
         handler = self.handlers[event.event_type]
         assert isinstance(handler, EventHandler)
-        ref = event.entity()
+        ref = self._ref(event)
         in_async_mode = s.settings.sync_mode == "async" or defer
         try:
             self._record(event, SyncStatus.QUEUED if in_async_mode else SyncStatus.RECEIVED)
@@ -149,13 +149,25 @@ class Processor:
                 return message(502, "the target platform refused the command")
             case Verdict.RETRY | Verdict.DEFER if handler.deferrable:
                 self._record(command, SyncStatus.QUEUED)
-                return self._queue_for_retry(command, command.entity(), attempts=1, error=error_text(result))
+                return self._queue_for_retry(command, self._ref(command), attempts=1, error=error_text(result))
             case Verdict.RETRY | Verdict.DEFER:
                 # The caller is waiting: past the API allocation too, it is told to come back later.
                 logger.warning("command target unavailable", extra={"error": error_text(result)})
                 raise NotRemembered(unavailable("the target platform is unavailable, retry later"))
 
     # -- both ----------------------------------------------------------------------------------
+    def _ref(self, event: Envelope) -> EntityRef:
+        """The entity an event is about, as its sync state, claims and GET /v1/sync/... name it: a
+        key that is personal data (an opt-in's email) is replaced by its keyed hash, so that no
+        email is ever a DynamoDB key or a request path (access logs keep paths)."""
+        ref = event.entity()
+        if not event.entity_key_is_personal:
+            return ref
+        secret = self.services.webhook_secret(ref.source)
+        if not secret:
+            raise TransientError(f"no {ref.source} webhook secret to key this entity with")
+        return EntityRef(ref.source, ref.entity, sync_key(secret, ref.key))
+
     def _run(self, handler: Handler, event: Envelope) -> object:
         """The workflow's result, or the exception it raised (classified by the caller)."""
         try:
@@ -188,7 +200,7 @@ class Processor:
     def _record(self, event: Envelope, status: SyncStatus) -> None:
         """Claim the entity's state for this event's version (raises StaleEvent if a newer one holds it)."""
         self.services.sync_state.record_received(
-            event.entity(),
+            self._ref(event),
             version=event.version,
             event_id=event.event_id,
             event_type=event.event_type,
@@ -245,26 +257,26 @@ class Processor:
             if self._already_settled(msg):
                 verdicts[msg.message_id] = None
                 continue
-            newest = latest.get(msg.event.entity().pk)
+            newest = latest.get(self._ref(msg.event).pk)
             if newest is not None and newest.event.version >= msg.event.version:
                 verdicts[msg.message_id] = None  # an older or equal version in the same batch: the newest wins
                 continue
             if newest is not None:
                 verdicts[newest.message_id] = None
-            latest[msg.event.entity().pk] = msg
+            latest[self._ref(msg.event).pk] = msg
 
         # Past the threshold of the org's daily API allocation: each waits again, no call spent.
         pressure = s.api_budget.over_threshold() if latest else None
         if pressure is not None:
             for msg in latest.values():
-                self._defer(msg.event, msg.event.entity(), attempts=None, reason=self._usage_text(pressure))
+                self._defer(msg.event, self._ref(msg.event), attempts=None, reason=self._usage_text(pressure))
                 verdicts[msg.message_id] = None
             return verdicts
 
         runnable: dict[Handler, list[QueuedMessage]] = {}
         held: list[QueuedMessage] = []
         for msg in latest.values():
-            if s.claims.acquire("entity", msg.event.entity().pk, msg.event.event_id):
+            if s.claims.acquire("entity", self._ref(msg.event).pk, msg.event.event_id):
                 held.append(msg)
                 runnable.setdefault(self.handlers[msg.event.event_type], []).append(msg)
             else:
@@ -276,7 +288,7 @@ class Processor:
                     verdicts[msg.message_id] = self._settle(msg, result)
         finally:
             for msg in held:
-                s.claims.release("entity", msg.event.entity().pk, msg.event.event_id)
+                s.claims.release("entity", self._ref(msg.event).pk, msg.event.event_id)
         return verdicts
 
     def _carry_on_waiting(self, msg: QueuedMessage, lag: ReplicationLag) -> None:
@@ -289,19 +301,19 @@ class Processor:
         backoff = backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds)
         self._enqueue(event, delay=min(backoff, left))
         error = f"{WAITING_FOR_REPLICATION}: {error_text(lag)}"
-        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=msg.receive_count, error=error)
+        self._mark(event, self._ref(event), SyncStatus.QUEUED, attempts=msg.receive_count, error=error)
 
     def _carry_on_busy(self, msg: QueuedMessage, busy: EntityBusy) -> None:
         event = msg.event
         self._enqueue(event, delay=backoff_seconds(msg.receive_count, self.services.settings.retry_base_seconds))
         # Its waits are not attempts spent (attempts=None): were this message lost, the reconciler
         # re-queues it rather than giving up on it.
-        self._mark(event, event.entity(), SyncStatus.QUEUED, attempts=None, error=error_text(busy))
+        self._mark(event, self._ref(event), SyncStatus.QUEUED, attempts=None, error=error_text(busy))
 
     def _already_settled(self, msg: QueuedMessage) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an
         at-least-once duplicate of an event already synced. Records one that bypassed intake."""
-        event, ref = msg.event, msg.event.entity()
+        event, ref = msg.event, self._ref(msg.event)
         current = self.services.sync_state.get(ref)
         if current is not None and current.source_version > event.version:
             logger.info("superseded by a newer version, dropped", extra={"event_id": event.event_id})
@@ -331,7 +343,7 @@ class Processor:
         return [self._run(handler, event) for event in events]
 
     def _settle(self, msg: QueuedMessage, result: object) -> Exception | None:
-        event, ref = msg.event, msg.event.entity()
+        event, ref = msg.event, self._ref(msg.event)
         if not isinstance(result, Exception):
             ids = result.ids if isinstance(result, Outcome) else {}
             self._mark(event, ref, SyncStatus.SYNCED, attempts=msg.receive_count, salesforce_ids=ids)

@@ -130,6 +130,9 @@ class Trigger:
         self._refused_at = 0.0
         self._native_routes: list[_NativeRoute] = []
         self._internal: set[str] = set()
+        # event_type -> the source family of the route that takes it: the duplicate check is keyed on
+        # (source, event_id), so no path may run an event under another family's name.
+        self._families: dict[str, str] = {}
         self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
@@ -275,7 +278,16 @@ class Trigger:
                 for err in exc.errors(include_url=False, include_input=False)
             ]
             return Answer(422, ErrorAnswer.model_validate({"errors": details}))
+        if not self._of_its_family(event):
+            return errors(
+                422, ["source"], f"{event.event_type!r} events have source {self._families[event.event_type]!r}"
+            )
         return self._accept(event, defer=defer)
+
+    def _of_its_family(self, event: Envelope) -> bool:
+        """Whether the event names the source family of the route its event_type is declared on."""
+        family = self._families.get(event.event_type)
+        return family is None or event.source == family
 
     def internal(self, *handlers: EventHandler) -> None:
         """Sync event types the connector queues for itself (an audit of an action): decoded from
@@ -302,6 +314,8 @@ class Trigger:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
         body_type: Any = _body_type(tuple(h.model for h in handlers))
         family = source_family(path)
+        if family is not None:
+            self._families.update(dict.fromkeys((t for h in handlers for t in h.event_types), family))
 
         def accept(event: Annotated[body_type, Body()]) -> Response[Any]:
             if family is not None and event.source != family:
@@ -568,6 +582,18 @@ class Trigger:
                 # Nothing can ever process it: park it where an operator will see it.
                 self.services.queue.dead_letter(
                     record.body, event_type="unknown", event_id="", error=f"ValidationError: {exc.error_count()} errors"
+                )
+                obs.count(obs.EVENTS_DEAD)
+                verdicts[record.message_id] = None
+                continue
+            if not self._of_its_family(parsed):
+                # Only the connector writes to its queue, so this is a bug or a replay gone wrong:
+                # run, it would escape the duplicate check of the event_id's own family.
+                self.services.queue.dead_letter(
+                    record.body,
+                    event_type=parsed.event_type,
+                    event_id=parsed.event_id,
+                    error="SourceMismatch: the source is not its event type's family",
                 )
                 obs.count(obs.EVENTS_DEAD)
                 verdicts[record.message_id] = None

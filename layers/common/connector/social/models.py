@@ -65,15 +65,16 @@ class ConversationData(_Doc):
 class _InboxEvent(Envelope):
     """An event of the inbox. One read from its actions feed names the action (`action_id`): the inbox
     dates an action to the second only, and its ids grow with time, so the version is occurred_at
-    followed by the zero-padded id (`2026-11-23T09:59:00.000000Z#00000000000000005501`). Versions
-    compare as strings: two actions of one second follow their ids, whatever their size, and an
-    event of a later instant (from the feed or not) is newer still."""
+    followed by the zero-padded id, then as every version the event_id that breaks ties
+    (`2026-11-23T09:59:00.000000Z#00000000000000005501#alcmeon-action-5501`). Versions compare as
+    strings: two actions of one second follow their ids, whatever their size, and an event of a
+    later instant (from the feed or not) is newer still."""
 
     action_id: int | None = Field(default=None, ge=1, lt=10**ACTION_ID_DIGITS)
 
     @property
-    def version(self) -> str:
-        at = super().version
+    def instant(self) -> str:
+        at = super().instant
         return at if self.action_id is None else f"{at}#{self.action_id:0{ACTION_ID_DIGITS}d}"
 
 

@@ -153,7 +153,8 @@ class SoakResult:
     seconds_total: float
     api_calls: int
     answers: collections.Counter[int] = field(default_factory=collections.Counter)
-    faults_injected: int = 0
+    # rule -> the calls (or records, subrequests) it failed or delayed
+    faults_injected: dict[str, int] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -292,6 +293,7 @@ def run(
         with ThreadPoolExecutor(max_workers=concurrency) as senders:
             answers = collections.Counter(senders.map(client.deliver, soak.deliveries))
         sent = time.monotonic()
+        injected = {_fault_name(rule): rule["hits"] for rule in client.admin("GET", "faults")["faults"]}
         client.admin("DELETE", "faults")
         client.drain()
         total = time.monotonic() - started
@@ -300,14 +302,14 @@ def run(
     registered = {entity.key for entity in soak.entities if entity.kind == "customer"}
     registered &= {key for key in registered if records.find("Contact", "Commerce_Customer_No__c", key)}
     verdict = verify(soak.entities, records, states, registered)
-    return SoakResult(soak, verdict, sent - started, total, api_calls, answers)
+    return SoakResult(soak, verdict, sent - started, total, api_calls, answers, injected)
 
 
 def report(result: SoakResult) -> None:
     verdict, soak = result.verdict, result.plan
     kinds = collections.Counter(body["event_type"] for entity in soak.entities for body in entity.versions)
     print(f"\nFault soak: {soak.events} events, {len(soak.deliveries)} deliveries (10% duplicates, shuffled)")
-    print(f"  faults while sending                          {', '.join(_fault_names())}")
+    print(f"  faults while sending (rule: times it hit)     {json.dumps(result.faults_injected)}")
     print(f"  event types                                   {json.dumps(dict(sorted(kinds.items())))}")
     print(f"  answers                                       {json.dumps(dict(sorted(result.answers.items())))}")
     print(f"  sending {result.seconds_sending:.1f} s, sending + drain {result.seconds_total:.1f} s")
@@ -323,13 +325,10 @@ def report(result: SoakResult) -> None:
         print(f"    {finding.line()}")
 
 
-def _fault_names() -> list[str]:
-    names = []
-    for fault in FAULTS:
-        what = fault.get("errorCode") or f"timeout (answers after {TIMEOUT_LATENCY_MS} ms)"
-        scope = f" per {fault['scope']}" if "scope" in fault else ""
-        names.append(f"{what}{scope} {fault['ratio']:.0%}")
-    return names
+def _fault_name(rule: Mapping[str, Any]) -> str:
+    what = rule.get("errorCode") or f"answer after {rule['latency_ms']} ms"
+    scope = f" per {rule['scope']}" if "scope" in rule else ""
+    return f"{what}{scope} {rule['ratio']:.0%}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -44,9 +44,10 @@ STATE_DIR = ROOT / ".devstack" / "soak"
 # A real-time Salesforce call gives up after this long; the timeout faults answer later.
 REALTIME_TIMEOUT_SECONDS = 1.0
 TIMEOUT_LATENCY_MS = 1_500
-# The injected faults, about 20% of the data calls in all (each rule draws on its own).
+# The injected faults: about 20% of the data calls fail or answer late (each rule draws on its own;
+# the per-record and per-subrequest rules only where a call carries several).
 FAULTS: tuple[dict[str, Any], ...] = (
-    {"status": 503, "errorCode": "SERVER_UNAVAILABLE", "ratio": 0.08, "seed": 1},
+    {"status": 503, "errorCode": "SERVER_UNAVAILABLE", "ratio": 0.13, "seed": 1},
     {"errorCode": "REQUEST_LIMIT_EXCEEDED", "ratio": 0.03, "seed": 2},
     # One record of a collection call, one subrequest of a composite: the rest of the call goes on.
     {"errorCode": "UNABLE_TO_LOCK_ROW", "scope": "record", "ratio": 0.05, "seed": 3},

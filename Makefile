@@ -15,7 +15,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint typecheck template unit contract integration e2e build bench deploy clean openapi
+.PHONY: install run test lint typecheck template unit contract integration e2e build bench soak deploy clean openapi
 
 install: $(STAMP)
 
@@ -69,6 +69,10 @@ openapi: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The fault soak alone: SOAK_EVENTS events (10,000 by default) through a fresh local stack.
+soak: install
+	$(BIN)/python -m bench.soak $(SOAK_EVENTS)
 
 deploy: build
 	$(BIN)/sam deploy $(if $(PROFILE),--config-env $(PROFILE),)

@@ -11,6 +11,8 @@ A rule is posted as a JSON object with these keys, all optional:
                  counter key ("PATCH /sobjects/Contact/Commerce_Customer_No__c")
     latency_ms   delay, 0..60000, added to each call the rule hits
 
+A rule's listing adds `hits`, the calls (or parts of calls) it has hit so far.
+
 plus the keys of the emulator's `FaultDialect` (Salesforce: `errorCode`, `message`, `fields`, and
 `scope` with its selectors, to fail one subrequest of a composite call or one record of a
 collection call instead of the whole call); any other key is refused. Without `count` or `ratio` a
@@ -143,6 +145,8 @@ class Fault:
     _random: random.Random = field(repr=False, default_factory=random.Random)
     scope: str = WHOLE_REQUEST
     where: Mapping[str, Any] = field(default_factory=dict)
+    # Calls (or parts) this rule has hit so far: what a soak reports as the faults it injected.
+    hits: int = 0
 
     def matches(self, signatures: tuple[str, ...], scope: str, facts: Mapping[str, Any]) -> bool:
         if self.scope != scope or any(facts.get(key) != value for key, value in self.where.items()):
@@ -166,6 +170,7 @@ class Fault:
             "seed": self.seed,
             "match": self.match,
             "latency_ms": self.latency_ms,
+            "hits": self.hits,
         }
 
 
@@ -236,6 +241,7 @@ class Faults:
                     continue
                 latency += fault.latency_ms
                 failure = failure or fault.failure
+                fault.hits += 1
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining <= 0:

@@ -95,3 +95,14 @@ def test_generic_dialect_refuses_bad_rules(spec: object) -> None:
     # then it is refused
     with pytest.raises(FaultSpecError):
         Faults().add(spec)
+
+
+def test_a_rules_listing_counts_the_calls_it_hit() -> None:
+    # given a rule for orders only
+    faults = Faults()
+    faults.add({"status": 503, "match": "/orders/"})
+    # when two orders and a customer are read
+    for call in (("GET /orders/1",), ("GET /orders/2",), CALL):
+        faults.pick(call)
+    # then the rule says it hit the two orders
+    assert faults.list()[0]["hits"] == 2

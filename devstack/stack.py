@@ -25,6 +25,7 @@ from devstack.aws import (
     queue_name,
     secret_value,
     table_name,
+    webhook_secret_family,
 )
 from devstack.cfn import (
     ACCOUNT_ID,
@@ -346,6 +347,11 @@ class Stack:
         # a token whose secret --param replaced is not known here.
         doc["native_webhook_tokens"] = {
             family: secret_value(name) for name in self.secrets if (family := native_token_family(name)) is not None
+        }
+        # Each family's webhook (HMAC) secret, for signing helpers and tests (DESIGN §2); a secret
+        # that --param replaced is not known here.
+        doc["webhook_secrets"] = {
+            family: secret_value(name) for name in self.secrets if (family := webhook_secret_family(name)) is not None
         }
         doc["tables"] = dict(self.tables)
         doc["region"] = REGION

@@ -29,7 +29,10 @@ def _email(value: str) -> str:
     return value.lower()
 
 
-Email = Annotated[str, Field(max_length=80), AfterValidator(_email)]
+# The document states the rule the validator applies (the pattern), and the format.
+Email = Annotated[
+    str, Field(max_length=80, pattern=_EMAIL.pattern, json_schema_extra={"format": "email"}), AfterValidator(_email)
+]
 
 
 def path_segment_safe(value: str) -> str:

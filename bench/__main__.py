@@ -1,6 +1,6 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, api_limits, cold_start, doorbell_latency, loyalty_actions, routing_latency
+from bench import api_calls, api_limits, cold_start, doorbell_latency, loyalty_actions, routing_latency, schema_fuzz
 
 
 def main() -> None:
@@ -10,6 +10,7 @@ def main() -> None:
     routing_latency.main()
     doorbell_latency.main()
     loyalty_actions.main()
+    schema_fuzz.main()
 
 
 if __name__ == "__main__":

@@ -40,3 +40,9 @@ def test_a_collection_retrieve_by_ids_is_not_a_write_and_an_upsert_is() -> None:
 
     assert not is_write(retrieve)
     assert is_write(upsert)
+
+
+def test_a_write_the_org_refused_is_not_a_write() -> None:
+    refused = {"method": "PATCH", "path": "/services/data/v62.0/sobjects/Contact/003000000000001", "status": 404}
+
+    assert not is_write(refused)

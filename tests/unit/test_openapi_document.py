@@ -91,3 +91,21 @@ def test_the_sync_state_route_names_the_four_families_as_source(monkeypatch) -> 
 
     [source] = [p for p in parameters if p["name"] == "source"]
     assert source["schema"]["enum"] == ["commerce", "chat", "social", "loyalty"]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/v1/commerce/orders/{order_no}", "order_no"), ("/v1/social/users/{user_id}/activity", "user_id")],
+)
+def test_a_path_parameter_the_route_checks_is_published_with_its_rule(monkeypatch, path: str, name: str) -> None:
+    # Given the document
+    monkeypatch.setenv("SYNC_STATE_TABLE", "SyncState")
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", "Idempotency")
+    doc = document(FUNCTIONS)
+
+    # When the route's path parameter is read
+    [parameter] = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == name]
+
+    # Then it states the key rule the route applies (a 422 otherwise)
+    assert parameter["schema"]["pattern"] == "^[A-Za-z0-9._\\-]+$"
+    assert parameter["schema"]["maxLength"] == 80

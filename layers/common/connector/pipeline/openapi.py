@@ -39,6 +39,11 @@ def document(functions_dir: Path, version: str = "1.0.0") -> dict[str, Any]:
         for path, operations in doc.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(operations)
         merged["components"]["schemas"].update(doc.get("components", {}).get("schemas", {}))
+        for path, schemas in module.trigger.parameter_schemas.items():
+            for operation in merged["paths"].get(path, {}).values():
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") == "path" and parameter.get("name") in schemas:
+                        parameter["schema"] = schemas[parameter["name"]]
     for path, operations in merged["paths"].items():
         for operation in operations.values():
             _state_the_family(path, operation)

@@ -156,20 +156,23 @@ def _exercise(
 ) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis import GenerationMode
-    from schemathesis.checks import not_a_server_error, status_code_conformance
 
-    checks = {"not_a_server_error": not_a_server_error, "status_code_conformance": status_code_conformance}
+    # The two checks schemathesis names, applied here to every answer and counted (schemathesis's
+    # own raise at the end of a route's run, which would stop it at its first finding).
+    documented = {str(status).upper() for status in operation.definition.raw.get("responses", {})}
+
+    def conformance(status: int) -> bool:
+        return str(status) in documented or f"{str(status)[0]}XX" in documented or "DEFAULT" in documented
 
     def send(case: Any, positive: bool) -> None:
         before = salesforce.counted()
         response = case.call(base_url=base_url, session=sender, timeout=60)
         report.cases[label] += 1
         report.statuses[response.status_code] += 1
-        for name, check in checks.items():
-            try:
-                case.validate_response(response, checks=[check])
-            except Exception as exc:  # the check's failure (or a group of them)
-                report.fail(name, label, response.status_code, f"{exc}; answered {response.text[:200]!r}")
+        if response.status_code >= 500:
+            report.fail("not_a_server_error", label, response.status_code, _reproduce(case, response))
+        if not conformance(response.status_code):
+            report.fail("status_code_conformance", label, response.status_code, _reproduce(case, response))
         if positive and response.status_code == 422:
             report.valid_refused[f"{label} {_fields_named(response)}"] += 1
         if 400 <= response.status_code < 500:
@@ -188,6 +191,10 @@ def _exercise(
             suppress_health_check=list(HealthCheck),
         )(given(case=operation.as_strategy(generation_mode=mode))(_sender(send, mode.is_positive)))
         run_cases()
+
+
+def _reproduce(case: Any, response: requests.Response) -> str:
+    return f"sent {response.request.path_url} {str(case.body)[:300]!r}; answered {response.text[:200]!r}"
 
 
 def _sender(send: Callable[[Any, bool], None], positive: bool) -> Callable[[Any], None]:

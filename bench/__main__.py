@@ -1,6 +1,6 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, api_limits, cold_start, doorbell_latency, loyalty_actions, routing_latency, soak
+from bench import api_calls, api_limits, cold_start, doorbell_latency, loyalty_actions, routing_latency, schema_fuzz, soak
 
 
 def main() -> None:
@@ -11,6 +11,7 @@ def main() -> None:
     doorbell_latency.main()
     loyalty_actions.main()
     soak.main([])  # SOAK_EVENTS events, 10,000 by default
+    schema_fuzz.main()
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ import requests
 from werkzeug.serving import make_server
 
 from connector.pipeline.signature import sign
+from devstack.signing import FAMILY_SECRETS, secret_for
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "local-dev-secret"
 # Benchmarks call handlers without a Lambda context; Powertools warns about that on every event.
 warnings.filterwarnings("ignore", message="Couldn.t determine the remaining time left")
 
@@ -80,7 +80,7 @@ class Harness:
             "routeKey": f"{method} {path}",
             "rawPath": path,
             "rawQueryString": "",
-            "headers": {"content-type": "application/json", "x-signature": sign(SECRET, method, path, raw)},
+            "headers": {"content-type": "application/json", "x-signature": sign(secret_for(path), method, path, raw)},
             "requestContext": {
                 "http": {
                     "method": method,
@@ -155,10 +155,10 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
     try:
         with mock_aws():
             sm = boto3.client("secretsmanager")
-            os.environ["COMMERCE_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="w", SecretString=SECRET)["ARN"]
-            os.environ["CHAT_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="wc", SecretString=SECRET)["ARN"]
-            os.environ["SOCIAL_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="ws", SecretString=SECRET)["ARN"]
-            os.environ["LOYALTY_WEBHOOK_SECRET_ARN"] = sm.create_secret(Name="wl", SecretString=SECRET)["ARN"]
+            for family, secret in FAMILY_SECRETS.items():  # one per family, as the local stack has
+                os.environ[f"{family.upper()}_WEBHOOK_SECRET_ARN"] = sm.create_secret(
+                    Name=f"{family}-webhook", SecretString=secret
+                )["ARN"]
             os.environ["LOYALTY_API_SECRET_ARN"] = sm.create_secret(
                 Name="ly",
                 SecretString=json.dumps({"api_key": "local-loyalty-key", "api_secret": "local-loyalty-secret"}),

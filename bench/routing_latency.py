@@ -36,7 +36,7 @@ from connector.chat.routing import rule_needs_salesforce, salesforce_fields
 from connector.config.chat import ChatConfig
 from connector.salesforce.auth import ClientCredentials, TokenProvider
 from connector.salesforce.client import SalesforceClient
-from devstack.signing import DEFAULT_SECRET, sign
+from devstack.signing import secret_for, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = int(os.environ.get("BENCH_ROUTING_SAMPLES", "200"))
@@ -143,7 +143,7 @@ def measure() -> dict[str, list[float]]:
                 raw = json.dumps(chat_body(address)).encode()
                 headers = {
                     "Content-Type": "application/json",
-                    "X-Signature": sign(DEFAULT_SECRET, "POST", "/v1/chat/route", raw),
+                    "X-Signature": sign(secret_for("/v1/chat/route"), "POST", "/v1/chat/route", raw),
                 }
                 resp = http.post(f"{gateway}/v1/chat/route", data=raw, headers=headers, timeout=30)
                 answer = resp.json()
@@ -173,7 +173,7 @@ def measure() -> dict[str, list[float]]:
             body = chat_body(email)
             del body["data"]["chat_id"]
             raw = json.dumps(body).encode()
-            signature = sign(DEFAULT_SECRET, "POST", "/v1/chat/route", raw)
+            signature = sign(secret_for("/v1/chat/route"), "POST", "/v1/chat/route", raw)
             resp = http.post(
                 f"{gateway}/v1/chat/route",
                 data=raw,

@@ -17,6 +17,7 @@ import boto3
 import boto3.session
 
 from devstack.cfn import ACCOUNT_ID, REGION, Resolver, load_template, to_text
+from devstack.signing import FAMILY_SECRETS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -33,9 +34,11 @@ LocalService = Literal["dynamodb", "secretsmanager", "sqs", "ssm"]
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
-# Local values of the secrets the template's *SecretArn parameters name. Any other secret
-# parameter gets the webhook default.
+# Local values of the secrets the template's *SecretArn parameters name: a family's webhook
+# secret (`<Family>WebhookSecretArn`) its own value (devstack.signing.FAMILY_SECRETS); any other
+# secret parameter this default.
 WEBHOOK_SECRET = "local-dev-secret"  # noqa: S105 - the documented local default
+WEBHOOK_SECRET_PARAMETER = re.compile(r"^([A-Z][a-z]+)WebhookSecretArn$")
 # The token a platform's own webhook URLs carry (`<Family>NativeWebhookTokenSecretArn`): its own
 # value, so that the family's HMAC secret never opens a native route.
 NATIVE_TOKEN_PARAMETER = re.compile(r"^([A-Z][a-z]+)NativeWebhookTokenSecretArn$")
@@ -88,8 +91,17 @@ def is_secret_parameter(name: str, spec: Mapping[str, Any]) -> bool:
 
 
 def secret_value(parameter: str) -> str:
+    family = webhook_secret_family(parameter)
+    if family is not None and family in FAMILY_SECRETS:
+        return FAMILY_SECRETS[family]
     value = SECRET_VALUES.get(parameter, WEBHOOK_SECRET)
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def webhook_secret_family(parameter: str) -> str | None:
+    """The source family whose HMAC webhook secret a template parameter names (`commerce`), or None."""
+    found = WEBHOOK_SECRET_PARAMETER.match(parameter)
+    return found.group(1).lower() if found else None
 
 
 def native_token_family(parameter: str) -> str | None:
@@ -213,6 +225,7 @@ __all__ = [
     "secret_value",
     "table_name",
     "template_table",
+    "webhook_secret_family",
 ]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from devstack.signing import DEFAULT_SECRET, HEADER, route_for, sign
+from devstack.signing import HEADER, route_for, secret_for, sign
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", help="sign and send an event body (or a signed GET)")
     send.add_argument("event_file", nargs="?", help="JSON body file ('-' reads stdin)")
     send.add_argument("--url", default=os.environ.get("DEVSTACK_URL", DEFAULT_URL), help=f"gateway ({DEFAULT_URL})")
-    send.add_argument("--secret", default=DEFAULT_SECRET, help=f"signing secret ({DEFAULT_SECRET})")
+    send.add_argument("--secret", default=None, help="signing secret (default: the route family's local secret)")
     send.add_argument("--path", default=None, help="route (default: chosen from the body's event_type)")
     send.add_argument("--get", default=None, metavar="PATH", help="send a signed GET of PATH instead")
     send.add_argument(
@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lambda-event", help="print a freshly signed HttpApi event for a body file (for `sam local invoke -e`)"
     )
     event.add_argument("event_file", help="JSON body file ('-' reads stdin)")
-    event.add_argument("--secret", default=DEFAULT_SECRET, help=f"signing secret ({DEFAULT_SECRET})")
+    event.add_argument("--secret", default=None, help="signing secret (default: the route family's local secret)")
     event.add_argument("--path", default=None, help="route (default: chosen from the body's event_type)")
     return parser
 
@@ -96,7 +96,10 @@ def lambda_event(args: argparse.Namespace) -> int:
     if path is None:
         print("lambda-event: cannot tell the route from the body's event_type: pass --path", file=sys.stderr)
         return 2
-    headers = [("content-type", "application/json"), (HEADER.lower(), sign(args.secret, "POST", path, body))]
+    headers = [
+        ("content-type", "application/json"),
+        (HEADER.lower(), sign(args.secret or secret_for(path), "POST", path, body)),
+    ]
     event = http_api_event(
         method="POST", raw_path=path, raw_query="", headers=headers, body=body, route_key=f"POST {path}"
     )
@@ -186,7 +189,7 @@ def send(args: argparse.Namespace) -> int:
             return 2
         headers.setdefault("Content-Type", "application/json")
     if not args.unsigned:
-        headers[HEADER] = sign(args.secret, method, path, body)
+        headers[HEADER] = sign(args.secret or secret_for(path), method, path, body)
     try:
         resp = requests.request(method, args.url.rstrip("/") + path, data=body or None, headers=headers, timeout=60)
     except requests.RequestException as exc:

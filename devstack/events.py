@@ -23,12 +23,15 @@ _TEXT_TYPES = ("application/json", "application/javascript", "application/xml", 
 
 
 def is_text_content(content_type: str | None, body: bytes) -> bool:
-    """Whether API Gateway passes a body as text (else base64 with isBase64Encoded)."""
+    """Whether API Gateway passes a body as text (else base64 with isBase64Encoded): a text
+    content type (or none) and valid UTF-8. A body that is not UTF-8 goes as base64 whatever its
+    content type says, so the function sees its exact bytes: decoding it with replacement
+    characters would change the bytes its signature covers (a 401 for what is a 400)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     if not content_type:
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
         return True
     mime = content_type.split(";", 1)[0].strip().lower()
     return mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith(("+json", "+xml"))
@@ -112,7 +115,7 @@ def http_api_event(
         event["pathParameters"] = dict(path_parameters)
     if body:
         if is_text_content(merged.get("content-type"), body):
-            event["body"] = body.decode("utf-8", errors="replace")
+            event["body"] = body.decode("utf-8")
             event["isBase64Encoded"] = False
         else:
             event["body"] = base64.b64encode(body).decode()

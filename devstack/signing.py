@@ -11,7 +11,15 @@ import hmac
 import time
 
 HEADER = "X-Signature"
-DEFAULT_SECRET = "local-dev-secret"  # noqa: S105 - the documented local default
+# One webhook secret per source family, as in AWS (DESIGN §2): the local stack stores these values
+# in its `<Family>WebhookSecretArn` secrets and lists them in `GET /_local/health`, so a test can
+# show that one family's secret never opens another family's routes.
+FAMILY_SECRETS: dict[str, str] = {
+    "commerce": "local-commerce-webhook-secret",
+    "chat": "local-chat-webhook-secret",
+    "social": "local-social-webhook-secret",
+    "loyalty": "local-loyalty-webhook-secret",
+}
 
 
 def signature_base(timestamp: int, method: str, path: str, body: bytes = b"") -> bytes:
@@ -23,6 +31,22 @@ def sign(secret: str, method: str, path: str, body: bytes = b"", timestamp: int 
     ts = int(time.time()) if timestamp is None else int(timestamp)
     digest = hmac.new(secret.encode(), signature_base(ts, method, path, body), hashlib.sha256).hexdigest()
     return f"t={ts},v1={digest}"
+
+
+def family_of(path: str) -> str | None:
+    """The source family whose secret signs a route: /v1/<family>/..., or /v1/sync/<family>/..."""
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    if len(parts) >= 2 and parts[0] == "v1":
+        family = parts[2] if parts[1] == "sync" and len(parts) > 2 else parts[1]
+        if family in FAMILY_SECRETS:
+            return family
+    return None
+
+
+def secret_for(path: str) -> str:
+    """The local secret a request to this route is signed with (its family's; commerce's for a path
+    of no family, which every route then refuses with a 401)."""
+    return FAMILY_SECRETS[family_of(path) or "commerce"]
 
 
 # event_type -> route, most specific first: exact types, then prefixes.

@@ -25,6 +25,7 @@ from devstack.aws import (
     queue_name,
     secret_value,
     table_name,
+    webhook_secret_family,
 )
 from devstack.cfn import (
     ACCOUNT_ID,
@@ -102,6 +103,7 @@ class Stack:
         self.gateway_server: Any = None
         self.url = ""
         self._stopped = False
+        self._log_file: logging.FileHandler | None = None
 
     # ------------------------------------------------------------------ startup
     def start(self) -> dict[str, Any]:
@@ -199,6 +201,7 @@ class Stack:
         self.functions = load_functions(template, resolver, self.base_dir)
         rie = rie_binary()
         logs = self.state_dir / "logs"
+        self._log_to_file(logs / "devstack.log")
         for spec in self.functions:
             env = function_environment(spec, self.aws.url, self.options.env)
             sink = LineSink(spec.logical_id, logs / f"{spec.logical_id}.log", self.options.console)
@@ -347,6 +350,11 @@ class Stack:
         doc["native_webhook_tokens"] = {
             family: secret_value(name) for name in self.secrets if (family := native_token_family(name)) is not None
         }
+        # Each family's webhook (HMAC) secret, for signing helpers and tests (DESIGN §2); a secret
+        # that --param replaced is not known here.
+        doc["webhook_secrets"] = {
+            family: secret_value(name) for name in self.secrets if (family := webhook_secret_family(name)) is not None
+        }
         doc["tables"] = dict(self.tables)
         doc["region"] = REGION
         return doc
@@ -389,6 +397,18 @@ class Stack:
                 self.aws.stop()
         for sink in self.sinks:
             sink.close()
+        if self._log_file is not None:
+            logging.getLogger().removeHandler(self._log_file)
+            self._log_file.close()
+
+    def _log_to_file(self, path: Path) -> None:
+        """What the stack itself logs (the gateway's access lines, pollers, emulators' errors) also
+        goes to `logs/devstack.log` beside the functions' logs, so that every log of a run can be read
+        (and searched for personal data) after it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = logging.FileHandler(path, encoding="utf-8")
+        self._log_file.setFormatter(logging.Formatter("%(asctime)s %(name)s | %(message)s"))
+        logging.getLogger().addHandler(self._log_file)
 
     def pids(self) -> list[int]:
         return [pid for pool in self.pools.values() for pid in pool.pids]

@@ -35,6 +35,7 @@ from connector.social.salesforce_events import (
     send_engagement,
     send_reply,
 )
+from connector.value_types import ExternalKey
 
 ROUTE = (
     "Where to route a requested chat: the first routing rule of the connector config whose conditions "
@@ -66,7 +67,13 @@ trigger.events(
     EventHandler(UserMatched, match_user),
 )
 # The 360° view: the matched user's Tasks and Events, newest first (?page=N&page_size=M, M <= 50).
-trigger.read("/v1/social/users/<user_id>/activity", user_activity, UserActivity, query=("page", "page_size"))
+trigger.read(
+    "/v1/social/users/<user_id>/activity",
+    user_activity,
+    UserActivity,
+    query=("page", "page_size"),
+    parameters={"user_id": ExternalKey},
+)
 trigger.events(
     "/v1/social/salesforce-events",
     EventHandler(ConversationContactLinked, link_conversation_contact),

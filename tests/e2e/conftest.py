@@ -25,7 +25,7 @@ import requests
 import requests.adapters
 from salesforce_org import SalesforceOrg
 
-from devstack.signing import DEFAULT_SECRET, HEADER, route_for, sign
+from devstack.signing import HEADER, route_for, secret_for, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0  # issue 2: `make run` answers health within 60 s
@@ -50,16 +50,16 @@ class LocalStack:
         self.http.mount("http://", adapter)
 
     def signature(
-        self, method: str, path: str, raw: bytes = b"", timestamp: int | None = None, secret: str = DEFAULT_SECRET
+        self, method: str, path: str, raw: bytes = b"", timestamp: int | None = None, secret: str | None = None
     ) -> str:
-        """The X-Signature value for `METHOD path` with this raw body."""
-        return sign(secret, method, path, raw, timestamp)
+        """The X-Signature value for `METHOD path` with this raw body (default: the route family's secret)."""
+        return sign(secret or secret_for(path), method, path, raw, timestamp)
 
     def send(
         self,
         body: Mapping[str, Any],
         path: str | None = None,
-        secret: str = DEFAULT_SECRET,
+        secret: str | None = None,
         headers: Mapping[str, str] | None = None,
         raw: bytes | None = None,
         sign: bool = True,
@@ -77,7 +77,7 @@ class LocalStack:
     def get(
         self,
         path: str,
-        secret: str = DEFAULT_SECRET,
+        secret: str | None = None,
         headers: Mapping[str, str] | None = None,
         sign: bool = True,
         timeout: float = 60.0,

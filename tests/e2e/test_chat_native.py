@@ -67,7 +67,7 @@ def test_a_native_webhook_with_a_wrong_token_is_401(stack: LocalStack) -> None:
 
 
 def test_the_chat_families_hmac_secret_does_not_open_the_native_route(stack: LocalStack) -> None:
-    resp = post_native(stack, native_body(), token="local-dev-secret")
+    resp = post_native(stack, native_body(), token=stack.health["webhook_secrets"]["chat"])
 
     assert resp.status_code == 401
 

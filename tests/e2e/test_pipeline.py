@@ -116,6 +116,51 @@ def test_malformed_json_is_400(stack: Any) -> None:
     assert resp.status_code == 400
 
 
+def test_a_signed_json_body_that_is_not_utf8_is_400_not_401(stack: Any, org: SalesforceOrg) -> None:
+    # Given a registration whose bytes are not UTF-8, signed over those bytes
+    body = fresh_registration()
+    raw = json.dumps(body).encode().replace(b"customer.registered", b"customer.regis\xfftered")
+
+    # When it goes through the local gateway
+    resp = stack.send(body, raw=raw)
+
+    # Then its signature holds (the function saw its exact bytes) and it is malformed JSON
+    assert resp.status_code == 400
+    assert "malformed JSON" in resp.json()["message"]
+    assert org.contacts_with_customer_no(body["data"]["customer"]["customer_no"]) == []
+
+
+def test_the_health_document_lists_a_webhook_secret_per_family(stack: Any) -> None:
+    secrets = stack.health["webhook_secrets"]
+
+    assert set(secrets) == {"commerce", "chat", "social", "loyalty"}
+    assert len(set(secrets.values())) == 4
+
+
+@pytest.mark.parametrize("family", ["chat", "social", "loyalty"])
+def test_another_familys_secret_does_not_open_a_commerce_route(stack: Any, org: SalesforceOrg, family: str) -> None:
+    # Given a registration signed with another family's local secret
+    body = fresh_registration()
+
+    # When it is posted to the commerce route
+    resp = stack.send(body, secret=stack.health["webhook_secrets"][family])
+
+    # Then it is refused as unsigned, and nothing is written
+    assert resp.status_code == 401
+    assert org.contacts_with_customer_no(body["data"]["customer"]["customer_no"]) == []
+
+
+def test_a_commerce_secret_does_not_open_a_loyalty_route(stack: Any) -> None:
+    # Given a loyalty read signed with the commerce secret
+    path = "/v1/loyalty/customers/nobody"
+
+    # When it is sent
+    resp = stack.get(path, secret=stack.health["webhook_secrets"]["commerce"])
+
+    # Then it is refused as unsigned
+    assert resp.status_code == 401
+
+
 def test_missing_required_field_is_422_naming_it_and_writes_nothing(stack: Any, org: SalesforceOrg) -> None:
     body = fresh_registration()
     customer_no = body["data"]["customer"].pop("customer_no")

@@ -42,7 +42,10 @@ def _email(value: str) -> str:
     return value.lower()
 
 
-Email = Annotated[str, Field(max_length=80), AfterValidator(_email)]
+# The document states the rule the validator applies (the pattern), and the format.
+Email = Annotated[
+    str, Field(max_length=80, pattern=_EMAIL.pattern, json_schema_extra={"format": "email"}), AfterValidator(_email)
+]
 # A person's name or part of it (first, last, full, a display name): free text, one line, no control
 # character. Each field gives its own max_length.
 PersonName = Annotated[str, AfterValidator(no_control_characters)]

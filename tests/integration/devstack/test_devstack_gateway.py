@@ -170,6 +170,20 @@ def test_binary_body_is_base64() -> None:
     assert base64.b64decode(event["body"]) == data
 
 
+def test_a_json_body_that_is_not_utf8_is_passed_as_base64_of_its_exact_bytes() -> None:
+    # Given a body labelled JSON whose bytes are not UTF-8
+    recorder = Recorder()
+    data = b'{"event_id": "\xff\xfe"}'
+
+    # When the gateway turns it into an event
+    gateway(recorder).post("/v1/commerce/customers", data=data, headers={"Content-Type": "application/json"})
+
+    # Then the function gets its exact bytes, base64-encoded, as API Gateway passes them
+    [(_, event)] = recorder.events
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == data
+
+
 def test_structured_result_maps_to_the_response() -> None:
     result = {
         "statusCode": 202,

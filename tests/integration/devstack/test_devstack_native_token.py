@@ -14,6 +14,7 @@ from devstack.cfn import load_template
 from devstack.gateway import Gateway, loggable_path
 from devstack.routes import RouteTable
 from devstack.runtime import InvokeResult
+from devstack.signing import FAMILY_SECRETS
 from devstack.template import Route
 
 TOKEN = "a-token-from-the-url"
@@ -65,3 +66,4 @@ def test_the_templates_native_token_secret_has_a_local_value_of_its_own() -> Non
     # Then each native family's token is known (chat, social), and none is the HMAC secret
     assert tokens == {"chat": "local-chat-native-token", "social": "local-social-native-token"}
     assert WEBHOOK_SECRET not in tokens.values()
+    assert not set(FAMILY_SECRETS.values()) & set(tokens.values())

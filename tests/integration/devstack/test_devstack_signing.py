@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.aws import is_secret_parameter, secret_value, webhook_secret_family
 from devstack.cfn import load_template
 from devstack.cli import main, route_from_body
-from devstack.signing import route_for, sign
+from devstack.signing import FAMILY_SECRETS, route_for, secret_for, sign
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENT_DIRS = [ROOT / "events", ROOT.parent / "shared" / "contracts" / "events"]
@@ -117,8 +118,39 @@ def test_send_posts_a_signed_body(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert (m1, p1, b1) == ("POST", "/v1/commerce/orders", body.read_bytes())
     ts = int(s1.split(",")[0].removeprefix("t="))
     assert abs(ts - time.time()) < 60
-    assert s1 == sign("local-dev-secret", "POST", "/v1/commerce/orders", b1, ts)
+    assert s1 == sign(FAMILY_SECRETS["commerce"], "POST", "/v1/commerce/orders", b1, ts)
     assert (m2, p2, b2) == ("GET", "/v1/sync/commerce/order/1?x=1", b"")
     assert s2 == sign("s", "GET", "/v1/sync/commerce/order/1?x=1", b"", int(s2.split(",")[0][2:]))
     out = capsys.readouterr().out
     assert "200 OK" in out and '"synced"' in out
+
+
+def test_each_familys_webhook_secret_has_a_local_value_of_its_own() -> None:
+    # Given the template's secret parameters
+    parameters = load_template("template.yaml")["Parameters"]
+
+    # When the local stack makes the webhook secrets
+    secrets = {
+        webhook_secret_family(name): secret_value(name)
+        for name, spec in parameters.items()
+        if is_secret_parameter(name, spec) and webhook_secret_family(name)
+    }
+
+    # Then each of the four families has one, and no two are the same
+    assert secrets == FAMILY_SECRETS
+    assert set(secrets) == {"commerce", "chat", "social", "loyalty"}
+    assert len(set(secrets.values())) == 4
+
+
+@pytest.mark.parametrize(
+    ("path", "family"),
+    [
+        ("/v1/commerce/orders/00002001", "commerce"),
+        ("/v1/chat/route", "chat"),
+        ("/v1/social/users/u1/activity?x=1", "social"),
+        ("/v1/loyalty/actions", "loyalty"),
+        ("/v1/sync/chat/session/s1", "chat"),
+    ],
+)
+def test_a_route_is_signed_with_its_familys_secret(path: str, family: str) -> None:
+    assert secret_for(path) == FAMILY_SECRETS[family]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from connector.pipeline.signature import verify
+from devstack.signing import FAMILY_SECRETS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,4 +28,5 @@ def test_lambda_event_is_a_signed_http_api_event_of_the_body() -> None:
     assert event["version"] == "2.0"
     assert event["routeKey"] == "POST /v1/commerce/customers"
     assert event["body"].encode() == body_file.read_bytes()
-    assert verify(event["headers"]["x-signature"], "local-dev-secret", "POST", event["rawPath"], body_file.read_bytes())
+    signature = event["headers"]["x-signature"]
+    assert verify(signature, FAMILY_SECRETS["commerce"], "POST", event["rawPath"], body_file.read_bytes())

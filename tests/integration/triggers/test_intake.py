@@ -74,6 +74,19 @@ def test_a_signed_body_that_is_not_json_is_400(connector: Any) -> None:
     assert_nothing_happened(connector)
 
 
+def test_a_signed_json_body_that_is_not_utf8_is_400_not_401(connector: Any) -> None:
+    # Given a body signed over its raw bytes, which are not UTF-8
+    raw = json.dumps(event_body("customer.registered")).encode().replace(b"registered", b"regis\xfftered")
+
+    # When it is posted through the gateway's event (base64, as API Gateway passes it)
+    status, answer = connector.registration.post(path=CUSTOMERS, raw=raw)
+
+    # Then the signature holds over those bytes, and the answer is the malformed-JSON 400
+    assert status == 400
+    assert "malformed JSON" in answer["message"]
+    assert_nothing_happened(connector)
+
+
 def test_a_body_over_256_kib_is_413_before_its_signature_is_checked(connector: Any) -> None:
     body = event_body("customer.registered")
     body["data"]["padding"] = "x" * (256 * 1024)

@@ -123,11 +123,27 @@ def ignored(event_id: str, reason: str) -> Answer:
     return Answer(200, IgnoredAnswer(status="ignored", event_id=event_id, reason=reason))
 
 
+# What any route can answer whatever it is (DESIGN §2), documented on every route so that a
+# client generated from the document expects them: the gateway's 404 and 413, the intake's 400 and
+# 401, a delivery still in progress (409), our own AWS dependencies down (503). A route that says
+# more about one of them (its own 404) keeps its own description.
+EVERY_ROUTE_ANSWERS: tuple[tuple[int, Any, str], ...] = (
+    (400, MessageAnswer, "malformed JSON"),
+    (401, MessageAnswer, "missing, stale or invalid signature"),
+    (404, MessageAnswer, "no such route"),
+    (409, ErrorAnswer, "a delivery of the same request is still in progress"),
+    (413, MessageAnswer, "body over 256 KiB (over 10 MB: refused by the gateway)"),
+    (503, MessageAnswer, "our own AWS dependencies are unavailable (Retry-After)"),
+)
+
+
 def documented(*answers: tuple[int, Any, str]) -> dict[int, Any]:
-    """Powertools' `responses=` for the OpenAPI document: status -> description and model."""
+    """Powertools' `responses=` for the OpenAPI document: status -> description and model; the
+    answers every route can give (EVERY_ROUTE_ANSWERS) added where the route names none."""
+    named = {status for status, _, _ in answers}
     return {
         status: {"description": description, "content": {"application/json": {"model": model}}}
-        for status, model, description in answers
+        for status, model, description in (*answers, *(a for a in EVERY_ROUTE_ANSWERS if a[0] not in named))
     }
 
 

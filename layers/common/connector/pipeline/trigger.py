@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional, Union
 
@@ -133,6 +133,9 @@ class Trigger:
         # event_type -> the source family of the route that takes it: the duplicate check is keyed on
         # (source, event_id), so no path may run an event under another family's name.
         self._families: dict[str, str] = {}
+        # OpenAPI path -> path parameter -> the JSON schema of the values the route accepts
+        # (`read(..., parameters=)`), added to the document by connector.pipeline.openapi.
+        self.parameter_schemas: dict[str, dict[str, dict[str, Any]]] = {}
         self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
@@ -165,9 +168,23 @@ class Trigger:
             answers.append((202, QueuedAnswer, "accepted; completed from the queue"))
         self._post(path, handlers, documented(*answers), description)
 
-    def read(self, path: str, route: ReadRoute, response: type[BaseModel], query: Sequence[str] = ()) -> None:
+    def read(
+        self,
+        path: str,
+        route: ReadRoute,
+        response: type[BaseModel],
+        query: Sequence[str] = (),
+        parameters: Mapping[str, Any] | None = None,
+    ) -> None:
         """A signed GET route; `route(services, **path_params, **query_params)` returns `response`.
-        `query` names the query-string parameters the route takes (None when the request has none)."""
+        `query` names the query-string parameters the route takes (None when the request has none).
+        `parameters` gives a path parameter's type (e.g. ExternalKey) when the route refuses other
+        values (a 422): the document states it, so that no client sends what the schema allows and
+        the route refuses; the route still checks the value itself."""
+        if parameters:
+            self.parameter_schemas[re.sub(r"<(\w+)>", r"{\1}", path)] = {
+                name: TypeAdapter(kind).json_schema() for name, kind in parameters.items()
+            }
 
         def serve(**params: str | None) -> Response[Any]:
             return _json_response(self._serve_read(route, params))

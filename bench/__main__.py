@@ -1,6 +1,15 @@
 """`python -m bench`: every benchmark, each printing its own figures."""
 
-from bench import api_calls, api_limits, cold_start, doorbell_latency, loyalty_actions, routing_latency, schema_fuzz, soak
+from bench import (
+    api_calls,
+    api_limits,
+    cold_start,
+    doorbell_latency,
+    loyalty_actions,
+    routing_latency,
+    schema_fuzz,
+    soak,
+)
 
 
 def main() -> None:

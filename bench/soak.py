@@ -35,7 +35,7 @@ import requests.adapters
 
 from bench.soak_events import Plan, plan
 from bench.soak_verifier import OUTCOMES, Records, Verdict, verify
-from devstack.signing import DEFAULT_SECRET, HEADER, route_for, sign
+from devstack.signing import FAMILY_SECRETS, HEADER, route_for, sign
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVENTS = 10_000
@@ -181,7 +181,7 @@ class _Client:
         """Posts one delivery as its platform would, redelivering what was not accepted."""
         raw = json.dumps(body).encode()
         path = route_for(str(body["event_type"])) or ""
-        secret = self.secrets.get(str(body["source"]), DEFAULT_SECRET)
+        secret = self.secrets.get(str(body["source"])) or FAMILY_SECRETS[str(body["source"])]
         status = 0
         for attempt in range(REDELIVERIES):
             headers = {"Content-Type": "application/json", HEADER: sign(secret, "POST", path, raw)}

@@ -13,7 +13,7 @@ from salesforce_org import SalesforceOrg, wait_for
 
 from connector.envelope import sync_key
 from connector.salesforce.soql import soql_quote
-from devstack.signing import DEFAULT_SECRET
+from devstack.signing import FAMILY_SECRETS
 
 pytestmark = pytest.mark.e2e
 
@@ -493,7 +493,7 @@ def test_an_opt_ins_sync_state_is_served_under_the_keyed_hash_of_its_email_never
     ok(stack.send(opt_in))
 
     # when support reads its sync state: the key is hex HMAC-SHA256(commerce secret, the email lower-cased)
-    by_key = stack.get(f"/v1/sync/commerce/opt_in/{sync_key(DEFAULT_SECRET, email.upper())}")
+    by_key = stack.get(f"/v1/sync/commerce/opt_in/{sync_key(FAMILY_SECRETS['commerce'], email.upper())}")
     by_email = stack.get(f"/v1/sync/commerce/opt_in/{email}")
 
     # then the hash finds it, and the email, as a path, finds nothing

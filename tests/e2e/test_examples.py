@@ -24,7 +24,7 @@ import pytest
 from conftest import LocalStack, booted_stack
 
 from connector.envelope import sync_key
-from devstack.signing import DEFAULT_SECRET
+from devstack.signing import FAMILY_SECRETS
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SYNC_TIMEOUT = 60.0
@@ -36,7 +36,7 @@ SYNC_EVENTS: dict[str, tuple[str, Callable[[Body], str]]] = {
     "customer.registered": ("customer", lambda b: b["data"]["customer"]["customer_no"]),
     "customer.updated": ("customer", lambda b: b["data"]["customer"]["customer_no"]),
     # An opt-in is keyed by the keyed hash of its email (README, "Personal data"), never the email.
-    "customer.opted_in": ("opt_in", lambda b: sync_key(DEFAULT_SECRET, b["data"]["email"])),
+    "customer.opted_in": ("opt_in", lambda b: sync_key(FAMILY_SECRETS["commerce"], b["data"]["email"])),
     "order.created": ("order", lambda b: b["data"]["order"]["order_no"]),
     "order.updated": ("order", lambda b: b["data"]["order"]["order_no"]),
     "contact_us.submitted": ("case", lambda b: b["event_id"]),

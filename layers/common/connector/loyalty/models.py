@@ -49,8 +49,12 @@ class CustomerRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    # One segment of the platform's user path: never "/" nor only dots (a 422, not a refused call).
-    external_id: Annotated[str, Field(max_length=255), AfterValidator(path_segment_safe)] | None = None
+    # One segment of the platform's user path, as connector.loyalty.profile.is_external_id checks it
+    # (stated in the schema: a generated request valid by the document is never refused for it);
+    # empty: no external id (an enrolment then takes the parent record's Id).
+    external_id: (
+        Annotated[str, Field(max_length=255, pattern=r"^[A-Za-z0-9._:\-]*$"), AfterValidator(path_segment_safe)] | None
+    ) = None
     email: Email | None = None
     salesforce_id: SalesforceId | None = None
 

@@ -26,9 +26,12 @@ from bench.soak_events import Entity
 
 OUTCOMES = ("lost", "duplicated", "stale", "dead_written", "dead", "left_guest")
 # (outcome, entity kind) -> the defect it is. Remove a line once its fix is merged.
-# Both classes it held are fixed (issue 11: the registration batch's outcomes per call, guest orders
-# re-flagged by the conversion): a finding of either now fails the soak like any other.
-KNOWN: dict[tuple[str, str], str] = {}
+# Tolerated by the CI soak until fixed (issue 11 is open for it): after the conversion's re-flag of
+# the guest's orders, a 500-event soak still left 1 order Guest (an order written while its
+# customer's conversion ran). The registration batch's "written, then reported failed" is fixed.
+KNOWN: dict[tuple[str, str], str] = {
+    ("left_guest", "order"): "an order written while its customer's conversion ran stays Guest (issue 11)",
+}
 SOURCE = {
     "customer": "commerce",
     "optin": "commerce",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -353,6 +354,11 @@ def test_a_transcript_over_32000_characters_is_cut_and_attached_whole_as_a_file(
 # -- the agent's choice --------------------------------------------------------------------------
 
 
+def later(stamp: str, *, seconds: int) -> str:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def action(chat_id: str, name: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     body = body_of("chat.action_selected", chat_id=chat_id, action=name, fields=fields or {})
     return body
@@ -380,8 +386,12 @@ def test_a_second_choice_replaces_the_first(chat: ChatStack) -> None:
     email = visitor_email()
     body = chat_end(email)
     chat_id = body["data"]["chat_id"]
-    chat.synced(action(chat_id, "create_contact_attach_task"))
-    chat.synced(action(chat_id, "create_case"))
+    first = action(chat_id, "create_contact_attach_task")
+    second = action(chat_id, "create_case")
+    # a second later: two choices of one second are ordered by event_id (issue 11's tie-break)
+    second["occurred_at"] = later(first["occurred_at"], seconds=1)
+    chat.synced(first)
+    chat.synced(second)
     # when the chat ends
     chat.synced(body)
     # then only the second choice ran

@@ -28,7 +28,7 @@ def test_a_soak_of_500_events_under_faults_loses_duplicates_and_reverts_nothing(
     assert set(result.answers) <= {200, 202}, result.answers
     assert verdict.unsettled == 0
     # and Salesforce shows each entity's newest version exactly once; findings of the defects in
-    # KNOWN (a defect being fixed, named there; none today) are tolerated, no other
+    # KNOWN (a defect being fixed, named there) are tolerated, no other
     unexplained = [f.line() for f in verdict.findings if f.outcome != "dead" and f.known is None]
     assert unexplained == [], f"known classes tolerated: {sorted(set(KNOWN.values()))}"
     # and every DEAD is explained by the error that killed it

@@ -122,3 +122,12 @@ class Outcome:
 
     ids: dict[str, str]
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+class CompleteAnswer(BaseModel):
+    """The base of a command's answer whose every field is always in the body, None included, so the
+    caller (a bot, a chat platform, a Service Cloud component) reads one fixed shape: the pipeline
+    leaves unset fields out otherwise."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.__pydantic_fields_set__.update(type(self).model_fields)

@@ -18,12 +18,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from connector.chat.answers import CompleteAnswer
 from connector.chat.identification import STABLE_ORDER, soql_literal
 from connector.chat.soql_guard import RefusedQuery, checked_query
 from connector.config._base import ApiName, FieldPath
 from connector.config.chat import BotConfig
-from connector.envelope import Command
+from connector.envelope import Command, CompleteAnswer
 from connector.errors import MappingError, NotFoundError
 from connector.salesforce.client import Record
 from connector.salesforce.errors import SalesforceError

@@ -21,11 +21,11 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
-from connector.chat.answers import CompleteAnswer
 from connector.chat.identification import Identified, identification_queries, read_identified
 from connector.chat.mapping import record_field
 from connector.chat.models import ChatRequested, ChatRequestedData, field_value
 from connector.config.chat import ChatConfig, RoutingCondition, RoutingRule
+from connector.envelope import CompleteAnswer
 from connector.errors import TransientError
 from connector.observability import logger
 from connector.salesforce.errors import SalesforceError

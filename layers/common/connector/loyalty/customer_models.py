@@ -8,11 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connector.config.loyalty import ParentObject
-from connector.envelope import Command
+from connector.envelope import Command, CompleteAnswer
 from connector.loyalty.models import (
     ActionData,
     Agent,
-    CompleteAnswer,
     CustomerRef,
     LoyaltyActionAnswer,
     LoyaltyCommand,

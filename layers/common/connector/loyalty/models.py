@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from connector.envelope import Command
+from connector.envelope import Command, CompleteAnswer
 from connector.errors import MappingError
 from connector.value_types import Email, SalesforceId, path_segment_safe
 
@@ -186,14 +186,6 @@ class NoteAdd(LoyaltyCommand):
 
 
 # -- answers -----------------------------------------------------------------------------------
-class CompleteAnswer(BaseModel):
-    """Every field always in the body, None included: the caller reads one fixed shape (the pipeline
-    leaves unset fields out otherwise)."""
-
-    def model_post_init(self, context: Any, /) -> None:
-        self.__pydantic_fields_set__.update(type(self).model_fields)
-
-
 class LoyaltyActionAnswer(CompleteAnswer):
     """What every applied action answers; each action adds its result."""
 

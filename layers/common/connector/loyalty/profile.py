@@ -16,8 +16,9 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from connector.envelope import CompleteAnswer
 from connector.errors import MappingError, NotFoundError, TransientError
-from connector.loyalty.models import CompleteAnswer, CustomerRef
+from connector.loyalty.models import CustomerRef
 from connector.loyalty.parent_record import read_record, sync_record_from_loyalty
 from connector.observability import logger
 from connector.salesforce.errors import SalesforceError

@@ -14,6 +14,8 @@ import pytest
 import requests
 from sf_client import Api
 
+from emulators.salesforce import bulk_api
+
 JOBS = "/jobs/ingest"
 CUSTOMER_NO = "Commerce_Customer_No__c"
 HEADER = "Commerce_Customer_No__c,FirstName,LastName,Email\n"
@@ -154,6 +156,20 @@ def test_an_upload_to_a_closed_job_is_an_invalid_job_state(sf: Api) -> None:
 
     assert response.status_code == 409
     assert bulk_error(response)["errorCode"] == "INVALIDJOBSTATE"
+
+
+def test_an_upload_over_150_mb_of_base64_is_refused_and_the_job_stays_open(
+    sf: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the limit scaled down (the emulator serves from this process) so as not to send 150 MB
+    monkeypatch.setattr(bulk_api, "MAX_UPLOAD_BASE64_BYTES", 40)
+    job_id = create_job(sf)["id"]
+
+    refused = upload(sf, job_id, HEADER + "C1,Jane,Doe,jane@example.com\n")
+
+    assert refused.status_code == 400
+    assert bulk_error(refused)["errorCode"] == "CLIENTINPUTERROR"
+    assert sf.get(f"{JOBS}/{job_id}").json()["state"] == "Open"
 
 
 def test_an_upload_that_is_not_csv_is_refused(sf: Api) -> None:

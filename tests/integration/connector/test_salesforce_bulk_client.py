@@ -6,6 +6,7 @@ counts each Bulk request as one API call, as Salesforce does.
 
 import pytest
 
+from connector.clients import salesforce_bulk
 from connector.clients.salesforce_bulk import BulkJob, SalesforceBulk
 from connector.errors import TransientError
 from connector.salesforce import PermanentSalesforceError, TransientSalesforceError
@@ -220,5 +221,16 @@ def test_an_empty_upload_is_refused_before_any_call(bulk, admin):
 
     with pytest.raises(ValueError, match="at least one row"):
         bulk.upload(job.id, [])
+
+    assert admin.counters()["total"] == 1
+
+
+def test_an_upload_over_the_guides_100_mb_is_refused_before_any_call(bulk, admin, monkeypatch):
+    # given a limit scaled down so that the test need not build 100 MB of CSV
+    monkeypatch.setattr(salesforce_bulk, "MAX_UPLOAD_BYTES", 100)
+    job = bulk.create_upsert_job("Contact", CUSTOMER_NO)
+
+    with pytest.raises(ValueError, match="at most 100 bytes"):
+        bulk.upload(job.id, [customer(n) for n in range(5)])
 
     assert admin.counters()["total"] == 1

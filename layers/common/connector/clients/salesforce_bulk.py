@@ -31,6 +31,9 @@ from connector.salesforce import SalesforceClient, TransientSalesforceError
 from connector.salesforce.client import path_segment
 
 NULL = "#N/A"
+# "To account for the base64 conversion increase, upload data that does not exceed 100 MB"
+# (https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.md).
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # Salesforce writes the results files with LF line endings by default; an LF job's upload too.
 _LINE_ENDING = "\n"
 FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
@@ -134,11 +137,14 @@ class SalesforceBulk:
         if not rows:
             # Salesforce would fail the job for want of data: a caller's mistake, said before any call.
             raise ValueError("a bulk upload needs at least one row")
+        body = to_csv(rows)
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise ValueError(f"a bulk upload holds at most {MAX_UPLOAD_BYTES} bytes of CSV: split the rows in jobs")
         self._salesforce.request(
             "PUT",
             self._path(job_id, "/batches"),
             operation="bulk_upload",
-            data=to_csv(rows),
+            data=body,
             headers={"Content-Type": "text/csv"},
         )
 

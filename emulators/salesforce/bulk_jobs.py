@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
+import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -173,7 +173,6 @@ class BulkJobs:
         self._ids = id_factory
         self._faults = faults
         self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
         self.daily = DailyRecords()
         # Polls that see a closed job InProgress before its outcome (a test of a client's poll loop).
         self.polls_in_progress = 0
@@ -423,7 +422,10 @@ def _typed(field_def: FieldDef, text: str) -> Any:
                 raise ValueError(text)
             return lowered in ("true", "1")
         if kind in ("currency", "double", "percent"):
-            return float(text)
+            number = float(text)
+            if not math.isfinite(number):  # float() takes "nan" and "inf"; no number field does
+                raise ValueError(text)
+            return number
         if kind == "int":
             return int(text)
         if kind == "date" and parse_date(text) is None:

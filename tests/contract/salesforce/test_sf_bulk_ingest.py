@@ -352,6 +352,17 @@ def test_a_row_breaking_a_field_rule_fails_with_the_rest_apis_error(
     assert failed["sf__Error"].endswith(f":{column} --")
 
 
+@pytest.mark.parametrize("value", ["NaN", "inf", "12,50", "twelve"])
+def test_a_number_field_takes_only_finite_numbers(sf: Api, value: str) -> None:
+    text = f'Commerce_Order_No__c,Order_Total__c\nO1,"{value}"\n'
+
+    job = run(sf, text, object="Order", externalIdFieldName="Commerce_Order_No__c")
+
+    [failed] = results(sf, job["id"], "failedResults")
+    assert failed["sf__Error"].startswith("INVALID_TYPE_ON_FIELD_IN_RECORD:")
+    assert failed["sf__Error"].endswith(":Order_Total__c --")
+
+
 def test_na_sets_a_field_to_null_and_an_empty_value_leaves_it_as_it_is(sf: Api) -> None:
     sf.create("Contact", {"LastName": "Doe", CUSTOMER_NO: "C1", "Title": "Buyer", "Email": "jane@example.com"})
 

@@ -292,6 +292,14 @@ def test_an_unknown_column_fails_the_whole_job(sf: Api) -> None:
     assert contacts(sf) == {}
 
 
+def test_a_value_over_the_131072_characters_of_a_field_fails_the_job_unread(sf: Api) -> None:
+    job = run(sf, HEADER + f"C1,Jane,{'x' * 131_073},jane@example.com\n")
+
+    assert job["state"] == "Failed"
+    assert job["errorMessage"].startswith("InvalidBatch : Failed to parse CSV")
+    assert contacts(sf) == {}
+
+
 # -- rows: the REST API's record rules, one row at a time ---------------------------------------------------------
 
 

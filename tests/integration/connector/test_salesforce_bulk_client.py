@@ -7,7 +7,7 @@ counts each Bulk request as one API call, as Salesforce does.
 import pytest
 
 from connector.clients import salesforce_bulk
-from connector.clients.salesforce_bulk import BulkJob, SalesforceBulk
+from connector.clients.salesforce_bulk import BulkJob, SalesforceBulk, row_error
 from connector.errors import TransientError
 from connector.salesforce import PermanentSalesforceError, TransientSalesforceError
 
@@ -101,6 +101,13 @@ def test_rows_salesforce_refuses_fail_with_their_error_and_the_other_rows_are_wr
         "C00003": "INVALID_EMAIL_ADDRESS:Email: invalid email address: not an email:Email --",
     }
     assert sorted(contacts_by_number(admin)) == ["C00001", "C00004"]
+
+
+def test_a_failed_rows_error_reads_as_a_code_and_its_fields(bulk):
+    _, results = run_job(bulk, [customer(1, Email="not an email")])
+
+    [failed] = results.failed
+    assert (row_error(failed).error_code, row_error(failed).fields) == ("INVALID_EMAIL_ADDRESS", ("Email",))
 
 
 def test_an_unknown_column_fails_the_whole_job_and_leaves_every_row_unprocessed(bulk, admin):

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from connector.salesforce import SalesforceClient, TransientSalesforceError
 from connector.salesforce.client import path_segment
+from connector.salesforce.errors import ApiErrorDetail
 
 NULL = "#N/A"
 # "To account for the base64 conversion increase, upload data that does not exceed 100 MB"
@@ -103,6 +104,20 @@ def from_csv(body: bytes) -> list[dict[str, str]]:
     """A results file's rows (an empty body, or a header alone, is no row)."""
     text = body.decode("utf-8-sig")
     return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
+
+
+def row_error(row: Mapping[str, str]) -> ApiErrorDetail:
+    """The error of a failed results row, from its `sf__Error` (`CODE:message:Field1,Field2 --`,
+    `CODE:message:--` when no field is named). The message may quote the row's values (an email
+    address, a name): keep the code and the fields, not the message, wherever personal data must
+    not go."""
+    text = row.get("sf__Error", "").split("\n")[0]
+    code, _, rest = text.partition(":")
+    message, colon, fields = rest.rpartition(":")
+    if not colon:
+        message, fields = rest, ""
+    names = tuple(name for name in fields.removesuffix("--").strip().split(",") if name)
+    return ApiErrorDetail(code.strip() or "UNKNOWN", message, names)
 
 
 class SalesforceBulk:

@@ -52,6 +52,7 @@ def test_ten_thousand_rows_in_one_job_cost_create_upload_close_poll_and_three_re
     counters = admin.counters()
     assert counters["by_operation"]["bulk"] == 7  # create, upload, close, poll, 3 results
     assert counters["total"] == 7
+    assert salesforce.calls.by_operation == {"bulk": 7}  # the client counts what the org counts
     assert job.state == "JobComplete"
     assert (job.records_processed, job.records_failed) == (10_000, 0)
     assert len({row["sf__Id"] for row in results.successful}) == 10_000

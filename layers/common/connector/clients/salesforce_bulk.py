@@ -37,6 +37,8 @@ NULL = "#N/A"
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # Salesforce writes the results files with LF line endings by default; an LF job's upload too.
 _LINE_ENDING = "\n"
+# The operation every Bulk call is counted under, in the client's CallCounter as in the org's.
+BULK = "bulk"
 FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 
 T = TypeVar("T")
@@ -131,7 +133,7 @@ class SalesforceBulk:
         return self._salesforce.data_path(path)
 
     def _create(self, body: Mapping[str, Any]) -> BulkJob:
-        resp = self._salesforce.request("POST", self._path(), operation="bulk_create", json=dict(body))
+        resp = self._salesforce.request("POST", self._path(), operation=BULK, json=dict(body))
         return _job(resp.json())
 
     def create_upsert_job(self, sobject: str, external_id_field: str) -> BulkJob:
@@ -158,26 +160,26 @@ class SalesforceBulk:
         self._salesforce.request(
             "PUT",
             self._path(job_id, "/batches"),
-            operation="bulk_upload",
+            operation=BULK,
             data=body,
             headers={"Content-Type": "text/csv"},
         )
 
-    def _set_state(self, job_id: str, state: str, operation: str) -> BulkJob:
-        resp = self._salesforce.request("PATCH", self._path(job_id), operation=operation, json={"state": state})
+    def _set_state(self, job_id: str, state: str) -> BulkJob:
+        resp = self._salesforce.request("PATCH", self._path(job_id), operation=BULK, json={"state": state})
         return _job(resp.json())
 
     def close(self, job_id: str) -> BulkJob:
         """Upload complete: Salesforce queues the job for processing."""
-        return self._set_state(job_id, "UploadComplete", "bulk_close")
+        return self._set_state(job_id, "UploadComplete")
 
     def abort(self, job_id: str) -> BulkJob:
-        return self._set_state(job_id, "Aborted", "bulk_abort")
+        return self._set_state(job_id, "Aborted")
 
     def job(self, job_id: str) -> BulkJob:
         """The job now (one poll)."""
         path = self._path(job_id)
-        return self._read(lambda: _job(self._salesforce.request("GET", path, operation="bulk_poll").json()))
+        return self._read(lambda: _job(self._salesforce.request("GET", path, operation=BULK).json()))
 
     def results(self, job_id: str) -> BulkResults:
         """What a finished job did with each uploaded row: three API calls."""
@@ -191,7 +193,7 @@ class SalesforceBulk:
         return self._read(
             lambda: from_csv(
                 self._salesforce.request(
-                    "GET", self._path(job_id, tail), operation="bulk_results", headers={"Accept": "text/csv"}
+                    "GET", self._path(job_id, tail), operation=BULK, headers={"Accept": "text/csv"}
                 ).content
             )
         )

@@ -262,8 +262,9 @@ class BulkJobs:
         job.touch("JobComplete")
 
     def _header_error(self, job: Job, obj: ObjectDef) -> str | None:
-        """The job-level failure a header earns: an unknown field fails the whole job, as
-        Salesforce reports it ("InvalidBatch : Field name not found : <name>")."""
+        """The job-level failure a header earns: a column naming no field fails the batch before
+        any record is processed (https://salesforcedictionary.com/errors/bulk-api-invalid-csv),
+        as "InvalidBatch : Field name not found : <name>"."""
         if not job.header:
             return "InvalidBatch : no header row in the job data"
         seen: set[str] = set()

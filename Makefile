@@ -81,7 +81,7 @@ test: lint typecheck template unit e2e build
 openapi: install
 	$(BIN)/python -m connector.pipeline.openapi > openapi.json
 
-bench: install
+bench: build
 	$(BIN)/python -m bench
 
 # The fault soak alone: SOAK_EVENTS events (10,000 by default) through a fresh local stack.

@@ -53,16 +53,16 @@ GOAL_INIT_RATIO = 1.3
 GOAL_FIRST_INVOCATION_MS = 150.0
 
 FLOOR = """
-import time
-t0 = time.perf_counter()
+import json, time
+t0, c0 = time.perf_counter(), time.process_time()
 import boto3, pydantic, requests, aws_lambda_powertools
-print(time.perf_counter() - t0)
+print(json.dumps({"floor": time.perf_counter() - t0, "floor_cpu": time.process_time() - c0}))
 """
 
 # The Lambda runtime imports the handler's module by name from /var/task, then calls it per event.
 FUNCTION_RUN = """
 import json, os, sys, time, uuid
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import app
 t1 = time.perf_counter()
 from connector.settings import get_settings
@@ -71,7 +71,7 @@ t2 = time.perf_counter()
 services = app.trigger.services
 services.dynamodb, services.salesforce, services.sync_state, services.identities
 app.trigger.processor
-t3 = time.perf_counter()
+t3, c3 = time.perf_counter(), time.process_time()
 if len(sys.argv) < 2:
     sys.exit()
 
@@ -95,17 +95,18 @@ def invoke(event):
     # What the runtime sets before each invocation: the trace header of this request.
     root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     os.environ["_X_AMZN_TRACE_ID"] = f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=1"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     answer = app.handler(event, Context())
-    return time.perf_counter() - started, answer["statusCode"]
+    return time.perf_counter() - started, time.process_time() - cpu, answer["statusCode"]
 
 
 first, warm = json.load(open(sys.argv[1]))
-t_first, status_first = invoke(first)
-t_warm, status_warm = invoke(warm)
+t_first, c_first, status_first = invoke(first)
+t_warm, c_warm, status_warm = invoke(warm)
 print(json.dumps({
-    "import": t1 - t0, "settings": t2 - t1, "clients": t3 - t2, "init": t3 - t0,
-    "first": t_first, "warm": t_warm, "statuses": [status_first, status_warm],
+    "import": t1 - t0, "settings": t2 - t1, "clients": t3 - t2, "init": t3 - t0, "init_cpu": c3 - c0,
+    "first": t_first, "warm": t_warm, "first_cpu": c_first, "warm_cpu": c_warm,
+    "statuses": [status_first, status_warm],
 }))
 """
 
@@ -258,7 +259,7 @@ def measure() -> dict[str, Any]:
             env = _environment(stack, task, opt)
             floor, samples = [], []
             for _ in range(SAMPLES):
-                floor.append(float(_run(python, env, FLOOR)))
+                floor.append(json.loads(_run(python, env, FLOOR)))
                 with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as events:
                     json.dump(_registrations(health["webhook_secrets"]["commerce"]), events)
                 samples.append(json.loads(_run(python, env, FUNCTION_RUN, events.name)))
@@ -269,11 +270,12 @@ def measure() -> dict[str, Any]:
         statuses = sorted({status for sample in samples for status in sample["statuses"]})
         figures: dict[str, Any] = {
             key: statistics.median(sample[key] for sample in samples) * 1000
-            for key in ("import", "settings", "clients", "init", "first", "warm")
+            for key in ("import", "settings", "clients", "init", "init_cpu", "first", "warm", "first_cpu", "warm_cpu")
         }
         figures.update(
             {
-                "floor": statistics.median(floor) * 1000,
+                "floor": statistics.median(sample["floor"] for sample in floor) * 1000,
+                "floor_cpu": statistics.median(sample["floor_cpu"] for sample in floor) * 1000,
                 "statuses": statuses,
                 "layer_bytes": _size(opt),
                 "function_bytes": _size(task),
@@ -301,17 +303,19 @@ def main() -> None:
     gaps = f["without_bytecode"]
     print(f"  modules without a .pyc: {len(gaps)}" + (f" (e.g. {', '.join(gaps[:5])})" if gaps else ""))
     print(f"  .pyc written while measuring: {f['written_bytecode']}")
-    print(f"  (a) import boto3, pydantic, requests, aws_lambda_powertools  {f['floor']:8.1f} ms")
-    print(f"  (b) init (import + settings + clients)                      {f['init']:8.1f} ms")
+    print("                                                               wall ms    CPU ms")
+    print(f"  (a) import boto3, pydantic, requests, aws_lambda_powertools {f['floor']:8.1f}  {f['floor_cpu']:8.1f}")
+    print(f"  (b) init (import + settings + clients)                     {f['init']:8.1f}  {f['init_cpu']:8.1f}")
     parts = f"app import {f['import']:.1f} ms, settings {f['settings']:.1f} ms, clients {f['clients']:.1f} ms"
-    print(f"        of which {parts}")
-    print(f"  (c) first invocation (new customer)                         {f['first']:8.1f} ms")
-    print(f"  (d) warm invocation (new customer)                          {f['warm']:8.1f} ms")
-    ratio = f["init"] / f["floor"]
-    print(f"  goal (b) <= {GOAL_INIT_RATIO} x (a): {ratio:.2f} x, {_verdict(ratio <= GOAL_INIT_RATIO)}")
-    extra = f["first"] - f["warm"]
-    verdict = _verdict(extra <= GOAL_FIRST_INVOCATION_MS)
-    print(f"  goal (c) - (d) <= {GOAL_FIRST_INVOCATION_MS:.0f} ms: {extra:.1f} ms, {verdict}")
+    print(f"        of which (wall) {parts}")
+    print(f"  (c) first invocation (new customer)                        {f['first']:8.1f}  {f['first_cpu']:8.1f}")
+    print(f"  (d) warm invocation (new customer)                         {f['warm']:8.1f}  {f['warm_cpu']:8.1f}")
+    # Wall time is the goal's measure; CPU time says the same without the waits of a busy machine.
+    for unit, a, b in (("wall", f["floor"], f["init"]), ("CPU", f["floor_cpu"], f["init_cpu"])):
+        print(f"  goal (b) <= {GOAL_INIT_RATIO} x (a), {unit}: {b / a:.2f} x, {_verdict(b / a <= GOAL_INIT_RATIO)}")
+    for unit, c, d in (("wall", f["first"], f["warm"]), ("CPU", f["first_cpu"], f["warm_cpu"])):
+        extra, verdict = c - d, _verdict(c - d <= GOAL_FIRST_INVOCATION_MS)
+        print(f"  goal (c) - (d) <= {GOAL_FIRST_INVOCATION_MS:.0f} ms, {unit}: {extra:.1f} ms, {verdict}")
     print("  -X importtime of `import app`, self time per top-level package (ms):")
     for name, ms in sorted(f["packages"].items(), key=lambda item: -item[1])[:TOP]:
         print(f"    {ms:8.1f}  {name}")

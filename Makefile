@@ -15,15 +15,28 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint typecheck template unit contract integration e2e build bench soak deploy clean openapi
+.PHONY: install run test lint typecheck template unit contract integration e2e build bench soak deploy clean openapi lock
 
 install: $(STAMP)
 
+# The lock file is a constraint of the venv: the libraries the tests run on are those the layer ships.
+# Its pins without their hashes (pip would ask hashes of every package, the editable install too).
 $(STAMP): pyproject.toml layers/common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	sed -n 's/^\([A-Za-z0-9._-]*==[^ ]*\).*/\1/p' layers/common/requirements.txt > $(VENV)/layer-constraints.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c $(VENV)/layer-constraints.txt
 	touch $(STAMP)
+
+# The lock file of the layer, from pyproject's dependencies, resolved for the Lambda platform
+# (python3.13 on Amazon Linux 2023: glibc 2.34, x86_64), with hashes. What the runtime provides is
+# left out (boto3 and its own dependencies): shipped in the layer, it would shadow the runtime's.
+# Versions already in the file are kept; `make lock UPGRADE=1` moves them to the newest allowed.
+RUNTIME_PROVIDED := boto3 botocore s3transfer jmespath python-dateutil six urllib3
+lock:
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.13 --python-platform x86_64-manylinux_2_34 \
+		--generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade,) \
+		$(foreach p,$(RUNTIME_PROVIDED),--no-emit-package $(p)) -o layers/common/requirements.txt
 
 $(CHECKOV_STAMP):
 	rm -rf $(CHECKOV_VENV)
@@ -52,6 +65,7 @@ template: install $(CHECKOV_STAMP)
 
 build: install
 	$(BIN)/sam build --template template.yaml
+	@echo "CommonLayer: $$(du -sb --apparent-size .aws-sam/build/CommonLayer | cut -f1) bytes unzipped"
 
 # Prints the in-process coverage of the shared package (unit + contract + integration, no e2e).
 unit: install
@@ -67,7 +81,7 @@ test: lint typecheck template unit e2e build
 openapi: install
 	$(BIN)/python -m connector.pipeline.openapi > openapi.json
 
-bench: install
+bench: build
 	$(BIN)/python -m bench
 
 # The fault soak alone: SOAK_EVENTS events (10,000 by default) through a fresh local stack.
@@ -79,3 +93,37 @@ deploy: build
 
 clean:
 	rm -rf .aws-sam .devstack .pytest_cache .mypy_cache .ruff_cache
+
+# ---------------------------------------------------------------- Lambda artefacts
+# `sam build` runs these (template.yaml: BuildMethod makefile, ContextPath .), in a scratch copy of
+# the resource's code directory, with ARTIFACTS_DIR the resource's build output. Both the layer and
+# the functions are compiled to bytecode by the runtime's Python (3.13): /opt and /var/task are
+# read-only in Lambda, so a module without its .pyc is compiled again at every cold start.
+# unchecked-hash: a .pyc is used without comparing it to its source's mtime, which the zip round
+# trip of a deployment does not keep exactly (2-second DOS times), so a checked .pyc would be stale.
+HERE := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+LAMBDA_PY := $(HERE)$(BIN)/python
+COMPILE := $(LAMBDA_PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash
+# The runtime's wheels whatever the machine that builds: CPython 3.13, x86_64, glibc 2.34 (AL2023) or
+# older (pip does not widen a --platform to the older manylinux tags by itself).
+LAMBDA_PLATFORM := --platform manylinux_2_34_x86_64 --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 --implementation cp --python-version 3.13 --only-binary=:all:
+# Files no import reads: the Swagger UI that the event handler serves only with enable_swagger()
+# (never called here), C sources and type stubs. Third-party libraries then ship as bytecode alone
+# (sourceless .pyc in the legacy layout): their sources would double the layer (6 MB) and are read
+# only to print a traceback's source lines; the connector's own package keeps its sources.
+LAYER_PRUNE := -path '*/openapi/swagger_ui/*' ! -name '*.py' -o -name '*.c' -o -name '*.pyi'
+
+build-CommonLayer:
+	$(LAMBDA_PY) -c 'import sys; assert sys.version_info[:2] == (3, 13), "the layer is compiled for python3.13"'
+	$(LAMBDA_PY) -m pip install --quiet --no-deps --require-hashes $(LAMBDA_PLATFORM) \
+		--target $(ARTIFACTS_DIR)/python -r $(HERE)layers/common/requirements.txt
+	find $(ARTIFACTS_DIR)/python -depth -name __pycache__ -exec rm -rf {} + -o -type f \( $(LAYER_PRUNE) \) -delete
+	$(COMPILE) -b $(ARTIFACTS_DIR)/python
+	find $(ARTIFACTS_DIR)/python -name '*.py' -delete
+	tar -c --exclude __pycache__ connector | tar -x -C $(ARTIFACTS_DIR)/python
+	$(COMPILE) $(ARTIFACTS_DIR)/python/connector
+
+# A function's directory holds its handler (app.py) and nothing else of its own.
+build-%Function:
+	tar -c --exclude __pycache__ . | tar -x -C $(ARTIFACTS_DIR)
+	$(COMPILE) $(ARTIFACTS_DIR)

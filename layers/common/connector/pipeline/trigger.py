@@ -14,14 +14,11 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Optional, Union
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -56,6 +53,10 @@ from connector.pipeline.responses import (
 from connector.pipeline.signature import source_family
 from connector.services import Services, build_services
 from connector.settings import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 ReadRoute = Callable[..., BaseModel]
 # Checks the configuration against the systems it names; raises PermanentError when it does not fit.
@@ -587,6 +588,13 @@ class Trigger:
 
     # -- SQS -----------------------------------------------------------------------------------
     def _consume(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+        # Imported with the first batch: Powertools' batch package builds the parser models of every
+        # event source it knows (SQS, Kinesis, DynamoDB streams, Kafka) as it loads, 76 ms of CPU
+        # measured in the deployed layout, which a container answering webhooks never needs
+        # (bench/cold_start.py prints what the app's import costs).
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+        from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
         if self._cold_start_refusal() is not None:
             # Nothing in the batch can succeed: every message stays on the queue for a later try.
             return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}

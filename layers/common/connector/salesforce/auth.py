@@ -106,13 +106,8 @@ class JwtBearer(_Grant):
         return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": self.assertion()}
 
     def assertion(self) -> str:
-        # Imported here: only JWT users pay for cryptography's import (~40 ms measured cold).
         import base64
         import json
-
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import padding
-        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
         def b64(data: bytes) -> str:
             return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -125,11 +120,39 @@ class JwtBearer(_Grant):
             "exp": int(time.time()) + 180,
         }
         payload = b64(json.dumps(claims).encode())
-        key = serialization.load_pem_private_key(self.private_key_pem.encode(), password=None)
-        if not isinstance(key, RSAPrivateKey):
-            raise PermanentError("JWT bearer needs an RSA private key")
-        signature = key.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{header}.{payload}.{b64(signature)}"
+        return f"{header}.{payload}.{b64(rs256(self.private_key_pem, f'{header}.{payload}'.encode()))}"
+
+
+# The RSA PKCS#1 v1.5 object identifier (RFC 8017, A.1): the algorithm of a PKCS#8 RSA key.
+_RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
+
+
+def rs256(private_key_pem: str, message: bytes) -> bytes:
+    """RSASSA-PKCS1-v1_5 with SHA-256 (JWS `RS256`, RFC 7518 3.3) by `rsa`, pure Python (with
+    pyasn1, 1 MB in the layer) rather than cryptography (15 MB with cffi): one signature per token
+    request does not need OpenSSL's speed. google-auth signed with the same pair before it required
+    cryptography (google/auth/crypt/_python_rsa.py). The key is PKCS#1 (`BEGIN RSA PRIVATE KEY`,
+    `openssl genrsa` before OpenSSL 3) or unencrypted PKCS#8 (`BEGIN PRIVATE KEY`, OpenSSL 3's
+    default), whose RSAPrivateKey is the OCTET STRING of a PrivateKeyInfo (RFC 5208 5)."""
+    # Imported here: only JWT users pay for their import.
+    import rsa
+    from pyasn1.codec.der import decoder
+    from pyasn1.error import PyAsn1Error
+
+    pem = private_key_pem.strip().encode()
+    try:
+        if pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----"):
+            key = rsa.PrivateKey.load_pkcs1(pem, format="PEM")
+        elif pem.startswith(b"-----BEGIN PRIVATE KEY-----"):
+            info, _ = decoder.decode(rsa.pem.load_pem(pem, "PRIVATE KEY"))
+            if str(info[1][0]) != _RSA_ENCRYPTION:
+                raise PermanentError("JWT bearer needs an RSA private key")
+            key = rsa.PrivateKey.load_pkcs1(bytes(info[2]), format="DER")
+        else:
+            raise PermanentError("JWT bearer needs an unencrypted RSA private key in PEM (PKCS#1 or PKCS#8)")
+    except (PyAsn1Error, ValueError, IndexError, TypeError) as error:
+        raise PermanentError("JWT bearer private key is not a readable RSA key") from error
+    return rsa.sign(message, key, "SHA-256")
 
 
 class TokenProvider:

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from connector.errors import PermanentError
 from connector.state._dynamo import from_item, now_iso, to_item
 
 RUN_SK = "RUN"
+# A DynamoDB item holds 400 KB; the chunk's other attributes take a few hundred bytes.
+MAX_MANIFEST_BYTES = 380_000
 COUNTS = ("records_read", "records_written", "records_failed", "records_skipped", "salesforce_calls")
 
 
@@ -260,6 +263,11 @@ class BackfillRunStore:
         import json
 
         packed = zlib.compress(json.dumps(manifest, separators=(",", ":")).encode(), 6)
+        if len(packed) > MAX_MANIFEST_BYTES:
+            raise PermanentError(
+                f"a chunk's manifest takes {len(packed)} bytes compressed, over {MAX_MANIFEST_BYTES}: "
+                "start the run with fewer records per job"
+            )
         values: dict[str, Any] = {
             ":job": job_id,
             ":state": ChunkState.JOB.value,

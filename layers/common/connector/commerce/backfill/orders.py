@@ -104,15 +104,11 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
         if entry is not None and entry.fingerprint == digest:
             prepared.outcomes.skipped += 1
             continue
-        prepared.rows.append({ORDER_NO_FIELD: order_no, **changeable_fields(fields, entry)})
-        prepared.manifest[order_no] = [
-            version,
-            digest,
-            link.contact_id,
-            link.account_id,
-            link.customer_type,
-            link.sync_status,
-        ]
+        row = {ORDER_NO_FIELD: order_no, **changeable_fields(fields, entry)}
+        prepared.rows.append(row)
+        # The link is in the row's own columns, read back from the results; only an AccountId the
+        # row leaves out (a known order keeps its Account) is kept beside the version and digest.
+        prepared.manifest[order_no] = [version, digest, "" if "AccountId" in row else link.account_id]
     for event, version in live:
         order_no = event.data.order.order_no
         try:
@@ -158,8 +154,10 @@ def record_results(
     orders: dict[str, Identity] = {}
     for row in results.successful:
         no = row[ORDER_NO_FIELD]
-        version, digest, contact_id, account_id, customer_type, sync_status = manifest[no][:6]
-        order_id = row["sf__Id"]
+        version, digest, kept_account = manifest[no][:3]
+        order_id, contact_id = row["sf__Id"], row.get("Contact__c") or ""
+        account_id = row.get("AccountId") or kept_account
+        customer_type, sync_status = row.get("Customer_Type__c"), row.get("Commerce_Sync_Status__c")
         orders[no] = Identity(
             order_id,
             contact_id=contact_id or None,

@@ -186,8 +186,8 @@ class BackfillRuns:
         )
         self._store.create(run)
         for part in range(len(parts)):
-            if self._store.register_chunk(run_id, part, 0):
-                send_step(self._sqs, self._queue_url, BackfillStep(run_id=run_id, part=part, index=0))
+            self._store.register_chunk(run_id, part, 0)
+            send_step(self._sqs, self._queue_url, BackfillStep(run_id=run_id, part=part, index=0))
         progress = self.progress(run_id)
         assert progress is not None  # just created
         return progress

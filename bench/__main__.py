@@ -4,6 +4,7 @@ from bench import (
     api_calls,
     api_limits,
     backfill,
+    bulk_ingest,
     cold_start,
     doorbell_latency,
     loyalty_actions,
@@ -17,6 +18,7 @@ def main() -> None:
     cold_start.main()
     api_calls.main()
     api_limits.main()
+    bulk_ingest.main()
     routing_latency.main()
     doorbell_latency.main()
     loyalty_actions.main()

@@ -18,6 +18,7 @@ from connector.commerce.backfill.batch import (
     give_back_to_live_events,
     newer_than,
     record_states,
+    refusal_text,
 )
 from connector.commerce.contacts import fingerprint
 from connector.commerce.models import OrderChanged
@@ -171,7 +172,7 @@ def record_results(
         outcomes.written += 1
     for row in results.failed:
         no = row[ORDER_NO_FIELD]
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, row.get("sf__Error") or "refused", {}))
+        settled.append((no, manifest[no][0], SyncStatus.FAILED, refusal_text(row), {}))
         outcomes.failed += 1
     for row in results.unprocessed:
         no = row[ORDER_NO_FIELD]

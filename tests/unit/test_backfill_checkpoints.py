@@ -111,3 +111,18 @@ def test_an_order_run_needs_its_date_range_in_order(dynamodb: Any, sync_table: s
 
     with pytest.raises(ValueError, match="created_to"):
         runs.start_orders("RefArch", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
+
+
+def test_an_order_runs_date_range_is_kept_as_ocapi_writes_creation_date(
+    dynamodb: Any, sync_table: str, sqs: Any
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    runs = BackfillRuns(dynamodb, sync_table, sqs, sqs.create_queue(QueueName="backfill")["QueueUrl"])
+    paris = timezone(timedelta(hours=1))
+
+    runs.start_orders("RefArch", datetime(2026, 2, 1), datetime(2026, 3, 1, 1, tzinfo=paris), run_id="orders-1")
+
+    run = BackfillRunStore(sync_table, dynamodb).run("orders-1")
+    assert run is not None
+    assert (run.created_from, run.created_to) == ("2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z")

@@ -8,6 +8,12 @@ A real org answers a state change it refuses with, for example,
 `[{"errorCode":"INVALIDJOBSTATE","message":"Aborting already Completed Job not allowed"}]`
 (https://github.com/restforce/restforce/issues/905); the emulator answers such refusals with 409
 Conflict, the REST API's status for "a conflict with the current state of the resource".
+
+Only that wording is cited. "External ID was blank for <object>. An External ID must be specified
+for upsert.", "Field name provided, <field> is not an External ID or indexed field for <object>"
+(InvalidJob) and "Found multiple contents for job" (a second upload) are the wordings Bulk API
+users report, not found in the guide; the other messages (and the 415 for a body that is not
+text/csv) are the emulator's own, under the guide's error codes. Clients should read the codes.
 """
 
 from __future__ import annotations

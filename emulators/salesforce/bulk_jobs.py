@@ -9,8 +9,10 @@ as a whole could not be processed: a bad header, the wrong line ending, the dail
 Rows are written through `Records`, the same write path as the REST API, so field validation,
 required fields, picklists, lengths, uniqueness, duplicate rules and upsert by external id hold
 alike. A row that fails rolls back alone and reports `sf__Error` as
-`<StatusCode>:<message>:<fields> --` (the Bulk API's row error format; `:--` when no field is
-named). Processing runs when the job is closed; `polls_in_progress` lets a test see the job
+`<StatusCode>:<message>:<fields> --` (`:--` when no field is named: the format results files
+show in practice; the guide only says "Error code and message",
+https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_failed_results.htm).
+Processing runs when the job is closed; `polls_in_progress` lets a test see the job
 `InProgress` for that many polls first, as a real org shows it while it works.
 
 CSV rules (https://developer.salesforce.com/docs/platform/api-asynch/guide/datafiles-prepare-csv.md,
@@ -262,8 +264,9 @@ class BulkJobs:
         job.touch("JobComplete")
 
     def _header_error(self, job: Job, obj: ObjectDef) -> str | None:
-        """The job-level failure a header earns: an unknown field fails the whole job, as
-        Salesforce reports it ("InvalidBatch : Field name not found : <name>")."""
+        """The job-level failure a header earns: a column naming no field fails the batch before
+        any record is processed (https://salesforcedictionary.com/errors/bulk-api-invalid-csv),
+        as "InvalidBatch : Field name not found : <name>"."""
         if not job.header:
             return "InvalidBatch : no header row in the job data"
         seen: set[str] = set()
@@ -471,8 +474,10 @@ def _sf_error(errors: list[SfError]) -> str:
 
 
 def _line_ending_error(text: str, line_ending: str) -> str | None:
-    """A job whose data ends its header line otherwise than `lineEnding` says fails whole
-    ("ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is LF")."""
+    """A job whose data ends its header line otherwise than `lineEnding` says fails whole, in the
+    words users report ("ClientInputError : LineEnding is invalid on user data. Current LineEnding
+    setting is LF"); the guide asks for "a line ending that matches the line ending used to create
+    the CSV file" (Prepare CSV Files)."""
     first_break = text.find("\n")
     if first_break < 0:
         return None

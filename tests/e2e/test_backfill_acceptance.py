@@ -1,5 +1,5 @@
 """Issue 13's backfill acceptance through the local stack (RIE functions, the backfill queue's
-poller, moto, the emulators), at a tenth of the bench's size: seeded customers in two lists and
+poller, moto, the emulators), at a twentieth of the bench's size: seeded customers in two lists and
 their orders end in Salesforce exactly once, linked as live events link them."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def held(stack: Any, sobject: str, key: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_customers_of_two_lists_then_their_orders_end_in_salesforce_once_each_and_linked(stack: Any) -> None:
-    documents = backfill_documents(1000, 500, LISTS, site=SITE, prefix=PREFIX)
+    documents = backfill_documents(500, 250, LISTS, site=SITE, prefix=PREFIX)
     seed_backfill(str(stack.commerce), documents)
     runs = BackfillRuns(
         _aws(stack, "dynamodb"),
@@ -63,12 +63,12 @@ def test_customers_of_two_lists_then_their_orders_end_in_salesforce_once_each_an
         runs.start_orders(SITE, datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)).run_id,
     )
 
-    assert (customers.state, customers.records_written, customers.records_failed) == ("COMPLETE", 1000, 0)
-    assert (orders.state, orders.records_written, orders.records_failed) == ("COMPLETE", 500, 0)
+    assert (customers.state, customers.records_written, customers.records_failed) == ("COMPLETE", 500, 0)
+    assert (orders.state, orders.records_written, orders.records_failed) == ("COMPLETE", 250, 0)
     contacts = held(stack, "Contact", "Commerce_Customer_No__c")
     placed = held(stack, "Order", "Commerce_Order_No__c")
-    assert len(contacts) == 1000 and Counter(len(v) for v in contacts.values()) == {1: 1000}
-    assert len(placed) == 500 and Counter(len(v) for v in placed.values()) == {1: 500}
+    assert len(contacts) == 500 and Counter(len(v) for v in contacts.values()) == {1: 500}
+    assert len(placed) == 250 and Counter(len(v) for v in placed.values()) == {1: 250}
     # Order n was placed by customer n (every 50th by a guest), as the seed says.
     [first] = placed[f"{PREFIX}O0000001"]
     [buyer] = contacts[f"{PREFIX}000001"]

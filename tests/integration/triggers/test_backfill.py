@@ -59,15 +59,15 @@ def contacts_by_number(connector: Any) -> Counter[str]:
 
 
 def test_backfilled_customers_are_contacts_under_their_lists_accounts_once_each(connector: Any) -> None:
-    connector.storefront.seed({"customers": customers(300), "customer_lists": list(LISTS)})
+    connector.storefront.seed({"customers": customers(120), "customer_lists": list(LISTS)})
 
-    started = runs(connector).start_customers(SITE, list(LISTS), records_per_job=100)
+    started = runs(connector).start_customers(SITE, list(LISTS), records_per_job=40)
     done = run_to_the_end(connector, started.run_id)
 
-    assert (done.state, done.records_read, done.records_written, done.records_failed) == ("COMPLETE", 300, 300, 0)
-    assert done.chunks_done == done.chunks_started == 4  # 150 customers per list, 100 a job
+    assert (done.state, done.records_read, done.records_written, done.records_failed) == ("COMPLETE", 120, 120, 0)
+    assert done.chunks_done == done.chunks_started == 4  # 60 customers per list, 40 a job
     by_number = contacts_by_number(connector)
-    assert len(by_number) == 300 and set(by_number.values()) == {1}
+    assert len(by_number) == 120 and set(by_number.values()) == {1}
     accounts = {a["Commerce_Customer_List_Id__c"]: a["Id"] for a in connector.salesforce.records("Account")}
     contact = connector.salesforce.one("Contact", Commerce_Customer_No__c="B00003")
     assert contact["AccountId"] == accounts["ListB"]
@@ -87,13 +87,13 @@ def test_backfilled_customers_read_synced_in_the_sync_state_with_their_ids(conne
     assert state["salesforce_ids"] == {"contact_id": contact["Id"], "account_id": contact["AccountId"]}
 
 
-def test_five_hundred_customers_in_two_lists_cost_a_handful_of_salesforce_calls(connector: Any) -> None:
-    connector.storefront.seed({"customers": customers(500), "customer_lists": list(LISTS)})
+def test_three_hundred_customers_in_two_lists_cost_a_handful_of_salesforce_calls(connector: Any) -> None:
+    connector.storefront.seed({"customers": customers(300), "customer_lists": list(LISTS)})
 
     done = run_to_the_end(connector, runs(connector).start_customers(SITE, list(LISTS)).run_id)
 
     # Per list one job: create, upload, close, poll, 3 results; plus the two lists' Accounts.
-    assert done.records_written == 500
+    assert done.records_written == 300
     assert connector.salesforce.calls() <= 16
     assert done.salesforce_calls == connector.salesforce.calls()
 

@@ -3,6 +3,7 @@
 from bench import (
     api_calls,
     api_limits,
+    backfill,
     bulk_ingest,
     cold_start,
     doorbell_latency,
@@ -23,6 +24,7 @@ def main() -> None:
     loyalty_actions.main()
     soak.main([])  # SOAK_EVENTS events, 10,000 by default
     schema_fuzz.main()
+    backfill.main([])  # 10,000 customers in 2 lists, then 5,000 orders
 
 
 if __name__ == "__main__":

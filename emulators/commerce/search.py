@@ -41,6 +41,8 @@ def compile_query(query: object, fields: Mapping[str, FieldGetter]) -> Predicate
         return _text_query(spec, fields)
     if kind == "bool_query":
         return _bool_query(spec, fields)
+    if kind == "filtered_query":
+        return _filtered_query(spec, fields)
     raise invalid(f"Unsupported query type '{kind}'.")
 
 
@@ -83,6 +85,45 @@ def _text_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> P
         raise invalid("'search_phrase' must be a non-empty string.")
     needle = phrase.strip().casefold()
     return lambda doc: any(needle in (_norm(get(doc)) or "") for get in getters)
+
+
+def _filtered_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:
+    """`{"filtered_query": {"query": {...}, "filter": {"range_filter": {...}}}}`: the query's hits
+    that pass the filter. Only OCAPI's RangeFilter is served here (what a date range needs)."""
+    query = compile_query(spec.get("query", {"match_all_query": {}}), fields)
+    flt = spec.get("filter")
+    if not isinstance(flt, dict) or set(flt) != {"range_filter"} or not isinstance(flt["range_filter"], dict):
+        raise invalid("'filtered_query.filter' must be {\"range_filter\": {...}}.")
+    passes = _range_filter(flt["range_filter"], fields)
+    return lambda doc: query(doc) and passes(doc)
+
+
+def _range_filter(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:
+    """OCAPI's RangeFilter document (https://sfcclearning.com/infocenter/OCAPI/current/data/Documents/RangeFilter.php):
+    `field` (mandatory), `from` and/or `to` (not both left open), `from_inclusive` and
+    `to_inclusive` (true by default). Dates are ISO 8601 strings of one format here, so they compare
+    as strings."""
+    name = spec.get("field")
+    if not isinstance(name, str) or name not in fields:
+        raise invalid(f"Unsupported range field: {name!r}. Use one of: {', '.join(fields)}.")
+    low, high = spec.get("from"), spec.get("to")
+    if low is None and high is None:
+        raise invalid("A range filter cannot leave both the lower and upper bounds open-ended.")
+    low_in, high_in = spec.get("from_inclusive", True), spec.get("to_inclusive", True)
+    if not isinstance(low_in, bool) or not isinstance(high_in, bool):
+        raise invalid("'from_inclusive' and 'to_inclusive' must be booleans.")
+    get = fields[name]
+
+    def hit(doc: JSON) -> bool:
+        value = get(doc)
+        if value is None:
+            return False
+        key = _sort_key(value)
+        if low is not None and (key < _sort_key(low) or (key == _sort_key(low) and not low_in)):
+            return False
+        return not (high is not None and (key > _sort_key(high) or (key == _sort_key(high) and not high_in)))
+
+    return hit
 
 
 def _bool_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:

@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scc: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`scc dlq list x | head`): as Python's docs advise, point stdout at
+        # devnull so the interpreter's final flush does not fail again, and exit quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # a bug or an unforeseen failure: still one line, never a traceback
         print(f"scc: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

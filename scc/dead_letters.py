@@ -109,7 +109,8 @@ class DeadLetterQueue:
 
     def take(self, limit: int | None = None, batch: int = 10) -> Iterator[list[DeadLetter]]:
         """Batches of messages, each hidden for VISIBILITY_SECONDS, until the queue answers none or
-        `limit` were taken. Long polling (1 s) asks every SQS server, so an empty answer means empty."""
+        `limit` were taken. On AWS, long polling (1 s) asks every SQS server, so an empty answer
+        means empty (a short poll samples some); moto answers from one store at once."""
         while limit is None or len(self.taken) < limit:
             want = min(batch, 10, (limit - len(self.taken)) if limit is not None else 10)
             resp = self._call(
@@ -117,7 +118,7 @@ class DeadLetterQueue:
                 QueueUrl=self.queues.dead_letter_queue_url,
                 MaxNumberOfMessages=want,
                 VisibilityTimeout=VISIBILITY_SECONDS,
-                WaitTimeSeconds=1,
+                WaitTimeSeconds=0 if self.target.local else 1,
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )

@@ -41,6 +41,8 @@ def compile_query(query: object, fields: Mapping[str, FieldGetter]) -> Predicate
         return _text_query(spec, fields)
     if kind == "bool_query":
         return _bool_query(spec, fields)
+    if kind == "range_query":
+        return _range_query(spec, fields)
     raise invalid(f"Unsupported query type '{kind}'.")
 
 
@@ -83,6 +85,32 @@ def _text_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> P
         raise invalid("'search_phrase' must be a non-empty string.")
     needle = phrase.strip().casefold()
     return lambda doc: any(needle in (_norm(get(doc)) or "") for get in getters)
+
+
+def _range_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:
+    """OCAPI's RangeQuery: `field`, `from` and/or `to`, `from_inclusive` and `to_inclusive` (both
+    true by default). Dates are ISO 8601 strings of one format here, so they compare as strings."""
+    name = spec.get("field")
+    if not isinstance(name, str) or name not in fields:
+        raise invalid(f"Unsupported range field: {name!r}. Use one of: {', '.join(fields)}.")
+    low, high = spec.get("from"), spec.get("to")
+    if low is None and high is None:
+        raise invalid("'range_query' needs 'from' or 'to'.")
+    low_in, high_in = spec.get("from_inclusive", True), spec.get("to_inclusive", True)
+    if not isinstance(low_in, bool) or not isinstance(high_in, bool):
+        raise invalid("'from_inclusive' and 'to_inclusive' must be booleans.")
+    get = fields[name]
+
+    def hit(doc: JSON) -> bool:
+        value = get(doc)
+        if value is None:
+            return False
+        key = _sort_key(value)
+        if low is not None and (key < _sort_key(low) or (key == _sort_key(low) and not low_in)):
+            return False
+        return not (high is not None and (key > _sort_key(high) or (key == _sort_key(high) and not high_in)))
+
+    return hit
 
 
 def _bool_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:

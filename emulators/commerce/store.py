@@ -199,6 +199,7 @@ class CommerceStore:
     def _clear(self) -> None:
         self._customers: dict[str, JSON] = {}  # customer_id -> document
         self._customer_sites: dict[str, str] = {}  # customer_id -> site_id
+        self._customer_ids: dict[str, str] = {}  # customer_no -> customer_id (seeding 10,000 stays linear)
         self._orders: dict[str, JSON] = {}  # order_no -> document
         self._order_sites: dict[str, str] = {}  # order_no -> site_id
         self._lists: set[str] = {DEFAULT_CUSTOMER_LIST_ID}
@@ -281,10 +282,15 @@ class CommerceStore:
     def _put_customer(self, site_id: str, doc: JSON) -> None:
         # Re-seeding a customer_no replaces the earlier record, whatever its customer_id was.
         number = doc.get("customer_no")
-        for cid, existing in list(self._customers.items()):
-            if number and existing.get("customer_no") == number:
-                del self._customers[cid]
-                del self._customer_sites[cid]
+        earlier = self._customer_ids.pop(number, None) if number else None
+        if earlier is not None:
+            del self._customers[earlier]
+            del self._customer_sites[earlier]
+        replaced = self._customers.get(doc["customer_id"])
+        if replaced is not None and replaced.get("customer_no"):
+            self._customer_ids.pop(replaced["customer_no"], None)
+        if number:
+            self._customer_ids[number] = doc["customer_id"]
         self._customers[doc["customer_id"]] = doc
         self._customer_sites[doc["customer_id"]] = site_id
         self._lists.add(doc["customer_list_id"])

@@ -1,7 +1,7 @@
 """Admin API under /_admin/ (not part of Salesforce; no auth, never counted or faulted):
 reset, seed, inspect records, counters, the daily API allocation and usage (`/limits`), fault
-injection, session expiry and org settings (`/settings`: duplicate rule, state and country
-picklists, person accounts)."""
+injection, session expiry, Bulk API 2.0 behaviour (`/bulk`) and org settings (`/settings`:
+duplicate rule, state and country picklists, person accounts)."""
 
 from __future__ import annotations
 
@@ -171,6 +171,34 @@ def admin_blueprint(org: Org) -> Blueprint:
     def clear_requests() -> Response:
         org.requests.clear()
         return _json([])
+
+    @admin.get("/bulk")
+    def bulk() -> Response:
+        with org.lock:
+            return _json(org.bulk.snapshot())
+
+    @admin.post("/bulk")
+    def set_bulk() -> Response:
+        """Bulk API 2.0 behaviour, either or both: `{"polls_in_progress": n}` (a closed job reads
+        InProgress for its next n polls before its outcome) and `{"records_per_day": n}` (the
+        org's rolling 24-hour record allocation, 150,000,000 in a real org)."""
+        body = _body()
+        values = body if isinstance(body, dict) else {}
+        allowed = {"polls_in_progress": 0, "records_per_day": 1}
+        problems = [
+            name
+            for name, low in allowed.items()
+            if name in values and (type(values[name]) is not int or values[name] < low)
+        ]
+        if not values or set(values) - set(allowed) or problems:
+            expected = 'body must be {"polls_in_progress": int >= 0, "records_per_day": int >= 1} (either or both)'
+            return _json({"error": expected, "fields": problems}, 400)
+        with org.lock:
+            if "polls_in_progress" in values:
+                org.bulk.polls_in_progress = values["polls_in_progress"]
+            if "records_per_day" in values:
+                org.bulk.daily.allocation = values["records_per_day"]
+            return _json(org.bulk.snapshot())
 
     @admin.post("/expire-sessions")
     def expire_sessions() -> Response:

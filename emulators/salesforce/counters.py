@@ -19,6 +19,7 @@ OPERATIONS = (
     "composite",
     "collections",
     "describe",
+    "bulk",
     "other",
 )
 

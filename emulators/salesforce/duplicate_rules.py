@@ -30,6 +30,8 @@ MATCH_RULE = "Standard_Contact_Match_Rule_v1_1"
 ALERT_TEXT = "Use one of these records?"
 ERROR_MESSAGE = "You're creating a duplicate record. We recommend you use an existing record instead."
 _MATCHED_ON = ("FirstName", "LastName", "Email")
+# Fields the store indexes for the rule (passed to `Store(also_indexed=...)`).
+INDEXED = {"Contact": ("Email",)}
 
 
 def allows_save(header: str | None) -> bool:
@@ -71,12 +73,17 @@ class DuplicateRules:
 
     def _matches(self, obj: ObjectDef, record: Record) -> list[str]:
         wanted = [_folded(record.get(name)) for name in _MATCHED_ON]
-        if not all(wanted):
+        email = obj.field("Email")
+        if not all(wanted) or email is None:
             return []
+        # Candidates through the store's Email index (INDEXED), not a scan of every Contact.
+        candidates = (self._store.get(obj.name, i) for i in self._store.find(obj.name, email, record.get("Email")))
         return [
             str(row["Id"])
-            for row in self._store.records(obj.name)
-            if row["Id"] != record["Id"] and [_folded(row.get(name)) for name in _MATCHED_ON] == wanted
+            for row in candidates
+            if row is not None
+            and row["Id"] != record["Id"]
+            and [_folded(row.get(name)) for name in _MATCHED_ON] == wanted
         ]
 
     def _url(self, record_id: str) -> str:

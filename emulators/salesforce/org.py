@@ -17,8 +17,10 @@ from emulators.faults import Faults
 from . import ids
 from .address_picklists import AddressPicklists
 from .auth import Sessions
+from .bulk_jobs import BulkJobs
 from .content import ContentRules
 from .counters import Counters
+from .duplicate_rules import INDEXED as DUPLICATE_RULE_INDEXES
 from .duplicate_rules import DuplicateRuleMode, DuplicateRules
 from .faults import SALESFORCE
 from .limits import ApiAllocation
@@ -52,7 +54,7 @@ class Org:
         self.lock = threading.RLock()
         self.ids = ids.IdFactory()
         self.org_id = self.ids.new(ids.ORGANIZATION_PREFIX)
-        self.store = Store(self.schema)
+        self.store = Store(self.schema, DUPLICATE_RULE_INDEXES)
         self.records = Records(self.schema, self.store, self.ids)
         self.person_accounts = PersonAccounts(self.records, loaded.person_field_map)
         self.records.hooks.append(self.person_accounts)
@@ -72,6 +74,7 @@ class Org:
         self.faults = Faults(SALESFORCE)
         self.requests = RequestLog()
         self.cursors = QueryCursors(self.ids)
+        self.bulk = BulkJobs(self.records, self.ids, self.faults)
         self._seeded = self._seed()
         self._switch(DEFAULT_SETTINGS)
 
@@ -135,6 +138,7 @@ class Org:
                 self.store.insert(object_name, copy.deepcopy(row))
             self.records.reset_auto_numbers()
             self.cursors.clear()
+            self.bulk.reset()
             self.counters.reset()
             self.api_allocation.reset()
             self.faults.clear()

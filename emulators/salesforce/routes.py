@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from . import collections_api, composite_api, query_api, sobjects_api
+from . import bulk_api, collections_api, composite_api, query_api, sobjects_api
 from .api import ApiRequest, ApiResponse, Call
 from .duplicate_rules import HEADER as DUPLICATE_RULE_HEADER
 from .errors import ApiError, fail, not_found
@@ -78,6 +78,37 @@ ROUTES: tuple[Route, ...] = (
         "/composite/sobjects/<sobject>/<field>",
         {"PATCH": (collections_api.upsert_many, "collections")},
         "/composite/sobjects/{sobject}/{field}",
+    ),
+    # Bulk API 2.0 ingest: each request is one API call, like any REST call.
+    Route(
+        "/jobs/ingest",
+        {"GET": (bulk_api.list_jobs, "bulk"), "POST": (bulk_api.create_job, "bulk")},
+        "/jobs/ingest",
+    ),
+    Route(
+        "/jobs/ingest/<job_id>",
+        {
+            "GET": (bulk_api.job_info, "bulk"),
+            "PATCH": (bulk_api.change_state, "bulk"),
+            "DELETE": (bulk_api.delete_job, "bulk"),
+        },
+        "/jobs/ingest/{id}",
+    ),
+    Route("/jobs/ingest/<job_id>/batches", {"PUT": (bulk_api.upload, "bulk")}, "/jobs/ingest/{id}/batches"),
+    Route(
+        "/jobs/ingest/<job_id>/successfulResults/",
+        {"GET": (bulk_api.successful_results, "bulk")},
+        "/jobs/ingest/{id}/successfulResults",
+    ),
+    Route(
+        "/jobs/ingest/<job_id>/failedResults/",
+        {"GET": (bulk_api.failed_results, "bulk")},
+        "/jobs/ingest/{id}/failedResults",
+    ),
+    Route(
+        "/jobs/ingest/<job_id>/unprocessedrecords/",
+        {"GET": (bulk_api.unprocessed_records, "bulk")},
+        "/jobs/ingest/{id}/unprocessedrecords",
     ),
 )
 

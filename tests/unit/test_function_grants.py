@@ -106,6 +106,15 @@ NEEDS: dict[str, Needs] = {
         polls=frozenset({"OfferActionsQueue"}),
         secrets=frozenset({"SalesforceSecretArn", "LoyaltyWebhookSecretArn", "LoyaltyApiSecretArn"}),
     ),
+    # Backfill steps from its own queue: the storefront's pages (OCAPI) into Salesforce; sync state,
+    # identity map and checkpoints, no intake (no idempotency record); a live event whose newer
+    # data a job overwrote goes back to its trigger's queue (registration, order_header).
+    "BackfillFunction": Needs(
+        tables=frozenset({"SyncStateTable"}),
+        queues=frozenset({"BackfillQueue", "BackfillDeadLetterQueue", "RegistrationQueue", "OrderHeaderQueue"}),
+        polls=frozenset({"BackfillQueue"}),
+        secrets=frozenset({"SalesforceSecretArn", "CommerceApiSecretArn"}),
+    ),
     # Reads sync state (GET /v1/sync/<family>/...: any family's secret) and re-queues: no
     # Salesforce call, no intake (so no idempotency record).
     "ReconcilerFunction": Needs(

@@ -110,6 +110,7 @@ def test_counters_count_api_calls_by_operation_and_path(sf: Api) -> None:
         "composite": 0,
         "collections": 0,
         "describe": 1,
+        "bulk": 0,
         "other": 0,
     }
     assert counters["by_path"]["PATCH /sobjects/Contact/Commerce_Customer_No__c"] == 2

@@ -181,7 +181,7 @@ def test_globals_merge_like_sam() -> None:
 def test_template_functions_routes_and_sources(template: dict[str, Any]) -> None:
     functions = {f.logical_id: f for f in load_functions(template, local_resolver(template), ROOT)}
 
-    assert set(functions) == {*TRIGGERS, "ReconcilerFunction"}
+    assert set(functions) == {*TRIGGERS, "ReconcilerFunction", "BackfillFunction"}
     routes = {r.route_key: r.function for f in functions.values() for r in f.routes}
     assert routes == ROUTES
     for logical_id, trigger in TRIGGERS.items():
@@ -197,6 +197,13 @@ def test_template_functions_routes_and_sources(template: dict[str, Any]) -> None
         # The social inbox's actions feed is polled by conversation_routing; no other trigger has a schedule.
         expected = ["rate(1 minute)"] if logical_id == "ConversationRoutingFunction" else []
         assert [schedule.expression for schedule in spec.schedules] == expected
+    backfill = functions["BackfillFunction"]
+    assert backfill.code_dir == ROOT / "functions" / "backfill"
+    assert backfill.timeout == 300  # a step reads 25 storefront pages and sends one Bulk API job
+    [steps] = backfill.sqs
+    assert steps.queue_arn.endswith("local-BackfillQueue")
+    assert (steps.batch_size, steps.report_batch_item_failures) == (1, True)
+    assert not backfill.routes and not backfill.schedules
     reconciler = functions["ReconcilerFunction"]
     assert not reconciler.sqs
     [schedule] = reconciler.schedules

@@ -36,6 +36,7 @@ EXPECTED_TRIGGERS = {
     "conversation_routing",
     "offer_actions",
     "reconciler",
+    "backfill",
 }
 EVENT_COUNTS = ("EventsReceived", "EventsSynced", "EventsQueued", "EventsDead", "EventsIgnored", "CommandsAnswered")
 API_CALL_COUNTS = ("SalesforceApiCalls", "PlatformApiCalls")

@@ -66,6 +66,40 @@ class CommerceClient(PlatformClient):
         found = self.call("GET", f"{self._shop(site_id)}/orders/{_segment(order_no)}", missing_ok=True)
         return dict(found) if found is not None else None
 
+    def customer_search(self, customer_list_id: str, start: int, count: int) -> dict[str, Any]:
+        """One page of a customer list (Data API `customer_search`), in customer number order so
+        that pages read at different times follow one another (a backfill reads them across
+        invocations)."""
+        body = {
+            "query": {"match_all_query": {}},
+            "select": "(**)",
+            "sorts": [{"field": "customer_no", "sort_order": "asc"}],
+            "start": start,
+            "count": count,
+        }
+        path = f"/s/-/dw/data/{self._version}/customer_lists/{_segment(customer_list_id)}/customer_search"
+        return dict(self.call("POST", path, json=body))
+
+    def order_search(self, site_id: str, created_from: str, created_to: str, start: int, count: int) -> dict[str, Any]:
+        """One page of a site's orders created in [created_from, created_to) (Shop API
+        `order_search` with a `range_query` on creation_date), in order number order."""
+        body = {
+            "query": {
+                "range_query": {
+                    "field": "creation_date",
+                    "from": created_from,
+                    "to": created_to,
+                    "from_inclusive": True,
+                    "to_inclusive": False,
+                }
+            },
+            "select": "(**)",
+            "sorts": [{"field": "order_no", "sort_order": "asc"}],
+            "start": start,
+            "count": count,
+        }
+        return dict(self.call("POST", f"{self._shop(site_id)}/order_search", json=body))
+
 
 def _segment(value: str) -> str:
     return quoted_path_segment(value, "OCAPI")

@@ -212,7 +212,7 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
     digest = fingerprint(fields)
     if not len(plan) and known and known.fingerprint == digest:
         return Outcome(ids=_ids(known.salesforce_id, link.contact_id, link.account_id), detail={"unchanged": True})
-    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, _changeable(fields, known))
+    plan.upsert("order", "Order", ORDER_NO_FIELD, order_no, changeable_fields(fields, known))
     results, sent = _run_order_write(plan, fields)
     remember_account(services, services.settings.config.commerce.customer_list_of(event.data.site_id), results)
     order_id = str(results["order"]["id"])
@@ -250,7 +250,7 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
 SET_ON_CREATE = ("Status", "AccountId")
 
 
-def _changeable(fields: dict[str, Any], known: Identity | None) -> dict[str, Any]:
+def changeable_fields(fields: dict[str, Any], known: Identity | None) -> dict[str, Any]:
     """An order's body: all of it when the order is new to us; for a known order no Status (Draft
     is only where an order starts, an agent may have activated it since) and no AccountId unless
     the link moves it (a guest order leaving its site's Account for its Contact's)."""

@@ -3,7 +3,7 @@ Account) under its customer list's Account, upserted by customer number in one A
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -273,10 +273,11 @@ class _Pending:
     digest: str
 
 
-def _batch_accounts(ready: list[tuple[int, CustomerData, Customer]], services: Services) -> dict[str, str]:
-    """customer_list_id -> Account Id for the batch: pinned, known, or upserted in one call."""
+def customer_list_accounts(customer_list_ids: Iterable[str], services: Services) -> dict[str, str]:
+    """customer_list_id -> Account Id for a batch (or a backfill): pinned, known, or upserted in one
+    call; a list whose Account could not be upserted is missing from the answer."""
     config = services.settings.config.commerce
-    lists = sorted({data.customer_list_id for _, data, _ in ready})
+    lists = sorted(set(customer_list_ids))
     accounts = {lst: pin for lst in lists if (pin := config.customer_list_accounts.get(lst))}
     accounts |= services.identities.get_many(IdentityKind.ACCOUNT, [lst for lst in lists if lst not in accounts])
     missing = [lst for lst in lists if lst not in accounts]
@@ -302,7 +303,7 @@ def _batch_upsert_contacts(
     config = services.settings.config.commerce
     known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for _, _, c in ready])
     by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for _, _, c in ready])
-    accounts = _batch_accounts(ready, services)
+    accounts = customer_list_accounts((data.customer_list_id for _, data, _ in ready), services)
     # The newest version per customer wins inside a batch (one record per external id per request),
     # ties broken as everywhere else by the versions themselves, never by the order of the batch.
     latest: dict[str, _Pending] = {}

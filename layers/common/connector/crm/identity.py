@@ -124,5 +124,20 @@ class IdentityMap:
             | to_item({"updated_at": now_iso()}),
         )
 
+    def put_many(self, kind: IdentityKind, entries: dict[str, Identity]) -> None:
+        """`put` for many keys, 25 per BatchWriteItem (a backfill remembers thousands at once)."""
+        now = to_item({"updated_at": now_iso()})
+        items = [
+            self._key(kind, key)
+            | to_item({"salesforce_id": identity.salesforce_id, "attrs": _to_attrs(identity) or None})
+            | now
+            for key, identity in entries.items()
+        ]
+        for start in range(0, len(items), 25):
+            request: dict[str, Any] = {self._table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+            while request:
+                resp = self._ddb.batch_write_item(RequestItems=request)
+                request = resp.get("UnprocessedItems") or {}
+
     def forget(self, kind: IdentityKind, key: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key=self._key(kind, key))

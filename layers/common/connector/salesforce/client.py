@@ -130,17 +130,19 @@ class SalesforceClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: Timeout | None = None,
+        data: bytes | None = None,
     ) -> requests.Response:
         """One API call; renews the token once if the session has expired. `timeout` replaces the
-        client's own for this call (a caller with a time budget)."""
+        client's own for this call (a caller with a time budget); `data` is a raw body (a Bulk API
+        CSV upload) sent instead of `json`."""
         if method != "GET" and (acknowledged := duplicate_rule_headers()):
             headers = {**acknowledged, **(headers or {})}
         with traced(f"salesforce {operation}", operation=operation):
             token = self._tokens.current(self._session)
-            resp = self._send(token, method, path, json, params, headers, operation, timeout)
+            resp = self._send(token, method, path, json, params, headers, operation, timeout, data)
             if resp.status_code == 401 and self._is_expired_session(resp):
                 token = self._tokens.renew(self._session, token)
-                resp = self._send(token, method, path, json, params, headers, operation, timeout)
+                resp = self._send(token, method, path, json, params, headers, operation, timeout, data)
         if resp.status_code >= 400 or (resp.status_code == 300 and operation != "upsert"):
             raise salesforce_error(resp.status_code, parse_error_body(self._json(resp)), operation)
         return resp
@@ -155,13 +157,20 @@ class SalesforceClient:
         headers: Mapping[str, str] | None,
         operation: str,
         timeout: Timeout | None = None,
+        data: bytes | None = None,
     ) -> requests.Response:
         url = path if path.startswith("http") else f"{token.instance_url}{path}"
         all_headers = {"Authorization": f"Bearer {token.access_token}", "Accept": "application/json"}
         all_headers.update(headers or {})
         try:
             resp = self._session.request(
-                method, url, json=json, params=params, headers=all_headers, timeout=timeout or self.current_timeout()
+                method,
+                url,
+                json=json,
+                data=data,
+                params=params,
+                headers=all_headers,
+                timeout=timeout or self.current_timeout(),
             )
         except requests.RequestException as exc:
             self.calls.add(operation)  # it may have reached Salesforce and counted there

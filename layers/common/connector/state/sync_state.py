@@ -27,6 +27,9 @@ class SyncStatus(StrEnum):
     SYNCED = "SYNCED"  # Salesforce holds it
     DEAD = "DEAD"  # given up: in the DLQ (or refused back to the sender), last_error says why
     IGNORED = "IGNORED"  # valid, but nothing for the connector to do; last_error says why
+    # A backfilled record Salesforce refused (no event, so no DLQ): last_error holds its error; the
+    # next backfill or a live event of the entity tries it again.
+    FAILED = "FAILED"
 
 
 @dataclass
@@ -199,6 +202,54 @@ class SyncStateStore:
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def get_many(self, refs: list[EntityRef]) -> dict[str, SyncState]:
+        """The states of `refs` that exist, by pk: one BatchGetItem per 100 (a backfill's chunk)."""
+        found: dict[str, SyncState] = {}
+        unique = list(dict.fromkeys(ref.pk for ref in refs))
+        for start in range(0, len(unique), 100):
+            keys = [to_item({"pk": pk, "sk": STATE_SK}) for pk in unique[start : start + 100]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                resp = self._ddb.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self._table, []):
+                    state = self._to_state(item)
+                    found[state.ref.pk] = state
+                request = resp.get("UnprocessedKeys") or {}
+        return found
+
+    def put_many(self, states: list[SyncState]) -> None:
+        """Write whole states, 25 per BatchWriteItem, unconditionally: the caller (a backfill) read the
+        versions just before and keeps only those its own version is not older than. BatchWriteItem
+        takes no condition, and one conditional UpdateItem per record would cost a backfill of 10,000
+        records 10,000 calls; the window left is the caller's to close (it re-reads after)."""
+        now = now_iso()
+        items = [
+            to_item(
+                {
+                    "pk": state.ref.pk,
+                    "sk": STATE_SK,
+                    "status": state.status.value,
+                    "source_version": state.source_version,
+                    "event_id": state.event_id,
+                    "event_type": state.event_type,
+                    "attempts": state.attempts,
+                    "last_error": state.last_error[:1000] if state.last_error else None,
+                    "salesforce_ids": state.salesforce_ids or None,
+                    "source": state.ref.source,
+                    "entity": state.ref.entity,
+                    "entity_key": state.ref.key,
+                    "created_at": state.created_at or now,
+                    "updated_at": now,
+                }
+            )
+            for state in states
+        ]
+        for start in range(0, len(items), 25):
+            request: dict[str, Any] = {self._table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+            while request:
+                resp = self._ddb.batch_write_item(RequestItems=request)
+                request = resp.get("UnprocessedItems") or {}
 
     def stuck(self, status: SyncStatus, older_than: str, limit: int = 100) -> list[SyncState]:
         """Entities left in `status` since before `older_than` (the reconciler's query, on the GSI)."""

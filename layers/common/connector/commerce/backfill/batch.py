@@ -1,0 +1,161 @@
+"""What a chunk of a backfill is, whatever it holds (customers or orders): the storefront documents
+it read, the rows it sends in one Bulk API job, and what the job's results mean for the sync state
+and the identity map."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from connector.envelope import EntityRef, normalize_version
+from connector.services import Services
+from connector.state import SyncState, SyncStatus
+from connector.state.backfill_runs import BackfillRun
+
+# The event type a backfilled record's sync state names (no event was received for it).
+EVENT_TYPES = {"customer": "backfill.customer", "order": "backfill.order"}
+# A record's end in a chunk: (key, version, status, error, Salesforce ids).
+Settled = tuple[str, str, SyncStatus, str | None, dict[str, str]]
+
+
+class BulkJobView(Protocol):
+    id: str
+    state: str
+
+
+class BulkResultsView(Protocol):
+    successful: list[dict[str, str]]
+    failed: list[dict[str, str]]
+    unprocessed: list[dict[str, str]]
+
+
+class BulkIngest(Protocol):
+    """The Bulk API 2.0 ingest calls a backfill makes (connector.clients.salesforce_bulk)."""
+
+    def create_upsert_job(self, sobject: str, external_id_field: str) -> Any: ...
+    def upload(self, job_id: str, rows: Sequence[Mapping[str, str]]) -> None: ...
+    def close(self, job_id: str) -> Any: ...
+    def abort(self, job_id: str) -> Any: ...
+    def job(self, job_id: str) -> Any: ...
+    def results(self, job_id: str) -> Any: ...
+
+
+@dataclass
+class Outcomes:
+    """What a chunk did, record by record, before and after its job: the run's counts."""
+
+    read: int = 0
+    written: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "records_read": self.read,
+            "records_written": self.written,
+            "records_failed": self.failed,
+            "records_skipped": self.skipped,
+        }
+
+    def add(self, other: Outcomes) -> None:
+        self.read += other.read
+        self.written += other.written
+        self.failed += other.failed
+        self.skipped += other.skipped
+
+
+@dataclass
+class Prepared:
+    """A chunk ready for its job: the CSV rows and, per key, [version, fingerprint, ...] to record
+    once the job's results are in; plus what was settled without the job (counted already)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    manifest: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: Outcomes = field(default_factory=Outcomes)
+
+
+def backfill_version(stamp: str | None, run: BackfillRun) -> str:
+    """The record's version in the sync state: the storefront's last_modified, as a live event's
+    occurred_at is (so a live event newer than the storefront's copy still wins, an older one is
+    stale), the run's event id breaking a tie the way two events of one instant are."""
+    moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else datetime.fromtimestamp(0)
+    return normalize_version(moment, event_id_of(run))
+
+
+def event_id_of(run: BackfillRun) -> str:
+    return f"backfill-{run.run_id}"
+
+
+def newer_than(states: dict[str, SyncState], ref: EntityRef, version: str) -> bool:
+    """A live event (or a later backfill) of the entity already holds a newer version."""
+    state = states.get(ref.pk)
+    return state is not None and state.source_version > version
+
+
+def csv_value(value: Any) -> str:
+    """A field as the Bulk API's CSV takes it: booleans `true`/`false`, numbers as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Every row with every column (a CSV has one header): an empty cell leaves the field as it is
+    on an update, as a field left out of a REST upsert does."""
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    return [{name: csv_value(row[name]) if row.get(name) is not None else "" for name in columns} for row in rows]
+
+
+def record_states(
+    services: Services,
+    run: BackfillRun,
+    entity: str,
+    settled: list[Settled],
+) -> list[str]:
+    """Write the sync state of each (key, version, status, error, salesforce ids), unless the entity
+    meanwhile took a newer version (a live event while the job ran); those keys are returned: the
+    job wrote over newer data, which the caller then gives back to its live event."""
+    refs = {key: EntityRef("commerce", entity, key) for key, *_ in settled}
+    current = services.sync_state.get_many(list(refs.values()))
+    superseded: list[str] = []
+    states: list[SyncState] = []
+    for key, version, status, error, ids in settled:
+        ref = refs[key]
+        existing = current.get(ref.pk)
+        if existing is not None and existing.source_version > version:
+            superseded.append(key)
+            continue
+        states.append(
+            SyncState(
+                ref=ref,
+                status=status,
+                source_version=version,
+                event_id=event_id_of(run),
+                event_type=EVENT_TYPES[entity],
+                attempts=1,
+                last_error=error,
+                salesforce_ids=ids,
+                created_at=existing.created_at if existing else "",
+            )
+        )
+    services.sync_state.put_many(states)
+    return superseded
+
+
+def give_back_to_live_events(services: Services, entity: str, keys: list[str]) -> None:
+    """The job overwrote records a newer live event had written meanwhile: that event is queued again
+    on its trigger's queue (its sync state keeps the envelope and the queue), so the newer data wins.
+    Its state goes back to QUEUED first: a SYNCED event's redelivery is dropped as a duplicate. The
+    caller has forgotten the identity map's fingerprint, so the event writes rather than skip as
+    unchanged."""
+    if not keys:
+        return
+    current = services.sync_state.get_many([EntityRef("commerce", entity, key) for key in keys])
+    for state in current.values():
+        if state.envelope and state.queue_url and not state.event_id.startswith("backfill-"):
+            services.sync_state.transition(state.ref, version=state.source_version, status=SyncStatus.QUEUED)
+            services.queue.send(
+                state.envelope, event_type=state.event_type, event_id=state.event_id, queue_url=state.queue_url
+            )

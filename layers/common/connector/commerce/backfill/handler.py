@@ -1,0 +1,61 @@
+"""The backfill function's queue consumer: each message one step (connector.commerce.backfill.steps),
+a failed step's message back on the queue (partial batch failures), one that is not a step at all
+put in the dead-letter queue with why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from connector.commerce.backfill.batch import BulkIngest
+from connector.commerce.backfill.runs import BackfillStep
+from connector.commerce.backfill.steps import run_step
+from connector.observability import logger
+from connector.services import Services
+from connector.settings import get_settings
+from connector.state.backfill_runs import BackfillRunStore
+
+
+def handle_batch(event: dict[str, Any], services: Services, bulk: BulkIngest) -> dict[str, Any]:
+    store = BackfillRunStore(services.settings.sync_state_table, services.dynamodb)
+    failures: list[dict[str, str]] = []
+    for record in event.get("Records") or []:
+        message_id = str(record.get("messageId", ""))
+        try:
+            step = BackfillStep.model_validate_json(record.get("body") or "")
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors())
+            services.queue.dead_letter(
+                record.get("body") or "",
+                event_type="backfill.step",
+                event_id=message_id,
+                error=f"not a backfill step: {fields}",
+            )
+            continue
+        try:
+            run_step(services, bulk, store, step)
+        except Exception as exc:  # the message comes back after its visibility timeout, then the DLQ
+            logger.warning(
+                "backfill step failed; its message comes back",
+                extra={"run_id": step.run_id, "step": step.step, "error": type(exc).__name__},
+            )
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}
+
+
+class BackfillFunction:
+    """Clients built on first use and kept for the container's life (nothing at import time)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self._bulk: BulkIngest | None = None
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if self._services is None:
+            from connector.clients.salesforce_bulk import SalesforceBulk
+
+            self._services = Services(get_settings())
+            self._bulk = SalesforceBulk(self._services.salesforce)
+        assert self._bulk is not None
+        return handle_batch(event, self._services, self._bulk)

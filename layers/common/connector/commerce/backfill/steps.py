@@ -1,0 +1,160 @@
+"""The backfill function's work, one queue message at a time.
+
+`chunk` (part p, index i): read the storefront pages of records [i*n, (i+1)*n) of part p, queue the
+next chunk if there are more, map the records (connector.commerce.backfill.customers / .orders),
+create one Bulk API upsert job, checkpoint its id, upload, close, and queue a `poll`. `poll`: the
+job's state; when it is final, its results go to the sync state and the identity map and the
+chunk is DONE, its counts added to the run in the same transaction.
+
+A message may be delivered twice, or its invocation killed at any point; each step reads the
+chunk's checkpoint first: a DONE chunk is acknowledged, a CLOSED one is polled, a job that was
+created but not closed (an upload may or may not have happened) is aborted, so Salesforce never
+processes it, and replaced. No job gets data unless its id is checkpointed first; upserts by
+external id keep a record single in Salesforce whatever happens.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from connector.commerce.backfill import customers, orders
+from connector.commerce.backfill.batch import BulkIngest, Outcomes, Prepared, csv_rows
+from connector.commerce.backfill.runs import BackfillStep, send_step
+from connector.observability import logger
+from connector.services import Services
+from connector.state.backfill_runs import BackfillRun, BackfillRunStore, Chunk, ChunkState, RunState
+
+# OCAPI search pages hold at most 200 hits.
+PAGE_SIZE = 200
+# Bulk API 2.0 job states after which nothing changes.
+FINAL_JOB_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
+# How long to wait before looking at a job again: 2 s, doubling, at most a minute.
+FIRST_POLL_SECONDS = 2
+MAX_POLL_SECONDS = 60
+
+KINDS: dict[str, ModuleType] = {"customers": customers, "orders": orders}
+
+
+def run_step(services: Services, bulk: BulkIngest, store: BackfillRunStore, step: BackfillStep) -> None:
+    """Do one queued step; raises what should make the message come back (a transient failure)."""
+    run = store.run(step.run_id)
+    if run is None:
+        logger.warning("backfill step of an unknown run, dropped", extra={"run_id": step.run_id})
+        return
+    if run.state is RunState.COMPLETE or step.part >= len(run.parts):
+        return
+    calls_before = services.salesforce_calls()
+    try:
+        if step.step == "chunk":
+            _chunk(services, bulk, store, run, step)
+        else:
+            _poll(services, bulk, store, run, step)
+    finally:
+        store.add_calls(run.run_id, services.salesforce_calls() - calls_before)
+    store.finish_if_done(run.run_id)
+
+
+def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: BackfillRun, step: BackfillStep) -> None:
+    chunk = store.chunk(run.run_id, step.part, step.index)
+    if chunk is None or chunk.state is ChunkState.DONE:
+        return
+    if chunk.state is ChunkState.CLOSED:
+        _queue_poll(services, step, 0)
+        return
+    if chunk.job_id is not None and _job_went_through(bulk, store, chunk):
+        _queue_poll(services, step, 0)
+        return
+    kind = KINDS[run.kind]
+    documents = _read(services, store, run, kind, step)
+    prepared: Prepared = kind.prepare(services, run, step.part, documents)
+    if not prepared.rows:
+        store.mark_done(chunk, prepared.outcomes.counts())
+        return
+    job = bulk.create_upsert_job(kind.SOBJECT, kind.EXTERNAL_ID)
+    if not store.checkpoint_job(chunk, job.id, prepared.manifest, prepared.outcomes.counts()):
+        bulk.abort(job.id)  # another delivery of this chunk checkpointed its own job first
+        return
+    bulk.upload(job.id, csv_rows(prepared.rows))
+    closed = Chunk(chunk.run_id, chunk.part, chunk.index, ChunkState.JOB, job_id=job.id)
+    bulk.close(job.id)
+    store.mark_closed(closed)
+    _queue_poll(services, step, 0)
+
+
+def _read(
+    services: Services, store: BackfillRunStore, run: BackfillRun, kind: ModuleType, step: BackfillStep
+) -> list[Any]:
+    """The chunk's documents, page by page; queues the next chunk (once) when the part goes on,
+    else marks this chunk its part's last."""
+    first = step.index * run.records_per_job
+    end = first + run.records_per_job
+    documents: list[Any] = []
+    total = 0
+    start = first
+    while start < end:
+        page, total = kind.read_page(services, run, step.part, start, min(PAGE_SIZE, end - start))
+        documents.extend(page)
+        start += PAGE_SIZE
+        if not page or start >= total:
+            break
+    if total > end:
+        if store.register_chunk(run.run_id, step.part, step.index + 1):
+            send_step(
+                services.sqs,
+                services.settings.queue_url,
+                BackfillStep(run_id=run.run_id, part=step.part, index=step.index + 1),
+            )
+    else:
+        store.mark_last(run.run_id, step.part, step.index)
+    return documents
+
+
+def _job_went_through(bulk: BulkIngest, store: BackfillRunStore, chunk: Chunk) -> bool:
+    """A redelivered chunk whose job was checkpointed: closed already (the invocation died before
+    saying so) → True, poll it; still Open (its upload may have happened) → aborted, so that
+    Salesforce never processes it, and the chunk is sent again in a new job → False."""
+    assert chunk.job_id is not None
+    job = bulk.job(chunk.job_id)
+    if job.state in ("UploadComplete", "InProgress", "JobComplete"):
+        store.mark_closed(chunk)
+        return True
+    if job.state == "Open":
+        bulk.abort(chunk.job_id)
+    return False
+
+
+def _poll(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: BackfillRun, step: BackfillStep) -> None:
+    chunk = store.chunk(run.run_id, step.part, step.index)
+    if chunk is None or chunk.state is not ChunkState.CLOSED or chunk.job_id is None:
+        return
+    job = bulk.job(chunk.job_id)
+    if job.state not in FINAL_JOB_STATES:
+        _queue_poll(services, step, step.polls + 1)
+        return
+    results = bulk.results(chunk.job_id)
+    kind = KINDS[run.kind]
+    outcomes: Outcomes = kind.record_results(services, run, chunk.manifest, results, job.state)
+    if not store.mark_done(chunk, outcomes.counts()):
+        logger.info("backfill chunk done by another delivery", extra={"run_id": run.run_id})
+    logger.info(
+        "backfill chunk done",
+        extra={
+            "run_id": run.run_id,
+            "part": step.part,
+            "index": step.index,
+            "job_state": job.state,
+            "written": outcomes.written,
+            "failed": outcomes.failed,
+        },
+    )
+
+
+def _queue_poll(services: Services, step: BackfillStep, polls: int) -> None:
+    delay = min(FIRST_POLL_SECONDS * 2 ** min(polls, 10), MAX_POLL_SECONDS)
+    send_step(
+        services.sqs,
+        services.settings.queue_url,
+        step.model_copy(update={"step": "poll", "polls": polls}),
+        delay_seconds=delay,
+    )

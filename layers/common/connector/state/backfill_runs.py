@@ -1,0 +1,336 @@
+"""Backfill runs and their checkpoints in DynamoDB: a run outlives one invocation.
+
+A run (`backfill#<run id>`, sk RUN) holds what was asked and the counts so far. Its work is cut in
+chunks, one Bulk API job each (sk `CHUNK#<part>#<index>`: part = which customer list, or the site):
+a chunk is registered once (conditional put, in the same transaction as the run's `chunks_started`),
+its job id is checkpointed before the job gets any data, and it is marked DONE in the same
+transaction that adds its counts to the run, so a re-delivered message never counts twice.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from connector.state._dynamo import from_item, now_iso, to_item
+
+RUN_SK = "RUN"
+COUNTS = ("records_read", "records_written", "records_failed", "records_skipped", "salesforce_calls")
+
+
+class RunState(StrEnum):
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+
+
+class ChunkState(StrEnum):
+    REGISTERED = "REGISTERED"  # its message is on the queue
+    JOB = "JOB"  # a job was created for it (job_id); data may or may not have been uploaded
+    CLOSED = "CLOSED"  # uploaded and closed: Salesforce processes it, nothing is sent again
+    DONE = "DONE"  # results recorded, counts added to the run
+
+
+@dataclass(frozen=True)
+class BackfillRun:
+    """A backfill run as the operator sees it (`scc backfill status`)."""
+
+    run_id: str
+    kind: str  # customers | orders
+    site_id: str
+    parts: tuple[str, ...]  # the customer list ids, or (site_id,) for orders
+    state: RunState
+    created_from: str | None = None  # orders: creation_date range, RFC 3339
+    created_to: str | None = None
+    records_per_job: int = 5000
+    records_read: int = 0
+    records_written: int = 0
+    records_failed: int = 0
+    records_skipped: int = 0  # newer in the sync state (a live event), or unchanged since last written
+    salesforce_calls: int = 0
+    chunks_started: int = 0
+    chunks_done: int = 0
+    parts_read: int = 0
+    started_at: str = ""
+    updated_at: str = ""
+    finished_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    run_id: str
+    part: int
+    index: int
+    state: ChunkState
+    job_id: str | None = None
+    last: bool = False  # the part's last chunk (the storefront had nothing after it)
+    # key -> (version, fingerprint) of what the job writes, compressed (a DynamoDB item holds 400 KB).
+    manifest: dict[str, list[str]] = field(default_factory=dict)
+    # What the chunk settled before its job (read, skipped, converted, invalid): added to the run
+    # with the job's own counts when the chunk is DONE, so that a re-delivery never counts twice.
+    pre_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _pk(run_id: str) -> str:
+    return f"backfill#{run_id}"
+
+
+def _chunk_sk(part: int, index: int) -> str:
+    return f"CHUNK#{part:04d}#{index:06d}"
+
+
+class BackfillRunStore:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._ddb = client
+
+    # -- runs ----------------------------------------------------------------------------------
+    def create(self, run: BackfillRun) -> None:
+        item = {
+            "pk": _pk(run.run_id),
+            "sk": RUN_SK,
+            "kind": run.kind,
+            "site_id": run.site_id,
+            "parts": list(run.parts),
+            "state": run.state.value,
+            "created_from": run.created_from,
+            "created_to": run.created_to,
+            "records_per_job": run.records_per_job,
+            "started_at": run.started_at or now_iso(),
+            "updated_at": now_iso(),
+            **dict.fromkeys((*COUNTS, "chunks_started", "chunks_done", "parts_read"), 0),
+        }
+        self._ddb.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+
+    def run(self, run_id: str) -> BackfillRun | None:
+        resp = self._ddb.get_item(
+            TableName=self._table, Key=to_item({"pk": _pk(run_id), "sk": RUN_SK}), ConsistentRead=True
+        )
+        if "Item" not in resp:
+            return None
+        data = from_item(resp["Item"])
+        return BackfillRun(
+            run_id=run_id,
+            kind=data["kind"],
+            site_id=data["site_id"],
+            parts=tuple(data["parts"]),
+            state=RunState(data["state"]),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            records_per_job=int(data["records_per_job"]),
+            **{name: int(data.get(name, 0)) for name in (*COUNTS, "chunks_started", "chunks_done", "parts_read")},
+            started_at=data.get("started_at", ""),
+            updated_at=data.get("updated_at", ""),
+            finished_at=data.get("finished_at"),
+        )
+
+    def finish_if_done(self, run_id: str) -> bool:
+        """COMPLETE once every part was read to its end and every chunk is done (conditional: the
+        last two chunks may finish together)."""
+        run = self.run(run_id)
+        if run is None or run.state is RunState.COMPLETE:
+            return False
+        if run.parts_read < len(run.parts) or run.chunks_done < run.chunks_started:
+            return False
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(run_id), "sk": RUN_SK}),
+                UpdateExpression="SET #state = :done, finished_at = :now, updated_at = :now",
+                ConditionExpression="#state = :running AND chunks_done = chunks_started AND parts_read = :parts",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":done": RunState.COMPLETE.value,
+                        ":running": RunState.RUNNING.value,
+                        ":now": now_iso(),
+                        ":parts": len(run.parts),
+                    }
+                ),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def add_calls(self, run_id: str, salesforce_calls: int) -> None:
+        """The Salesforce calls a step spent, whatever became of it (a call spent by an attempt that
+        died is spent all the same): added as they happen, not once per chunk."""
+        if salesforce_calls <= 0:
+            return
+        self._ddb.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": _pk(run_id), "sk": RUN_SK}),
+            UpdateExpression="ADD salesforce_calls :n SET updated_at = :now",
+            ExpressionAttributeValues=to_item({":n": salesforce_calls, ":now": now_iso()}),
+        )
+
+    # -- chunks --------------------------------------------------------------------------------
+    def register_chunk(self, run_id: str, part: int, index: int) -> bool:
+        """Register a chunk once (and count it on the run); False when it was registered already."""
+        now = now_iso()
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": _pk(run_id),
+                                    "sk": _chunk_sk(part, index),
+                                    "state": ChunkState.REGISTERED.value,
+                                    "updated_at": now,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": _pk(run_id), "sk": RUN_SK}),
+                            "UpdateExpression": "ADD chunks_started :one SET updated_at = :now",
+                            "ExpressionAttributeValues": to_item({":one": 1, ":now": now}),
+                        }
+                    },
+                ]
+            )
+        except self._ddb.exceptions.TransactionCanceledException:
+            return False
+        return True
+
+    def chunk(self, run_id: str, part: int, index: int) -> Chunk | None:
+        resp = self._ddb.get_item(
+            TableName=self._table, Key=to_item({"pk": _pk(run_id), "sk": _chunk_sk(part, index)}), ConsistentRead=True
+        )
+        if "Item" not in resp:
+            return None
+        data = from_item(resp["Item"])
+        manifest: dict[str, list[str]] = {}
+        if data.get("manifest"):
+            import json
+
+            manifest = json.loads(zlib.decompress(bytes(data["manifest"])))
+        return Chunk(
+            run_id,
+            part,
+            index,
+            ChunkState(data["state"]),
+            job_id=data.get("job_id"),
+            last=bool(data.get("last")),
+            manifest=manifest,
+            pre_counts={name: int(value) for name, value in (data.get("pre_counts") or {}).items()},
+        )
+
+    def mark_last(self, run_id: str, part: int, index: int) -> None:
+        """This chunk ends its part: the run counts the part as read, once."""
+        now = now_iso()
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": _pk(run_id), "sk": _chunk_sk(part, index)}),
+                            "UpdateExpression": "SET #last = :true",
+                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(#last)",
+                            "ExpressionAttributeNames": {"#last": "last"},
+                            "ExpressionAttributeValues": to_item({":true": True}),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": _pk(run_id), "sk": RUN_SK}),
+                            "UpdateExpression": "ADD parts_read :one SET updated_at = :now",
+                            "ExpressionAttributeValues": to_item({":one": 1, ":now": now}),
+                        }
+                    },
+                ]
+            )
+        except self._ddb.exceptions.TransactionCanceledException:
+            return
+
+    def checkpoint_job(
+        self, chunk: Chunk, job_id: str, manifest: dict[str, list[str]], pre_counts: dict[str, int]
+    ) -> bool:
+        """Record the chunk's job before any data goes to it; False if another delivery of the chunk
+        checkpointed its own job first (the caller then aborts the one it created)."""
+        import json
+
+        packed = zlib.compress(json.dumps(manifest, separators=(",", ":")).encode(), 6)
+        values: dict[str, Any] = {
+            ":job": job_id,
+            ":state": ChunkState.JOB.value,
+            ":m": packed,
+            ":counts": pre_counts,
+            ":now": now_iso(),
+        }
+        if chunk.job_id is None:
+            condition = "attribute_not_exists(job_id)"
+        else:
+            condition = "job_id = :old"
+            values[":old"] = chunk.job_id
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+                UpdateExpression=(
+                    "SET job_id = :job, #state = :state, manifest = :m, pre_counts = :counts, updated_at = :now"
+                ),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_item(values),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def mark_closed(self, chunk: Chunk) -> None:
+        self._ddb.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+            UpdateExpression="SET #state = :state, updated_at = :now",
+            ConditionExpression="job_id = :job",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_item(
+                {":state": ChunkState.CLOSED.value, ":job": chunk.job_id, ":now": now_iso()}
+            ),
+        )
+
+    def mark_done(self, chunk: Chunk, counts: dict[str, int]) -> bool:
+        """The chunk is DONE and its counts are added to the run, together and once."""
+        now = now_iso()
+        counts = {name: counts.get(name, 0) + chunk.pre_counts.get(name, 0) for name in {*counts, *chunk.pre_counts}}
+        adds = ", ".join(f"{name} :{name}" for name in sorted(counts))
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+                            "UpdateExpression": "SET #state = :done, updated_at = :now REMOVE manifest",
+                            "ConditionExpression": "#state <> :done",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": to_item({":done": ChunkState.DONE.value, ":now": now}),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": _pk(chunk.run_id), "sk": RUN_SK}),
+                            "UpdateExpression": f"ADD chunks_done :one, {adds} SET updated_at = :now"
+                            if adds
+                            else "ADD chunks_done :one SET updated_at = :now",
+                            "ExpressionAttributeValues": to_item(
+                                {":one": 1, ":now": now, **{f":{name}": value for name, value in counts.items()}}
+                            ),
+                        }
+                    },
+                ]
+            )
+        except self._ddb.exceptions.TransactionCanceledException:
+            return False
+        return True

@@ -13,9 +13,12 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scc.target import DEFAULT_LOCAL_URL, CliError, Target, deployed_target, local_target
+
+if TYPE_CHECKING:
+    from connector.commerce.backfill import RunProgress
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,6 +74,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=60.0, metavar="SECONDS", help="follow the redriven events this long (60)"
     )
 
+    backfill = sub.add_parser("backfill", help="bring the storefront's existing customers or orders in").add_subparsers(
+        dest="backfill_command", required=True, parser_class=_Parser
+    )
+    follow = _Parser(add_help=False)
+    follow.add_argument("--no-follow", action="store_true", help="start it and print its id, do not follow")
+    follow.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="stop following after this")
+    per_job = _Parser(add_help=False)
+    per_job.add_argument("--records-per-job", type=_positive, default=None, help="records per Bulk API job (5000)")
+    customers = backfill.add_parser(
+        "customers", parents=[common, follow, per_job], help="the customers of one or more customer lists"
+    )
+    customers.add_argument("--site", required=True, help="storefront site id, e.g. RefArch")
+    customers.add_argument(
+        "--list", dest="lists", action="append", required=True, metavar="CUSTOMER_LIST", help="(repeatable)"
+    )
+    orders = backfill.add_parser(
+        "orders", parents=[common, follow, per_job], help="a site's orders created in [--from, --to)"
+    )
+    orders.add_argument("--site", required=True, help="storefront site id, e.g. RefArch")
+    orders.add_argument("--from", dest="created_from", required=True, type=_instant, help="date or ISO instant")
+    orders.add_argument("--to", dest="created_to", required=True, type=_instant, help="date or ISO instant")
+    backfill_status = backfill.add_parser("status", parents=[common, follow], help="follow a run again, by its id")
+    backfill_status.add_argument("run_id", help="the id `scc backfill customers|orders` printed")
+
     send = sub.add_parser("send", parents=[common], help="a signed event body, or a signed GET")
     send.add_argument("event_file", nargs="?", help="JSON body file ('-' reads stdin)")
     send.add_argument("--get", default=None, metavar="PATH", help="send a signed GET of PATH instead")
@@ -89,6 +116,15 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _instant(text: str) -> datetime:
+    from scc.backfill import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +153,8 @@ def _run(args: argparse.Namespace) -> int:
         return status(target, args)
     if args.command == "dlq":
         return dlq_list(target, args) if args.dlq_command == "list" else dlq_redrive(target, args)
+    if args.command == "backfill":
+        return backfill(target, args)
     return send(target, args)
 
 
@@ -237,6 +275,41 @@ def _age(seconds: int) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
+
+
+# ---------------------------------------------------------------------------------- backfill
+def backfill(target: Target, args: argparse.Namespace) -> int:
+    from scc import backfill as runs
+    from scc.progress import ProgressLine
+
+    if args.backfill_command == "customers":
+        run = runs.start_customers(target, args.site, args.lists, args.records_per_job)
+    elif args.backfill_command == "orders":
+        run = runs.start_orders(target, args.site, args.created_from, args.created_to, args.records_per_job)
+    else:
+        run = runs.progress(target, args.run_id)
+    if not args.json and args.backfill_command != "status":
+        print(f"backfill {run.run_id} started: {run.kind} of {run.site_id} ({', '.join(run.parts)})")
+    if not args.no_follow:
+        line = ProgressLine(enabled=False if args.json else None)
+
+        def show(current: RunProgress) -> None:
+            label = f"{current.run_id}: chunks"
+            line.show(label, current.chunks_done, current.chunks_started or None, runs.figures(current))
+
+        try:
+            run = runs.follow(target, run.run_id, show, timeout=args.timeout)
+        finally:
+            line.close()
+    if args.json:
+        _print_json(run.model_dump())
+    else:
+        print(f"{run.run_id} {run.state}: {runs.figures(run)}")
+        if run.state != "COMPLETE":
+            print(f"  follow it with: scc backfill status {run.run_id}")
+        elif run.records_failed:
+            print(f"  {run.records_failed} record(s) FAILED: their sync state holds Salesforce's error")
+    return 1 if run.records_failed else 0
 
 
 # -------------------------------------------------------------------------------------- send

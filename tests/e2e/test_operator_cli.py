@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -301,3 +302,54 @@ def test_no_local_stack_at_the_url_is_one_line_and_exit_1(capsys: pytest.Capture
     assert code == 1
     assert err.splitlines() == [err.strip()]
     assert "no local stack answers at http://127.0.0.1:9" in err
+
+
+# ---------------------------------------------------------------------------------- backfill
+def test_backfill_customers_follows_the_run_to_complete_and_prints_its_figures(
+    stack: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the storefront's seeded customer list RefArchGlobal (local/seed/commerce.json)
+    # When the operator backfills its customers
+    code, out, _ = scc(stack, capsys, "backfill", "customers", "--site", "RefArch", "--list", "RefArchGlobal")
+
+    # Then the run is followed to COMPLETE and its figures printed, every customer read accounted for
+    assert code == 0, out
+    started, finished = out.strip().splitlines()[:2]
+    assert started.startswith("backfill customers-") and started.endswith("customers of RefArch (RefArchGlobal)")
+    figures = dict(re.findall(r"(read|written|failed|skipped|API calls) (\d+)", finished.split("COMPLETE: ", 1)[1]))
+    assert int(figures["read"]) == 2
+    assert int(figures["written"]) + int(figures["skipped"]) == 2
+    assert figures["failed"] == "0"
+    assert "records/s" in finished
+
+
+def test_backfill_status_takes_up_following_a_run_started_without_following(
+    stack: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an orders backfill started without following it
+    started_code, started, _ = scc(
+        stack,
+        capsys,
+        "backfill",
+        "orders",
+        "--site",
+        "RefArch",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2030-01-01",
+        "--no-follow",
+        "--json",
+    )
+    assert started_code == 0
+    run_id = json.loads(started)["run_id"]
+
+    # When the operator asks for its status
+    code, out, _ = scc(stack, capsys, "backfill", "status", run_id, "--json")
+
+    # Then it is followed to COMPLETE, and the JSON holds its figures
+    assert code == 0
+    run = json.loads(out)
+    assert (run["run_id"], run["kind"], run["state"]) == (run_id, "orders", "COMPLETE")
+    assert run["records_read"] == run["records_written"] + run["records_failed"] + run["records_skipped"]
+    assert run["salesforce_calls"] >= 0

@@ -31,7 +31,11 @@ VISIBILITY_SECONDS = 120
 CLOCK_SKEW = timedelta(minutes=5)
 LAST_ERROR = "last_error"  # the message attribute connector.services.work_queue sets
 # Errors that a redrive would meet again at once: the body is not an event the trigger reads.
-NOT_REDRIVABLE = ("ValidationError", "SourceMismatch")
+NOT_REDRIVABLE = ("ValidationError", "SourceMismatch", "not a backfill step")
+# A backfill step (connector.commerce.backfill.BackfillStep) moved by the queue's redrive policy
+# carries no event attributes: it is named by its run, part and chunk, and redriven like an event
+# (the run's checkpoints make a step that runs again write nothing twice).
+BACKFILL_STEP = "backfill.step"
 _SALESFORCE_CODE = re.compile(r"-> \d{3} ([A-Z_]+)")
 
 
@@ -183,6 +187,10 @@ def _dead_letter(raw: dict[str, Any]) -> DeadLetter:
         value = attributes.get(key, {}).get("StringValue") or body.get(key)
         return value if isinstance(value, str) else ""
 
+    event_type, event_id = named("event_type"), named("event_id")
+    if not event_type and isinstance(body.get("run_id"), str):
+        event_type = BACKFILL_STEP
+        event_id = ":".join(str(body.get(key, "")) for key in ("run_id", "part", "index", "step"))
     sent_ms = int(system.get("SentTimestamp") or time.time() * 1000)
     return DeadLetter(
         message_id=raw["MessageId"],
@@ -191,8 +199,8 @@ def _dead_letter(raw: dict[str, Any]) -> DeadLetter:
         attributes=attributes,
         sent_at=datetime.fromtimestamp(sent_ms / 1000, UTC),
         receive_count=int(system.get("ApproximateReceiveCount") or 0),
-        event_type=named("event_type"),
-        event_id=named("event_id"),
+        event_type=event_type,
+        event_id=event_id,
     )
 
 

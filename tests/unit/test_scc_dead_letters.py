@@ -159,6 +159,23 @@ def test_a_body_no_trigger_can_read_is_skipped_and_kept(target: Target) -> None:
     assert len(bodies(target, target.trigger("registration").dead_letter_queue_url)) == 1
 
 
+def test_a_backfill_step_moved_by_the_redrive_policy_is_named_by_its_run_and_redriven(target: Target) -> None:
+    # Given a backfill step the queue's redrive policy moved (no event attributes, no last_error)
+    sqs = target.client("sqs")
+    step = {"run_id": "customers-0123456789ab", "part": 1, "index": 4, "step": "poll", "polls": 3}
+    sqs.send_message(QueueUrl=target.trigger("registration").dead_letter_queue_url, MessageBody=json.dumps(step))
+
+    # When the queue is listed, then redriven
+    [listed] = list_dead_letters(target, "registration")
+    report = redrive(target, "registration", wait_seconds=0)
+
+    # Then it reads as the run's step, and goes back to the queue as it was
+    assert (listed.event_type, listed.event_id) == ("backfill.step", "customers-0123456789ab:1:4:poll")
+    assert report.redriven == 1
+    [message] = bodies(target, target.trigger("registration").queue_url)
+    assert json.loads(message["Body"]) == step
+
+
 @pytest.mark.parametrize(
     ("error", "code"),
     [

@@ -1,5 +1,5 @@
-"""`scc`: status, dead letters and their redrive, signed events, against the local stack (default)
-or a deployed one (`--stack NAME [--profile P] [--region R]`).
+"""`scc`: sync status, dead letters and their redrive, backfills, signed events, against the local
+stack (default) or a deployed one (`--stack NAME [--profile P] [--region R]`).
 
 Errors are one line on stderr and a non-zero exit (2: the command line; 1: everything else);
 `--json` prints one JSON document on stdout instead of text.

@@ -110,6 +110,8 @@ class DeadLetterQueue:
         self.sqs = target.client("sqs")
         self.store = SyncStateStore(target.sync_state_table, target.client("dynamodb"))
         self.taken: list[DeadLetter] = []
+        self._dead: dict[str, SyncState] = {}  # DEAD states by event id, read from `_dead_since` on
+        self._dead_since: str | None = None
 
     def take(self, limit: int | None = None, batch: int = 10) -> Iterator[list[DeadLetter]]:
         """Batches of messages, each hidden for VISIBILITY_SECONDS, until the queue answers none or
@@ -158,11 +160,14 @@ class DeadLetterQueue:
         self.sqs.delete_message(QueueUrl=self.queues.dead_letter_queue_url, ReceiptHandle=letter.receipt_handle)
 
     def _join_states(self, letters: list[DeadLetter]) -> None:
+        """Each letter's entity DEAD by that very event, if it still is. One query of the GSI serves
+        every batch whose messages are no older than the first ones read."""
         since = (min(letter.sent_at for letter in letters) - CLOCK_SKEW).strftime(TIMESTAMP_FORMAT)
-        wanted = {letter.event_id for letter in letters}
-        states = {s.event_id: s for s in self._call(lambda: list(self.store.dead_since(since))) if s.event_id in wanted}
+        if self._dead_since is None or since < self._dead_since:
+            self._dead = {s.event_id: s for s in self._call(lambda: list(self.store.dead_since(since)))}
+            self._dead_since = since
         for letter in letters:
-            letter.state = states.get(letter.event_id)
+            letter.state = self._dead.get(letter.event_id)
 
     def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         try:
@@ -256,8 +261,14 @@ def redrive(
     kept: list[DeadLetter] = []  # hidden until the end, so that the next receive moves on
     followed: list[tuple[SyncState, DeadLetter]] = []
     seen = 0
+    sent: set[str] = set()
     for batch in queue.take(limit):
         for letter in batch:
+            if letter.event_id in sent:
+                # Redriven by this run and dead-lettered again already (a rule still in force):
+                # sending it again would loop; its outcome is counted when its state is followed.
+                kept.append(letter)
+                continue
             seen += 1
             reason = letter.skip_reason()
             if reason is not None:
@@ -275,6 +286,7 @@ def redrive(
                     kept.append(letter)
                 else:
                     report.redriven += 1
+                    sent.add(letter.event_id)
                     if letter.state is not None:
                         followed.append((letter.state, letter))
                     else:

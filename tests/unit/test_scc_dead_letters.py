@@ -176,6 +176,21 @@ def test_a_backfill_step_moved_by_the_redrive_policy_is_named_by_its_run_and_red
     assert json.loads(message["Body"]) == step
 
 
+def test_an_event_dead_lettered_again_during_the_redrive_is_not_redriven_twice(target: Target) -> None:
+    # Given a dead letter, and a trigger whose queue hands it straight back to the DLQ (as a
+    # consumer that fails it again at once would: here the "queue" is the DLQ itself)
+    dead_letter(target, 1)
+    queues = target.trigger("registration")
+    target.triggers["registration"] = TriggerQueues(queues.dead_letter_queue_url, queues.dead_letter_queue_url)
+
+    # When the queue is redriven (at most 5, to bound a loop)
+    report = redrive(target, "registration", limit=5, wait_seconds=0)
+
+    # Then it was sent once: its copy back in the DLQ is this run's outcome, not a new dead letter
+    assert report.redriven == 1
+    assert len(bodies(target, queues.dead_letter_queue_url)) == 1
+
+
 @pytest.mark.parametrize(
     ("error", "code"),
     [

@@ -25,7 +25,7 @@ from .bulk_jobs import (
     read_rows,
     results_csv,
 )
-from .errors import ApiError, fail, json_parser_error, not_found
+from .errors import NOT_FOUND_MESSAGE, ApiError, fail
 from .values import now
 
 _CREATE_KEYS = frozenset(
@@ -34,19 +34,41 @@ _CREATE_KEYS = frozenset(
 CSV_TYPE = "text/csv"
 
 
+class BulkApiError(ApiError):
+    """A Bulk API 2.0 refusal: `[{"errorCode", "message"}]`, without the REST API's `fields`."""
+
+    def body(self) -> list[dict[str, Any]]:
+        return [{"errorCode": e.error_code, "message": e.message} for e in self.errors]
+
+
+def _fail(status: int, code: str, message: str) -> BulkApiError:
+    return BulkApiError(status, fail(status, code, message).errors)
+
+
+def _parser_error(message: str) -> ApiError:
+    return _fail(400, "JSON_PARSER_ERROR", message)
+
+
+def _json_body(call: Call) -> Any:
+    try:
+        return call.request.json()
+    except ApiError as error:
+        raise BulkApiError(error.status, error.errors) from None
+
+
 def _invalid_job(message: str) -> ApiError:
-    return fail(400, "INVALIDJOB", message)
+    return _fail(400, "INVALIDJOB", message)
 
 
 def _invalid_state(message: str) -> ApiError:
-    return fail(409, "INVALIDJOBSTATE", message)
+    return _fail(409, "INVALIDJOBSTATE", message)
 
 
 def _enum(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
     value = body.get(key, default)
     if not isinstance(value, str) or value not in allowed:
         # What Salesforce's JSON reader answers for a value outside an enum.
-        raise json_parser_error(
+        raise _parser_error(
             f"Cannot deserialize value of type `{key}` from String {value!r}: not one of the values accepted "
             f"for Enum class: [{', '.join(allowed)}]"
         )
@@ -55,12 +77,12 @@ def _enum(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: str
 
 def create_job(call: Call) -> ApiResponse:
     """Create a Job (POST /jobs/ingest): answers 200 with the job `Open`."""
-    body = call.request.json()
+    body = _json_body(call)
     if not isinstance(body, dict):
-        raise json_parser_error("The request body must be a JSON object")
+        raise _parser_error("The request body must be a JSON object")
     unknown = sorted(set(body) - _CREATE_KEYS)
     if unknown:
-        raise json_parser_error(f'Unrecognized field "{unknown[0]}"')
+        raise _parser_error(f'Unrecognized field "{unknown[0]}"')
     name = body.get("object")
     if not isinstance(name, str) or not name:
         raise _invalid_job("The object of the job is required")
@@ -69,13 +91,13 @@ def create_job(call: Call) -> ApiResponse:
     operation = _enum(body, "operation", (*OPERATIONS, "hardDelete"))
     if operation == "hardDelete":
         # Needs the "Bulk API Hard Delete" permission, which the integration user does not have.
-        raise fail(400, "FEATURENOTENABLED", "hardDelete requires the Bulk API Hard Delete permission")
+        raise _fail(400, "FEATURENOTENABLED", "hardDelete requires the Bulk API Hard Delete permission")
     _enum(body, "contentType", ("CSV",), "CSV")
     line_ending = _enum(body, "lineEnding", tuple(LINE_ENDINGS), "LF")
     delimiter = _enum(body, "columnDelimiter", tuple(DELIMITERS), "COMMA")
     obj = call.org.schema.object(name)
     if obj is None:
-        raise fail(400, "INVALIDENTITY", f"Entity '{name}' is not supported by the Bulk API.")
+        raise _fail(400, "INVALIDENTITY", f"Entity '{name}' is not supported by the Bulk API.")
     external_id = body.get("externalIdFieldName")
     if operation == "upsert":
         if not isinstance(external_id, str) or not external_id:
@@ -111,7 +133,7 @@ def create_job(call: Call) -> ApiResponse:
 def _job(call: Call) -> Job:
     job = call.org.bulk.get(call.args["job_id"])
     if job is None:
-        raise not_found()
+        raise _fail(404, "NOT_FOUND", NOT_FOUND_MESSAGE)
     return job
 
 
@@ -130,11 +152,11 @@ def upload(call: Call) -> ApiResponse:
     job = _job(call)
     content_type = (call.request.header("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != CSV_TYPE:
-        raise fail(415, "UNSUPPORTED_MEDIA_TYPE", f"Content type '{content_type}' is not supported: use text/csv")
+        raise _fail(415, "UNSUPPORTED_MEDIA_TYPE", f"Content type '{content_type}' is not supported: use text/csv")
     if job.state != "Open":
         raise _invalid_state(f"Unable to upload data to a job in state {job.state}: only an Open job takes data")
     if job.data is not None:
-        raise fail(
+        raise _fail(
             400,
             "BULK_API_ERROR",
             f"Found multiple contents for job: <{job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job "
@@ -142,7 +164,7 @@ def upload(call: Call) -> ApiResponse:
         )
     raw = call.request.raw_body
     if (len(raw) + 2) // 3 * 4 > MAX_UPLOAD_BASE64_BYTES:
-        raise fail(400, "CLIENTINPUTERROR", "Job data exceeds 150 MB of base64 encoded content")
+        raise _fail(400, "CLIENTINPUTERROR", "Job data exceeds 150 MB of base64 encoded content")
     job.data = raw
     return ApiResponse(201)
 
@@ -150,12 +172,12 @@ def upload(call: Call) -> ApiResponse:
 def change_state(call: Call) -> ApiResponse:
     """Upload Complete or Abort (PATCH /jobs/ingest/{id}): the job info, in its new state."""
     job = _job(call)
-    body = call.request.json()
+    body = _json_body(call)
     if not isinstance(body, dict):
-        raise json_parser_error("The request body must be a JSON object")
+        raise _parser_error("The request body must be a JSON object")
     unknown = sorted(set(body) - {"state"})
     if unknown:
-        raise json_parser_error(f'Unrecognized field "{unknown[0]}"')
+        raise _parser_error(f'Unrecognized field "{unknown[0]}"')
     wanted = body.get("state")
     if wanted == "Aborted":
         if job.state in FINAL_STATES:

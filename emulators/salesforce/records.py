@@ -379,8 +379,10 @@ class Records:
 
     def _check_references(self, obj: ObjectDef, values: Mapping[str, Any]) -> None:
         for name, value in values.items():
+            if value is None:
+                continue  # before the field look-up: a new record is mostly empty fields
             field_def = obj.field(name)
-            if field_def is None or not field_def.is_reference or value is None or field_def.system:
+            if field_def is None or not field_def.is_reference or field_def.system:
                 continue
             target = self.schema.object_for_id(value)
             if target is None or target.name not in field_def.reference_to:
@@ -396,8 +398,10 @@ class Records:
 
     def _check_unique(self, obj: ObjectDef, record: Record, values: Mapping[str, Any]) -> None:
         for name, value in values.items():
+            if value is None:
+                continue
             field_def = obj.field(name)
-            if field_def is None or not field_def.unique or value is None:
+            if field_def is None or not field_def.unique:
                 continue
             others = [i for i in self.store.find(obj.name, field_def, value) if i != record["Id"]]
             if others:

@@ -56,7 +56,15 @@ FAMILY_SECRETS = {family: f"{family}-hmac-secret-for-tests" for family in FAMILI
 SALESFORCE_CREDENTIALS = {"client_id": "local-client", "client_secret": "local-secret"}
 COMMERCE_CREDENTIALS = {"client_id": "local-commerce-client", "client_secret": "local-commerce-secret"}
 LOYALTY_CREDENTIALS = {"api_key": "local-loyalty-key", "api_secret": "local-loyalty-secret"}
-QUEUED_TRIGGERS = ("registration", "order_header", "contact_us", "chat_end", "conversation_routing", "offer_actions")
+QUEUED_TRIGGERS = (
+    "registration",
+    "order_header",
+    "contact_us",
+    "chat_end",
+    "conversation_routing",
+    "offer_actions",
+    "backfill",
+)
 MAX_RECEIVE_COUNT = 3
 
 # DESIGN §2: which function serves which route (the HttpApi route keys of template.yaml).

@@ -13,6 +13,7 @@ from connector.commerce.backfill.runs import BackfillStep
 from connector.commerce.backfill.steps import run_step
 from connector.observability import logger
 from connector.services import Services
+from connector.services.work_queue import backoff_seconds
 from connector.settings import get_settings
 from connector.state.backfill_runs import BackfillRunStore
 
@@ -35,11 +36,14 @@ def handle_batch(event: dict[str, Any], services: Services, bulk: BulkIngest) ->
             continue
         try:
             run_step(services, bulk, store, step)
-        except Exception as exc:  # the message comes back after its visibility timeout, then the DLQ
+        except Exception as exc:  # the message comes back (backoff as the triggers'), at last the DLQ
             logger.warning(
                 "backfill step failed; its message comes back",
                 extra={"run_id": step.run_id, "step": step.step, "error": type(exc).__name__},
             )
+            receives = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+            delay = backoff_seconds(receives, services.settings.retry_base_seconds)
+            services.queue.retry_later(str(record.get("receiptHandle")), delay)
             failures.append({"itemIdentifier": message_id})
     return {"batchItemFailures": failures}
 

@@ -59,11 +59,8 @@ def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: B
     chunk = store.chunk(run.run_id, step.part, step.index)
     if chunk is None or chunk.state is ChunkState.DONE:
         return
-    if chunk.state is ChunkState.CLOSED:
-        _queue_poll(services, step, 0)
-        return
-    if chunk.job_id is not None and _job_went_through(bulk, store, chunk):
-        _queue_poll(services, step, 0)
+    if chunk.state is ChunkState.CLOSED or (chunk.job_id is not None and _job_went_through(bulk, store, chunk)):
+        _poll(services, bulk, store, run, step)  # closed by an earlier delivery: its results, if ready
         return
     kind = KINDS[run.kind]
     documents = _read(services, store, run, kind, step)
@@ -79,7 +76,8 @@ def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: B
     closed = Chunk(chunk.run_id, chunk.part, chunk.index, ChunkState.JOB, job_id=job.id)
     bulk.close(job.id)
     store.mark_closed(closed)
-    _queue_poll(services, step, 0)
+    # A job of a few thousand rows is often done by now: one look at once, before any queued wait.
+    _poll(services, bulk, store, run, step)
 
 
 def _read(

@@ -1,9 +1,11 @@
 """A trigger's dead-letter queue for an operator: what is in it (without the bodies, which hold
 personal data), and sending it back through the trigger's queue once the cause is fixed.
 
-Why receive/send/delete rather than SQS's own redrive (`StartMessageMoveTask`): the move task
-takes the whole queue (no `--limit`, no dry run, no per-message choice), says nothing of each
-message, and moto (the local stack's AWS) does not implement it. Sending a copy first and deleting
+Why receive/send/delete rather than SQS's own redrive (`StartMessageMoveTask`,
+https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html):
+the move task takes the whole queue at a rate (no count, so no `--limit`; no dry run; no
+per-message choice), one task per queue at a time, says nothing of each message, and moto (the
+local stack's AWS, 5.2) does not implement it. Sending a copy first and deleting
 the original only once SQS took the copy never loses a message; at worst (a delete that fails after
 the send) the message is redriven twice, which the pipeline's version and duplicate checks make
 harmless (an event already synced is dropped as settled).
@@ -27,7 +29,10 @@ from scc.target import CliError, Target
 
 # Long enough to take a batch, send it and delete it; released at once when not redriven.
 VISIBILITY_SECONDS = 120
-# A dead letter's state turned DEAD after its message was first sent: minus a clock skew margin.
+# A message's age is its SentTimestamp's: a standard queue keeps the enqueue timestamp when it
+# moves a message to its DLQ ("the enqueue timestamp is unchanged", SQS developer guide, Setting up
+# dead-letter queue retention), so a dead letter's entity turned DEAD after that instant: less a
+# clock-skew margin, the lower bound of the sync-state query.
 CLOCK_SKEW = timedelta(minutes=5)
 LAST_ERROR = "last_error"  # the message attribute connector.services.work_queue sets
 # Errors that a redrive would meet again at once: the body is not an event the trigger reads.
@@ -116,7 +121,8 @@ class DeadLetterQueue:
     def take(self, limit: int | None = None, batch: int = 10) -> Iterator[list[DeadLetter]]:
         """Batches of messages, each hidden for VISIBILITY_SECONDS, until the queue answers none or
         `limit` were taken. On AWS, long polling (1 s) asks every SQS server, so an empty answer
-        means empty (a short poll samples some); moto answers from one store at once."""
+        means empty, where a short poll samples a subset of the servers and can answer a false empty
+        (SQS developer guide, "Amazon SQS short and long polling"); moto answers from one store."""
         while limit is None or len(self.taken) < limit:
             want = min(batch, 10, (limit - len(self.taken)) if limit is not None else 10)
             resp = self._call(

@@ -3,6 +3,8 @@
 from bench import (
     api_calls,
     api_limits,
+    backfill,
+    bulk_ingest,
     cold_start,
     doorbell_latency,
     loyalty_actions,
@@ -16,11 +18,13 @@ def main() -> None:
     cold_start.main()
     api_calls.main()
     api_limits.main()
+    bulk_ingest.main()
     routing_latency.main()
     doorbell_latency.main()
     loyalty_actions.main()
     soak.main([])  # SOAK_EVENTS events, 10,000 by default
     schema_fuzz.main()
+    backfill.main([])  # 10,000 customers in 2 lists, then 5,000 orders
 
 
 if __name__ == "__main__":

@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--header", action="append", default=[], metavar="NAME:VALUE", help="extra request header (repeatable)"
     )
     send.add_argument("--unsigned", action="store_true", help="send without X-Signature")
+    seed = sub.add_parser(
+        "seed-backfill", help="seed the running stack's storefront with customers and orders to backfill"
+    )
+    seed.add_argument("--url", default=os.environ.get("DEVSTACK_URL", DEFAULT_URL), help=f"gateway ({DEFAULT_URL})")
+    seed.add_argument("--customers", type=int, default=10_000, help="registered customers, in 2 lists (10,000)")
+    seed.add_argument("--orders", type=int, default=5_000, help="orders of site RefArch, 2026-01 to 2026-06 (5,000)")
     event = sub.add_parser(
         "lambda-event", help="print a freshly signed HttpApi event for a body file (for `sam local invoke -e`)"
     )
@@ -82,7 +88,29 @@ def main(argv: list[str] | None = None) -> int:
         return run(args)
     if args.command == "lambda-event":
         return lambda_event(args)
+    if args.command == "seed-backfill":
+        return seed_backfill(args)
     return send(args)
+
+
+def seed_backfill(args: argparse.Namespace) -> int:
+    """Customers in the two lists of devstack.seeds.BACKFILL_LISTS and their orders, into the
+    storefront emulator of the stack answering at --url."""
+    from devstack.seeds import BACKFILL_LISTS, SeedError, backfill_documents
+    from devstack.seeds import seed_backfill as post
+
+    try:
+        health = requests.get(args.url.rstrip("/") + "/_local/health", timeout=10).json()
+        commerce = health.get("commerce")
+        if not commerce:
+            print("seed-backfill: the stack runs no storefront emulator", file=sys.stderr)
+            return 1
+        post(str(commerce), backfill_documents(args.customers, args.orders))
+    except (requests.RequestException, ValueError, SeedError) as exc:
+        print(f"seed-backfill: {exc}", file=sys.stderr)
+        return 1
+    print(f"seeded {args.customers} customers in {', '.join(BACKFILL_LISTS)} and {args.orders} orders of RefArch")
+    return 0
 
 
 def lambda_event(args: argparse.Namespace) -> int:

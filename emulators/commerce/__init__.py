@@ -17,7 +17,8 @@ API (any `vNN_N` version; `_v` echoes it):
     POST /s/-/dw/data/v24_5/customer_lists/{list_id}/customer_search
          -> customer_search_result; fields: email, customer_no, customer_id, first_name, last_name,
          phone_home, phone_mobile; 404 CustomerListNotFoundException
-    Queries: term_query (is, one_of, not_in), text_query (substring), match_all_query, bool_query;
+    Queries: term_query (is, one_of, not_in), text_query (substring), match_all_query, bool_query,
+    filtered_query with a range_filter (field, from, to, from_inclusive, to_inclusive);
     comparisons are case-insensitive; `start`/`count` page, `sorts` orders, `select` is ignored.
 Errors: {"_v", "fault": {"type", "message"}}; unknown path 404 ResourcePathNotFoundException, bad
 version 400 InvalidVersionException, bad JSON 400 BodyDecodingException.

@@ -41,8 +41,8 @@ def compile_query(query: object, fields: Mapping[str, FieldGetter]) -> Predicate
         return _text_query(spec, fields)
     if kind == "bool_query":
         return _bool_query(spec, fields)
-    if kind == "range_query":
-        return _range_query(spec, fields)
+    if kind == "filtered_query":
+        return _filtered_query(spec, fields)
     raise invalid(f"Unsupported query type '{kind}'.")
 
 
@@ -87,15 +87,28 @@ def _text_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> P
     return lambda doc: any(needle in (_norm(get(doc)) or "") for get in getters)
 
 
-def _range_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:
-    """OCAPI's RangeQuery: `field`, `from` and/or `to`, `from_inclusive` and `to_inclusive` (both
-    true by default). Dates are ISO 8601 strings of one format here, so they compare as strings."""
+def _filtered_query(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:
+    """`{"filtered_query": {"query": {...}, "filter": {"range_filter": {...}}}}`: the query's hits
+    that pass the filter. Only OCAPI's RangeFilter is served here (what a date range needs)."""
+    query = compile_query(spec.get("query", {"match_all_query": {}}), fields)
+    flt = spec.get("filter")
+    if not isinstance(flt, dict) or set(flt) != {"range_filter"} or not isinstance(flt["range_filter"], dict):
+        raise invalid("'filtered_query.filter' must be {\"range_filter\": {...}}.")
+    passes = _range_filter(flt["range_filter"], fields)
+    return lambda doc: query(doc) and passes(doc)
+
+
+def _range_filter(spec: Mapping[str, Any], fields: Mapping[str, FieldGetter]) -> Predicate:
+    """OCAPI's RangeFilter document (https://sfcclearning.com/infocenter/OCAPI/current/data/Documents/RangeFilter.php):
+    `field` (mandatory), `from` and/or `to` (not both left open), `from_inclusive` and
+    `to_inclusive` (true by default). Dates are ISO 8601 strings of one format here, so they compare
+    as strings."""
     name = spec.get("field")
     if not isinstance(name, str) or name not in fields:
         raise invalid(f"Unsupported range field: {name!r}. Use one of: {', '.join(fields)}.")
     low, high = spec.get("from"), spec.get("to")
     if low is None and high is None:
-        raise invalid("'range_query' needs 'from' or 'to'.")
+        raise invalid("A range filter cannot leave both the lower and upper bounds open-ended.")
     low_in, high_in = spec.get("from_inclusive", True), spec.get("to_inclusive", True)
     if not isinstance(low_in, bool) or not isinstance(high_in, bool):
         raise invalid("'from_inclusive' and 'to_inclusive' must be booleans.")

@@ -22,6 +22,7 @@ from .bulk_jobs import (
     MAX_UPLOAD_BASE64_BYTES,
     OPERATIONS,
     Job,
+    UnreadableCsv,
     read_rows,
     results_csv,
 )
@@ -184,7 +185,10 @@ def change_state(call: Call) -> ApiResponse:
             shown = "Completed" if job.state == "JobComplete" else job.state
             raise _invalid_state(f"Aborting already {shown} Job not allowed")
         job.touch("Aborted")
-        job.unprocessed = read_rows(job)
+        try:
+            job.unprocessed = read_rows(job)
+        except UnreadableCsv:
+            job.unprocessed = []  # nothing of it can be given back row by row
         job.data = None
         return json_ok(job.summary())
     if wanted != "UploadComplete":

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
+import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -173,7 +173,6 @@ class BulkJobs:
         self._ids = id_factory
         self._faults = faults
         self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
         self.daily = DailyRecords()
         # Polls that see a closed job InProgress before its outcome (a test of a client's poll loop).
         self.polls_in_progress = 0
@@ -228,7 +227,12 @@ class BulkJobs:
 
     def _process(self, job: Job, obj: ObjectDef, version: str) -> None:
         text = (job.data or b"").decode("utf-8-sig", errors="replace")
-        data_rows = read_rows(job)
+        try:
+            data_rows = read_rows(job)
+        except UnreadableCsv as unreadable:
+            job.error_message = str(unreadable)
+            job.touch("Failed")
+            return
         failure = _line_ending_error(text, job.line_ending) or self._header_error(job, obj)
         if failure is not None:
             job.unprocessed = data_rows
@@ -355,11 +359,22 @@ class BulkJobs:
         return record_id, False
 
 
+class UnreadableCsv(Exception):
+    """Job data the CSV reader cannot read to its end: the job fails as a whole."""
+
+
 def read_rows(job: Job) -> list[list[str]]:
-    """The uploaded data rows (the header goes to `job.header`); a blank line is no record."""
+    """The uploaded data rows (the header goes to `job.header`); a blank line is no record.
+
+    The `csv` module's default field limit, 131,072 characters, is the Bulk API's own "maximum
+    number of characters in a field" (Bulk API and Bulk API 2.0 Limits and Allocations), so a
+    longer value is unreadable here as it is there."""
     text = (job.data or b"").decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[job.column_delimiter])
-    rows = [row for row in reader if row]
+    try:
+        rows = [row for row in reader if row]
+    except csv.Error as exc:
+        raise UnreadableCsv(f"InvalidBatch : Failed to parse CSV: {exc}") from None
     job.header = rows[0] if rows else []
     return rows[1:]
 
@@ -423,7 +438,10 @@ def _typed(field_def: FieldDef, text: str) -> Any:
                 raise ValueError(text)
             return lowered in ("true", "1")
         if kind in ("currency", "double", "percent"):
-            return float(text)
+            number = float(text)
+            if not math.isfinite(number):  # float() takes "nan" and "inf"; no number field does
+                raise ValueError(text)
+            return number
         if kind == "int":
             return int(text)
         if kind == "date" and parse_date(text) is None:

@@ -4,7 +4,8 @@ Bulk API 2.0 leaves a field as it is for an empty value and sets it to null for 
 (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_bulk_v2/datafiles_csv_valid_record_rows.htm).
 """
 
-from connector.clients.salesforce_bulk import from_csv, to_csv
+from connector.clients.salesforce_bulk import from_csv, row_error, to_csv
+from connector.salesforce.errors import ApiErrorDetail
 
 
 def test_the_header_is_every_column_any_row_names_in_first_seen_order():
@@ -40,3 +41,19 @@ def test_rows_read_back_are_what_was_written():
 def test_an_empty_results_body_or_a_header_alone_is_no_row():
     assert from_csv(b"") == []
     assert from_csv(b'"sf__Id","sf__Error","A"\n') == []
+
+
+def test_a_row_error_names_its_code_message_and_fields():
+    row = {"sf__Error": "REQUIRED_FIELD_MISSING:Required fields are missing: [LastName, Email]:LastName,Email --"}
+
+    assert row_error(row) == ApiErrorDetail(
+        "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName, Email]", ("LastName", "Email")
+    )
+
+
+def test_a_row_error_naming_no_field_keeps_the_colons_of_its_message():
+    row = {"sf__Error": "INVALID_FIELD:Foreign key external ID: C9 not found for field X in entity Contact:--"}
+
+    assert row_error(row) == ApiErrorDetail(
+        "INVALID_FIELD", "Foreign key external ID: C9 not found for field X in entity Contact", ()
+    )

@@ -182,3 +182,51 @@ def test_order_search_requires_a_token(seeded: str) -> None:
     response = requests.post(f"{seeded}{SHOP}/order_search", json={"query": {"match_all_query": {}}}, timeout=5)
     # then it is unauthorized
     assert response.status_code == 401
+
+
+# -- a date range: OCAPI's RangeFilter in a filtered_query
+# (https://sfcclearning.com/infocenter/OCAPI/current/data/Documents/RangeFilter.php) ------------------
+def _dated_orders(commerce: str) -> None:
+    orders = [
+        {"order_no": f"R{day}", "creation_date": f"2026-03-0{day}T00:00:00.000Z", "product_items": []}
+        for day in (1, 2, 3)
+    ]
+    requests.post(f"{commerce}/_admin/seed", json={"orders": orders}, timeout=5).raise_for_status()
+
+
+def _created_between(commerce: str, auth: dict[str, str], **bounds: object) -> list[str]:
+    range_filter = {"field": "creation_date", **bounds}
+    query = {
+        "query": {"filtered_query": {"query": {"match_all_query": {}}, "filter": {"range_filter": range_filter}}},
+        "sorts": [{"field": "order_no", "sort_order": "asc"}],
+    }
+    response = requests.post(f"{commerce}{SHOP}/order_search", json=query, headers=auth, timeout=5)
+    assert response.status_code == 200, response.text
+    return [hit["data"]["order_no"] for hit in response.json()["hits"]]
+
+
+def test_a_range_filter_includes_both_bounds_by_default(commerce: str, auth: dict[str, str]) -> None:
+    _dated_orders(commerce)
+
+    found = _created_between(commerce, auth, **{"from": "2026-03-01T00:00:00.000Z", "to": "2026-03-02T00:00:00.000Z"})
+
+    assert found == ["R1", "R2"]
+
+
+def test_a_range_filter_excludes_a_bound_marked_exclusive(commerce: str, auth: dict[str, str]) -> None:
+    _dated_orders(commerce)
+
+    found = _created_between(
+        commerce, auth, **{"from": "2026-03-01T00:00:00.000Z", "to": "2026-03-03T00:00:00.000Z", "to_inclusive": False}
+    )
+
+    assert found == ["R1", "R2"]
+
+
+def test_a_range_filter_open_at_both_ends_is_refused(commerce: str, auth: dict[str, str]) -> None:
+    query = {"query": {"filtered_query": {"filter": {"range_filter": {"field": "creation_date"}}}}}
+
+    response = requests.post(f"{commerce}{SHOP}/order_search", json=query, headers=auth, timeout=5)
+
+    assert response.status_code == 400
+    assert response.json()["fault"]["type"] == "InvalidSearchQueryException"

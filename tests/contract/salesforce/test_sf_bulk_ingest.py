@@ -14,6 +14,8 @@ import pytest
 import requests
 from sf_client import Api
 
+from emulators.salesforce import bulk_api
+
 JOBS = "/jobs/ingest"
 CUSTOMER_NO = "Commerce_Customer_No__c"
 HEADER = "Commerce_Customer_No__c,FirstName,LastName,Email\n"
@@ -156,6 +158,20 @@ def test_an_upload_to_a_closed_job_is_an_invalid_job_state(sf: Api) -> None:
     assert bulk_error(response)["errorCode"] == "INVALIDJOBSTATE"
 
 
+def test_an_upload_over_150_mb_of_base64_is_refused_and_the_job_stays_open(
+    sf: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the limit scaled down (the emulator serves from this process) so as not to send 150 MB
+    monkeypatch.setattr(bulk_api, "MAX_UPLOAD_BASE64_BYTES", 40)
+    job_id = create_job(sf)["id"]
+
+    refused = upload(sf, job_id, HEADER + "C1,Jane,Doe,jane@example.com\n")
+
+    assert refused.status_code == 400
+    assert bulk_error(refused)["errorCode"] == "CLIENTINPUTERROR"
+    assert sf.get(f"{JOBS}/{job_id}").json()["state"] == "Open"
+
+
 def test_an_upload_that_is_not_csv_is_refused(sf: Api) -> None:
     response = upload(sf, create_job(sf)["id"], '{"LastName": "Doe"}', content_type="application/json")
 
@@ -276,6 +292,14 @@ def test_an_unknown_column_fails_the_whole_job(sf: Api) -> None:
     assert contacts(sf) == {}
 
 
+def test_a_value_over_the_131072_characters_of_a_field_fails_the_job_unread(sf: Api) -> None:
+    job = run(sf, HEADER + f"C1,Jane,{'x' * 131_073},jane@example.com\n")
+
+    assert job["state"] == "Failed"
+    assert job["errorMessage"].startswith("InvalidBatch : Failed to parse CSV")
+    assert contacts(sf) == {}
+
+
 # -- rows: the REST API's record rules, one row at a time ---------------------------------------------------------
 
 
@@ -334,6 +358,17 @@ def test_a_row_breaking_a_field_rule_fails_with_the_rest_apis_error(
     [failed] = results(sf, job["id"], "failedResults")
     assert failed["sf__Error"].startswith(error)
     assert failed["sf__Error"].endswith(f":{column} --")
+
+
+@pytest.mark.parametrize("value", ["NaN", "inf", "12,50", "twelve"])
+def test_a_number_field_takes_only_finite_numbers(sf: Api, value: str) -> None:
+    text = f'Commerce_Order_No__c,Order_Total__c\nO1,"{value}"\n'
+
+    job = run(sf, text, object="Order", externalIdFieldName="Commerce_Order_No__c")
+
+    [failed] = results(sf, job["id"], "failedResults")
+    assert failed["sf__Error"].startswith("INVALID_TYPE_ON_FIELD_IN_RECORD:")
+    assert failed["sf__Error"].endswith(":Order_Total__c --")
 
 
 def test_na_sets_a_field_to_null_and_an_empty_value_leaves_it_as_it_is(sf: Api) -> None:

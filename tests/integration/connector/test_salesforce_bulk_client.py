@@ -6,7 +6,8 @@ counts each Bulk request as one API call, as Salesforce does.
 
 import pytest
 
-from connector.clients.salesforce_bulk import BulkJob, SalesforceBulk
+from connector.clients import salesforce_bulk
+from connector.clients.salesforce_bulk import BulkJob, SalesforceBulk, row_error
 from connector.errors import TransientError
 from connector.salesforce import PermanentSalesforceError, TransientSalesforceError
 
@@ -51,6 +52,7 @@ def test_ten_thousand_rows_in_one_job_cost_create_upload_close_poll_and_three_re
     counters = admin.counters()
     assert counters["by_operation"]["bulk"] == 7  # create, upload, close, poll, 3 results
     assert counters["total"] == 7
+    assert salesforce.calls.by_operation == {"bulk": 7}  # the client counts what the org counts
     assert job.state == "JobComplete"
     assert (job.records_processed, job.records_failed) == (10_000, 0)
     assert len({row["sf__Id"] for row in results.successful}) == 10_000
@@ -100,6 +102,13 @@ def test_rows_salesforce_refuses_fail_with_their_error_and_the_other_rows_are_wr
         "C00003": "INVALID_EMAIL_ADDRESS:Email: invalid email address: not an email:Email --",
     }
     assert sorted(contacts_by_number(admin)) == ["C00001", "C00004"]
+
+
+def test_a_failed_rows_error_reads_as_a_code_and_its_fields(bulk):
+    _, results = run_job(bulk, [customer(1, Email="not an email")])
+
+    [failed] = results.failed
+    assert (row_error(failed).error_code, row_error(failed).fields) == ("INVALID_EMAIL_ADDRESS", ("Email",))
 
 
 def test_an_unknown_column_fails_the_whole_job_and_leaves_every_row_unprocessed(bulk, admin):
@@ -220,5 +229,16 @@ def test_an_empty_upload_is_refused_before_any_call(bulk, admin):
 
     with pytest.raises(ValueError, match="at least one row"):
         bulk.upload(job.id, [])
+
+    assert admin.counters()["total"] == 1
+
+
+def test_an_upload_over_the_guides_100_mb_is_refused_before_any_call(bulk, admin, monkeypatch):
+    # given a limit scaled down so that the test need not build 100 MB of CSV
+    monkeypatch.setattr(salesforce_bulk, "MAX_UPLOAD_BYTES", 100)
+    job = bulk.create_upsert_job("Contact", CUSTOMER_NO)
+
+    with pytest.raises(ValueError, match="at most 100 bytes"):
+        bulk.upload(job.id, [customer(n) for n in range(5)])
 
     assert admin.counters()["total"] == 1

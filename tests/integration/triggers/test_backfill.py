@@ -104,7 +104,8 @@ def test_a_customer_salesforce_refuses_is_failed_with_its_error_and_not_counted_
         scope="record",
         externalId="B00004",
         errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION",
-        message="Mailing address required",
+        message="backfill.4@example.com needs a mailing address",
+        fields=["MailingStreet"],
     )
 
     done = run_to_the_end(connector, runs(connector).start_customers(SITE, list(LISTS)).run_id)
@@ -113,7 +114,8 @@ def test_a_customer_salesforce_refuses_is_failed_with_its_error_and_not_counted_
     assert "B00004" not in contacts_by_number(connector)
     _, state = connector.sync_state("commerce", "customer", "B00004")
     assert state["status"] == "FAILED"
-    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in state["last_error"]
+    # Salesforce's code and field, not its message (it may quote the record's values).
+    assert state["last_error"] == "Salesforce refused the record: FIELD_CUSTOM_VALIDATION_EXCEPTION on MailingStreet"
 
 
 def test_a_run_killed_after_its_job_was_created_resumes_without_writing_a_record_twice(connector: Any) -> None:

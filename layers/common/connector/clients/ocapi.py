@@ -82,15 +82,21 @@ class CommerceClient(PlatformClient):
 
     def order_search(self, site_id: str, created_from: str, created_to: str, start: int, count: int) -> dict[str, Any]:
         """One page of a site's orders created in [created_from, created_to) (Shop API
-        `order_search` with a `range_query` on creation_date), in order number order."""
+        `order_search`, a `filtered_query` whose `range_filter` is on creation_date), in order
+        number order."""
         body = {
             "query": {
-                "range_query": {
-                    "field": "creation_date",
-                    "from": created_from,
-                    "to": created_to,
-                    "from_inclusive": True,
-                    "to_inclusive": False,
+                "filtered_query": {
+                    "query": {"match_all_query": {}},
+                    "filter": {
+                        "range_filter": {
+                            "field": "creation_date",
+                            "from": created_from,
+                            "to": created_to,
+                            "from_inclusive": True,
+                            "to_inclusive": False,
+                        }
+                    },
                 }
             },
             "select": "(**)",

@@ -29,10 +29,16 @@ from typing import Any, TypeVar
 
 from connector.salesforce import SalesforceClient, TransientSalesforceError
 from connector.salesforce.client import path_segment
+from connector.salesforce.errors import ApiErrorDetail
 
 NULL = "#N/A"
+# "To account for the base64 conversion increase, upload data that does not exceed 100 MB"
+# (https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.md).
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # Salesforce writes the results files with LF line endings by default; an LF job's upload too.
 _LINE_ENDING = "\n"
+# The operation every Bulk call is counted under, in the client's CallCounter as in the org's.
+BULK = "bulk"
 FINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 
 T = TypeVar("T")
@@ -102,6 +108,20 @@ def from_csv(body: bytes) -> list[dict[str, str]]:
     return [dict(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
 
 
+def row_error(row: Mapping[str, str]) -> ApiErrorDetail:
+    """The error of a failed results row, from its `sf__Error` (`CODE:message:Field1,Field2 --`,
+    `CODE:message:--` when no field is named). The message may quote the row's values (an email
+    address, a name): keep the code and the fields, not the message, wherever personal data must
+    not go."""
+    text = row.get("sf__Error", "").split("\n")[0]
+    code, _, rest = text.partition(":")
+    message, colon, fields = rest.rpartition(":")
+    if not colon:
+        message, fields = rest, ""
+    names = tuple(name for name in fields.removesuffix("--").strip().split(",") if name)
+    return ApiErrorDetail(code.strip() or "UNKNOWN", message, names)
+
+
 class SalesforceBulk:
     def __init__(self, salesforce: SalesforceClient, read_attempts: int = 3, retry_pause_seconds: float = 0.2) -> None:
         self._salesforce = salesforce
@@ -113,7 +133,7 @@ class SalesforceBulk:
         return self._salesforce.data_path(path)
 
     def _create(self, body: Mapping[str, Any]) -> BulkJob:
-        resp = self._salesforce.request("POST", self._path(), operation="bulk_create", json=dict(body))
+        resp = self._salesforce.request("POST", self._path(), operation=BULK, json=dict(body))
         return _job(resp.json())
 
     def create_upsert_job(self, sobject: str, external_id_field: str) -> BulkJob:
@@ -134,29 +154,32 @@ class SalesforceBulk:
         if not rows:
             # Salesforce would fail the job for want of data: a caller's mistake, said before any call.
             raise ValueError("a bulk upload needs at least one row")
+        body = to_csv(rows)
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise ValueError(f"a bulk upload holds at most {MAX_UPLOAD_BYTES} bytes of CSV: split the rows in jobs")
         self._salesforce.request(
             "PUT",
             self._path(job_id, "/batches"),
-            operation="bulk_upload",
-            data=to_csv(rows),
+            operation=BULK,
+            data=body,
             headers={"Content-Type": "text/csv"},
         )
 
-    def _set_state(self, job_id: str, state: str, operation: str) -> BulkJob:
-        resp = self._salesforce.request("PATCH", self._path(job_id), operation=operation, json={"state": state})
+    def _set_state(self, job_id: str, state: str) -> BulkJob:
+        resp = self._salesforce.request("PATCH", self._path(job_id), operation=BULK, json={"state": state})
         return _job(resp.json())
 
     def close(self, job_id: str) -> BulkJob:
         """Upload complete: Salesforce queues the job for processing."""
-        return self._set_state(job_id, "UploadComplete", "bulk_close")
+        return self._set_state(job_id, "UploadComplete")
 
     def abort(self, job_id: str) -> BulkJob:
-        return self._set_state(job_id, "Aborted", "bulk_abort")
+        return self._set_state(job_id, "Aborted")
 
     def job(self, job_id: str) -> BulkJob:
         """The job now (one poll)."""
         path = self._path(job_id)
-        return self._read(lambda: _job(self._salesforce.request("GET", path, operation="bulk_poll").json()))
+        return self._read(lambda: _job(self._salesforce.request("GET", path, operation=BULK).json()))
 
     def results(self, job_id: str) -> BulkResults:
         """What a finished job did with each uploaded row: three API calls."""
@@ -170,7 +193,7 @@ class SalesforceBulk:
         return self._read(
             lambda: from_csv(
                 self._salesforce.request(
-                    "GET", self._path(job_id, tail), operation="bulk_results", headers={"Accept": "text/csv"}
+                    "GET", self._path(job_id, tail), operation=BULK, headers={"Accept": "text/csv"}
                 ).content
             )
         )

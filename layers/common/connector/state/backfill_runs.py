@@ -2,21 +2,26 @@
 
 A run (`backfill#<run id>`, sk RUN) holds what was asked and the counts so far. Its work is cut in
 chunks, one Bulk API job each (sk `CHUNK#<part>#<index>`: part = which customer list, or the site):
-a chunk is registered once (conditional put, in the same transaction as the run's `chunks_started`),
-its job id is checkpointed before the job gets any data, and it is marked DONE in the same
-transaction that adds its counts to the run, so a re-delivered message never counts twice.
+a chunk is registered once (a conditional put; the run counts it once, keeping the set it counted),
+its job id is checkpointed before the job gets any data, and its counts are added to the run in one
+conditional update that also records it among the run's done chunks, so a re-delivered message
+never counts twice (no transaction: one item each time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from connector.errors import PermanentError
 from connector.state._dynamo import from_item, now_iso, to_item
 
 RUN_SK = "RUN"
+# A DynamoDB item holds 400 KB; the chunk's other attributes take a few hundred bytes.
+MAX_MANIFEST_BYTES = 380_000
 COUNTS = ("records_read", "records_written", "records_failed", "records_skipped", "salesforce_calls")
 
 
@@ -166,37 +171,35 @@ class BackfillRunStore:
         )
 
     # -- chunks --------------------------------------------------------------------------------
-    def register_chunk(self, run_id: str, part: int, index: int) -> bool:
-        """Register a chunk once (and count it on the run); False when it was registered already."""
-        now = now_iso()
-        try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": to_item(
-                                {
-                                    "pk": _pk(run_id),
-                                    "sk": _chunk_sk(part, index),
-                                    "state": ChunkState.REGISTERED.value,
-                                    "updated_at": now,
-                                }
-                            ),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item({"pk": _pk(run_id), "sk": RUN_SK}),
-                            "UpdateExpression": "ADD chunks_started :one SET updated_at = :now",
-                            "ExpressionAttributeValues": to_item({":one": 1, ":now": now}),
-                        }
-                    },
-                ]
+    def register_chunk(self, run_id: str, part: int, index: int) -> None:
+        """Register a chunk (its item, and its count on the run), once however often it is asked:
+        the run keeps the set of chunks it counted, so no transaction is needed (one item each)."""
+        sk = _chunk_sk(part, index)
+        # Registered by an earlier delivery already, which may have died before counting it.
+        with contextlib.suppress(self._ddb.exceptions.ConditionalCheckFailedException):
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {"pk": _pk(run_id), "sk": sk, "state": ChunkState.REGISTERED.value, "updated_at": now_iso()}
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
             )
-        except self._ddb.exceptions.TransactionCanceledException:
+        self._count_once(run_id, "started_chunks", sk, {"chunks_started": 1})
+
+    def _count_once(self, run_id: str, marks: str, sk: str, counts: dict[str, int]) -> bool:
+        """ADD `counts` to the run unless the set `marks` holds `sk` already (then False)."""
+        adds = ", ".join(f"{name} :{name}" for name in sorted(counts))
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(run_id), "sk": RUN_SK}),
+                UpdateExpression=f"ADD {marks} :marks" + (f", {adds}" if adds else "") + " SET updated_at = :now",
+                ConditionExpression=f"NOT contains({marks}, :sk)",
+                ExpressionAttributeValues=to_item(
+                    {":marks": {sk}, ":sk": sk, ":now": now_iso(), **{f":{k}": v for k, v in counts.items()}}
+                ),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
@@ -225,32 +228,7 @@ class BackfillRunStore:
 
     def mark_last(self, run_id: str, part: int, index: int) -> None:
         """This chunk ends its part: the run counts the part as read, once."""
-        now = now_iso()
-        try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item({"pk": _pk(run_id), "sk": _chunk_sk(part, index)}),
-                            "UpdateExpression": "SET #last = :true",
-                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(#last)",
-                            "ExpressionAttributeNames": {"#last": "last"},
-                            "ExpressionAttributeValues": to_item({":true": True}),
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item({"pk": _pk(run_id), "sk": RUN_SK}),
-                            "UpdateExpression": "ADD parts_read :one SET updated_at = :now",
-                            "ExpressionAttributeValues": to_item({":one": 1, ":now": now}),
-                        }
-                    },
-                ]
-            )
-        except self._ddb.exceptions.TransactionCanceledException:
-            return
+        self._count_once(run_id, "last_chunks", _chunk_sk(part, index), {"parts_read": 1})
 
     def checkpoint_job(
         self, chunk: Chunk, job_id: str, manifest: dict[str, list[str]], pre_counts: dict[str, int]
@@ -260,6 +238,11 @@ class BackfillRunStore:
         import json
 
         packed = zlib.compress(json.dumps(manifest, separators=(",", ":")).encode(), 6)
+        if len(packed) > MAX_MANIFEST_BYTES:
+            raise PermanentError(
+                f"a chunk's manifest takes {len(packed)} bytes compressed, over {MAX_MANIFEST_BYTES}: "
+                "start the run with fewer records per job"
+            )
         values: dict[str, Any] = {
             ":job": job_id,
             ":state": ChunkState.JOB.value,
@@ -300,37 +283,17 @@ class BackfillRunStore:
         )
 
     def mark_done(self, chunk: Chunk, counts: dict[str, int]) -> bool:
-        """The chunk is DONE and its counts are added to the run, together and once."""
-        now = now_iso()
-        counts = {name: counts.get(name, 0) + chunk.pre_counts.get(name, 0) for name in {*counts, *chunk.pre_counts}}
-        adds = ", ".join(f"{name} :{name}" for name in sorted(counts))
-        try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
-                            "UpdateExpression": "SET #state = :done, updated_at = :now REMOVE manifest",
-                            "ConditionExpression": "#state <> :done",
-                            "ExpressionAttributeNames": {"#state": "state"},
-                            "ExpressionAttributeValues": to_item({":done": ChunkState.DONE.value, ":now": now}),
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_item({"pk": _pk(chunk.run_id), "sk": RUN_SK}),
-                            "UpdateExpression": f"ADD chunks_done :one, {adds} SET updated_at = :now"
-                            if adds
-                            else "ADD chunks_done :one SET updated_at = :now",
-                            "ExpressionAttributeValues": to_item(
-                                {":one": 1, ":now": now, **{f":{name}": value for name, value in counts.items()}}
-                            ),
-                        }
-                    },
-                ]
-            )
-        except self._ddb.exceptions.TransactionCanceledException:
-            return False
-        return True
+        """The chunk's counts (with what it settled before its job) are added to the run, once;
+        then the chunk reads DONE. False when an earlier delivery counted it already."""
+        total = {name: counts.get(name, 0) + chunk.pre_counts.get(name, 0) for name in {*counts, *chunk.pre_counts}}
+        counted = self._count_once(
+            chunk.run_id, "done_chunks", _chunk_sk(chunk.part, chunk.index), {**total, "chunks_done": 1}
+        )
+        self._ddb.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+            UpdateExpression="SET #state = :done, updated_at = :now REMOVE manifest",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_item({":done": ChunkState.DONE.value, ":now": now_iso()}),
+        )
+        return counted

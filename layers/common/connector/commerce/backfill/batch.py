@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from connector.clients.salesforce_bulk import row_error
 from connector.envelope import EntityRef, normalize_version
 from connector.services import Services
 from connector.state import SyncState, SyncStatus
@@ -106,6 +107,15 @@ def csv_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     on an update, as a field left out of a REST upsert does."""
     columns = list(dict.fromkeys(name for row in rows for name in row))
     return [{name: csv_value(row[name]) if row.get(name) is not None else "" for name in columns} for row in rows]
+
+
+def refusal_text(row: Mapping[str, str]) -> str:
+    """A refused row's error for its sync state: Salesforce's code and the fields it names, not its
+    message, which may quote the row's values (an email, a name)."""
+    error = row_error(row)
+    return f"Salesforce refused the record: {error.error_code}" + (
+        f" on {', '.join(error.fields)}" if error.fields else ""
+    )
 
 
 def record_states(

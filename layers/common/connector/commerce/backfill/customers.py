@@ -16,6 +16,7 @@ from connector.commerce.backfill.batch import (
     give_back_to_live_events,
     newer_than,
     record_states,
+    refusal_text,
 )
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, contact_fields, fingerprint
 from connector.commerce.models import Customer, CustomerData
@@ -140,7 +141,7 @@ def record_results(
         outcomes.written += 1
     for row in results.failed:
         no = row[CUSTOMER_NO_FIELD]
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, row.get("sf__Error") or "refused", {}))
+        settled.append((no, manifest[no][0], SyncStatus.FAILED, refusal_text(row), {}))
         outcomes.failed += 1
     for row in results.unprocessed:
         no = row[CUSTOMER_NO_FIELD]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from connector.commerce.backfill.batch import BulkIngest
 from connector.commerce.backfill.runs import BackfillStep
 from connector.commerce.backfill.steps import run_step
-from connector.observability import logger
+from connector.observability import PLATFORM_API_CALLS, SALESFORCE_API_CALLS, count, logger, metrics
 from connector.services import Services
 from connector.services.work_queue import backoff_seconds
 from connector.settings import get_settings
@@ -56,10 +56,28 @@ class BackfillFunction:
         self._bulk: BulkIngest | None = None
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # As the triggers' handlers: the Lambda context in every log line, the metrics flushed.
+        if context is None:
+            return dict(metrics.log_metrics(self._counted)(event, context))
+        wrapped = logger.inject_lambda_context(clear_state=True, log_event=False)(metrics.log_metrics(self._counted))
+        return dict(wrapped(event, context))
+
+    def _counted(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         if self._services is None:
             from connector.clients.salesforce_bulk import SalesforceBulk
 
             self._services = Services(get_settings())
             self._bulk = SalesforceBulk(self._services.salesforce)
         assert self._bulk is not None
-        return handle_batch(event, self._services, self._bulk)
+        services = self._services
+        salesforce, platforms = services.salesforce_calls(), services.platform_calls()
+        try:
+            return handle_batch(event, services, self._bulk)
+        finally:
+            # The dashboard's API-call widgets per service, and the org's usage for the API budget.
+            count(SALESFORCE_API_CALLS, services.salesforce_calls() - salesforce)
+            count(PLATFORM_API_CALLS, services.platform_calls() - platforms)
+            try:
+                services.remember_api_usage()
+            except Exception as exc:
+                logger.warning("could not store the API usage", extra={"error": type(exc).__name__})

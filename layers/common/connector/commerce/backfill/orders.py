@@ -18,6 +18,7 @@ from connector.commerce.backfill.batch import (
     give_back_to_live_events,
     newer_than,
     record_states,
+    refusal_text,
 )
 from connector.commerce.contacts import fingerprint
 from connector.commerce.models import OrderChanged
@@ -104,15 +105,11 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
         if entry is not None and entry.fingerprint == digest:
             prepared.outcomes.skipped += 1
             continue
-        prepared.rows.append({ORDER_NO_FIELD: order_no, **changeable_fields(fields, entry)})
-        prepared.manifest[order_no] = [
-            version,
-            digest,
-            link.contact_id,
-            link.account_id,
-            link.customer_type,
-            link.sync_status,
-        ]
+        row = {ORDER_NO_FIELD: order_no, **changeable_fields(fields, entry)}
+        prepared.rows.append(row)
+        # The link is in the row's own columns, read back from the results; only an AccountId the
+        # row leaves out (a known order keeps its Account) is kept beside the version and digest.
+        prepared.manifest[order_no] = [version, digest, "" if "AccountId" in row else link.account_id]
     for event, version in live:
         order_no = event.data.order.order_no
         try:
@@ -158,8 +155,10 @@ def record_results(
     orders: dict[str, Identity] = {}
     for row in results.successful:
         no = row[ORDER_NO_FIELD]
-        version, digest, contact_id, account_id, customer_type, sync_status = manifest[no][:6]
-        order_id = row["sf__Id"]
+        version, digest, kept_account = manifest[no][:3]
+        order_id, contact_id = row["sf__Id"], row.get("Contact__c") or ""
+        account_id = row.get("AccountId") or kept_account
+        customer_type, sync_status = row.get("Customer_Type__c"), row.get("Commerce_Sync_Status__c")
         orders[no] = Identity(
             order_id,
             contact_id=contact_id or None,
@@ -173,7 +172,7 @@ def record_results(
         outcomes.written += 1
     for row in results.failed:
         no = row[ORDER_NO_FIELD]
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, row.get("sf__Error") or "refused", {}))
+        settled.append((no, manifest[no][0], SyncStatus.FAILED, refusal_text(row), {}))
         outcomes.failed += 1
     for row in results.unprocessed:
         no = row[ORDER_NO_FIELD]

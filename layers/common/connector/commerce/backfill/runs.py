@@ -8,10 +8,10 @@ per chunk (read its storefront pages, one Bulk API job) and per poll of that job
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connector.state.backfill_runs import BackfillRun, BackfillRunStore, RunState
 from connector.value_types import TIMESTAMP_FORMAT, ExternalKey
@@ -83,6 +83,12 @@ class RunProgress(BaseModel):
         )
 
 
+def _ocapi_instant(moment: datetime) -> str:
+    """An instant as OCAPI writes creation_date (`2026-02-01T10:00:00.000Z`), so that a range
+    compares like with like."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def _parse(stamp: str) -> datetime:
     return datetime.strptime(stamp, TIMESTAMP_FORMAT)
 
@@ -102,6 +108,11 @@ class OrdersRequest(BaseModel):
     created_from: datetime
     created_to: datetime
     records_per_job: int = Field(default=DEFAULT_RECORDS_PER_JOB, ge=1, le=MAX_RECORDS_PER_JOB)
+
+    @field_validator("created_from", "created_to")
+    @classmethod
+    def _naive_is_utc(cls, moment: datetime) -> datetime:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class BackfillRuns:
@@ -153,8 +164,8 @@ class BackfillRuns:
             (request.site_id,),
             request.records_per_job,
             run_id,
-            created_from=request.created_from.isoformat(),
-            created_to=request.created_to.isoformat(),
+            created_from=_ocapi_instant(request.created_from),
+            created_to=_ocapi_instant(request.created_to),
         )
 
     def progress(self, run_id: str) -> RunProgress | None:
@@ -186,8 +197,8 @@ class BackfillRuns:
         )
         self._store.create(run)
         for part in range(len(parts)):
-            if self._store.register_chunk(run_id, part, 0):
-                send_step(self._sqs, self._queue_url, BackfillStep(run_id=run_id, part=part, index=0))
+            self._store.register_chunk(run_id, part, 0)
+            send_step(self._sqs, self._queue_url, BackfillStep(run_id=run_id, part=part, index=0))
         progress = self.progress(run_id)
         assert progress is not None  # just created
         return progress

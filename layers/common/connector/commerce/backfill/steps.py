@@ -97,12 +97,13 @@ def _read(
         if not page or start >= total:
             break
     if total > end:
-        if store.register_chunk(run.run_id, step.part, step.index + 1):
-            send_step(
-                services.sqs,
-                services.settings.queue_url,
-                BackfillStep(run_id=run.run_id, part=step.part, index=step.index + 1),
-            )
+        # Registered and sent again by a re-delivery: a chunk's second message finds it started.
+        store.register_chunk(run.run_id, step.part, step.index + 1)
+        send_step(
+            services.sqs,
+            services.settings.queue_url,
+            BackfillStep(run_id=run.run_id, part=step.part, index=step.index + 1),
+        )
     else:
         store.mark_last(run.run_id, step.part, step.index)
     return documents

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+import requests
+
 from devstack.signing import HEADER, secret_for, sign
 from scc.sending import route_from_body
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from devstack.cfn import load_template
 from scc.target import DEAD_LETTER_OUTPUT, CliError, deployed_target
@@ -70,8 +72,20 @@ def stand_in_template() -> str:
     )
 
 
-@pytest.fixture
-def deployed(aws: None) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def account() -> Iterator[None]:
+    """One in-process AWS account for the module: creating the stand-in stack once saves seconds."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.delenv("AWS_PROFILE", raising=False)
+        with mock_aws():
+            yield
+
+
+@pytest.fixture(scope="module")
+def deployed(account: None) -> dict[str, Any]:
     """The stand-in stack, created in moto's CloudFormation; its webhook secret in Secrets Manager."""
     arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name="scc/commerce-webhook", SecretString="deployed-commerce-secret"
@@ -147,7 +161,7 @@ def test_a_deployed_stacks_webhook_secret_is_read_from_the_secret_its_parameter_
         target.webhook_secret("chat")
 
 
-def test_an_unknown_stack_is_one_clear_error(aws: None) -> None:
+def test_an_unknown_stack_is_one_clear_error(account: None) -> None:
     # Given no stack of that name
     # When the CLI resolves it
     with pytest.raises(CliError) as raised:
@@ -157,7 +171,7 @@ def test_an_unknown_stack_is_one_clear_error(aws: None) -> None:
     assert str(raised.value) == "no CloudFormation stack 'no-such-stack' in us-east-1"
 
 
-def test_a_stack_without_the_connectors_outputs_is_refused(aws: None) -> None:
+def test_a_stack_without_the_connectors_outputs_is_refused(account: None) -> None:
     # Given a stack that is not the connector's
     boto3.client("cloudformation", region_name="us-east-1").create_stack(
         StackName="other",

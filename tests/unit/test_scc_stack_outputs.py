@@ -181,3 +181,16 @@ def test_a_stack_without_the_connectors_outputs_is_refused(account: None) -> Non
     # When the CLI resolves it
     with pytest.raises(CliError, match="has no output ApiUrl, SyncStateTableName"):
         deployed_target("other", session=boto3.Session(region_name="us-east-1"))
+
+
+def test_an_unknown_profile_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an AWS configuration without that profile
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+
+    # When the CLI resolves a stack with it
+    with pytest.raises(CliError) as raised:
+        deployed_target("any", profile="no-such-profile", region="us-east-1")
+
+    # Then the error says so in one line
+    assert str(raised.value) == "cannot read stack 'any': The config profile (no-such-profile) could not be found"

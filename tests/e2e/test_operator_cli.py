@@ -326,21 +326,11 @@ def test_backfill_customers_follows_the_run_to_complete_and_prints_its_figures(
 def test_backfill_status_takes_up_following_a_run_started_without_following(
     stack: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given an orders backfill started without following it
-    started_code, started, _ = scc(
-        stack,
-        capsys,
-        "backfill",
-        "orders",
-        "--site",
-        "RefArch",
-        "--from",
-        "2020-01-01",
-        "--to",
-        "2030-01-01",
-        "--no-follow",
-        "--json",
-    )
+    # Given an orders backfill started without following it (a day the storefront has no order of,
+    # so that the run is quick: following is what is under test, not the Bulk API)
+    one_day = ["--from", "2001-01-01", "--to", "2001-01-02"]
+    argv = ["backfill", "orders", "--site", "RefArch", *one_day, "--no-follow", "--json"]
+    started_code, started, _ = scc(stack, capsys, *argv)
     assert started_code == 0
     run_id = json.loads(started)["run_id"]
 
@@ -351,5 +341,4 @@ def test_backfill_status_takes_up_following_a_run_started_without_following(
     assert code == 0
     run = json.loads(out)
     assert (run["run_id"], run["kind"], run["state"]) == (run_id, "orders", "COMPLETE")
-    assert run["records_read"] == run["records_written"] + run["records_failed"] + run["records_skipped"]
-    assert run["salesforce_calls"] >= 0
+    assert (run["records_read"], run["records_written"], run["records_failed"]) == (0, 0, 0)

@@ -35,11 +35,14 @@ def document(functions_dir: Path, version: str = "1.0.0") -> dict[str, Any]:
             continue
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        doc = json.loads(module.trigger.app.get_openapi_json_schema(title="x", version=version))
+        trigger = getattr(module, "trigger", None)
+        if trigger is None:
+            continue  # a function fed by its queue only (the backfill) has no part in the HTTP API
+        doc = json.loads(trigger.app.get_openapi_json_schema(title="x", version=version))
         for path, operations in doc.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(operations)
         merged["components"]["schemas"].update(doc.get("components", {}).get("schemas", {}))
-        for path, schemas in module.trigger.parameter_schemas.items():
+        for path, schemas in trigger.parameter_schemas.items():
             for operation in merged["paths"].get(path, {}).values():
                 for parameter in operation.get("parameters", []):
                     if parameter.get("in") == "path" and parameter.get("name") in schemas:

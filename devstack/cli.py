@@ -10,11 +10,11 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import requests
 
-from devstack.signing import HEADER, route_for, secret_for, sign
+from devstack.signing import HEADER, secret_for, sign
+from scc.sending import route_from_body
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
@@ -196,6 +196,11 @@ def run(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------- send
 def send(args: argparse.Namespace) -> int:
+    """`scc send` with the local stack's own secrets and no health look-up (kept for the docs and
+    scripts that call `python -m devstack send`; `scc send` is the operator's command)."""
+    from scc.sending import send_request
+    from scc.target import CliError
+
     headers: dict[str, str] = {}
     for item in args.header:
         name, sep, value = item.partition(":")
@@ -215,30 +220,12 @@ def send(args: argparse.Namespace) -> int:
         if path is None:
             print("send: cannot tell the route from the body's event_type: pass --path", file=sys.stderr)
             return 2
-        headers.setdefault("Content-Type", "application/json")
-    if not args.unsigned:
-        headers[HEADER] = sign(args.secret or secret_for(path), method, path, body)
+    secret = None if args.unsigned else (args.secret or secret_for(path))
     try:
-        resp = requests.request(method, args.url.rstrip("/") + path, data=body or None, headers=headers, timeout=60)
-    except requests.RequestException as exc:
-        print(f"send: {exc}", file=sys.stderr)
+        sent = send_request(args.url, method=method, path=path, body=body, secret=secret, headers=headers)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
         return 1
-    print(f"{resp.status_code} {resp.reason}  {method} {path}")
-    print(_pretty(resp.content))
-    return 0 if resp.ok else 1
-
-
-def route_from_body(body: bytes) -> str | None:
-    try:
-        document: Any = json.loads(body)
-    except ValueError:
-        return None
-    event_type = document.get("event_type") if isinstance(document, dict) else None
-    return route_for(event_type) if isinstance(event_type, str) else None
-
-
-def _pretty(raw: bytes) -> str:
-    try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except ValueError:
-        return raw.decode(errors="replace")
+    print(f"{sent.status} {sent.reason}  {method} {path}")
+    print(sent.body if isinstance(sent.body, str) else json.dumps(sent.body, indent=2, ensure_ascii=False))
+    return 0 if sent.ok else 1

@@ -8,6 +8,7 @@ welcome instead of being dropped as superseded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -261,6 +262,19 @@ class SyncStateStore:
             Limit=limit,
         )
         return [self._to_state(item) for item in resp.get("Items", [])]
+
+    def dead_since(self, since: str) -> Iterator[SyncState]:
+        """Entities DEAD since `since` (on the GSI, every page): what the operator CLI joins its
+        dead-letter messages to, for their entity and their error."""
+        pages = self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName="ByStatus",
+            KeyConditionExpression="#status = :status AND updated_at >= :since",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":status": SyncStatus.DEAD.value, ":since": since}),
+        )
+        for page in pages:
+            yield from (self._to_state(item) for item in page.get("Items", []))
 
     @staticmethod
     def _to_state(item: dict[str, Any]) -> SyncState:

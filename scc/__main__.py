@@ -1,0 +1,5 @@
+import sys
+
+from scc.cli import main
+
+sys.exit(main())

@@ -319,9 +319,7 @@ def report(result: SoakResult) -> None:
     print(f"  entities verified                             {verdict.entities}")
     print(f"  still waiting after the drain                 {verdict.unsettled}")
     for outcome in OUTCOMES:
-        known = verdict.counts[outcome] - verdict.unknown(outcome)
-        suffix = f"  ({known} of a known defect)" if known else ""
-        print(f"  {outcome:<46}{verdict.counts[outcome]}{suffix}")
+        print(f"  {outcome:<46}{verdict.counts[outcome]}")
     for finding in verdict.findings:
         print(f"    {finding.line()}")
 

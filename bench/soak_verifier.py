@@ -10,9 +10,6 @@ For each entity: the records Salesforce holds under its key, which version of th
     dead_written  the sync state says DEAD, yet Salesforce holds that very version
     dead          given up on (DEAD) and not in Salesforce as sent: each is explained by its error
     left_guest    an order of a registered customer still `Customer_Type__c = Guest`
-
-Known defects (issue 11, fixed in another branch) are named in KNOWN: a finding of that class is
-counted as usual and also listed as known, so a test can tolerate exactly those until the fix lands.
 """
 
 from __future__ import annotations
@@ -25,13 +22,6 @@ from typing import Any
 from bench.soak_events import Entity
 
 OUTCOMES = ("lost", "duplicated", "stale", "dead_written", "dead", "left_guest")
-# (outcome, entity kind) -> the defect it is. Remove a line once its fix is merged.
-# Tolerated by the CI soak until fixed (issue 11 is open for it): after the conversion's re-flag of
-# the guest's orders, a 500-event soak still left 1 order Guest (an order written while its
-# customer's conversion ran). The registration batch's "written, then reported failed" is fixed.
-KNOWN: dict[tuple[str, str], str] = {
-    ("left_guest", "order"): "an order written while its customer's conversion ran stays Guest (issue 11)",
-}
 SOURCE = {
     "customer": "commerce",
     "optin": "commerce",
@@ -50,13 +40,8 @@ class Finding:
     event_id: str  # the entity's newest event: names it without personal data
     detail: str
 
-    @property
-    def known(self) -> str | None:
-        return KNOWN.get((self.outcome, self.kind))
-
     def line(self) -> str:
-        known = f"  [known: {self.known}]" if self.known else ""
-        return f"{self.outcome:<12} {self.kind:<15} {self.event_id}  {self.detail}{known}"
+        return f"{self.outcome:<12} {self.kind:<15} {self.event_id}  {self.detail}"
 
 
 @dataclass
@@ -69,10 +54,6 @@ class Verdict:
     def add(self, finding: Finding) -> None:
         self.counts[finding.outcome] += 1
         self.findings.append(finding)
-
-    def unknown(self, outcome: str) -> int:
-        """Findings of this outcome that are no known defect's."""
-        return sum(1 for f in self.findings if f.outcome == outcome and f.known is None)
 
 
 class Records:

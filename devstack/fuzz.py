@@ -7,7 +7,8 @@ and each case three checks:
 
 - `not_a_server_error`: never a 5xx for anything a caller sent;
 - `status_code_conformance`: every status answered is one the document names for that route;
-- `rejected_writes_nothing`: a refused request (4xx) made no write in the Salesforce emulator.
+- `rejected_writes_nothing`: a refused request (4xx) made no write in the Salesforce emulator,
+  nor in the stack's DynamoDB tables and SQS queues (`devstack.aws_traces`).
 
 Used by tests/e2e/test_generated_requests.py (a few cases per route) and `bench/schema_fuzz.py`
 (>= 1,000 per route), which prints the figures.
@@ -25,6 +26,7 @@ from typing import Any
 import requests
 import requests.auth
 
+from devstack.aws_traces import AwsWrites
 from devstack.signing import HEADER, secret_for, sign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,12 +138,13 @@ def run(
     sender.trust_env = False
     sender.auth = SignedRequests()
     salesforce = SalesforceWrites(str(health["salesforce"]))
+    aws = AwsWrites(health)
     report = Report()
     for result in schema.get_all_operations():
         operation = result.ok()  # type: ignore[union-attr]  # an Err raises here: the document is ours
         label = f"{operation.method.upper()} {operation.path}"
         if routes(label):
-            _exercise(operation, label, max_examples, str(health["gateway"]), sender, salesforce, report)
+            _exercise(operation, label, max_examples, str(health["gateway"]), sender, salesforce, aws, report)
     return report
 
 
@@ -152,6 +155,7 @@ def _exercise(
     base_url: str,
     sender: requests.Session,
     salesforce: SalesforceWrites,
+    aws: AwsWrites,
     report: Report,
 ) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
@@ -165,7 +169,7 @@ def _exercise(
         return str(status) in documented or f"{str(status)[0]}XX" in documented or "DEFAULT" in documented
 
     def send(case: Any, positive: bool) -> None:
-        before = salesforce.counted()
+        before, before_aws = salesforce.counted(), aws.counted()
         response = case.call(base_url=base_url, session=sender, timeout=60)
         report.cases[label] += 1
         report.statuses[response.status_code] += 1
@@ -176,7 +180,7 @@ def _exercise(
         if positive and response.status_code == 422:
             report.valid_refused[f"{label} {_fields_named(response)}"] += 1
         if 400 <= response.status_code < 500:
-            written = salesforce.since(before)
+            written = salesforce.since(before) + aws.since(before_aws)
             if written:
                 report.fail("rejected_writes_nothing", label, response.status_code, f"wrote {written}")
 

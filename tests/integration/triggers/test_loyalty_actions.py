@@ -92,6 +92,23 @@ def test_a_point_account_source_or_reason_outside_the_configured_lists_is_422_na
     assert balance(loyalty_connector.loyalty_platform) == 1200
 
 
+def test_a_refused_command_corrected_and_sent_again_under_its_event_id_is_applied(
+    loyalty_connector: Connector,
+) -> None:
+    # given an award refused for a reason outside the configured list (issue 11: it left an
+    # idempotency record, so the corrected award was a 422 on its reused event_id)
+    seed_customer(loyalty_connector.loyalty_platform, points=1200)
+    award = event_body("points.award", points=10, reason="Because")
+    function = loyalty_connector.trigger("offer_actions")
+    assert function.post(award, path=ACTIONS).status == 422
+    # when the agent corrects the reason and sends it again under the same event_id
+    award["data"]["reason"] = "Late delivery"
+    reply = function.post(award, path=ACTIONS)
+    # then the points are awarded
+    assert reply.status == 200, reply.body
+    assert balance(loyalty_connector.loyalty_platform) == 1210
+
+
 def test_zero_or_negative_points_are_422(loyalty_connector: Connector) -> None:
     seed_customer(loyalty_connector.loyalty_platform)
     # when the agent awards -5 points

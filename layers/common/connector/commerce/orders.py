@@ -10,6 +10,7 @@ from typing import Any
 from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
 from connector.commerce.customers import create_customer, person_accounts
+from connector.commerce.guest_orders import registration_excluded
 from connector.commerce.models import OrderChanged, OrderData
 from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront, save_draft
 from connector.crm import Identity, IdentityKind, heals_identity_map
@@ -66,10 +67,37 @@ def sync_order(event: OrderEvent, services: Services) -> Outcome:
     if contact_id and (written := unless_gone(lambda: _write_registered(event, services, contact_id))):
         return written
     if known and known.contact_id and known.sync_status != "Draft":
-        # Already linked: an update keeps its link and costs one call (none if nothing changed).
-        link = Link(known.contact_id, known.account_id or "", known.customer_type or "", known.sync_status or "")
-        return _write(event, services, link, WritePlan(services.salesforce))
+        if known.customer_type == "Registered":
+            # Already linked: an update keeps its link and costs one call (none if nothing changed).
+            return _write(event, services, _known_link(known), WritePlan(services.salesforce))
+        # A guest order: its customer may be registering right now (see guest_orders).
+        customer_no = order.customer_info.customer_no if order.customer_info else None
+        with registration_excluded(services, customer_no, _claim_owner(event)):
+            return _write_known_guest(event, services, customer_no)
     return _write_guest(event, services, known)
+
+
+def _known_link(known: Identity) -> Link:
+    return Link(known.contact_id or "", known.account_id or "", known.customer_type or "", known.sync_status or "")
+
+
+def _claim_owner(event: OrderEvent) -> str:
+    return f"order:{event.event_id}"
+
+
+def _write_known_guest(event: OrderEvent, services: Services, customer_no: str | None) -> Outcome:
+    """An update of an order linked as a guest's: registered if its customer is by now, else as linked
+    (read again under the claim: a conversion may have re-flagged it since)."""
+    registered = (
+        contact_by_external_id(services, IdentityKind.CONTACT, CUSTOMER_NO_FIELD, customer_no) if customer_no else None
+    )
+    if registered is not None:
+        link = Link(registered.salesforce_id, registered.account_id or "", "Registered", "Synchronized")
+        return _write(event, services, link, WritePlan(services.salesforce))
+    known = services.identities.entry(IdentityKind.ORDER, event.data.order.order_no)
+    if known is None or not known.contact_id:
+        return _write_guest(event, services, known)  # forgotten meanwhile (healed): linked afresh
+    return _write(event, services, _known_link(known), WritePlan(services.salesforce))
 
 
 def _write_registered(event: OrderEvent, services: Services, contact_id: str) -> Outcome:
@@ -99,9 +127,15 @@ def _write_guest(event: OrderEvent, services: Services, known: Identity | None) 
         raise
     info = {**(data.order.customer_info.model_dump(exclude_none=True) if data.order.customer_info else {})}
     info |= {k: v for k, v in (details.get("customer_info") or {}).items() if v}
-    customer_no = info.get("customer_no")
+    customer_no = str(info["customer_no"]) if info.get("customer_no") else None
+    # A guest order of a customer number: serial with that customer's registration (see guest_orders).
+    with registration_excluded(services, customer_no, _claim_owner(event)):
+        return _link_guest(event, services, info, customer_no)
+
+
+def _link_guest(event: OrderEvent, services: Services, info: dict[str, Any], customer_no: str | None) -> Outcome:
     if customer_no:
-        registered = contact_by_external_id(services, IdentityKind.CONTACT, CUSTOMER_NO_FIELD, str(customer_no))
+        registered = contact_by_external_id(services, IdentityKind.CONTACT, CUSTOMER_NO_FIELD, customer_no)
         if registered is not None:
             return _write(
                 event,
@@ -248,15 +282,23 @@ def _write(event: OrderEvent, services: Services, link: Link, plan: WritePlan) -
 # value, and its account (Order object: "Status ... the only field you can update when activating";
 # https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_order.htm).
 SET_ON_CREATE = ("Status", "AccountId")
+# Who the order belongs to, as the identity map remembers it (contact_id, customer_type, sync_status).
+LINK_FIELDS = ("Contact__c", "Customer_Type__c", "Commerce_Sync_Status__c")
 
 
 def changeable_fields(fields: dict[str, Any], known: Identity | None) -> dict[str, Any]:
     """An order's body: all of it when the order is new to us; for a known order no Status (Draft
-    is only where an order starts, an agent may have activated it since) and no AccountId unless
-    the link moves it (a guest order leaving its site's Account for its Contact's)."""
+    is only where an order starts, an agent may have activated it since), no AccountId unless
+    the link moves it (a guest order leaving its site's Account for its Contact's), and no link
+    fields unless the link changes."""
     if known is None:
         return fields
     body = {k: v for k, v in fields.items() if k != "Status"}
+    if (known.contact_id, known.customer_type, known.sync_status) == tuple(map(fields.get, LINK_FIELDS)):
+        # The link it knows is there is not sent again: a conversion may have re-flagged the order
+        # Registered since this update read the identity map, and an update must not undo that
+        # (an order's header names no customer number to serialise on; see guest_orders).
+        body = {k: v for k, v in body.items() if k not in LINK_FIELDS}
     if known.account_id and body.get("AccountId") == known.account_id:
         del body["AccountId"]
     return body

@@ -142,8 +142,11 @@ class Processor:
                 obs.count(obs.EVENTS_IGNORED)
                 return ignored(command.event_id, result.reason)
             case Verdict.REJECT:
+                # A refused command writes nothing, its idempotency record included (issue 11): the
+                # sender may correct it and send it again under the same event_id, and a repeat as it
+                # was is refused again.
                 status, loc, msg, kind = rejection(result)
-                return errors(status, loc, msg, kind)
+                raise NotRemembered(errors(status, loc, msg, kind))
             case Verdict.DEAD:
                 logger.warning("command refused by its target", extra={"error": error_text(result)})
                 return message(502, "the target platform refused the command")

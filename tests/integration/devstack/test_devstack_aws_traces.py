@@ -1,0 +1,106 @@
+"""What a refused request may not leave in the local stack's AWS (devstack.aws_traces): any new or
+changed DynamoDB item, any message more on a queue, named without the item's key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from devstack.aws import LocalAws
+from devstack.aws_traces import AwsWrites
+
+TABLE = {
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+@pytest.fixture(scope="module")
+def local_aws() -> Iterator[tuple[LocalAws, str]]:
+    aws = LocalAws()
+    try:
+        aws.create_table("SyncState", TABLE)
+        yield aws, aws.client("sqs").create_queue(QueueName="RegistrationQueue")["QueueUrl"]
+    finally:
+        aws.stop()
+
+
+@pytest.fixture
+def moto(local_aws: tuple[LocalAws, str]) -> tuple[LocalAws, AwsWrites, str]:
+    aws, queue = local_aws
+    return aws, AwsWrites({"moto": aws.url, "region": aws.region}), queue
+
+
+def _put(aws: LocalAws, pk: str, status: str) -> None:
+    item: Any = {"pk": {"S": pk}, "sk": {"S": "STATE"}, "status": {"S": status}}
+    aws.client("dynamodb").put_item(TableName="SyncState", Item=item)
+
+
+def test_nothing_written_is_no_trace(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    aws, writes, _queue = moto
+    _put(aws, "commerce#customer#00009001", "SYNCED")
+    before = writes.counted()
+
+    assert writes.since(before) == []
+
+
+def test_a_new_item_is_a_trace_named_by_its_kind_not_its_key(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    aws, writes, _queue = moto
+    before = writes.counted()
+
+    aws.client("dynamodb").put_item(
+        TableName="SyncState", Item={"pk": {"S": "id#contact_email#jane@example.com"}, "sk": {"S": "ID"}}
+    )
+
+    assert writes.since(before) == ["SyncState: new id#contact_email"]
+
+
+def test_a_changed_item_is_a_trace(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    aws, writes, _queue = moto
+    _put(aws, "commerce#order#00009002", "SYNCED")
+    before = writes.counted()
+
+    _put(aws, "commerce#order#00009002", "REJECTED")
+
+    assert writes.since(before) == ["SyncState: changed commerce#order"]
+
+
+def test_a_message_queued_is_a_trace(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    aws, writes, queue = moto
+    before = writes.counted()
+
+    aws.client("sqs").send_message(QueueUrl=queue, MessageBody="{}", DelaySeconds=5)
+
+    assert writes.since(before) == ["RegistrationQueue: +1 messages"]
+
+
+@pytest.mark.parametrize("kind", ["salesforce#api-usage", "budget#social.actions#29938", "feed#social.actions"])
+def test_what_the_stack_writes_on_its_own_is_no_trace(moto: tuple[LocalAws, AwsWrites, str], kind: str) -> None:
+    # given the API usage meter, a request budget, a feed position: written by the stack's own calls
+    # and scheduled polls, whatever request is being answered
+    aws, writes, _queue = moto
+    before = writes.counted()
+
+    _put(aws, kind, "moved")
+
+    assert writes.since(before) == []
+
+
+def test_the_snapshot_after_a_check_is_the_next_checks_starting_point(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    # given a check that found a new item
+    aws, writes, _queue = moto
+    before = writes.counted()
+    _put(aws, "commerce#customer#00009003", "REJECTED")
+    assert writes.since(before) == ["SyncState: new commerce#customer"]
+
+    # when the next case starts from there and writes nothing
+    again = writes.counted()
+
+    # then it is not blamed for the item of the case before
+    assert writes.since(again) == []

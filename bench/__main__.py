@@ -5,6 +5,7 @@ from bench import (
     api_limits,
     cold_start,
     doorbell_latency,
+    function_time,
     loyalty_actions,
     routing_latency,
     schema_fuzz,
@@ -15,6 +16,7 @@ from bench import (
 def main() -> None:
     cold_start.main()
     api_calls.main()
+    function_time.main()
     api_limits.main()
     routing_latency.main()
     doorbell_latency.main()

@@ -103,22 +103,27 @@ def test_moto_keeps_a_connection_open_across_requests(aws: LocalAws) -> None:
 
 
 # One Lambda container: the app imported once, its handler invoked once per event; every TCP
-# connection the process opens is seen through Python's `socket.connect` audit event (PEP 578).
+# connection the process opens is seen through Python's `socket.connect` audit event (PEP 578), and
+# the SDK data loaders its AWS clients hold (one per boto3 session) are counted once it has answered.
 CONTAINER = textwrap.dedent(
     """
-    import json, sys
+    import gc, json, sys
     connects = []
     def audit(name, args):
         if name == "socket.connect":
             connects.append("%s:%s" % args[1][:2])
     sys.addaudithook(audit)
     import app
+    import botocore.loaders
     invocations = []
     for event in json.load(sys.stdin):
         before = len(connects)
         answer = app.handler(event, None)
         invocations.append({"status": answer["statusCode"], "connects": connects[before:]})
-    print("INVOCATIONS " + json.dumps(invocations))
+    # Each botocore session has a loader of its own (the SDK's data files, read and kept), which its
+    # clients keep.
+    loaders = sum(isinstance(o, botocore.loaders.Loader) for o in gc.get_objects())
+    print("CONTAINER " + json.dumps({"invocations": invocations, "sdk_loaders": loaders}))
     """
 )
 
@@ -175,27 +180,37 @@ def registration_container_env(aws: LocalAws, salesforce: RunningEmulator) -> di
     }
 
 
-def test_a_warm_registration_function_opens_no_connection(aws: LocalAws, salesforce: RunningEmulator) -> None:
-    # given a registration function's container, pointed at moto and the Salesforce emulator
-    env = registration_container_env(aws, salesforce)
-    events = [registration_event() for _ in range(INVOCATIONS)]
-
-    # when it handles three registrations in a row
+@pytest.fixture(scope="module")
+def registration_container(aws: LocalAws, salesforce: RunningEmulator) -> dict[str, Any]:
+    """A registration function's container, pointed at moto and the Salesforce emulator, after it
+    handled three new registrations in a row."""
     out = subprocess.run(
         [sys.executable, "-c", CONTAINER],
-        input=json.dumps(events),
-        env=env,
+        input=json.dumps([registration_event() for _ in range(INVOCATIONS)]),
+        env=registration_container_env(aws, salesforce),
         cwd=ROOT / "functions" / "registration",
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     ).stdout
-    invocations = json.loads(next(line for line in out.splitlines() if line.startswith("INVOCATIONS "))[12:])
+    report: dict[str, Any] = json.loads(next(line for line in out.splitlines() if line.startswith("CONTAINER "))[10:])
+    assert [i["status"] for i in report["invocations"]] == [200] * INVOCATIONS
+    return report
 
-    # then each was synced, the first opened its connections (one per AWS client and one to
-    # Salesforce), and the warm ones reused them
-    assert [i["status"] for i in invocations] == [200] * INVOCATIONS
+
+def test_a_warm_registration_function_opens_no_connection(
+    registration_container: dict[str, Any], salesforce: RunningEmulator
+) -> None:
+    invocations = registration_container["invocations"]
+
+    # the first opened its connections (one per AWS client, one to Salesforce); the warm ones reused them
     assert [i["connects"] for i in invocations[1:]] == [[]] * (INVOCATIONS - 1)
     salesforce_address = salesforce.url.removeprefix("http://")
     assert invocations[0]["connects"].count(salesforce_address) == 1
+
+
+def test_a_registration_container_builds_one_boto3_session(registration_container: dict[str, Any]) -> None:
+    # The config read (SSM), the secrets and the DynamoDB client share it: each further session
+    # loads the SDK's endpoint rules and models again, on the first invocation's clock.
+    assert registration_container["sdk_loaders"] == 1

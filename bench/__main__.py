@@ -7,6 +7,7 @@ from bench import (
     bulk_ingest,
     cold_start,
     doorbell_latency,
+    function_time,
     loyalty_actions,
     routing_latency,
     schema_fuzz,
@@ -17,6 +18,7 @@ from bench import (
 def main() -> None:
     cold_start.main()
     api_calls.main()
+    function_time.main()
     api_limits.main()
     bulk_ingest.main()
     routing_latency.main()

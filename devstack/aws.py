@@ -17,6 +17,7 @@ import boto3
 import boto3.session
 
 from devstack.cfn import ACCOUNT_ID, REGION, Resolver, load_template, to_text
+from devstack.serving import LocalServer
 from devstack.signing import FAMILY_SECRETS
 
 if TYPE_CHECKING:
@@ -119,15 +120,15 @@ class LocalAws:
     """moto server on a free local port, and helpers to fill it from the template."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = REGION) -> None:
-        from moto.server import ThreadedMotoServer
+        # moto server's WSGI app (what `moto.server.ThreadedMotoServer` serves on werkzeug), on a
+        # server that keeps connections open as AWS endpoints do (devstack.serving).
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.region = region
         self._clients: dict[tuple[str, int], Any] = {}
         self._clients_lock = threading.Lock()
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._server.start()
-        bound_host, bound_port = self._server.get_host_and_port()
-        self.url = f"http://{bound_host}:{bound_port}"
+        self._server = LocalServer(DomainDispatcherApplication(create_backend_app), host, port, "moto")
+        self.url = self._server.url
 
     @overload
     def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
@@ -154,7 +155,7 @@ class LocalAws:
         return made
 
     def stop(self) -> None:
-        self._server.stop()
+        self._server.shutdown()
 
     # ------------------------------------------------------------------ secrets and parameters
     def create_secret(self, name: str, value: str) -> str:

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer
-
 from devstack.gateway import serve
+from devstack.serving import LocalServer
 
 log = logging.getLogger("devstack")
 
@@ -45,12 +44,11 @@ PLATFORMS = (
 class RunningEmulator:
     name: str
     url: str
-    server: BaseWSGIServer | None = None
+    server: LocalServer | None = None
 
     def stop(self) -> None:
         if self.server is not None:
             self.server.shutdown()
-            self.server.server_close()
 
 
 def start_emulator(name: str, host: str = "127.0.0.1") -> RunningEmulator | None:

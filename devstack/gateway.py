@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from devstack.events import INTERNAL_ERROR, NOT_FOUND, TOO_LARGE, HttpResult, http_api_event, http_api_response
 from devstack.routes import RouteTable
 from devstack.runtime import InvokeResult
+from devstack.serving import LocalServer
 
 log = logging.getLogger("devstack")
 
@@ -26,17 +26,11 @@ CONFIG_PATH = "/_local/config"
 Invoker = Callable[[str, Any], InvokeResult]
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-def serve(app: Any, host: str, port: int, name: str) -> tuple[BaseWSGIServer, threading.Thread]:
-    """Serve a WSGI app in a daemon thread on a threaded werkzeug server (port 0 = any free port)."""
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=name, daemon=True)
-    thread.start()
-    return server, thread
+def serve(app: Any, host: str, port: int, name: str) -> tuple[LocalServer, threading.Thread]:
+    """Serve a WSGI app in a daemon thread (port 0 = any free port), on persistent HTTP/1.1
+    connections as the real endpoints keep them (devstack.serving)."""
+    server = LocalServer(app, host, port, name)
+    return server, server.thread
 
 
 class Gateway:

@@ -379,7 +379,6 @@ class Stack:
         if self.gateway_server is not None:
             with contextlib.suppress(Exception):
                 self.gateway_server.shutdown()
-                self.gateway_server.server_close()
         for sink in self.sinks:
             sink.console = None  # RIE's shutdown chatter goes to the log files only
         for pool in self.pools.values():

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from connector.aws_session import aws_client, aws_session
 from connector.crm.api_budget import ApiBudget
 from connector.crm.identity import IdentityMap
 from connector.crm.schema import OrgSchema
@@ -105,19 +106,16 @@ class Services:
 
     @cached_property
     def boto3_session(self) -> Any:
-        if self._session is None:
-            import boto3
-
-            self._session = boto3.session.Session()
-        return self._session
+        """The container's session (connector.aws_session), unless one was given."""
+        return self._session or aws_session()
 
     @cached_property
     def dynamodb(self) -> Any:
-        return self.boto3_session.client("dynamodb")
+        return aws_client("dynamodb", self.boto3_session)
 
     @cached_property
     def sqs(self) -> Any:
-        return self.boto3_session.client("sqs")
+        return aws_client("sqs", self.boto3_session)
 
     @cached_property
     def salesforce(self) -> SalesforceClient:

@@ -160,8 +160,10 @@ def measure() -> list[Row]:
                 calls(h, reg({**customer(cold, f"{cold}@x.io"), "data": cold_start_data(cold)})),
             )
         )
-        # Every function's container warm before a count: its secrets and token fetched once.
-        h.post("order_header", "/v1/commerce/orders", order(unique("O"), None))
+        # Every function's container warm before a count: its secrets and token fetched once, the
+        # org's API usage read from a Salesforce answer.
+        known = h.post("registration", "/v1/commerce/customers", customer(unique("C"), f"{unique('c')}@x.io"))
+        h.post("order_header", "/v1/commerce/orders", order(unique("O"), known["body"]["contact_id"]))
         h.post("contact_us", "/v1/commerce/cases", event("contact_us.submitted"))
         warm = unique("W")  # first contact of the list: its Account is upserted in the same call
         rows.append(
@@ -429,11 +431,15 @@ def measure_social() -> list[Row]:
     return rows
 
 
-def dynamodb_goal(case: str) -> int | None:
+# Event types whose every event makes a new record (a new Order, a new Case).
+CREATING = ("order.created", "contact_us.submitted")
+
+
+def dynamodb_goal(event_type: str, case: str) -> int | None:
     """Issue 12: a real-time event of a known entity <= 3 DynamoDB calls, of a new one <= 5."""
-    if "batch" in case or "cold start" in case:
+    if "batch" in case or "cold start" in event_type:
         return None
-    return 5 if "new" in case else 3
+    return 5 if event_type in CREATING or "new" in case else 3
 
 
 def main() -> None:
@@ -457,7 +463,7 @@ def main() -> None:
     for event_type, case, count in [*commerce, *chat, *social]:
         ddb = count.of("dynamodb")
         # The issue's goals are the commerce events'; chat and social share the pipeline's calls.
-        goal = dynamodb_goal(case) if (event_type, case, count) in commerce else None
+        goal = dynamodb_goal(event_type, case) if (event_type, case, count) in commerce else None
         mark = "" if goal is None else (f"  ok (goal <= {goal})" if ddb <= goal else f"  OVER goal {goal}")
         print(
             f"  {event_type:24} {case:56} {ddb:8.2f} {count.of('sqs'):5.2f} {count.of('secretsmanager'):7.2f}"

@@ -60,8 +60,12 @@ def header_fields(event: OrderEvent) -> dict[str, Any]:
 @heals_identity_map
 def sync_order(event: OrderEvent, services: Services) -> Outcome:
     order = event.data.order
-    known = services.identities.entry(IdentityKind.ORDER, order.order_no)
     contact_id = order.salesforce_contact_id
+    # The entries this event reads first, in one round trip (a guest's come later, from OCAPI's answer).
+    services.identities.prefetch(
+        [(IdentityKind.ORDER, order.order_no), *([(IdentityKind.CONTACT_ACCOUNT, contact_id)] if contact_id else [])]
+    )
+    known = services.identities.entry(IdentityKind.ORDER, order.order_no)
     # Not a valid Contact Id: the reference treats the order as a guest order.
     if contact_id and (written := unless_gone(lambda: _write_registered(event, services, contact_id))):
         return written
@@ -100,6 +104,15 @@ def _write_guest(event: OrderEvent, services: Services, known: Identity | None) 
     info = {**(data.order.customer_info.model_dump(exclude_none=True) if data.order.customer_info else {})}
     info |= {k: v for k, v in (details.get("customer_info") or {}).items() if v}
     customer_no = info.get("customer_no")
+    # What OCAPI's answer lets this event read next, in one round trip: the customer's entry, the
+    # email's, and the Account a new guest Contact goes under.
+    services.identities.prefetch(
+        [
+            *([(IdentityKind.CONTACT, str(customer_no))] if customer_no else []),
+            *([(IdentityKind.CONTACT_EMAIL, str(info["email"]).strip().lower())] if info.get("email") else []),
+            (IdentityKind.ACCOUNT, config.customer_list_of(data.site_id)),
+        ]
+    )
     if customer_no:
         registered = contact_by_external_id(services, IdentityKind.CONTACT, CUSTOMER_NO_FIELD, str(customer_no))
         if registered is not None:

@@ -107,6 +107,14 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
         status,
         state_country_picklists=services.settings.config.salesforce.state_country_picklists,
     )
+    # Every identity-map entry this write may read, in one round trip (the email's for a conversion).
+    services.identities.prefetch(
+        [
+            (IdentityKind.CONTACT, customer.customer_no),
+            (IdentityKind.CONTACT_EMAIL, customer.email),
+            (IdentityKind.ACCOUNT, data.customer_list_id),
+        ]
+    )
     known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "list": data.customer_list_id})
     if known and known.fingerprint == digest:

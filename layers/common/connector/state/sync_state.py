@@ -14,6 +14,7 @@ from typing import Any
 
 from connector.envelope import EntityRef
 from connector.state._dynamo import from_item, now_iso, to_item
+from connector.state.event_writes import EventWrites, Write, key_of
 
 STATE_SK = "STATE"
 # The source version of an entity no accepted event has set yet (sorts before every real version).
@@ -70,9 +71,11 @@ class StaleEvent(Exception):
 
 
 class SyncStateStore:
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: Any, writes: EventWrites | None = None) -> None:
         self._table = table_name
         self._ddb = client
+        # Transitions join the event's last write while an event collects its writes.
+        self._writes = writes or EventWrites(client)
 
     def get(self, ref: EntityRef) -> SyncState | None:
         resp = self._ddb.get_item(
@@ -92,42 +95,84 @@ class SyncStateStore:
         status: SyncStatus = SyncStatus.RECEIVED,
     ) -> SyncState:
         """Claim the entity for this event's version; raises StaleEvent if a newer one got there first."""
-        now = now_iso()
-        try:
-            resp = self._ddb.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
-                UpdateExpression=(
-                    "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
-                    "envelope = :env, queue_url = :q, updated_at = :now, created_at = if_not_exists(created_at, :now), "
-                    "#source = :source, entity = :entity, entity_key = :key, attempts = :zero, "
-                    # What `reject` gives back if this event is refused (evaluated before the SET).
-                    "previous_version = if_not_exists(source_version, :none) "
-                    "REMOVE last_error"
-                ),
-                ConditionExpression="attribute_not_exists(source_version) OR source_version <= :v",
-                ExpressionAttributeNames={"#status": "status", "#source": "source"},
-                ExpressionAttributeValues=to_item(
-                    {
-                        ":status": status.value,
-                        ":v": version,
-                        ":e": event_id,
-                        ":t": event_type,
-                        ":env": envelope,
-                        ":q": queue_url,
-                        ":now": now,
-                        ":source": ref.source,
-                        ":entity": ref.entity,
-                        ":key": ref.key,
-                        ":zero": 0,
-                        ":none": NO_VERSION,
-                    }
-                ),
-                ReturnValues="ALL_NEW",
+        return self.record(
+            self.received_write(
+                ref,
+                version=version,
+                event_id=event_id,
+                event_type=event_type,
+                envelope=envelope,
+                queue_url=queue_url,
+                status=status,
             )
+        )
+
+    def record(self, received: Write) -> SyncState:
+        """Make a `received_write` alone; raises StaleEvent (with the newer state) if its condition fails."""
+        try:
+            resp = self._ddb.update_item(**received.item["Update"], ReturnValues="ALL_NEW")
         except self._ddb.exceptions.ConditionalCheckFailedException as exc:
-            raise StaleEvent(self.get(ref)) from exc
+            raise StaleEvent(self.state_of(exc.response.get("Item"))) from exc
         return self._to_state(resp["Attributes"])
+
+    def received_write(
+        self,
+        ref: EntityRef,
+        *,
+        version: str,
+        event_id: str,
+        event_type: str,
+        envelope: str,
+        queue_url: str,
+        status: SyncStatus = SyncStatus.RECEIVED,
+    ) -> Write:
+        """`record_received` as a write of a transaction: its condition failing means StaleEvent,
+        and the state as it was comes back with the failure (`state_of`), so no read is needed."""
+        now = now_iso()
+        return Write(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": self._key(ref),
+                    "UpdateExpression": (
+                        "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
+                        "envelope = :env, queue_url = :q, updated_at = :now, "
+                        "created_at = if_not_exists(created_at, :now), "
+                        "#source = :source, entity = :entity, entity_key = :key, attempts = :zero, "
+                        # What `reject` gives back if this event is refused (evaluated before the SET).
+                        "previous_version = if_not_exists(source_version, :none) "
+                        "REMOVE last_error"
+                    ),
+                    "ConditionExpression": "attribute_not_exists(source_version) OR source_version <= :v",
+                    "ExpressionAttributeNames": {"#status": "status", "#source": "source"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":status": status.value,
+                            ":v": version,
+                            ":e": event_id,
+                            ":t": event_type,
+                            ":env": envelope,
+                            ":q": queue_url,
+                            ":now": now,
+                            ":source": ref.source,
+                            ":entity": ref.entity,
+                            ":key": ref.key,
+                            ":zero": 0,
+                            ":none": NO_VERSION,
+                        }
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            key_of(self._table, self._key(ref)),
+        )
+
+    def state_of(self, item: dict[str, Any] | None) -> SyncState | None:
+        """The state an item (as a failed condition returned it) holds."""
+        return self._to_state(item) if item and "source_version" in item else None
+
+    def _key(self, ref: EntityRef) -> dict[str, Any]:
+        return to_item({"pk": ref.pk, "sk": STATE_SK})
 
     def transition(
         self,
@@ -156,18 +201,17 @@ class SyncStateStore:
             sets.append("salesforce_ids = :ids")
             values[":ids"] = salesforce_ids
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
-                UpdateExpression=expression,
-                ConditionExpression="source_version = :v",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-            )
-        except self._ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        update = {
+            "TableName": self._table,
+            "Key": self._key(ref),
+            "UpdateExpression": expression,
+            "ConditionExpression": "source_version = :v",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+        }
+        # While an event collects its writes this is made with its last write (True then: a
+        # transition overtaken by a newer version is left out there, as it would be here).
+        return self._writes.write(Write({"Update": update}, key_of(self._table, self._key(ref)), optional=True))
 
     def reject(self, ref: EntityRef, *, version: str, event_id: str, attempts: int, error: str) -> bool:
         """The event at `version` was refused back to its sender and wrote nothing: the state says

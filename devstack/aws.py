@@ -115,16 +115,48 @@ def physical_name(stack_name: str, logical_id: str, limit: int) -> str:
     return f"{stack_name}-{logical_id}"[:limit]
 
 
+class OneDynamoDBRequestAtATime:
+    """WSGI middleware: moto's DynamoDB requests one at a time. Real DynamoDB applies each request
+    atomically; moto's backend is not thread-safe, and its TransactWriteItems copies the tables it
+    touches and restores that copy when a condition fails, undoing whatever another request thread
+    wrote meanwhile (seen as sync-state items left with their key only). Serialized, every request
+    is atomic with respect to the others, as in DynamoDB."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))  # the whole answer made under the lock
+
+
+def _moto_server(host: str, port: int) -> Any:
+    """moto's ThreadedMotoServer, its application behind OneDynamoDBRequestAtATime."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import make_server
+
+    class Server(ThreadedMotoServer):
+        def _server_entry(self) -> None:  # ThreadedMotoServer's own, with the middleware added
+            app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Server(ip_address=host, port=port, verbose=False)
+
+
 class LocalAws:
     """moto server on a free local port, and helpers to fill it from the template."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = REGION) -> None:
-        from moto.server import ThreadedMotoServer
-
         self.region = region
         self._clients: dict[tuple[str, int], Any] = {}
         self._clients_lock = threading.Lock()
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._server = _moto_server(host, port)
         self._server.start()
         bound_host, bound_port = self._server.get_host_and_port()
         self.url = f"http://{bound_host}:{bound_port}"

@@ -134,8 +134,14 @@ class IdentityMap:
         return known
 
     def entries(self, kind: IdentityKind, keys: list[str]) -> dict[str, Identity]:
-        """One BatchGetItem per 100 keys instead of one GetItem each."""
-        found = self._batch_get([(kind, key) for key in keys])
+        """One BatchGetItem per 100 keys instead of one GetItem each (none for what the event knows)."""
+        wanted = [(kind, key) for key in keys]
+        cache = self._event_cache()
+        if cache is not None:
+            self.prefetch(wanted)
+            found = {k: known for k in dict.fromkeys(wanted) if (known := cache.get(k)) is not None}
+        else:
+            found = self._batch_get(wanted)
         self._used.extend(found)
         return {key: identity for (_, key), identity in found.items()}
 

@@ -566,9 +566,9 @@ class Trigger:
         (connector.pipeline.idempotency): a sync event's intake with the first, the rest with the last."""
         writes = self.services.writes
         client = self._idempotency_client()
+        intake = None if isinstance(event, Command) else self.processor.intake(event, defer=defer)
         writes.begin()
-        client.intake = None if isinstance(event, Command) else self.processor.intake(event, defer=defer)
-        self._intake = client.intake
+        client.intake = self._intake = intake
         try:
             yield
         finally:

@@ -133,3 +133,58 @@ def test_an_older_event_after_a_newer_one_writes_nothing_but_its_answer(connecto
     assert (status, answer["status"], answer.get("stale")) == (200, "synced", True)
     assert connector.salesforce.calls() == calls_before
     assert connector.registration.post(older) == (status, answer)
+
+
+def test_a_known_orders_update_costs_three_dynamodb_round_trips(connector: Any, calls: AwsCalls) -> None:
+    # given an order of a registered customer, synced
+    contact_id = connector.registration.post(event_body("customer.registered", customer=customer("00001001")))
+    order = {**event_body("order.created")["data"]["order"], "salesforce_contact_id": contact_id.body["contact_id"]}
+    connector.order_header.post(event_body("order.created", order=order))
+    update = event_body("order.updated", order={**order, "status": "completed"})
+
+    # when its status changes
+    made = dynamodb_calls(calls, lambda: connector.order_header.post(update))
+
+    # then: intake, identity-map reads, completion
+    assert made == INTAKE_READ_COMPLETION
+
+
+def test_a_contact_us_form_of_a_known_customer_costs_three_dynamodb_round_trips(
+    connector: Any, calls: AwsCalls
+) -> None:
+    # given a registered customer, and their first form (its function warm)
+    connector.registration.post(event_body("customer.registered", customer=customer("00001001")))
+    form = {**event_body("contact_us.submitted")["data"]["case"], "email": "c00001001@example.com", "order_no": None}
+    connector.contact_us.post(event_body("contact_us.submitted", case=form))
+
+    # when they send another
+    made = dynamodb_calls(calls, lambda: connector.contact_us.post(event_body("contact_us.submitted", case=form)))
+
+    # then: intake, identity-map reads (the Contact found by email), completion
+    assert made == INTAKE_READ_COMPLETION
+
+
+def test_a_queue_batch_writes_its_transitions_releases_and_identities_in_one_round_trip(
+    connector: Any, calls: AwsCalls
+) -> None:
+    # given an async registration function that has synced a batch, and three queued registrations
+    connector.configure(SYNC_MODE="async")
+    connector.registration.post(event_body("customer.registered", customer=customer("00001999")))
+    connector.registration.drain_queue()
+    for n in range(3):
+        connector.registration.post(event_body("customer.registered", customer=customer(f"0000200{n}")))
+
+    # when the queue delivers them as one batch
+    with calls.measure() as made:
+        assert connector.registration.drain_queue() == {"batchItemFailures": []}
+
+    # then: their states in one read, a claim each, their identity entries (customers, emails,
+    # customer list) in one read, the rest in one write
+    assert Counter({k: n for k, n in made.items() if k[0] == "dynamodb"}) == Counter(
+        {
+            ("dynamodb", "BatchGetItem"): 2,
+            ("dynamodb", "PutItem"): 3,
+            ("dynamodb", "TransactWriteItems"): 1,
+        }
+    )
+    assert {connector.sync_status("customer", f"0000200{n}") for n in range(3)} == {"SYNCED"}

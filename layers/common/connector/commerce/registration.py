@@ -308,6 +308,12 @@ def _batch_upsert_contacts(
     results: list[Outcome | Exception],
 ) -> None:
     config = services.settings.config.commerce
+    # The batch's identity-map entries (customers, emails, customer lists) in one round trip.
+    services.identities.prefetch(
+        [(IdentityKind.CONTACT, c.customer_no) for _, _, c in ready]
+        + [(IdentityKind.CONTACT_EMAIL, c.email) for _, _, c in ready]
+        + [(IdentityKind.ACCOUNT, d.customer_list_id) for _, d, _ in ready]
+    )
     known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for _, _, c in ready])
     by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for _, _, c in ready])
     accounts = _batch_accounts(ready, services)

@@ -28,9 +28,10 @@ from connector.salesforce.limits import ApiUsage
 from connector.state.api_usage import ApiUsageStore, StoredApiUsage
 
 PERSIST_EVERY_SECONDS = 60
-# An own reading this recent makes reading the shared one pointless (other containers share theirs
-# at most every PERSIST_EVERY_SECONDS, unless they cross the threshold: that one is missed for as long).
-OWN_READING_SUFFICES_SECONDS = 10
+# An own reading this recent makes reading the shared one pointless: other containers share theirs at
+# most every PERSIST_EVERY_SECONDS, and a container that calls Salesforce sees the org's usage on each
+# answer itself. What it may miss: another container's crossing, for at most one event of its own.
+OWN_READING_SUFFICES_SECONDS = PERSIST_EVERY_SECONDS
 
 
 class ApiBudget:

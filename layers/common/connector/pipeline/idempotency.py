@@ -14,6 +14,12 @@ tests/integration/triggers/test_dynamodb_round_trips.py):
    gets), the sync state's new status, the claim's release and the identity-map entries that changed
    (`EventWrites`), all or nothing.
 
+Not counted above: a container that has had no Salesforce answer for a minute reads the org's shared API
+usage (one GetItem, connector.crm.api_budget) and stores its own at most once a minute (one PutItem);
+a duplicate delivery costs the intake's one call (its condition fails on the idempotency record,
+which comes back with the failure); a stale event two (the intake, then the idempotency record alone).
+A queue batch has its own list (`Processor.process_batch`).
+
 Powertools keeps its logic (keys, payload validation, in-progress expiry, replayed answers): only
 the client it writes with is ours, and it joins the event's writes to the calls Powertools makes
 (`put_item` for the in-progress record, `update_item` for the completed one). A condition that fails

@@ -33,7 +33,7 @@ from connector.pipeline.responses import Answer, errors, ignored, message, queue
 from connector.salesforce.limits import ApiUsage
 from connector.services import Services
 from connector.services.work_queue import backoff_seconds
-from connector.state import StaleEvent, SyncStatus
+from connector.state import StaleEvent, SyncState, SyncStatus
 
 _COUNTERS = {
     SyncStatus.SYNCED: obs.EVENTS_SYNCED,
@@ -286,12 +286,31 @@ class Processor:
     # -- SQS -----------------------------------------------------------------------------------
     def process_batch(self, messages: Sequence[QueuedMessage]) -> dict[str, Exception | None]:
         """Per message id: None when done with it (synced, superseded, ignored or dead-lettered),
-        else the error that keeps it on the queue for another attempt."""
+        else the error that keeps it on the queue for another attempt.
+
+        DynamoDB round trips of a batch: the messages' sync states in one BatchGetItem; per entity
+        run, its claim (one conditional PutItem: each may fail alone); the workflows' identity-map
+        reads; then every state transition, claim release and changed identity-map entry of the
+        batch in one TransactWriteItems at its end (SQS deletes only what the answer reports done, so
+        were the function to die before, the whole batch is delivered again)."""
+        writes = self.services.writes
+        writes.begin()
+        try:
+            verdicts = self._process_batch(messages)
+            writes.commit_pending()
+        finally:
+            left = writes.end()
+            if left:  # the batch failed before its last write: what it did still stands
+                writes.commit(left)
+        return verdicts
+
+    def _process_batch(self, messages: Sequence[QueuedMessage]) -> dict[str, Exception | None]:
         s = self.services
         verdicts: dict[str, Exception | None] = {}
         latest: dict[str, QueuedMessage] = {}
+        states = s.sync_state.get_many([self._ref(msg.event) for msg in messages])
         for msg in messages:
-            if self._already_settled(msg):
+            if self._already_settled(msg, states.get(self._ref(msg.event).pk)):
                 verdicts[msg.message_id] = None
                 continue
             newest = latest.get(self._ref(msg.event).pk)
@@ -347,11 +366,10 @@ class Processor:
         # re-queues it rather than giving up on it.
         self._mark(event, self._ref(event), SyncStatus.QUEUED, attempts=None, error=error_text(busy))
 
-    def _already_settled(self, msg: QueuedMessage) -> bool:
+    def _already_settled(self, msg: QueuedMessage, current: SyncState | None) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an
         at-least-once duplicate of an event already synced. Records one that bypassed intake."""
-        event, ref = msg.event, self._ref(msg.event)
-        current = self.services.sync_state.get(ref)
+        event = msg.event
         if current is not None and current.source_version > event.version:
             logger.info("superseded by a newer version, dropped", extra={"event_id": event.event_id})
             return True

@@ -10,7 +10,9 @@ A write whose condition is only a guard (`optional`: a transition for a version 
 since taken over, a claim no longer ours) is left out when its condition fails, and the others are
 written without it: that is what the same write made alone would have done. One item is written with
 its own plain call (a transaction of one costs twice the capacity for nothing). Two writes of one
-item in an event: the later replaces the earlier (a transaction may name an item once).
+item in an event: the later replaces the earlier (a transaction may name an item once, holds at most
+100 actions and 4 MB, and its actions are authorised as the PutItem/UpdateItem/DeleteItem they stand
+for: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 from connector.errors import TransientError
 
+# TransactWriteItems takes at most 100 items: more (a queue batch's writes) go in several, each atomic.
+MAX_TRANSACTION_ITEMS = 100
 # DynamoDB cancels a transaction that meets another one on the same item (TransactionConflict);
 # written again a moment later, it sees the other's result. Beyond this, the caller is told to retry.
 CONFLICT_RETRIES = 3
@@ -112,6 +116,10 @@ class EventWrites:
         """Write all of `writes`, or raise Cancelled (nothing written) if a non-optional one's
         condition failed. Optional writes whose condition failed are left out (and appended to `skipped`)."""
         skipped = [] if skipped is None else skipped
+        if len(writes) > MAX_TRANSACTION_ITEMS:
+            for start in range(0, len(writes), MAX_TRANSACTION_ITEMS):
+                self.commit(writes[start : start + MAX_TRANSACTION_ITEMS], skipped)
+            return
         remaining = list(writes)
         for attempt in range(CONFLICT_RETRIES + 1):
             if not remaining:

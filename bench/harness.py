@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
+from bench.aws_calls import AwsCalls, counting_aws_calls
 from connector.pipeline.signature import sign
 from devstack.signing import FAMILY_SECRETS, secret_for
 
@@ -34,9 +35,17 @@ def _serve(app: Any) -> str:
 
 class Harness:
     def __init__(
-        self, salesforce: str, commerce: str, queues: dict[str, str], config_file: str = "", loyalty: str = ""
+        self,
+        salesforce: str,
+        commerce: str,
+        queues: dict[str, str],
+        config_file: str = "",
+        loyalty: str = "",
+        aws: AwsCalls | None = None,
     ) -> None:
         self.salesforce = salesforce
+        # Every AWS call the functions make, counted at their boto3 clients.
+        self.aws = aws or AwsCalls()
         self.commerce = commerce
         self.loyalty = loyalty
         self.queues = queues
@@ -122,6 +131,7 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
     import tempfile
 
     import boto3
+    from aws_lambda_powertools.utilities import parameters
     from moto import mock_aws
 
     from emulators.commerce import create_app as commerce_app
@@ -152,8 +162,11 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
     from connector.observability import logger
 
     logger.setLevel("ERROR")  # created at import, before this environment was set
+    # A fresh container: Powertools' secret and parameter providers (and their clients) are made
+    # again, inside the call counter, as a cold start makes them.
+    parameters.clear_caches()
     try:
-        with mock_aws():
+        with counting_aws_calls() as aws, mock_aws():
             sm = boto3.client("secretsmanager")
             for family, secret in FAMILY_SECRETS.items():  # one per family, as the local stack has
                 os.environ[f"{family.upper()}_WEBHOOK_SECRET_ARN"] = sm.create_secret(
@@ -189,8 +202,9 @@ def harness(config: dict[str, Any] | None = None) -> Iterator[Harness]:
                     "offer_actions",
                 )
             }
-            yield Harness(salesforce, commerce, queues, config_file.name, loyalty)
+            yield Harness(salesforce, commerce, queues, config_file.name, loyalty, aws)
     finally:
+        parameters.clear_caches()
         os.environ.clear()
         os.environ.update(saved)
         os.unlink(config_file.name)

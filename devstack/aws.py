@@ -116,18 +116,100 @@ def physical_name(stack_name: str, logical_id: str, limit: int) -> str:
     return f"{stack_name}-{logical_id}"[:limit]
 
 
+class OneDynamoDBRequestAtATime:
+    """WSGI middleware: moto's DynamoDB requests one at a time. Real DynamoDB applies each request
+    atomically; moto's backend is not thread-safe, and its TransactWriteItems copies the tables it
+    touches and restores that copy when a condition fails, undoing whatever another request thread
+    wrote meanwhile (seen as sync-state items left with their key only). Serialized, every request
+    is atomic with respect to the others, as in DynamoDB."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))  # the whole answer made under the lock
+
+
+def _transactions_without_table_copies() -> None:
+    """moto's TransactWriteItems deep-copies every table it touches before writing (its rollback):
+    ~300 ms a call once a table holds 2,000 items, which made the local stack's soak crawl. With
+    DynamoDB requests serialized (OneDynamoDBRequestAtATime), a transaction whose conditions all
+    hold can be written without that copy: they are checked first, then the writes are made; one
+    whose condition fails is left to moto's own code (which cancels it, reasons and all)."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend.transact_write_items, "checked_first", False):
+        return
+    copying = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        ops = [next(iter(item.items())) for item in transact_items]
+        keys = []
+        for op_type, op in ops:
+            table = self.get_table(op["TableName"])
+            if op_type == "Put":
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            else:
+                key = op["Key"]
+            keys.append(key)
+            condition = op.get("ConditionExpression")
+            if (
+                len(transact_items) > 100
+                or len(transact_items[len(keys) - 1]) > 1
+                or (
+                    condition is not None
+                    and not get_filter_expression(
+                        condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                    ).expr(self.get_item(op["TableName"], key))
+                )
+            ):
+                return copying(self, transact_items)  # moto's own answer (and its copy) for a refusal
+        if len({(op["TableName"], str(sorted(key.items()))) for (_, op), key in zip(ops, keys, strict=True)}) < len(
+            ops
+        ):
+            return copying(self, transact_items)  # two actions on one item: moto's own refusal
+        for (op_type, op), key in zip(ops, keys, strict=True):
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(op["TableName"], op["Item"])
+            elif op_type == "Delete":
+                self.delete_item(op["TableName"], key)
+            elif op_type == "Update":
+                self.update_item(
+                    op["TableName"],
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+        return None
+
+    transact_write_items.checked_first = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 class LocalAws:
     """moto server on a free local port, and helpers to fill it from the template."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = REGION) -> None:
-        # moto server's WSGI app (what `moto.server.ThreadedMotoServer` serves on werkzeug), on a
-        # server that keeps connections open as AWS endpoints do (devstack.serving).
+        # moto server's WSGI app (what `moto.server.ThreadedMotoServer` serves on werkzeug), its
+        # DynamoDB requests one at a time (OneDynamoDBRequestAtATime), on a server that keeps
+        # connections open as AWS endpoints do (devstack.serving).
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        _transactions_without_table_copies()
         self.region = region
         self._clients: dict[tuple[str, int], Any] = {}
         self._clients_lock = threading.Lock()
-        self._server = LocalServer(DomainDispatcherApplication(create_backend_app), host, port, "moto")
+        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = LocalServer(app, host, port, "moto")
         self.url = self._server.url
 
     @overload

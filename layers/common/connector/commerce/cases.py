@@ -24,7 +24,16 @@ CASE_EVENT_FIELD = "Commerce_Event_Id__c"
 
 @heals_identity_map
 def submit_case(event: ContactUsSubmitted, services: Services) -> Outcome:
-    contact_id = event.data.case.salesforce_contact_id
+    form = event.data.case
+    contact_id = form.salesforce_contact_id
+    # The entries this event may read, in one round trip.
+    services.identities.prefetch(
+        [
+            *([(IdentityKind.CONTACT, form.customer_no)] if form.customer_no else []),
+            (IdentityKind.CONTACT_EMAIL, form.email),
+            *([(IdentityKind.ORDER, form.order_no)] if form.order_no else []),
+        ]
+    )
     # A stale or wrong Contact Id from the storefront: fall back to matching by email.
     if contact_id and (written := unless_gone(lambda: _write_case(event, services, contact_id))):
         return written

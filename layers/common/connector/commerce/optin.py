@@ -19,6 +19,10 @@ from connector.services import Services
 @heals_identity_map
 def sync_opt_in(event: CustomerOptedIn, services: Services) -> Outcome:
     data = event.data
+    # The entries this event may read, in one round trip.
+    services.identities.prefetch(
+        [(IdentityKind.CONTACT_EMAIL, data.email), (IdentityKind.ACCOUNT, data.customer_list_id)]
+    )
     existing = contact_by_email(services, data.email, person_accounts=person_accounts(services))
     if existing is None and not data.opted_in:
         return Outcome(ids={}, detail={"unchanged": True})  # an opt-out of nobody: nothing to record

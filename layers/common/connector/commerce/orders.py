@@ -61,8 +61,12 @@ def header_fields(event: OrderEvent) -> dict[str, Any]:
 @heals_identity_map
 def sync_order(event: OrderEvent, services: Services) -> Outcome:
     order = event.data.order
-    known = services.identities.entry(IdentityKind.ORDER, order.order_no)
     contact_id = order.salesforce_contact_id
+    # The entries this event reads first, in one round trip (a guest's come later, from OCAPI's answer).
+    services.identities.prefetch(
+        [(IdentityKind.ORDER, order.order_no), *([(IdentityKind.CONTACT_ACCOUNT, contact_id)] if contact_id else [])]
+    )
+    known = services.identities.entry(IdentityKind.ORDER, order.order_no)
     # Not a valid Contact Id: the reference treats the order as a guest order.
     if contact_id and (written := unless_gone(lambda: _write_registered(event, services, contact_id))):
         return written
@@ -134,6 +138,16 @@ def _write_guest(event: OrderEvent, services: Services, known: Identity | None) 
 
 
 def _link_guest(event: OrderEvent, services: Services, info: dict[str, Any], customer_no: str | None) -> Outcome:
+    # What OCAPI's answer lets this event read next, in one round trip: the customer's entry, the
+    # email's, and the Account a new guest Contact goes under. Read under the customer's claim: read
+    # before it, a registration finishing in between would leave the order Guest (guest_orders).
+    services.identities.prefetch(
+        [
+            *([(IdentityKind.CONTACT, customer_no)] if customer_no else []),
+            *([(IdentityKind.CONTACT_EMAIL, str(info["email"]).strip().lower())] if info.get("email") else []),
+            (IdentityKind.ACCOUNT, services.settings.config.commerce.customer_list_of(event.data.site_id)),
+        ]
+    )
     if customer_no:
         registered = contact_by_external_id(services, IdentityKind.CONTACT, CUSTOMER_NO_FIELD, customer_no)
         if registered is not None:

@@ -107,6 +107,14 @@ def write_customer(data: CustomerData, customer: Customer, services: Services, s
         status,
         state_country_picklists=services.settings.config.salesforce.state_country_picklists,
     )
+    # Every identity-map entry this write may read, in one round trip (the email's for a conversion).
+    services.identities.prefetch(
+        [
+            (IdentityKind.CONTACT, customer.customer_no),
+            (IdentityKind.CONTACT_EMAIL, customer.email),
+            (IdentityKind.ACCOUNT, data.customer_list_id),
+        ]
+    )
     known = services.identities.entry(IdentityKind.CONTACT, customer.customer_no)
     digest = fingerprint({**fields, "list": data.customer_list_id})
     if known and known.fingerprint == digest:
@@ -301,6 +309,12 @@ def _batch_upsert_contacts(
     results: list[Outcome | Exception],
 ) -> None:
     config = services.settings.config.commerce
+    # The batch's identity-map entries (customers, emails, customer lists) in one round trip.
+    services.identities.prefetch(
+        [(IdentityKind.CONTACT, c.customer_no) for _, _, c in ready]
+        + [(IdentityKind.CONTACT_EMAIL, c.email) for _, _, c in ready]
+        + [(IdentityKind.ACCOUNT, d.customer_list_id) for _, d, _ in ready]
+    )
     known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for _, _, c in ready])
     by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for _, _, c in ready])
     accounts = customer_list_accounts((data.customer_list_id for _, data, _ in ready), services)

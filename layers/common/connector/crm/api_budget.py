@@ -5,8 +5,11 @@ every call (REQUEST_LIMIT_EXCEEDED) for every integration of the org until the w
 a configured share of the allocation (`salesforce.defer_at_api_usage`), sync events therefore wait
 in the queue rather than spend what is left; commands (a caller is waiting) still run.
 
-What it costs: the client reads `Sforce-Limit-Info` from every answer in memory (free); each check
-is one DynamoDB read (the reading any container stored last, 0.5 RCU); this container's reading is
+What it costs: the client reads `Sforce-Limit-Info` from every answer in memory (free); a check is
+one DynamoDB read (the reading any container stored last, 0.5 RCU) only when this container has heard
+nothing from the org for `OWN_READING_SUFFICES_SECONDS`: the org reports its usage on every answer, so
+a fresh reading of its own is as new as any other container's stored reading (which is stored at
+most once a minute, below); a busy container checks for free. This container's reading is
 stored at most once a minute, or at once when it crosses the threshold (1 WCU). While over the
 threshold, a reading older than `defer_seconds` is re-checked with one `GET /limits` call: with
 all sync work waiting, nothing else would show the window freeing.
@@ -25,6 +28,10 @@ from connector.salesforce.limits import ApiUsage
 from connector.state.api_usage import ApiUsageStore, StoredApiUsage
 
 PERSIST_EVERY_SECONDS = 60
+# An own reading this recent makes reading the shared one pointless: other containers share theirs at
+# most every PERSIST_EVERY_SECONDS, and a container that calls Salesforce sees the org's usage on each
+# answer itself. What it may miss: another container's crossing, for at most one event of its own.
+OWN_READING_SUFFICES_SECONDS = PERSIST_EVERY_SECONDS
 
 
 class ApiBudget:
@@ -69,6 +76,9 @@ class ApiBudget:
         return reading.share >= self._config.defer_at_api_usage
 
     def _freshest(self) -> ApiUsage | None:
+        own = self._client.api_usage
+        if own is not None and self._clock() - own.observed_at < OWN_READING_SUFFICES_SECONDS:
+            return own
         stored = self._store.get()
         shared = ApiUsage(stored.used, stored.allocation, stored.observed_at) if stored is not None else None
         own = self._client.api_usage

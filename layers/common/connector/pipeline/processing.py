@@ -28,11 +28,12 @@ from connector.pipeline.failures import (
     verdict,
 )
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
+from connector.pipeline.idempotency import Intake, IntakeOutcome
 from connector.pipeline.responses import Answer, errors, ignored, message, queued, synced, unavailable
 from connector.salesforce.limits import ApiUsage
 from connector.services import Services
 from connector.services.work_queue import backoff_seconds
-from connector.state import StaleEvent, SyncStatus
+from connector.state import StaleEvent, SyncState, SyncStatus
 
 _COUNTERS = {
     SyncStatus.SYNCED: obs.EVENTS_SYNCED,
@@ -64,30 +65,51 @@ class Processor:
         self.handlers = handlers
 
     # -- HttpApi: sync events -------------------------------------------------------------------
-    def accept(self, event: Envelope, *, defer: bool = False) -> Answer:
+    def intake(self, event: Envelope, *, defer: bool = False) -> Intake:
+        """What the event writes on arrival, to be written with its idempotency record (see
+        connector.pipeline.idempotency): its sync state, and its entity's claim if it runs now."""
+        s = self.services
+        in_async_mode = s.settings.sync_mode == "async" or defer
+        # Past the threshold of the org's daily API allocation: queued (202), no call spent.
+        pressure = None if in_async_mode else s.api_budget.over_threshold()
+        waits = in_async_mode or pressure is not None
+        ref = self._ref(event)
+        received = s.sync_state.received_write(
+            ref,
+            version=event.version,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            envelope=event.model_dump_json(),
+            queue_url=s.settings.queue_url,
+            status=SyncStatus.QUEUED if waits else SyncStatus.RECEIVED,
+        )
+        # One event per entity at a time: a queued retry of an older version must not write after us.
+        claim = None if waits else s.claims.acquire_write("entity", ref.pk, event.event_id)
+        return Intake(received, claim, s.sync_state.state_of, pressure=pressure)
+
+    def accept(self, event: Envelope, *, defer: bool = False, intake: Intake | None = None) -> Answer:
         """Record, then sync now or queue (always, when `defer`: the caller cannot wait); the answer is
-        what every later delivery will get too."""
+        what every later delivery will get too. `intake` is the arrival's writes, made already with
+        the idempotency record; else they are made here."""
         s = self.services
         handler = self.handlers[event.event_type]
         assert isinstance(handler, EventHandler)
         ref = self._ref(event)
         in_async_mode = s.settings.sync_mode == "async" or defer
-        try:
-            self._record(event, SyncStatus.QUEUED if in_async_mode else SyncStatus.RECEIVED)
-        except StaleEvent as stale:
+        intake = intake or self.intake(event, defer=defer)
+        if intake.outcome is None:
+            self._take_intake(event, ref, intake)
+        if intake.outcome is IntakeOutcome.STALE:
             logger.info("stale event skipped", extra={"entity": ref.entity})
-            return synced(event.event_id, stale.current.salesforce_ids if stale.current else {}, stale=True)
+            return synced(event.event_id, intake.current.salesforce_ids if intake.current else {}, stale=True)
         if in_async_mode:
             self._enqueue(event)
             obs.count(obs.EVENTS_QUEUED)
             return queued(event.event_id)
-        # Past the threshold of the org's daily API allocation: queued (202), no call spent.
-        pressure = s.api_budget.over_threshold()
-        if pressure is not None:
-            self._defer(event, ref, attempts=0, reason=self._usage_text(pressure))
+        if intake.pressure is not None:
+            self._defer(event, ref, attempts=0, reason=self._usage_text(intake.pressure))
             return queued(event.event_id)
-        # One event per entity at a time: a queued retry of an older version must not write after us.
-        if not s.claims.acquire("entity", ref.pk, event.event_id):
+        if intake.outcome is IntakeOutcome.BUSY:
             return self._queue_for_retry(event, ref, attempts=0, error="entity busy")
         try:
             result = self._run(handler, event)
@@ -98,6 +120,21 @@ class Processor:
         outcome = result if isinstance(result, Outcome) else Outcome(ids={})
         self._mark(event, ref, SyncStatus.SYNCED, attempts=1, salesforce_ids=outcome.ids)
         return synced(event.event_id, outcome.ids, **outcome.detail)
+
+    def _take_intake(self, event: Envelope, ref: EntityRef, intake: Intake) -> None:
+        """The arrival's writes made one by one: the state, then the claim."""
+        s = self.services
+        try:
+            s.sync_state.record(intake.received)
+        except StaleEvent as stale:
+            intake.outcome, intake.current = IntakeOutcome.STALE, stale.current
+            return
+        if intake.claim is None:
+            intake.outcome = IntakeOutcome.RECORDED
+        elif s.claims.acquire("entity", ref.pk, event.event_id):
+            intake.outcome = IntakeOutcome.CLAIMED
+        else:
+            intake.outcome = IntakeOutcome.BUSY
 
     def _answer_failure(self, event: Envelope, ref: EntityRef, exc: Exception) -> Answer:
         match verdict(exc):
@@ -252,12 +289,31 @@ class Processor:
     # -- SQS -----------------------------------------------------------------------------------
     def process_batch(self, messages: Sequence[QueuedMessage]) -> dict[str, Exception | None]:
         """Per message id: None when done with it (synced, superseded, ignored or dead-lettered),
-        else the error that keeps it on the queue for another attempt."""
+        else the error that keeps it on the queue for another attempt.
+
+        DynamoDB round trips of a batch: the messages' sync states in one BatchGetItem; per entity
+        run, its claim (one conditional PutItem: each may fail alone); the workflows' identity-map
+        reads; then every state transition, claim release and changed identity-map entry of the
+        batch in one TransactWriteItems at its end (SQS deletes only what the answer reports done, so
+        were the function to die before, the whole batch is delivered again)."""
+        writes = self.services.writes
+        writes.begin()
+        try:
+            verdicts = self._process_batch(messages)
+            writes.commit_pending()
+        finally:
+            left = writes.end()
+            if left:  # the batch failed before its last write: what it did still stands
+                writes.commit(left)
+        return verdicts
+
+    def _process_batch(self, messages: Sequence[QueuedMessage]) -> dict[str, Exception | None]:
         s = self.services
         verdicts: dict[str, Exception | None] = {}
         latest: dict[str, QueuedMessage] = {}
+        states = s.sync_state.get_many([self._ref(msg.event) for msg in messages])
         for msg in messages:
-            if self._already_settled(msg):
+            if self._already_settled(msg, states.get(self._ref(msg.event).pk)):
                 verdicts[msg.message_id] = None
                 continue
             newest = latest.get(self._ref(msg.event).pk)
@@ -313,11 +369,10 @@ class Processor:
         # re-queues it rather than giving up on it.
         self._mark(event, self._ref(event), SyncStatus.QUEUED, attempts=None, error=error_text(busy))
 
-    def _already_settled(self, msg: QueuedMessage) -> bool:
+    def _already_settled(self, msg: QueuedMessage, current: SyncState | None) -> bool:
         """A message whose work is done or overtaken: superseded by a newer version, or an
         at-least-once duplicate of an event already synced. Records one that bypassed intake."""
-        event, ref = msg.event, self._ref(msg.event)
-        current = self.services.sync_state.get(ref)
+        event = msg.event
         if current is not None and current.source_version > event.version:
             logger.info("superseded by a newer version, dropped", extra={"event_id": event.event_id})
             return True

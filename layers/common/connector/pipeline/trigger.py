@@ -12,7 +12,8 @@ from __future__ import annotations
 import inspect
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Union
 
@@ -36,6 +37,7 @@ from connector.errors import ConnectorError, MappingError, NotFoundError, Perman
 from connector.observability import logger, metrics
 from connector.pipeline import intake
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
+from connector.pipeline.idempotency import Intake, JoinedWritesClient
 from connector.pipeline.processing import NotRemembered, Processor, QueuedMessage
 from connector.pipeline.responses import (
     INTAKE_ANSWERS,
@@ -122,6 +124,8 @@ class Trigger:
         self._services: Services | None = None
         self._processor: Processor | None = None
         self._once: Callable[..., dict[str, Any]] | None = None
+        self._joined_client: JoinedWritesClient | None = None
+        self._intake: Intake | None = None
         self._idempotency: IdempotencyConfig | None = None
         self._schedule: Callable[[Services], BaseModel] | None = None
         self._queue_adapter: TypeAdapter[Any] | None = None
@@ -357,6 +361,7 @@ class Trigger:
         self._services = services
         self._processor = None
         self._once = None
+        self._joined_client = None
         self._idempotency = None
         self._checked = False
         self._refusal = None
@@ -531,7 +536,8 @@ class Trigger:
         logger.append_keys(event_type=event.event_type)
         obs.count(obs.EVENTS_RECEIVED)
         try:
-            stored = self._once_per_event(event=event.model_dump(mode="json"), model=event, defer=defer)
+            with self._event_writes(event, defer):
+                stored = self._once_per_event(event=event.model_dump(mode="json"), model=event, defer=defer)
         except NotRemembered as forgotten:
             return forgotten.answer
         except IdempotencyValidationError:
@@ -555,18 +561,41 @@ class Trigger:
             )
         return self._idempotency
 
+    @contextmanager
+    def _event_writes(self, event: Envelope, defer: bool) -> Iterator[None]:
+        """The event's DynamoDB writes collected and joined to its idempotency record's two writes
+        (connector.pipeline.idempotency): a sync event's intake with the first, the rest with the last."""
+        writes = self.services.writes
+        client = self._idempotency_client()
+        intake = None if isinstance(event, Command) else self.processor.intake(event, defer=defer)
+        writes.begin()
+        client.intake = self._intake = intake
+        try:
+            yield
+        finally:
+            client.intake, self._intake = None, None
+            left = writes.end()
+            if left:  # not taken by a completed record (an answer not remembered): made now
+                writes.commit(left)
+
+    def _idempotency_client(self) -> JoinedWritesClient:
+        if self._joined_client is None:
+            self._joined_client = JoinedWritesClient(self.services.dynamodb, self.services.writes)
+        return self._joined_client
+
     def _once_per_event(self, *, event: dict[str, Any], model: Envelope, defer: bool = False) -> dict[str, Any]:
         """The first delivery of an event_id runs; later ones get its stored answer."""
         if self._once is None:
             persistence = DynamoDBPersistenceLayer(
-                table_name=self.services.settings.idempotency_table, boto3_client=self.services.dynamodb
+                table_name=self.services.settings.idempotency_table,
+                boto3_client=self._idempotency_client(),  # type: ignore[arg-type]  # a DynamoDB client's calls
             )
             processor = self.processor
 
             def run(event: dict[str, Any], model: Envelope, defer: bool = False) -> dict[str, Any]:
                 if isinstance(model, Command):
                     return processor.execute(model).as_dict()
-                return processor.accept(model, defer=defer).as_dict()
+                return processor.accept(model, defer=defer, intake=self._intake).as_dict()
 
             self._once = idempotent_function(
                 data_keyword_argument="event",

@@ -33,6 +33,7 @@ from connector.state import (
     SocialLinkStore,
     SyncStateStore,
 )
+from connector.state.event_writes import EventWrites
 
 if TYPE_CHECKING:
     from connector.clients.alcmeon import SocialActionsClient
@@ -156,12 +157,17 @@ class Services:
             self.api_budget.persist()
 
     @cached_property
+    def writes(self) -> EventWrites:
+        """The DynamoDB writes of the event being handled, made together at its end."""
+        return EventWrites(self.dynamodb)
+
+    @cached_property
     def sync_state(self) -> SyncStateStore:
-        return SyncStateStore(self.settings.sync_state_table, self.dynamodb)
+        return SyncStateStore(self.settings.sync_state_table, self.dynamodb, self.writes)
 
     @cached_property
     def identities(self) -> IdentityMap:
-        return IdentityMap(self.settings.sync_state_table, self.dynamodb)
+        return IdentityMap(self.settings.sync_state_table, self.dynamodb, self.writes)
 
     @cached_property
     def social_links(self) -> SocialLinkStore:
@@ -180,7 +186,7 @@ class Services:
 
     @cached_property
     def claims(self) -> ClaimStore:
-        return ClaimStore(self.settings.sync_state_table, self.dynamodb)
+        return ClaimStore(self.settings.sync_state_table, self.dynamodb, writes=self.writes)
 
     @cached_property
     def chat_choices(self) -> ChatChoiceStore:

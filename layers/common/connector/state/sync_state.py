@@ -15,6 +15,7 @@ from typing import Any
 
 from connector.envelope import EntityRef
 from connector.state._dynamo import from_item, now_iso, to_item
+from connector.state.event_writes import EventWrites, Write, key_of
 
 STATE_SK = "STATE"
 # The source version of an entity no accepted event has set yet (sorts before every real version).
@@ -74,15 +75,31 @@ class StaleEvent(Exception):
 
 
 class SyncStateStore:
-    def __init__(self, table_name: str, client: Any) -> None:
+    def __init__(self, table_name: str, client: Any, writes: EventWrites | None = None) -> None:
         self._table = table_name
         self._ddb = client
+        # Transitions join the event's last write while an event collects its writes.
+        self._writes = writes or EventWrites(client)
 
     def get(self, ref: EntityRef) -> SyncState | None:
         resp = self._ddb.get_item(
             TableName=self._table, Key=to_item({"pk": ref.pk, "sk": STATE_SK}), ConsistentRead=True
         )
         return self._to_state(resp["Item"]) if "Item" in resp else None
+
+    def get_many(self, refs: list[EntityRef]) -> dict[str, SyncState]:
+        """The states of several entities by their pk, in one BatchGetItem per 100 (consistent, as `get`)."""
+        found: dict[str, SyncState] = {}
+        unique = list(dict.fromkeys(ref.pk for ref in refs))
+        for start in range(0, len(unique), 100):
+            keys = [to_item({"pk": pk, "sk": STATE_SK}) for pk in unique[start : start + 100]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                resp = self._ddb.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self._table, []):
+                    found[from_item(item)["pk"]] = self._to_state(item)
+                request = resp.get("UnprocessedKeys") or {}
+        return found
 
     def record_received(
         self,
@@ -96,42 +113,84 @@ class SyncStateStore:
         status: SyncStatus = SyncStatus.RECEIVED,
     ) -> SyncState:
         """Claim the entity for this event's version; raises StaleEvent if a newer one got there first."""
-        now = now_iso()
-        try:
-            resp = self._ddb.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
-                UpdateExpression=(
-                    "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
-                    "envelope = :env, queue_url = :q, updated_at = :now, created_at = if_not_exists(created_at, :now), "
-                    "#source = :source, entity = :entity, entity_key = :key, attempts = :zero, "
-                    # What `reject` gives back if this event is refused (evaluated before the SET).
-                    "previous_version = if_not_exists(source_version, :none) "
-                    "REMOVE last_error"
-                ),
-                ConditionExpression="attribute_not_exists(source_version) OR source_version <= :v",
-                ExpressionAttributeNames={"#status": "status", "#source": "source"},
-                ExpressionAttributeValues=to_item(
-                    {
-                        ":status": status.value,
-                        ":v": version,
-                        ":e": event_id,
-                        ":t": event_type,
-                        ":env": envelope,
-                        ":q": queue_url,
-                        ":now": now,
-                        ":source": ref.source,
-                        ":entity": ref.entity,
-                        ":key": ref.key,
-                        ":zero": 0,
-                        ":none": NO_VERSION,
-                    }
-                ),
-                ReturnValues="ALL_NEW",
+        return self.record(
+            self.received_write(
+                ref,
+                version=version,
+                event_id=event_id,
+                event_type=event_type,
+                envelope=envelope,
+                queue_url=queue_url,
+                status=status,
             )
+        )
+
+    def record(self, received: Write) -> SyncState:
+        """Make a `received_write` alone; raises StaleEvent (with the newer state) if its condition fails."""
+        try:
+            resp = self._ddb.update_item(**received.item["Update"], ReturnValues="ALL_NEW")
         except self._ddb.exceptions.ConditionalCheckFailedException as exc:
-            raise StaleEvent(self.get(ref)) from exc
+            raise StaleEvent(self.state_of(exc.response.get("Item"))) from exc
         return self._to_state(resp["Attributes"])
+
+    def received_write(
+        self,
+        ref: EntityRef,
+        *,
+        version: str,
+        event_id: str,
+        event_type: str,
+        envelope: str,
+        queue_url: str,
+        status: SyncStatus = SyncStatus.RECEIVED,
+    ) -> Write:
+        """`record_received` as a write of a transaction: its condition failing means StaleEvent,
+        and the state as it was comes back with the failure (`state_of`), so no read is needed."""
+        now = now_iso()
+        return Write(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": self._key(ref),
+                    "UpdateExpression": (
+                        "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
+                        "envelope = :env, queue_url = :q, updated_at = :now, "
+                        "created_at = if_not_exists(created_at, :now), "
+                        "#source = :source, entity = :entity, entity_key = :key, attempts = :zero, "
+                        # What `reject` gives back if this event is refused (evaluated before the SET).
+                        "previous_version = if_not_exists(source_version, :none) "
+                        "REMOVE last_error"
+                    ),
+                    "ConditionExpression": "attribute_not_exists(source_version) OR source_version <= :v",
+                    "ExpressionAttributeNames": {"#status": "status", "#source": "source"},
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":status": status.value,
+                            ":v": version,
+                            ":e": event_id,
+                            ":t": event_type,
+                            ":env": envelope,
+                            ":q": queue_url,
+                            ":now": now,
+                            ":source": ref.source,
+                            ":entity": ref.entity,
+                            ":key": ref.key,
+                            ":zero": 0,
+                            ":none": NO_VERSION,
+                        }
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            key_of(self._table, self._key(ref)),
+        )
+
+    def state_of(self, item: dict[str, Any] | None) -> SyncState | None:
+        """The state an item (as a failed condition returned it) holds."""
+        return self._to_state(item) if item and "source_version" in item else None
+
+    def _key(self, ref: EntityRef) -> dict[str, Any]:
+        return to_item({"pk": ref.pk, "sk": STATE_SK})
 
     def transition(
         self,
@@ -160,18 +219,17 @@ class SyncStateStore:
             sets.append("salesforce_ids = :ids")
             values[":ids"] = salesforce_ids
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        try:
-            self._ddb.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": ref.pk, "sk": STATE_SK}),
-                UpdateExpression=expression,
-                ConditionExpression="source_version = :v",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-            )
-        except self._ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        update = {
+            "TableName": self._table,
+            "Key": self._key(ref),
+            "UpdateExpression": expression,
+            "ConditionExpression": "source_version = :v",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+        }
+        # While an event collects its writes this is made with its last write (True then: a
+        # transition overtaken by a newer version is left out there, as it would be here).
+        return self._writes.write(Write({"Update": update}, key_of(self._table, self._key(ref)), optional=True))
 
     def reject(self, ref: EntityRef, *, version: str, event_id: str, attempts: int, error: str) -> bool:
         """The event at `version` was refused back to its sender and wrote nothing: the state says
@@ -202,21 +260,6 @@ class SyncStateStore:
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
         return True
-
-    def get_many(self, refs: list[EntityRef]) -> dict[str, SyncState]:
-        """The states of `refs` that exist, by pk: one BatchGetItem per 100 (a backfill's chunk)."""
-        found: dict[str, SyncState] = {}
-        unique = list(dict.fromkeys(ref.pk for ref in refs))
-        for start in range(0, len(unique), 100):
-            keys = [to_item({"pk": pk, "sk": STATE_SK}) for pk in unique[start : start + 100]]
-            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                resp = self._ddb.batch_get_item(RequestItems=request)
-                for item in resp.get("Responses", {}).get(self._table, []):
-                    state = self._to_state(item)
-                    found[state.ref.pk] = state
-                request = resp.get("UnprocessedKeys") or {}
-        return found
 
     def put_many(self, states: list[SyncState]) -> None:
         """Write whole states, 25 per BatchWriteItem, unconditionally: the caller (a backfill) read the

@@ -61,8 +61,18 @@ def counting_aws_calls() -> Iterator[AwsCalls]:
     calls = AwsCalls()
     entry = ("before-call", calls.on_call)
     handlers.BUILTIN_HANDLERS.append(entry)
+    # The connector's one session per process (connector.aws_session) may already exist, made by an
+    # earlier container of this process: its clients made from now on are counted through it (a
+    # client copies its session's handlers when it is made).
+    from connector import aws_session
+
+    existing = aws_session.existing_session()
+    if existing is not None:
+        existing.events.register("before-call", calls.on_call)
     try:
         yield calls
     finally:
         handlers.BUILTIN_HANDLERS.remove(entry)
+        if existing is not None:
+            existing.events.unregister("before-call", calls.on_call)
         calls.active = False  # sessions created meanwhile keep the handler; it no longer counts

@@ -3,12 +3,15 @@
 Each request is signed as a sender signs it (DESIGN §2: `X-Signature` over the exact bytes sent,
 with the route family's local secret), so the generated cases reach the models instead of all
 stopping at the 401. Each route gets schema-valid (positive) and schema-invalid (negative) cases,
-and each case three checks:
+and each case these checks:
 
 - `not_a_server_error`: never a 5xx for anything a caller sent;
 - `status_code_conformance`: every status answered is one the document names for that route;
 - `rejected_writes_nothing`: a refused request (4xx) made no write in the Salesforce emulator,
-  nor in the stack's DynamoDB tables and SQS queues (`devstack.aws_traces`).
+  nor in the stack's DynamoDB tables and SQS queues (`devstack.aws_traces`);
+- `positive_data_acceptance` (schemathesis's own, on schema-valid cases): accepted, or refused only
+  for the state of what it names (404 unknown, 409 conflict), or with a 422 of one of the route's
+  `x-unstated-rules` (counted apart): a rule of the functions that the document does not state fails.
 
 Used by tests/e2e/test_generated_requests.py (a few cases per route) and `bench/schema_fuzz.py`
 (>= 1,000 per route), which prints the figures.
@@ -33,7 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # The Salesforce emulator's counted operations that can change records (/_admin/counters); a
 # composite or collection call among them may also only read (describes, retrieve by ids).
 WRITE_OPERATIONS = ("create", "update", "upsert", "delete", "composite", "collections")
-CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "rejected_writes_nothing")
+CHECK_NAMES = ("not_a_server_error", "status_code_conformance", "rejected_writes_nothing", "positive_data_acceptance")
+# What answers a schema-valid request: done (2xx), or refused for the state of what it names (404
+# unknown, 409 invalid state change or in progress; DESIGN §2), or a 5xx (counted by not_a_server_error).
+# Not 401 (every case is signed), not 400/413 (the body is JSON, and under 256 KiB), not 422 (but for
+# the document's `x-unstated-rules`, which the runner checks itself).
+ACCEPTED_STATUSES = ("2xx", "404", "409", "5xx")
 
 
 class SignedRequests(requests.auth.AuthBase):
@@ -57,13 +65,16 @@ class Report:
     statuses: collections.Counter[int] = field(default_factory=collections.Counter)
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
     examples: list[str] = field(default_factory=list)
-    # Schema-valid cases refused with a 422: a rule of the models the document does not state
-    # (route, the fields named). Reported, not (yet) a failed check.
+    failed_routes: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Schema-valid cases refused with a 422 by a rule the document states beyond the schema (route,
+    # the rule's type): allowed, and counted.
     valid_refused: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def fail(self, check: str, route: str, status: int, detail: str) -> None:
         self.failures[check] += 1
-        if len(self.examples) < 20:
+        self.failed_routes[f"{check}: {route}"] += 1
+        # The first two of each check on each route, so that every kind of failure shows.
+        if self.failed_routes[f"{check}: {route}"] <= 2 and len(self.examples) < 60:
             self.examples.append(f"{check}: {route} -> {status}: {detail[:600]}")
 
     def lines(self) -> list[str]:
@@ -71,9 +82,10 @@ class Report:
         out += [f"  {route}: {count}" for route, count in sorted(self.cases.items())]
         out.append("failures by check: " + ", ".join(f"{name} {self.failures[name]}" for name in CHECK_NAMES))
         out.append("statuses seen: " + ", ".join(f"{status} x {n}" for status, n in sorted(self.statuses.items())))
+        out += [f"  {where}: {n}" for where, n in sorted(self.failed_routes.items())]
         out += [f"  e.g. {example}" for example in self.examples]
-        out.append(f"schema-valid cases refused with 422: {sum(self.valid_refused.values())}")
-        out += [f"  {where}: {n}" for where, n in self.valid_refused.most_common(15)]
+        out.append(f"schema-valid cases refused by an x-unstated-rule: {sum(self.valid_refused.values())}")
+        out += [f"  {where}: {n}" for where, n in self.valid_refused.most_common(40)]
         return out
 
 
@@ -132,8 +144,10 @@ def run(
     """Send up to `max_examples` positive and as many negative generated cases to each route of
     the document (those `routes` keeps) through the stack whose health document is `health`."""
     import schemathesis
+    from schemathesis.config import SchemathesisConfig
 
-    schema = schemathesis.openapi.from_dict(openapi_document())
+    checks = {"checks": {"positive_data_acceptance": {"expected-statuses": list(ACCEPTED_STATUSES)}}}
+    schema = schemathesis.openapi.from_dict(openapi_document(), config=SchemathesisConfig.from_dict(checks))
     sender = requests.Session()
     sender.trust_env = False
     sender.auth = SignedRequests()
@@ -144,7 +158,8 @@ def run(
         operation = result.ok()  # type: ignore[union-attr]  # an Err raises here: the document is ours
         label = f"{operation.method.upper()} {operation.path}"
         if routes(label):
-            _exercise(operation, label, max_examples, str(health["gateway"]), sender, salesforce, aws, report)
+            tokens = dict(health.get("native_webhook_tokens", {}))
+            _exercise(operation, label, max_examples, str(health["gateway"]), sender, salesforce, aws, report, tokens)
     return report
 
 
@@ -157,18 +172,35 @@ def _exercise(
     salesforce: SalesforceWrites,
     aws: AwsWrites,
     report: Report,
+    tokens: Mapping[str, str],
 ) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis import GenerationMode
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     # The two checks schemathesis names, applied here to every answer and counted (schemathesis's
     # own raise at the end of a route's run, which would stop it at its first finding).
     documented = {str(status).upper() for status in operation.definition.raw.get("responses", {})}
 
+    unstated = {
+        (tuple(rule["loc"]), rule["type"])
+        for rule in operation.definition.raw.get("responses", {}).get("422", {}).get("x-unstated-rules", [])
+    }
+
+    def accepted(case: Any, response: requests.Response) -> bool:
+        try:
+            case.validate_response(response, checks=[positive_data_acceptance])
+        except FailureGroup:
+            return False
+        return True
+
     def conformance(status: int) -> bool:
         return str(status) in documented or f"{str(status)[0]}XX" in documented or "DEFAULT" in documented
 
     def send(case: Any, positive: bool) -> None:
+        if positive:
+            _as_a_sender_sends(case, label, tokens, report)
         before, before_aws = salesforce.counted(), aws.counted()
         response = case.call(base_url=base_url, session=sender, timeout=60)
         report.cases[label] += 1
@@ -177,8 +209,12 @@ def _exercise(
             report.fail("not_a_server_error", label, response.status_code, _reproduce(case, response))
         if not conformance(response.status_code):
             report.fail("status_code_conformance", label, response.status_code, _reproduce(case, response))
-        if positive and response.status_code == 422:
-            report.valid_refused[f"{label} {_fields_named(response)}"] += 1
+        if positive and not accepted(case, response):
+            rules = _refused_by(response)
+            if rules and all(any(_is_within(rule, stated) for stated in unstated) for rule in rules):
+                report.valid_refused[f"{label} " + ",".join(sorted(kind for _, kind in rules))] += 1
+            else:
+                report.fail("positive_data_acceptance", label, response.status_code, _reproduce(case, response))
         if 400 <= response.status_code < 500:
             written = salesforce.since(before) + aws.since(before_aws)
             if written:
@@ -197,6 +233,19 @@ def _exercise(
         run_cases()
 
 
+def _as_a_sender_sends(case: Any, label: str, tokens: Mapping[str, str], report: Report) -> None:
+    """What the document says a sender does beyond the body's schema, done to a schema-valid case as
+    the signing hook signs it: a native route's URL carries the family's token (the credential, as
+    X-Signature is elsewhere), and each event has an event_id of its own (DESIGN §2: a reused one
+    is a replay, or a 422 `reused` with another payload, one of the x-unstated-rules)."""
+    if "token" in (case.path_parameters or {}):
+        family = label.split("/")[2]
+        case.path_parameters["token"] = tokens.get(family, case.path_parameters["token"])
+    if isinstance(case.body, dict) and isinstance(case.body.get("event_id"), str):
+        unique = f".{sum(report.cases.values())}"
+        case.body["event_id"] = case.body["event_id"][: 128 - len(unique)] + unique
+
+
 def _reproduce(case: Any, response: requests.Response) -> str:
     return f"sent {response.request.path_url} {str(case.body)[:300]!r}; answered {response.text[:200]!r}"
 
@@ -208,8 +257,17 @@ def _sender(send: Callable[[Any, bool], None], positive: bool) -> Callable[[Any]
     return send_case
 
 
-def _fields_named(response: requests.Response) -> str:
+def _is_within(error: tuple[tuple[Any, ...], str], rule: tuple[tuple[Any, ...], str]) -> bool:
+    """Whether an error (loc, type) is the rule's: the same type, at the rule's loc or under it."""
+    (loc, kind), (rule_loc, rule_kind) = error, rule
+    return kind == rule_kind and loc[: len(rule_loc)] == rule_loc
+
+
+def _refused_by(response: requests.Response) -> set[tuple[tuple[Any, ...], str]]:
+    """The (loc, type) of each error a 422 names; empty for any other answer."""
+    if response.status_code != 422:
+        return set()
     try:
-        return ",".join(".".join(map(str, e.get("loc", []))) for e in response.json().get("errors", []))[:120]
+        return {(tuple(e.get("loc", [])), str(e.get("type"))) for e in response.json().get("errors", [])}
     except (ValueError, AttributeError):
-        return "?"
+        return set()

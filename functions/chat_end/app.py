@@ -4,7 +4,7 @@ in Salesforce; the agent's choice during a chat, kept for its end."""
 from connector.chat.actions import select_action
 from connector.chat.chat_end import end_chat, receive_offline_message
 from connector.chat.models import ChatActionSelected, ChatEnded, OfflineMessageReceived
-from connector.chat.native import to_canonical
+from connector.chat.native import NATIVE_RULES, NativeBody, to_canonical
 from connector.chat.schema_check import check_chat_end_schema
 from connector.pipeline import EventHandler, Trigger
 
@@ -18,5 +18,5 @@ trigger.events(
 )
 # The chat platform's own webhooks, at the URL its admin configures (README, "The chat platform's
 # own webhooks"): run by the handlers declared above for the canonical event types.
-trigger.native("/v1/chat/native/<token>", to_canonical)
+trigger.native("/v1/chat/native/<token>", to_canonical, NativeBody, unstated=NATIVE_RULES)
 handler = trigger.handler

@@ -21,9 +21,9 @@ from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
 from connector.services import Services
-from connector.social.activity import UserActivity, user_activity
+from connector.social.activity import PAGE_BEYOND_ROWS, PageNumber, PageSize, UserActivity, user_activity
 from connector.social.conversations import match_user, sync_conversation
-from connector.social.feed import DoorbellAnswer, FeedPoll, poll_feed, ring_doorbell
+from connector.social.feed import DoorbellAnswer, FeedPoll, Notification, poll_feed, ring_doorbell
 from connector.social.models import ConversationChanged, UserMatched
 from connector.social.salesforce_events import (
     ConversationAssigned,
@@ -72,7 +72,8 @@ trigger.read(
     user_activity,
     UserActivity,
     query=("page", "page_size"),
-    parameters={"user_id": ExternalKey},
+    parameters={"user_id": ExternalKey, "page": PageNumber, "page_size": PageSize},
+    unstated=(PAGE_BEYOND_ROWS,),
 )
 trigger.events(
     "/v1/social/salesforce-events",
@@ -84,7 +85,7 @@ trigger.events(
 # The inbox's notification webhook, at the URL its admin configures (README, "The inbox's
 # notifications and actions feed"): its body is never trusted; the action it names is read from the
 # inbox's actions API.
-trigger.doorbell("/v1/social/native/<token>", ring_doorbell, DoorbellAnswer)
+trigger.doorbell("/v1/social/native/<token>", ring_doorbell, DoorbellAnswer, Notification)
 
 
 def poll_actions(services: Services) -> FeedPoll:

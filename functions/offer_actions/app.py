@@ -3,7 +3,7 @@ loyalty platform while the agent waits (offers, rewards, points, notes, the cust
 enrolment, sync and merge), each with an audit Task in Salesforce written from this trigger's queue;
 and the profile and activity reads."""
 
-from connector.loyalty.activity import ActivityPage, customer_activity
+from connector.loyalty.activity import PAGE_SIZE_ABOVE_SETTING, ActivityPage, PageNumber, PageSize, customer_activity
 from connector.loyalty.audit import ActionAudited, write_audit_task
 from connector.loyalty.customers import (
     CustomerEnroll,
@@ -38,8 +38,10 @@ from connector.loyalty.models import (
 from connector.loyalty.notes import add_note
 from connector.loyalty.offers import change_offer, extend_offer, issue_offer, purchase_reward
 from connector.loyalty.points import award_points
+from connector.loyalty.profile import KEY_OF_THE_OTHER_KIND, LoyaltyKey
 from connector.loyalty.schema_check import check_loyalty_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
+from connector.value_types import SalesforceId
 
 ACTIONS = (
     "An agent's action on a customer's loyalty profile, applied on the loyalty platform before the answer "
@@ -68,9 +70,23 @@ trigger.commands(
     description=ACTIONS,
 )
 # The customer's profile; ?salesforce_id= names the parent record (Auto Sync from loyalty).
-trigger.read("/v1/loyalty/customers/<key>", read_profile, LoyaltyProfile, query=("salesforce_id",))
+trigger.read(
+    "/v1/loyalty/customers/<key>",
+    read_profile,
+    LoyaltyProfile,
+    query=("salesforce_id",),
+    parameters={"key": LoyaltyKey, "salesforce_id": SalesforceId},
+    unstated=(KEY_OF_THE_OTHER_KIND,),
+)
 # The activity timeline, newest first (?page=N&page_size=M, M <= loyalty.activity_max_page_size).
-trigger.read("/v1/loyalty/customers/<key>/activity", customer_activity, ActivityPage, query=("page", "page_size"))
+trigger.read(
+    "/v1/loyalty/customers/<key>/activity",
+    customer_activity,
+    ActivityPage,
+    query=("page", "page_size"),
+    parameters={"key": LoyaltyKey, "page": PageNumber, "page_size": PageSize},
+    unstated=(KEY_OF_THE_OTHER_KIND, PAGE_SIZE_ABOVE_SETTING),
+)
 # The audit Tasks: queued by every action, written from the queue (never postable).
 trigger.internal(EventHandler(ActionAudited, write_audit_task))
 # A parent record's update queued by a customer action while Salesforce was down (never postable).

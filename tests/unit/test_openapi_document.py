@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from connector.pipeline.openapi import document
+from connector.value_types import ExternalKey
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
@@ -106,6 +108,7 @@ def test_a_path_parameter_the_route_checks_is_published_with_its_rule(monkeypatc
     # When the route's path parameter is read
     [parameter] = [p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == name]
 
-    # Then it states the key rule the route applies (a 422 otherwise)
-    assert parameter["schema"]["pattern"] == "^[A-Za-z0-9._\\-]+$"
+    # Then it states the key rule the route applies (a 422 otherwise): the ExternalKey type's own
+    # schema (letters, digits and . _ -, not only dots, at most 80)
+    assert parameter["schema"] == TypeAdapter(ExternalKey).json_schema()
     assert parameter["schema"]["maxLength"] == 80

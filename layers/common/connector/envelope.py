@@ -10,6 +10,7 @@ from operator import attrgetter
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from connector.value_types import TIMESTAMP_FORMAT, Instant, path_segment_safe
 
@@ -25,6 +26,34 @@ class EntityRef:
     @property
     def pk(self) -> str:
         return f"{self.source}#{self.entity}#{self.key}"
+
+
+@dataclass(frozen=True)
+class UnstatedRule:
+    """A rule a model applies that JSON Schema cannot state: it reads the clock, another field, the
+    configuration, or what was received before. The OpenAPI document lists each under its route's 422
+    (`x-unstated-rules`: the loc, or the start of it, and the type of the error it answers), so that a client, and the
+    request generator (devstack/fuzz.py), know the one 422 a schema-valid body can still get; every
+    other rule is in the schema. `error()` is what its validator raises."""
+
+    loc: tuple[str, ...]
+    type: str
+    rule: str
+
+    def error(self) -> PydanticCustomError:
+        return PydanticCustomError(self.type, self.rule)
+
+    def document(self) -> dict[str, Any]:
+        return {"loc": list(self.loc), "type": self.type, "rule": self.rule}
+
+
+# occurred_at is the entity's version: one far in the future would freeze it (every real later
+# event would look stale). Five minutes absorb clock skew. A schema cannot name "now".
+OCCURRED_IN_THE_FUTURE = UnstatedRule(
+    ("occurred_at",), "in_the_future", "occurred_at is more than 5 minutes after the receiver's clock"
+)
+# Idempotency (DESIGN §2): what was received before decides, which no schema can know.
+REUSED_EVENT_ID = UnstatedRule(("event_id",), "reused", "this event_id was already used with a different payload")
 
 
 # Between a version's instant and the event_id that breaks ties: "#" sorts before every character
@@ -56,7 +85,9 @@ class Envelope(BaseModel):
 
     # Also a key in request paths (a Case's Commerce_Event_Id__c upsert): never only dots.
     event_id: Annotated[
-        str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"), AfterValidator(path_segment_safe)
+        str,
+        Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]*[A-Za-z0-9_:\-][A-Za-z0-9._:\-]*$"),
+        AfterValidator(path_segment_safe),
     ]
     event_type: str
     occurred_at: Instant
@@ -68,6 +99,8 @@ class Envelope(BaseModel):
     # The source family is the route's (intake refuses any other).
     # `personal=True`: the key is personal data (an email); the pipeline keys the entity by its keyed
     # hash (`sync_key`) instead.
+    # The rules beyond the schema that this body's validation applies (see UnstatedRule).
+    unstated_rules: ClassVar[tuple[UnstatedRule, ...]] = (OCCURRED_IN_THE_FUTURE, REUSED_EVENT_ID)
     entity_kind: ClassVar[str] = ""
     entity_key: ClassVar[str] = ""
     entity_key_is_personal: ClassVar[bool] = False
@@ -80,10 +113,8 @@ class Envelope(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _not_in_the_future(cls, value: datetime) -> datetime:
-        # occurred_at is the entity's version: one far in the future would freeze it (every real
-        # later event would look stale). Five minutes absorb clock skew.
         if value > datetime.now(UTC) + timedelta(minutes=5):
-            raise ValueError("occurred_at is in the future")
+            raise OCCURRED_IN_THE_FUTURE.error()
         return value
 
     @property

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Annotated, Final, Literal, get_args
 from urllib.parse import quote
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from connector.errors import PermanentError
 
@@ -19,20 +20,36 @@ SOURCE_FAMILIES: Final[tuple[SourceFamily, ...]] = get_args(SourceFamily)
 # compare like the moments they name (sync-state versions rely on that in DynamoDB conditions).
 TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
-# A pragmatic address check rather than pydantic's EmailStr: EmailStr pulls in email-validator and
-# dnspython (~30 ms more cold start) to reject addresses the storefront has already accepted anyway.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
 # C0 controls (NUL first), DEL and the C1 controls: no storefront, chat, inbox or loyalty platform
 # puts one in a name or an address, and Salesforce, logs and CSV exports all mishandle them.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS: Final = r"\x00-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# The same rule as a JSON Schema pattern (ECMA-262, which the document's readers and schemathesis use;
+# pydantic checks it with the same meaning): the document states what the models refuse.
+NO_CONTROL_CHARACTERS: Final = f"^[^{CONTROL_CHARACTERS}]*$"
+
+# "At least one character that is not whitespace": what `min_length=1` means once the models strip
+# whitespace (str_strip_whitespace), stated as a pattern so the document says it (ECMA's \s, and
+# U+0085, which pydantic strips too; a required text of blanks is refused).
+NOT_BLANK: Final = "[^\\s\\u0085]"
+
+# A pragmatic address check rather than pydantic's EmailStr: EmailStr pulls in email-validator and
+# dnspython (~30 ms more cold start) to reject addresses the storefront has already accepted anyway.
+# No control character either, so the pattern alone says everything the check refuses.
+_ADDRESS_CHARACTER = f"[^@\\s{CONTROL_CHARACTERS}]"
+_EMAIL = re.compile(f"^{_ADDRESS_CHARACTER}{{1,64}}@{_ADDRESS_CHARACTER}+\\.{_ADDRESS_CHARACTER}+$")
 
 
 def no_control_characters(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("contains a control character")
     return value
+
+
+def without_control_characters(value: str) -> str:
+    """The text with its control characters removed: for what the connector builds from a platform's
+    free text (a chat transcript's speaker) and would rather keep than refuse."""
+    return _CONTROL.sub("", value)
 
 
 def _email(value: str) -> str:
@@ -47,8 +64,9 @@ Email = Annotated[
     str, Field(max_length=80, pattern=_EMAIL.pattern, json_schema_extra={"format": "email"}), AfterValidator(_email)
 ]
 # A person's name or part of it (first, last, full, a display name): free text, one line, no control
-# character. Each field gives its own max_length.
-PersonName = Annotated[str, AfterValidator(no_control_characters)]
+# character. Each field gives its own max_length. The rule is a pattern, so the OpenAPI document
+# states it and pydantic applies that very pattern (a 422 naming the field).
+PersonName = Annotated[str, Field(pattern=NO_CONTROL_CHARACTERS)]
 
 # The years a real business date falls in: a value outside them is a sender's bug (an epoch 0, a
 # year typed 20266), and as occurred_at it would freeze or bypass the version check.
@@ -70,10 +88,24 @@ def _rfc3339_text(value: object) -> object:
     return value
 
 
-# A moment a platform sends: RFC 3339 text with its offset, within the years above.
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_within_years)]
+# The years above as the start of an RFC 3339 text: what the document states for every date and
+# date-time (JSON Schema has no bound on a date; a test compares it with `_within_years` year by year).
+WITHIN_YEARS: Final = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
+
+# A moment a platform sends: RFC 3339 text with its offset, within the years above (a number is refused).
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_within_years),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": WITHIN_YEARS}),
+]
 # A calendar date a platform sends (a birthday): within the years above.
-CalendarDate = Annotated[date, BeforeValidator(_rfc3339_text), AfterValidator(_within_years)]
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_within_years),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": WITHIN_YEARS}),
+]
 
 
 def path_segment_safe(value: str) -> str:
@@ -99,9 +131,29 @@ def quoted_path_segment(value: str, api: str) -> str:
     return quote(value, safe="")
 
 
+def _json_integer(value: object) -> object:
+    # JSON Schema's "integer" is any number whose fraction is zero (5.0 is one); a boolean or a
+    # string of digits is not (pydantic's lax int would take "5", its strict int would refuse 5.0).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a JSON integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("int_from_float", "Input should be a whole number")
+        return int(value)
+    return value
+
+
+# An integer as JSON Schema's "integer" means it, which the document says (a count, points, an id).
+WholeNumber = Annotated[int, BeforeValidator(_json_integer)]
+
+
 # A storefront key (customer number, order number, customer list or site id): an external-id value.
+# Its pattern says "not only dots" too (at least one character that is not a dot), so the document
+# states all that path_segment_safe refuses; path_segment_safe stays as the defence every path builder shares.
 ExternalKey = Annotated[
-    str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]+$"), AfterValidator(path_segment_safe)
+    str,
+    Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._\-]*[A-Za-z0-9_\-][A-Za-z0-9._\-]*$"),
+    AfterValidator(path_segment_safe),
 ]
 # A Salesforce record Id, 15 (case-sensitive) or 18 characters.
 SalesforceId = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")]

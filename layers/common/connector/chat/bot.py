@@ -20,18 +20,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from connector.chat.identification import STABLE_ORDER, soql_literal
 from connector.chat.soql_guard import RefusedQuery, checked_query
-from connector.config._base import ApiName, FieldPath
+from connector.config._base import API_NAME_SCHEMA, ApiName, FieldPath
 from connector.config.chat import BotConfig
-from connector.envelope import Command, CompleteAnswer
+from connector.envelope import Command, CompleteAnswer, UnstatedRule
 from connector.errors import MappingError, NotFoundError
 from connector.salesforce.client import Record
 from connector.salesforce.errors import SalesforceError
 from connector.services import Services
-from connector.value_types import ExternalKey
+from connector.value_types import NOT_BLANK, ExternalKey
 
 # A value the bot filters on or writes: what a bot variable holds.
 BotValue = str | int | float | bool | None
-VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,79}$")]
+_VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,79}$"
+VariableName = Annotated[str, StringConstraints(pattern=_VARIABLE_NAME)]
 
 # Salesforce refusing what the bot sent (a query it cannot run, a record it will not create): the
 # bot's author has to fix it, so it is a 422 naming the code, never a retry.
@@ -74,30 +75,49 @@ class FindRecordData(_Data):
 
 class QueryData(_Data):
     # A SELECT, possibly a template: `{name}` or `:name` stands for `variables[name]` (escaped).
-    soql: str = Field(min_length=1, max_length=20_000)
-    variables: dict[VariableName, str] = Field(default_factory=dict, max_length=50)
+    soql: str = Field(min_length=1, max_length=20_000, pattern=NOT_BLANK)
+    # pydantic publishes no rule for a dict's keys: stated here.
+    variables: dict[VariableName, str] = Field(
+        default_factory=dict, max_length=50, json_schema_extra={"propertyNames": {"pattern": _VARIABLE_NAME}}
+    )
 
 
 class CreateRecordData(_Data):
     object: ApiName
-    fields: dict[ApiName, BotValue] = Field(min_length=1, max_length=200)
+    # Its names are API names (pydantic publishes no rule for a dict's keys: stated here).
+    fields: dict[ApiName, BotValue] = Field(
+        min_length=1, max_length=200, json_schema_extra={"propertyNames": API_NAME_SCHEMA}
+    )
 
 
-class BotFindRecord(Command):
+# What the bot may name is the configuration's (chat.bot: objects, fields, rows), and what it writes
+# the org's to take or refuse: the document cannot know either.
+BOT_ALLOW_LIST = UnstatedRule(
+    ("data",),
+    "mapping_error",
+    "an object, field or query that the configuration's chat.bot does not allow, or that Salesforce refuses",
+)
+
+
+class _BotCommand(Command):
+    unstated_rules = (*Command.unstated_rules, BOT_ALLOW_LIST)
+
+
+class BotFindRecord(_BotCommand):
     """The bot's "Find a record": the first record (oldest, then lowest Id) whose field equals the value."""
 
     event_type: Literal["bot.find_record"]
     data: FindRecordData
 
 
-class BotQuery(Command):
+class BotQuery(_BotCommand):
     """The bot's "Find a record by SOQL": a read-only query from the allow-list, LIMIT enforced."""
 
     event_type: Literal["bot.query"]
     data: QueryData
 
 
-class BotCreateRecord(Command):
+class BotCreateRecord(_BotCommand):
     """The bot's "Create a record": one record of an object the configuration lets the bot create."""
 
     event_type: Literal["bot.create_record"]

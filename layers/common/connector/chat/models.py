@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connector.envelope import Command, Envelope
-from connector.value_types import Email, ExternalKey, SalesforceId
+from connector.envelope import Command, Envelope, UnstatedRule
+from connector.value_types import NOT_BLANK, Email, ExternalKey, Instant, PersonName, SalesforceId
 
 
 class _Doc(BaseModel):
@@ -23,7 +23,7 @@ class _Doc(BaseModel):
 
 
 class Visitor(_Doc):
-    name: str | None = Field(default=None, max_length=255)
+    name: PersonName | None = Field(default=None, max_length=255)
     email: Email | None = None
     visit_times: int | None = Field(default=None, ge=0)
     chat_times: int | None = Field(default=None, ge=0)
@@ -59,8 +59,8 @@ class PreChat(_Doc):
 
 
 class Agent(_Doc):
-    id: str = Field(min_length=1, max_length=80)
-    name: str | None = Field(default=None, max_length=121)
+    id: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
+    name: PersonName | None = Field(default=None, max_length=121)
     email: Email | None = None
 
 
@@ -71,23 +71,27 @@ MAX_MESSAGES = 50_000
 
 
 class TranscriptMessage(_Doc):
-    time: AwareDatetime
+    time: Instant
     sender: Literal["visitor", "agent", "bot", "system"]
-    name: str | None = Field(default=None, max_length=121)
+    name: PersonName | None = Field(default=None, max_length=121)
     text: str = Field(max_length=MAX_TEXT)
+
+
+# A rule across two fields (JSON Schema compares no two values).
+END_BEFORE_START = UnstatedRule(("data", "chat"), "end_before_start", "chat.end_time is before chat.start_time")
 
 
 class ChatInformation(_Doc):
     requesting_page_url: str | None = Field(default=None, max_length=2048)
-    start_time: AwareDatetime
-    end_time: AwareDatetime
+    start_time: Instant
+    end_time: Instant
     agent: Agent | None = None
     transcript: list[TranscriptMessage] = Field(default_factory=list, max_length=MAX_MESSAGES)
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> ChatInformation:
         if self.end_time < self.start_time:
-            raise ValueError("end_time is before start_time")
+            raise END_BEFORE_START.error()
         return self
 
 
@@ -114,12 +118,13 @@ class ChatEnded(Envelope, entity="chat", key="data.chat_id"):
 
     event_type: Literal["chat.ended"]
     data: ChatEndedData
+    unstated_rules = (*Envelope.unstated_rules, END_BEFORE_START)
 
 
 class OfflineMessageData(_VisitorData):
     message_id: ExternalKey
     subject: str | None = Field(default=None, max_length=255)
-    content: str = Field(min_length=1, max_length=MAX_TEXT)
+    content: str = Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)
 
 
 class OfflineMessageReceived(Envelope, entity="offline_message", key="data.message_id"):
@@ -153,12 +158,23 @@ class ActionSelectedData(_Doc):
     fields: dict[Literal["Contact", "Lead", "Case", "Task"], dict[str, Any]] = Field(default_factory=dict)
 
 
+# The action decides which objects its fields may name and which Id it attaches to; the connector
+# sets some fields itself (connector.chat.actions): rules across fields, checked by the workflow.
+ACTION_FIELDS = UnstatedRule(
+    ("data",),
+    "mapping_error",
+    "data.fields names an object the chosen action does not write, or a field the connector sets; "
+    "data.salesforce_id is not of the record the action attaches to",
+)
+
+
 class ChatActionSelected(Envelope, entity="chat_action", key="data.chat_id"):
     """During a chat, the agent chose what happens at its end (one option per chat; a newer choice
     replaces an older one until the chat ends)."""
 
     event_type: Literal["chat.action_selected"]
     data: ActionSelectedData
+    unstated_rules = (*Envelope.unstated_rules, ACTION_FIELDS)
 
 
 class ChatRequestedData(_VisitorData):

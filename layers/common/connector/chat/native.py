@@ -42,10 +42,11 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal, NoReturn
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from connector.chat.models import (
+    END_BEFORE_START,
     MAX_TEXT,
     Agent,
     ChatEnded,
@@ -59,8 +60,16 @@ from connector.chat.models import (
     TranscriptMessage,
     Visitor,
 )
+from connector.envelope import OCCURRED_IN_THE_FUTURE, REUSED_EVENT_ID, UnstatedRule
 from connector.errors import MappingError
-from connector.value_types import Email, ExternalKey
+from connector.value_types import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NOT_BLANK,
+    Email,
+    ExternalKey,
+    without_control_characters,
+)
 
 SOURCE = "chat"
 EVENT_ID_PREFIX = "comm100"
@@ -96,7 +105,15 @@ def _epoch_ms(value: Any) -> Any:
 
 Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
 NativeEmail = Annotated[Email | None, BeforeValidator(_blank_to_none)]
-EpochMs = Annotated[datetime, BeforeValidator(_epoch_ms)]
+# As the document states it: the webhook's epoch milliseconds, within the years a canonical Instant
+# takes (the pages' "/Date(ms)/" text is taken too, but no webhook sends it).
+_FIRST_MS = int(datetime(FIRST_YEAR, 1, 1, tzinfo=UTC).timestamp() * 1000)
+_LAST_MS = int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp() * 1000) - 1
+EpochMs = Annotated[
+    datetime,
+    BeforeValidator(_epoch_ms),
+    WithJsonSchema({"type": "integer", "minimum": _FIRST_MS, "maximum": _LAST_MS}),
+]
 
 
 def _id_text(value: Any) -> Any:
@@ -119,7 +136,7 @@ class _Native(BaseModel):
 class NameValue(_Native):
     """One entry of `custom_fields` / `custom_variables`: `{"name", "value"}` (custom fields add `field_id`)."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
     value: Any = None
 
 
@@ -186,7 +203,7 @@ class NativeOfflineMessage(_Native):
     department: Department = None
     product_service: Text = None
     subject: Text = None
-    content: str = Field(min_length=1, max_length=MAX_TEXT)
+    content: str = Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)
     time: EpochMs
     custom_fields: NameValues = Field(default_factory=list)
     custom_variables: NameValues = Field(
@@ -211,6 +228,18 @@ NATIVE_EVENTS: dict[str, type[NativeChatEnded | NativeOfflineMessageSubmitted]] 
     "chat_ended": NativeChatEnded,
     "offline_message_submitted": NativeOfflineMessageSubmitted,
 }
+
+# The body the native route takes, for the OpenAPI document: one of the models above, by `event`.
+NativeBody = Annotated[NativeChatEnded | NativeOfflineMessageSubmitted, Field(discriminator="event")]
+# The chat's id is in one of two places (chat.id or visitor.chat_id): a rule across fields.
+CHAT_ID_SOMEWHERE = UnstatedRule(("chat", "id"), "missing", "the chat's id (chat.id or visitor.chat_id) is required")
+# The canonical event's rules beyond its schema, with the loc the translation answers them at.
+NATIVE_RULES = (
+    CHAT_ID_SOMEWHERE,
+    OCCURRED_IN_THE_FUTURE,
+    REUSED_EVENT_ID,
+    UnstatedRule((), END_BEFORE_START.type, END_BEFORE_START.rule),
+)
 
 # --------------------------------------------------------------------------------------- mapping
 
@@ -305,6 +334,8 @@ def _fitted[Model: BaseModel](model: type[Model], **values: Any) -> Model:
     for name, value in values.items():
         field = model.model_fields.get(name)
         limit = next((m.max_length for m in field.metadata if getattr(m, "max_length", None)), None) if field else None
+        if isinstance(value, str) and name == "name":
+            value = without_control_characters(value)  # a person's name (PersonName) is kept, not refused
         fitted[name] = value[:limit] if isinstance(value, str) and limit else value
     return model.model_validate(fitted)
 
@@ -414,7 +445,7 @@ def parse_transcript(
             found = _MESSAGE.match(line.strip())
             if found:
                 hours, minutes, seconds, name, text = found.groups()
-                name = name.strip()
+                name = without_control_characters(name.strip())
                 current = {
                     "time": clock.at(int(hours), int(minutes), int(seconds)),
                     "sender": _sender(name, operators, visitor_name),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from connector.envelope import Envelope
-from connector.value_types import CalendarDate, Email, ExternalKey, Instant, PersonName, SalesforceId
+from connector.value_types import NOT_BLANK, CalendarDate, Email, ExternalKey, Instant, PersonName, SalesforceId
 
 
 class _Doc(BaseModel):
@@ -95,12 +95,31 @@ class OrderCustomerInfo(_Doc):
     customer_name: PersonName | None = Field(default=None, max_length=121)
 
 
+# An amount as the storefront sends it: a JSON number, at most 2 decimals and 16 digits (a Currency
+# field of Salesforce: 18 digits, 2 of them decimals). pydantic would publish an `anyOf` of a number
+# with no decimal rule and a string whose pattern stops short of the end (so "1x" is schema-valid):
+# the document states the rule the model applies, as the storefront sends it.
+AMOUNT_DIGITS, AMOUNT_PLACES = 16, 2
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_PLACES),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": float(Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES) - Decimal(10) ** -AMOUNT_PLACES),
+            "multipleOf": float(Decimal(10) ** -AMOUNT_PLACES),
+        }
+    ),
+]
+
+
 class OrderHeader(_Doc):
     """The order header the storefront pushes (OCAPI order field names); details stay in OCAPI."""
 
     order_no: ExternalKey
-    status: str = Field(min_length=1, max_length=40)
-    order_total: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    status: str = Field(min_length=1, max_length=40, pattern=NOT_BLANK)
+    order_total: Amount
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     creation_date: Instant
     salesforce_contact_id: SalesforceId | None = None
@@ -120,7 +139,7 @@ class OrderChanged(Envelope, entity="order", key="data.order.order_no"):
 
 
 class ContactUsForm(_Person):
-    subject: str = Field(min_length=1, max_length=255)
+    subject: str = Field(min_length=1, max_length=255, pattern=NOT_BLANK)
     description: str | None = Field(default=None, max_length=32000)
     topic: str | None = Field(default=None, max_length=80)
     phone: str | None = Field(default=None, max_length=40)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from connector.config.loyalty import LoyaltyConfig
+from connector.envelope import UnstatedRule
 from connector.errors import MappingError, NotFoundError
 from connector.loyalty.profile import customer_ref_of_key
 from connector.services import Services
@@ -22,6 +24,16 @@ class ActivityPage(BaseModel):
 
 # The platform's largest page number: a larger one is refused there, so it is refused here, by name.
 MAX_PAGE = 1_000_000
+# The query parameters as the OpenAPI document states them: the largest page size any configuration
+# allows; the deployment's own (loyalty.activity_max_page_size) is a 422 the document names.
+_MOST_PAGE_SIZE = next(
+    rule.le for rule in LoyaltyConfig.model_fields["activity_max_page_size"].metadata if hasattr(rule, "le")
+)
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+PageSize = Annotated[int, Field(ge=1, le=_MOST_PAGE_SIZE)]
+PAGE_SIZE_ABOVE_SETTING = UnstatedRule(
+    ("page_size",), "mapping_error", "page_size is above the configuration's loyalty.activity_max_page_size"
+)
 
 
 def _positive(name: str, raw: str | None, default: int, most: int) -> int:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from connector.config.loyalty import ParentObject
 from connector.envelope import Command, CompleteAnswer
 from connector.loyalty.models import (
+    CONFIGURED_VALUES,
     ActionData,
     Agent,
     CustomerRef,
@@ -97,6 +98,7 @@ class CustomerSync(Command):
     event_type: Literal["customer.sync"]
     source: Literal["loyalty"] = "loyalty"
     data: CustomerSyncData
+    unstated_rules = (*Command.unstated_rules, CONFIGURED_VALUES)
 
 
 class CustomerMergeData(BaseModel):
@@ -116,6 +118,7 @@ class CustomerMerge(Command):
     event_type: Literal["customer.merge"]
     source: Literal["loyalty"] = "loyalty"
     data: CustomerMergeData
+    unstated_rules = (*Command.unstated_rules, CONFIGURED_VALUES)
 
 
 # -- answers --------------------------------------------------------------------------------------

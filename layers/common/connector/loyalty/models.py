@@ -12,23 +12,41 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    StrictInt,
     ValidationInfo,
     field_validator,
 )
 
-from connector.envelope import Command, CompleteAnswer
+from connector.envelope import Command, CompleteAnswer, UnstatedRule
 from connector.errors import MappingError
-from connector.value_types import Email, SalesforceId, path_segment_safe
+from connector.value_types import (
+    CONTROL_CHARACTERS,
+    NOT_BLANK,
+    Email,
+    Instant,
+    SalesforceId,
+    WholeNumber,
+    path_segment_safe,
+)
+
+# A customer's external id on the loyalty platform: one segment of its user path, of letters, digits
+# and . _ : -, with one character at least that is not a dot ("." and ".." are dot segments). A
+# pattern, so that the OpenAPI document states it all.
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9._:\-]*[A-Za-z0-9_:\-][A-Za-z0-9._:\-]*$"
+EXTERNAL_ID_MAX_LENGTH = 255
+ExternalId = Annotated[str, Field(min_length=1, max_length=EXTERNAL_ID_MAX_LENGTH, pattern=EXTERNAL_ID_PATTERN)]
 
 # An id the platform gave (a user offer, an offer): one path segment.
 PlatformKey = Annotated[
-    str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$"), AfterValidator(path_segment_safe)
+    str, Field(min_length=1, max_length=128, pattern=EXTERNAL_ID_PATTERN), AfterValidator(path_segment_safe)
 ]
+
+
+def _tag_text(also_refused: str) -> str:
+    allowed = f"[^{CONTROL_CHARACTERS}\\[\\]{also_refused}]"
+    return f"^{allowed}*[^{CONTROL_CHARACTERS}\\[\\]{also_refused}\\s\\u0085]{allowed}*$"
 
 
 class Agent(BaseModel):
@@ -38,9 +56,14 @@ class Agent(BaseModel):
 
     # Written into notes and points reasons as `[agent: name (id)]` (the platform keeps no author):
     # no control character, bracket or parenthesis that could end that tag and forge another.
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f\[\]()]+$")
-    name: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f\[\]]+$")
+    # (and, as every required text, not only blanks: the character class once more without them)
+    id: str = Field(min_length=1, max_length=64, pattern=_tag_text("()"))
+    name: str = Field(min_length=1, max_length=120, pattern=_tag_text(""))
     email: Email
+
+
+# An external id, or empty for none.
+OptionalExternalId = Annotated[str, Field(max_length=EXTERNAL_ID_MAX_LENGTH, pattern=f"^$|{EXTERNAL_ID_PATTERN}")]
 
 
 class CustomerRef(BaseModel):
@@ -52,9 +75,7 @@ class CustomerRef(BaseModel):
     # One segment of the platform's user path, as connector.loyalty.profile.is_external_id checks it
     # (stated in the schema: a generated request valid by the document is never refused for it);
     # empty: no external id (an enrolment then takes the parent record's Id).
-    external_id: (
-        Annotated[str, Field(max_length=255, pattern=r"^[A-Za-z0-9._:\-]*$"), AfterValidator(path_segment_safe)] | None
-    ) = None
+    external_id: OptionalExternalId | None = None
     email: Email | None = None
     salesforce_id: SalesforceId | None = None
 
@@ -77,8 +98,21 @@ class ActionData(BaseModel):
     agent: Agent
 
 
+# What a loyalty action may name is the deployment's: the customer's key per the Search by External
+# ID setting, the configured point accounts, sources and reasons, the editable fields, the Parent
+# Object (connector.config.loyalty). The document cannot know them: a 422 `mapping_error` in data.
+CONFIGURED_VALUES = UnstatedRule(
+    ("data",),
+    "mapping_error",
+    "a value the loyalty configuration does not allow (the key Search by External ID names, a point "
+    "account, source or reason, an editable field, the Parent Object)",
+)
+
+
 class LoyaltyCommand(Command):
     """A loyalty action: the agent waits for it; idempotent on event_id."""
+
+    unstated_rules = (*Command.unstated_rules, CONFIGURED_VALUES)
 
     source: Literal["loyalty"] = "loyalty"
     data: ActionData
@@ -112,9 +146,16 @@ class OfferChange(LoyaltyCommand):
         return self.event_type.removeprefix("offer.")
 
 
+# Across two fields, and against the clock: JSON Schema states neither.
+END_NOT_AFTER_START = UnstatedRule(
+    ("data", "redemption_end"), "end_not_after_start", "redemption_end must be after redemption_start"
+)
+END_NOT_AHEAD = UnstatedRule(("data", "redemption_end"), "end_not_ahead", "redemption_end must be in the future")
+
+
 class OfferExtendData(UserOfferData):
-    redemption_start: AwareDatetime
-    redemption_end: AwareDatetime
+    redemption_start: Instant
+    redemption_end: Instant
 
     @field_validator("redemption_start", "redemption_end")
     @classmethod
@@ -131,9 +172,9 @@ class OfferExtendData(UserOfferData):
         # Checked here, before any platform call: a 422 naming redemption_end.
         start = info.data.get("redemption_start")
         if start is not None and value <= start:
-            raise ValueError("redemption_end must be after redemption_start")
+            raise END_NOT_AFTER_START.error()
         if value <= datetime.now(UTC):
-            raise ValueError("redemption_end must be in the future")
+            raise END_NOT_AHEAD.error()
         return value
 
 
@@ -142,12 +183,13 @@ class OfferExtend(LoyaltyCommand):
 
     event_type: Literal["offer.extend"]
     data: OfferExtendData
+    unstated_rules = (*LoyaltyCommand.unstated_rules, END_NOT_AFTER_START, END_NOT_AHEAD)
 
 
 class RewardPurchaseData(ActionData):
     offer_id: PlatformKey
     # Strict: JSON true or "2" is no quantity (lax mode would buy 1 or 2).
-    quantity: StrictInt = Field(default=1, ge=1, le=100)
+    quantity: WholeNumber = Field(default=1, ge=1, le=100)
 
 
 class RewardPurchase(LoyaltyCommand):
@@ -160,10 +202,10 @@ class RewardPurchase(LoyaltyCommand):
 # -- points and notes --------------------------------------------------------------------------
 class PointsAwardData(ActionData):
     # Strict: JSON true or "12" is no number of points (lax mode would award 1 or 12).
-    points: StrictInt = Field(ge=1, le=1_000_000)
-    point_account: str = Field(min_length=1, max_length=80)
-    point_source: str = Field(min_length=1, max_length=80)
-    reason: str = Field(min_length=1, max_length=80)
+    points: WholeNumber = Field(ge=1, le=1_000_000)
+    point_account: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
+    point_source: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
+    reason: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
 
 
 class PointsAward(LoyaltyCommand):
@@ -174,8 +216,8 @@ class PointsAward(LoyaltyCommand):
 
 
 class NoteAddData(ActionData):
-    reason: str = Field(min_length=1, max_length=80)
-    text: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
+    text: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
 
 
 class NoteAdd(LoyaltyCommand):

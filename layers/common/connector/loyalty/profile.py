@@ -16,9 +16,9 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from connector.envelope import CompleteAnswer
+from connector.envelope import CompleteAnswer, UnstatedRule
 from connector.errors import MappingError, NotFoundError, TransientError
-from connector.loyalty.models import CustomerRef
+from connector.loyalty.models import EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN, CustomerRef, ExternalId
 from connector.loyalty.parent_record import read_record, sync_record_from_loyalty
 from connector.observability import logger
 from connector.salesforce.errors import SalesforceError
@@ -26,7 +26,13 @@ from connector.services import Services
 from connector.value_types import Email, SalesforceId
 
 # An external id in a request path: one segment of letters, digits and . _ : - (a Salesforce Id fits).
-_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,255}$")
+_EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
+# The path's key, as the document states it: either kind (which one the Search by External ID setting
+# takes is the configuration's, a 422 the document names: KEY_OF_THE_OTHER_KIND).
+LoyaltyKey = ExternalId | Email
+KEY_OF_THE_OTHER_KIND = UnstatedRule(
+    ("key",), "mapping_error", "an email when Search by External ID is on, an external id when it is off"
+)
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 _SALESFORCE_ID: TypeAdapter[str] = TypeAdapter(SalesforceId)
 NOT_ENROLLED = "no loyalty customer has this key: the customer is not enrolled and can be enrolled (customer.enroll)"
@@ -96,7 +102,7 @@ class LoyaltyProfile(CompleteAnswer):
 def is_external_id(value: str) -> bool:
     """Whether `value` can be a loyalty external id: one path segment (the platform's API addresses
     customers by it), of letters, digits and . _ : -, not only dots."""
-    return bool(_EXTERNAL_ID.match(value)) and bool(value.strip("."))
+    return bool(_EXTERNAL_ID.fullmatch(value)) and len(value) <= EXTERNAL_ID_MAX_LENGTH
 
 
 def customer_ref_of_key(key: str, search_by_external_id: bool) -> CustomerRef:

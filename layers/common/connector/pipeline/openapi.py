@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
+from connector.envelope import UnstatedRule
 from connector.pipeline.signature import source_family
 from connector.value_types import SOURCE_FAMILIES
 
@@ -45,12 +49,37 @@ def document(functions_dir: Path, version: str = "1.0.0") -> dict[str, Any]:
         for path, schemas in trigger.parameter_schemas.items():
             for operation in merged["paths"].get(path, {}).values():
                 for parameter in operation.get("parameters", []):
-                    if parameter.get("in") == "path" and parameter.get("name") in schemas:
+                    if parameter.get("in") in ("path", "query") and parameter.get("name") in schemas:
                         parameter["schema"] = schemas[parameter["name"]]
+        for path, body in module.trigger.request_bodies.items():
+            for operation in merged["paths"].get(path, {}).values():
+                _state_the_body(operation, body, merged["components"]["schemas"])
+        for path, rules in module.trigger.unstated_rules.items():
+            documented_path = re.sub(r"<(\w+)>", r"{\1}", path)
+            for operation in merged["paths"].get(documented_path, {}).values():
+                _state_unstated_rules(operation, rules)
     for path, operations in merged["paths"].items():
         for operation in operations.values():
             _state_the_family(path, operation)
     return merged
+
+
+def _state_the_body(operation: dict[str, Any], body: Any, components: dict[str, Any]) -> None:
+    """A native route's body: the schema of the type its translation validates with (its models in
+    the document's components, as Powertools puts the envelope routes')."""
+    schema = TypeAdapter(body).json_schema(ref_template="#/components/schemas/{model}")
+    components.update(schema.pop("$defs", {}))
+    operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _state_unstated_rules(operation: dict[str, Any], rules: tuple[UnstatedRule, ...]) -> None:
+    """Every rule the route applies beyond its schema, under its 422: `x-unstated-rules`, each with the
+    loc and the type of the error it answers (devstack/fuzz.py accepts that 422, and no other, for a
+    schema-valid request)."""
+    refusal = operation.get("responses", {}).get("422")
+    if refusal is not None and rules:
+        refusal["x-unstated-rules"] = [rule.document() for rule in rules]
+        refusal["description"] += "; beyond the schema: " + "; ".join(rule.rule for rule in rules)
 
 
 def _state_the_family(path: str, operation: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from connector import observability as obs
-from connector.envelope import Command, Envelope
+from connector.envelope import REUSED_EVENT_ID, Command, Envelope, UnstatedRule
 from connector.errors import ConnectorError, MappingError, NotFoundError, PermanentError, TransientError
 from connector.observability import logger, metrics
 from connector.pipeline import intake
@@ -141,6 +141,14 @@ class Trigger:
         # OpenAPI path -> path parameter -> the JSON schema of the values the route accepts
         # (`read(..., parameters=)`), added to the document by connector.pipeline.openapi.
         self.parameter_schemas: dict[str, dict[str, dict[str, Any]]] = {}
+        # OpenAPI path -> the type of the body of a route that takes a platform's own (native) body,
+        # published by connector.pipeline.openapi (an envelope route's body is Powertools').
+        self.request_bodies: dict[str, Any] = {}
+        # OpenAPI path -> the type an envelope route validates its body with (the document's schema).
+        self.body_types: dict[str, Any] = {}
+        # OpenAPI path -> the rules beyond its schema that the route applies (a 422 of a known loc and
+        # type), listed under its 422 by connector.pipeline.openapi.
+        self.unstated_rules: dict[str, tuple[UnstatedRule, ...]] = {}
         self.handler = self._observed(self._handle)
 
     # -- declaration (app.py) ------------------------------------------------------------------
@@ -180,16 +188,21 @@ class Trigger:
         response: type[BaseModel],
         query: Sequence[str] = (),
         parameters: Mapping[str, Any] | None = None,
+        unstated: Sequence[UnstatedRule] = (),
     ) -> None:
         """A signed GET route; `route(services, **path_params, **query_params)` returns `response`.
         `query` names the query-string parameters the route takes (None when the request has none).
         `parameters` gives a path parameter's type (e.g. ExternalKey) when the route refuses other
         values (a 422): the document states it, so that no client sends what the schema allows and
-        the route refuses; the route still checks the value itself."""
+        the route refuses; the route still checks the value itself. `unstated` names the 422s a
+        value the schema allows can still get (one that depends on the configuration)."""
+        documented_path = re.sub(r"<(\w+)>", r"{\1}", path)
         if parameters:
-            self.parameter_schemas[re.sub(r"<(\w+)>", r"{\1}", path)] = {
+            self.parameter_schemas[documented_path] = {
                 name: TypeAdapter(kind).json_schema() for name, kind in parameters.items()
             }
+        if unstated:
+            self.unstated_rules[documented_path] = tuple(unstated)
 
         def serve(**params: str | None) -> Response[Any]:
             return _json_response(self._serve_read(route, params))
@@ -215,7 +228,7 @@ class Trigger:
         )
         self.app.get(path, responses=answers)(serve)
 
-    def native(self, path: str, translate: Translate) -> None:
+    def native(self, path: str, translate: Translate, body: Any = None, unstated: Sequence[UnstatedRule] = ()) -> None:
         """A POST route for a platform's own webhook bodies (not our envelope), for a platform that
         cannot sign its requests: the `<token>` segment of its URL, compared with the family's
         webhook token, stands for X-Signature (same 401), and never reaches a log.
@@ -223,8 +236,12 @@ class Trigger:
         `translate(body)` maps the body to a canonical event, which then runs exactly as if it had
         been posted to the envelope route: the handler declared (by `events`) for its event_type on
         this trigger, the same idempotency on [source, event_id], sync state and queue. A body that
-        does not translate is a 422 naming the platform's field."""
+        does not translate is a 422 naming the platform's field. `body` is the type `translate`
+        validates the body with, for the OpenAPI document, and `unstated` its rules beyond it."""
         family = self._native_path(path)
+        self._publish_body(path, body)
+        if unstated:
+            self.unstated_rules[re.sub(r"<(\w+)>", r"{\1}", path)] = tuple(unstated)
 
         def accept_native(**_token: str) -> Response[Any]:
             return _json_response(self._translate(translate, family))
@@ -240,6 +257,10 @@ class Trigger:
             (503, MessageAnswer, "our own AWS dependencies are unavailable (Retry-After)"),
         )
         self._token_route(path, accept_native, answers)
+
+    def _publish_body(self, path: str, body: Any) -> None:
+        if body is not None:
+            self.request_bodies[re.sub(r"<(\w+)>", r"{\1}", path)] = body
 
     def _native_path(self, path: str) -> str:
         """Register a token-authenticated path (`/v1/<family>/.../<token>`); its source family."""
@@ -263,11 +284,13 @@ class Trigger:
         )
         self.app.post(path, responses=answers)(serve)
 
-    def doorbell(self, path: str, ring: Ring, response: type[BaseModel]) -> None:
+    def doorbell(self, path: str, ring: Ring, response: type[BaseModel], body: Any = None) -> None:
         """A POST route for a platform's notification webhook that is a doorbell, not a delivery: the
         URL token opens it as for `native`, then `ring` answers 200 with its `response`; a body that names
-        nothing is a 422 (loc from its MappingError), the platform unreachable a 503."""
+        nothing is a 422 (loc from its MappingError), the platform unreachable a 503. `body` is the
+        notification's type, for the OpenAPI document."""
         family = self._native_path(path)
+        self._publish_body(path, body)
 
         def ring_doorbell(**_token: str) -> Response[Any]:
             return _json_response(self._ring(ring, family))
@@ -335,6 +358,8 @@ class Trigger:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
         body_type: Any = _body_type(tuple(h.model for h in handlers))
+        self.unstated_rules[path] = tuple(dict.fromkeys(rule for h in handlers for rule in h.model.unstated_rules))
+        self.body_types[path] = body_type
         family = source_family(path)
         if family is not None:
             self._families.update(dict.fromkeys((t for h in handlers for t in h.event_types), family))
@@ -510,7 +535,9 @@ class Trigger:
         try:
             return Answer(200, route(self.services, **params))
         except (NotFoundError, MappingError) as exc:
-            return errors(404 if isinstance(exc, NotFoundError) else 422, exc.loc, exc.msg)
+            if isinstance(exc, NotFoundError):
+                return errors(404, exc.loc, exc.msg, "not_found")
+            return errors(422, exc.loc, exc.msg, "mapping_error")
         except TransientError:
             logger.warning("read route: an upstream is unavailable")
             return unavailable("an upstream system is unavailable, retry later")
@@ -541,7 +568,7 @@ class Trigger:
         except NotRemembered as forgotten:
             return forgotten.answer
         except IdempotencyValidationError:
-            return errors(422, ["event_id"], "this event_id was already used with a different payload", "reused")
+            return errors(422, list(REUSED_EVENT_ID.loc), REUSED_EVENT_ID.rule, REUSED_EVENT_ID.type)
         except IdempotencyAlreadyInProgressError:
             return errors(409, ["event_id"], "an earlier delivery of this event is still in progress", "in_progress")
         except Exception:

@@ -10,10 +10,11 @@ With a Person Account, the activities related to the Account (WhatId) are read.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from connector.envelope import UnstatedRule
 from connector.errors import MappingError, NotFoundError
 from connector.salesforce.client import Record
 from connector.salesforce.soql import soql_quote
@@ -25,6 +26,11 @@ DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 20, 50
 _USER_ID = TypeAdapter(ExternalKey)
 # A query's first page holds 2000 rows: a page beyond them is not served.
 MAX_ROWS = 2000
+# The query parameters as the OpenAPI document states them; the page's largest number depends on the
+# page size (a rule across two parameters): a 422 the document names.
+PageNumber = Annotated[int, Field(ge=1, le=MAX_ROWS)]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+PAGE_BEYOND_ROWS = UnstatedRule(("query", "page"), "mapping_error", f"page x page_size is at most {MAX_ROWS} rows")
 
 
 class ActivityItem(BaseModel):

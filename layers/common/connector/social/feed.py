@@ -22,14 +22,16 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
 from connector import observability as obs
 from connector.clients.alcmeon import ACTIONS_PAGE
 from connector.errors import MappingError, TransientError
 from connector.observability import logger
 from connector.services import Services
+from connector.social.models import ACTION_ID_DIGITS
 from connector.state.request_budget import CountUnavailable
+from connector.value_types import WholeNumber
 
 FEED = "social.actions"
 # The inbox allows an API application 15 requests a minute by default
@@ -138,6 +140,18 @@ def _actions(services: Services, after: int, upto: int | None = None, *, poll: b
     return services.social_actions.actions(after, upto)
 
 
+class NotifiedAction(BaseModel):
+    # JSON true or "12" is no id; as wide as an action id of the social events.
+    id: WholeNumber = Field(ge=1, lt=10**ACTION_ID_DIGITS)
+
+
+class Notification(BaseModel):
+    """The inbox's notification body, as the OpenAPI document states it: only the action's id is read
+    (the rest is never trusted, and ignored)."""
+
+    action: NotifiedAction
+
+
 class DoorbellAnswer(BaseModel):
     """What the doorbell answers the inbox: the action is queued, unknown to the inbox (ignored), or
     left to the next poll (deferred: the minute's requests to the inbox are spent)."""
@@ -165,11 +179,10 @@ class FeedPoll(BaseModel):
 
 def notified_action_id(body: Any) -> int:
     """The action id a notification names; nothing else of its body is used."""
-    action = body.get("action") if isinstance(body, dict) else None
-    action_id = action.get("id") if isinstance(action, dict) else None
-    if not isinstance(action_id, int) or isinstance(action_id, bool) or action_id < 1:
-        raise MappingError(["action", "id"], "a notification names its action by a positive integer id")
-    return action_id
+    try:
+        return Notification.model_validate(body).action.id
+    except ValidationError:
+        raise MappingError(["action", "id"], "a notification names its action by a positive integer id") from None
 
 
 def ring_doorbell(services: Services, body: Any, accept: Accept) -> DoorbellAnswer:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from connector.envelope import Envelope
-from connector.value_types import Email, ExternalKey, SalesforceId
+from connector.envelope import Envelope, UnstatedRule
+from connector.value_types import NOT_BLANK, Email, ExternalKey, Instant, PersonName, SalesforceId
 
 # A Last_Message__c is a long text area; the inbox's message is cut to it.
 MAX_TEXT = 256 * 1024
@@ -26,17 +26,17 @@ class _Doc(BaseModel):
 class SocialUser(_Doc):
     id: ExternalKey
     handle: str | None = Field(default=None, max_length=255)
-    name: str | None = Field(default=None, max_length=255)
+    name: PersonName | None = Field(default=None, max_length=255)
 
 
 class SocialAgent(_Doc):
-    id: str = Field(min_length=1, max_length=80)
-    name: str | None = Field(default=None, max_length=121)
+    id: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
+    name: PersonName | None = Field(default=None, max_length=121)
     email: Email | None = None
 
 
 class LastMessage(_Doc):
-    time: AwareDatetime
+    time: Instant
     text: str | None = Field(default=None, max_length=MAX_TEXT)
 
 
@@ -44,8 +44,8 @@ class PreviousConversation(_Doc):
     conversation_id: ExternalKey
     channel: str | None = Field(default=None, max_length=80)
     status: Literal["open", "closed"] | None = None
-    opened_at: AwareDatetime | None = None
-    closed_at: AwareDatetime | None = None
+    opened_at: Instant | None = None
+    closed_at: Instant | None = None
 
 
 class ConversationData(_Doc):
@@ -90,8 +90,18 @@ class UserMatchedData(_Doc):
     salesforce_contact_id: SalesforceId
 
 
+# Which objects a match may name is the configuration's (social.customer_parent): a Contact, or also
+# a Person Account's Account in person-account mode.
+MATCHED_RECORD = UnstatedRule(
+    ("data", "salesforce_contact_id"),
+    "mapping_error",
+    "not the Id of a Contact (or, with social.customer_parent person_account, of an Account)",
+)
+
+
 class UserMatched(_InboxEvent, entity="social_user", key="data.user.id"):
     """A user was matched to a Salesforce Contact (a Person Account's Id in person-account mode)."""
 
     event_type: Literal["user.matched"]
     data: UserMatchedData
+    unstated_rules = (*Envelope.unstated_rules, MATCHED_RECORD)

@@ -34,13 +34,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connector.envelope import Envelope, Outcome
+from connector.envelope import Envelope, Outcome, UnstatedRule
 from connector.errors import MappingError
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
 from connector.social.user_claim import user_claim
 from connector.state.social_links import LinkedObject, UserLink
-from connector.value_types import Email, ExternalKey, SalesforceId
+from connector.value_types import NOT_BLANK, Email, ExternalKey, PersonName, SalesforceId
 
 CONVERSATION = "Social_Conversation__c"
 ENGAGEMENT = "Social_Engagement__c"
@@ -64,7 +64,7 @@ class _Doc(BaseModel):
 
 class SalesforceAgent(_Doc):
     id: str | None = Field(default=None, max_length=80)
-    name: str | None = Field(default=None, max_length=121)
+    name: PersonName | None = Field(default=None, max_length=121)
     email: Email
 
 
@@ -75,14 +75,21 @@ class ContactLinkedData(_Doc):
     agent: SalesforceAgent | None = None
 
 
+# Across two fields: the Id must be of the object salesforce_object names.
+ID_OF_THE_OBJECT = UnstatedRule(
+    ("data", "salesforce_id"), "mapping_error", "data.salesforce_id is not the Id of the data.salesforce_object"
+)
+
+
 class ConversationContactLinked(Envelope, entity="conversation_link", key="data.conversation_id"):
     event_type: Literal["conversation.contact_linked"]
     data: ContactLinkedData
+    unstated_rules = (*Envelope.unstated_rules, ID_OF_THE_OBJECT)
 
 
 class AssignedData(_Doc):
     conversation_id: ExternalKey
-    team: str = Field(min_length=1, max_length=255)
+    team: str = Field(min_length=1, max_length=255, pattern=NOT_BLANK)
     salesforce_case_id: SalesforceId | None = None
     agent: SalesforceAgent | None = None
 
@@ -94,7 +101,7 @@ class ConversationAssigned(Envelope, entity="conversation_assignment", key="data
 
 class ReplyData(_Doc):
     conversation_id: ExternalKey
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1, max_length=10_000, pattern=NOT_BLANK)
     agent: SalesforceAgent
 
 
@@ -104,17 +111,26 @@ class ConversationReply(Envelope, entity="conversation_reply", key="event_id"):
 
 
 class EngagementData(_Doc):
-    recipient: str = Field(min_length=1, max_length=255)
-    channel: str = Field(min_length=1, max_length=40)
+    recipient: str = Field(min_length=1, max_length=255, pattern=NOT_BLANK)
+    channel: str = Field(min_length=1, max_length=40, pattern=NOT_BLANK)
     consent: bool = False
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1, max_length=10_000, pattern=NOT_BLANK)
     salesforce_case_id: SalesforceId | None = None
     agent: SalesforceAgent | None = None
+
+
+# Checked by the workflow, as the inbox's engagement API would refuse them (a channel named in any
+# case; a message without the recipient's consent): 422s naming the field.
+ENGAGEMENT_CHANNEL = UnstatedRule(
+    ("data", "channel"), "mapping_error", "engagement messages go on whatsapp or kakaotalk"
+)
+ENGAGEMENT_CONSENT = UnstatedRule(("data", "consent"), "mapping_error", "the recipient has not consented")
 
 
 class EngagementSend(Envelope, entity="engagement", key="event_id"):
     event_type: Literal["engagement.send"]
     data: EngagementData
+    unstated_rules = (*Envelope.unstated_rules, ENGAGEMENT_CHANNEL, ENGAGEMENT_CONSENT)
 
 
 def _agent(agent: SalesforceAgent) -> dict[str, str]:

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from connector.clients.salesforce_bulk import row_error
 from connector.envelope import EntityRef, normalize_version
+from connector.errors import MappingError, NotFoundError, TransientError
+from connector.salesforce import SalesforceError
 from connector.services import Services
 from connector.state import SyncState, SyncStatus
 from connector.state.backfill_runs import BackfillRun
@@ -116,6 +118,36 @@ def refusal_text(row: Mapping[str, str]) -> str:
     return f"Salesforce refused the record: {error.error_code}" + (
         f" on {', '.join(error.fields)}" if error.fields else ""
     )
+
+
+def failure_text(exc: BaseException) -> str:
+    """A record's failure (written through the live workflow) for its sync state: Salesforce's code
+    and the fields it names, or our own mapping error; never an exception's message, which quotes
+    the record's values (an email, a name)."""
+    if isinstance(exc, SalesforceError):
+        fields = sorted({name for detail in exc.details for name in detail.fields})
+        return f"Salesforce refused the record: {exc.error_code}" + (f" on {', '.join(fields)}" if fields else "")
+    if isinstance(exc, MappingError | NotFoundError):
+        return f"{type(exc).__name__}: {exc.loc} {exc.msg}"[:1000]
+    return type(exc).__name__
+
+
+def settle_live_write(exc: Exception) -> str:
+    """The FAILED text of a record the live workflow could not write; a transient failure (Salesforce
+    down, busy, over its limits) is raised again instead, so the chunk's message comes back and the
+    record is written later rather than FAILED for good."""
+    if isinstance(exc, TransientError):
+        raise exc
+    return failure_text(exc)
+
+
+def unreported(manifest: Mapping[str, list[str]], results: BulkResultsView, key_field: str) -> list[str]:
+    """The rows a job's three result files leave out (a job that Failed before reading them): each
+    sent row must end written or FAILED, never unaccounted for."""
+    reported = {
+        row.get(key_field) for rows in (results.successful, results.failed, results.unprocessed) for row in rows
+    }
+    return [key for key in manifest if key not in reported]
 
 
 def record_states(

@@ -19,6 +19,8 @@ from connector.commerce.backfill.batch import (
     newer_than,
     record_states,
     refusal_text,
+    settle_live_write,
+    unreported,
 )
 from connector.commerce.contacts import fingerprint
 from connector.commerce.models import OrderChanged
@@ -114,8 +116,8 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
         order_no = event.data.order.order_no
         try:
             outcome = sync_order(event, services)
-        except Exception as exc:  # this order's refusal is its own; the chunk goes on
-            settled.append((order_no, version, SyncStatus.FAILED, str(exc), {}))
+        except Exception as exc:  # a refusal is this order's own (the chunk goes on); a blip brings it back
+            settled.append((order_no, version, SyncStatus.FAILED, settle_live_write(exc), {}))
             prepared.outcomes.failed += 1
             continue
         settled.append((order_no, version, SyncStatus.SYNCED, None, dict(outcome.ids)))
@@ -177,6 +179,10 @@ def record_results(
     for row in results.unprocessed:
         no = row[ORDER_NO_FIELD]
         error = f"not processed by Salesforce: the Bulk API job ended {job_state}"
+        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
+        outcomes.failed += 1
+    for no in unreported(manifest, results, ORDER_NO_FIELD):
+        error = f"missing from the results of the Bulk API job, which ended {job_state}"
         settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
         outcomes.failed += 1
     superseded = record_states(services, run, ENTITY, settled)

@@ -4,14 +4,16 @@ and the identity map."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from connector.clients.salesforce_bulk import row_error
 from connector.envelope import EntityRef, normalize_version
-from connector.errors import MappingError, NotFoundError, TransientError
+from connector.errors import EntityBusy, MappingError, NotFoundError, TransientError
 from connector.salesforce import SalesforceError
 from connector.services import Services
 from connector.state import SyncState, SyncStatus
@@ -130,6 +132,22 @@ def failure_text(exc: BaseException) -> str:
     if isinstance(exc, MappingError | NotFoundError):
         return f"{type(exc).__name__}: {exc.loc} {exc.msg}"[:1000]
     return type(exc).__name__
+
+
+@contextmanager
+def entity_claimed(services: Services, entity: str, key: str, run: BackfillRun) -> Iterator[None]:
+    """Hold the entity's claim, the one the pipeline holds around each live sync event, while the
+    backfill writes it through the live workflow: a live event of it (or another delivery of the same
+    chunk) running meanwhile would make a second guest Contact. Not obtained: EntityBusy, and the
+    chunk's message comes back later."""
+    claim = EntityRef("commerce", entity, key).pk
+    owner = f"{event_id_of(run)}:{uuid.uuid4().hex}"  # each delivery its own: they exclude each other
+    if not services.claims.acquire("entity", claim, owner):
+        raise EntityBusy("another event of the entity is being synced; the backfill's chunk is retried later")
+    try:
+        yield
+    finally:
+        services.claims.release("entity", claim, owner)
 
 
 def settle_live_write(exc: Exception) -> str:

@@ -13,6 +13,7 @@ from connector.commerce.backfill.batch import (
     Prepared,
     Settled,
     backfill_version,
+    entity_claimed,
     give_back_to_live_events,
     newer_than,
     record_states,
@@ -118,7 +119,8 @@ def _convert(
     settled: list[Settled] = []
     for data, customer, version in conversions:
         try:
-            outcome = write_customer(data, customer, services, "Synchronized")
+            with entity_claimed(services, ENTITY, customer.customer_no, run):
+                outcome = write_customer(data, customer, services, "Synchronized")
         except Exception as exc:  # a refusal is this customer's own (the chunk goes on); a blip brings it back
             settled.append((customer.customer_no, version, SyncStatus.FAILED, settle_live_write(exc), {}))
             outcomes.failed += 1

@@ -14,6 +14,7 @@ from connector.commerce.backfill.batch import (
     Prepared,
     Settled,
     backfill_version,
+    entity_claimed,
     event_id_of,
     give_back_to_live_events,
     newer_than,
@@ -115,7 +116,8 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
     for event, version in live:
         order_no = event.data.order.order_no
         try:
-            outcome = sync_order(event, services)
+            with entity_claimed(services, ENTITY, order_no, run):
+                outcome = sync_order(event, services)
         except Exception as exc:  # a refusal is this order's own (the chunk goes on); a blip brings it back
             settled.append((order_no, version, SyncStatus.FAILED, settle_live_write(exc), {}))
             prepared.outcomes.failed += 1

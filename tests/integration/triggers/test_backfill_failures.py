@@ -206,3 +206,36 @@ def test_a_customer_leaving_the_list_mid_run_does_not_make_the_next_chunk_skip_o
 
     # Then every customer still in the list was backfilled
     assert {"B00001", "B00002", "B00003", "B00004", "B00005"} <= set(contacts_by_number(connector))
+
+
+def test_a_live_update_written_while_the_job_waited_wins_over_the_jobs_older_row(
+    connector: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a live customer.updated, newer than the storefront's copy, written after the backfill's
+    # chunk was read and before its job ran
+    from connector.clients import salesforce_bulk
+
+    connector.storefront.seed({"customers": _customers(2), "customer_lists": ["ListA"]})
+    live = event_body("customer.updated")
+    live["data"]["customer"].update(customer_no="B00001", email="backfill.1@example.com", first_name="Newer")
+    live["data"]["customer_list_id"] = "ListA"
+    real_close = salesforce_bulk.SalesforceBulk.close
+    sent: list[int] = []
+
+    def close_after_the_live_event(self: Any, job_id: str) -> Any:
+        if not sent:
+            sent.append(connector.send(live).status)
+        return real_close(self, job_id)
+
+    monkeypatch.setattr(salesforce_bulk.SalesforceBulk, "close", close_after_the_live_event)
+
+    # When the run ends and the live event given back to its trigger's queue is consumed
+    run_to_the_end(connector, runs(connector).start_customers(SITE, ["ListA"]).run_id)
+    for _ in range(5):
+        connector.registration.drain_queue()
+
+    # Then Salesforce holds the newer data, and the sync state says the live event synced it
+    assert sent == [200]
+    assert connector.salesforce.one("Contact", Commerce_Customer_No__c="B00001")["FirstName"] == "Newer"
+    _, state = connector.sync_state("commerce", "customer", "B00001")
+    assert (state["event_id"], state["status"]) == (live["event_id"], "SYNCED")

@@ -35,10 +35,16 @@ EXTERNAL_ID = CUSTOMER_NO_FIELD
 ENTITY = "customer"
 
 
-def read_page(services: Services, run: BackfillRun, part: int, start: int, count: int) -> tuple[list[Any], int]:
-    """(documents, total) of one page of the part's customer list."""
-    page = services.commerce.customer_search(run.parts[part], start, count)
+def read_page(services: Services, run: BackfillRun, part: int, after: str | None, count: int) -> tuple[list[Any], int]:
+    """(documents, total) of one page of the part's customer list: the customers numbered after
+    `after`, and how many there are."""
+    page = services.commerce.customer_search(run.parts[part], after, count)
     return [hit["data"] for hit in page.get("hits") or []], int(page.get("total") or 0)
+
+
+def key_of(document: Any) -> str | None:
+    """The key the storefront's pages are sorted and continued by."""
+    return str(document["customer_no"]) if isinstance(document, dict) and document.get("customer_no") else None
 
 
 def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any]) -> Prepared:

@@ -38,9 +38,15 @@ EXTERNAL_ID = ORDER_NO_FIELD
 ENTITY = "order"
 
 
-def read_page(services: Services, run: BackfillRun, part: int, start: int, count: int) -> tuple[list[Any], int]:
-    page = services.commerce.order_search(run.site_id, str(run.created_from), str(run.created_to), start, count)
+def read_page(services: Services, run: BackfillRun, part: int, after: str | None, count: int) -> tuple[list[Any], int]:
+    """(documents, total) of one page of the run's orders: those numbered after `after`."""
+    page = services.commerce.order_search(run.site_id, str(run.created_from), str(run.created_to), after, count)
     return [hit["data"] for hit in page.get("hits") or []], int(page.get("total") or 0)
+
+
+def key_of(document: Any) -> str | None:
+    """The key the storefront's pages are sorted and continued by."""
+    return str(document["order_no"]) if isinstance(document, dict) and document.get("order_no") else None
 
 
 def _as_event(run: BackfillRun, doc: dict[str, Any]) -> OrderChanged:

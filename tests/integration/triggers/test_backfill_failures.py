@@ -236,3 +236,30 @@ def test_a_live_update_written_while_the_job_waited_wins_over_the_jobs_older_row
     assert connector.salesforce.one("Contact", Commerce_Customer_No__c="B00001")["FirstName"] == "Newer"
     _, state = connector.sync_state("commerce", "customer", "B00001")
     assert (state["event_id"], state["status"]) == (live["event_id"], "SYNCED")
+
+
+def test_orders_read_in_several_chunks_are_each_written_once(connector: Any) -> None:
+    # Given five orders of registered customers, two a job
+    connector.storefront.seed(
+        {
+            "customers": _customers(1),
+            "customer_lists": ["ListA"],
+            "orders": [
+                order(f"O{n}", f"2026-02-0{n + 1}T10:00:00.000Z", customer_no="B00000", email="backfill.0@example.com")
+                for n in range(5)
+            ],
+        }
+    )
+    run_to_the_end(connector, runs(connector).start_customers(SITE, ["ListA"]).run_id)
+
+    done = run_to_the_end(
+        connector,
+        runs(connector)
+        .start_orders(SITE, datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC), records_per_job=2)
+        .run_id,
+    )
+
+    # Then three chunks wrote the five orders, once each
+    numbers = sorted(o["Commerce_Order_No__c"] for o in connector.salesforce.records("Order"))
+    assert numbers == [f"O{n}" for n in range(5)]
+    assert (done.chunks_done, done.records_read, done.records_written) == (3, 5, 5)

@@ -261,6 +261,11 @@ def dlq_redrive(target: Target, args: argparse.Namespace) -> int:
             f"redriven {report.redriven}, skipped {report.skipped}, still failing {report.still_failing} "
             f"(synced {report.synced}, pending {report.pending})"
         )
+        if report.left_in_dead_letter_queue:
+            print(
+                f"  {report.left_in_dead_letter_queue} redriven but still in the dead-letter queue "
+                "(SQS would not delete them): a later redrive sends a duplicate, dropped by its event id"
+            )
     for reason, count in sorted(report.skipped_reasons.items()):
         if not args.json:
             print(f"  skipped {count}: {reason}")

@@ -154,16 +154,26 @@ class DeadLetterQueue:
                 Entries=entries,
             )
 
-    def send_back(self, letter: DeadLetter) -> None:
+    def send_back(self, letter: DeadLetter) -> bool:
         """A copy on the trigger's queue, without the DLQ's `last_error`; then the original goes.
-        Raises (and keeps the original) if SQS refuses the copy."""
+        Raises (and keeps the original) if SQS refuses the copy; False if the copy went but the
+        original could not be deleted (tried twice): the event is on its way all the same, and a
+        second copy of it, should it be redriven again, is answered as the duplicate it is."""
         attributes = {
             name: {"DataType": value["DataType"], "StringValue": value["StringValue"]}
             for name, value in letter.attributes.items()
             if name != LAST_ERROR and "StringValue" in value
         }
         self.sqs.send_message(QueueUrl=self.queues.queue_url, MessageBody=letter.body, MessageAttributes=attributes)
-        self.sqs.delete_message(QueueUrl=self.queues.dead_letter_queue_url, ReceiptHandle=letter.receipt_handle)
+        for attempt in range(2):
+            try:
+                self.sqs.delete_message(QueueUrl=self.queues.dead_letter_queue_url, ReceiptHandle=letter.receipt_handle)
+            except (ClientError, BotoCoreError):
+                if attempt == 1:
+                    return False
+            else:
+                return True
+        return False  # pragma: no cover
 
     def _join_states(self, letters: list[DeadLetter]) -> None:
         """Each letter's entity DEAD by that very event, if it still is. One query of the GSI serves
@@ -232,6 +242,7 @@ class RedriveReport:
     still_failing: int = 0  # not sent (SQS refused the copy), or dead again after the redrive
     synced: int = 0  # redriven and now SYNCED (or IGNORED, or overtaken by a newer event)
     pending: int = 0  # redriven, not settled when the wait ended (or no sync state to follow)
+    left_in_dead_letter_queue: int = 0  # redriven, but SQS would not delete the original
     skipped_reasons: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -242,6 +253,7 @@ class RedriveReport:
             "still_failing": self.still_failing,
             "synced": self.synced,
             "pending": self.pending,
+            "left_in_dead_letter_queue": self.left_in_dead_letter_queue,
             "skipped_reasons": self.skipped_reasons,
         }
 
@@ -286,12 +298,15 @@ def redrive(
                 kept.append(letter)
             else:
                 try:
-                    queue.send_back(letter)
+                    removed = queue.send_back(letter)
                 except (ClientError, BotoCoreError):
                     report.still_failing += 1  # left in the dead-letter queue, visible again soon
                     kept.append(letter)
                 else:
                     report.redriven += 1
+                    if not removed:
+                        report.left_in_dead_letter_queue += 1
+                        kept.append(letter)
                     sent.add(letter.event_id)
                     if letter.state is not None:
                         followed.append((letter.state, letter))

@@ -126,3 +126,40 @@ def test_an_order_runs_date_range_is_kept_as_ocapi_writes_creation_date(
     run = BackfillRunStore(sync_table, dynamodb).run("orders-1")
     assert run is not None
     assert (run.created_from, run.created_to) == ("2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z")
+
+
+def test_a_stale_delivery_cannot_give_a_done_chunk_a_new_job(store: BackfillRunStore) -> None:
+    # Given a delivery that read the chunk while its first job was being created (state JOB)
+    store.register_chunk("run-1", 0, 0)
+    registered = store.chunk("run-1", 0, 0)
+    assert registered is not None
+    store.checkpoint_job(registered, "750000000000001", {"B1": ["v", "d"]}, {})
+    stale = store.chunk("run-1", 0, 0)
+    assert stale is not None
+    # and the first delivery then closed the job and recorded its results
+    store.mark_closed(stale)
+    store.mark_done(stale, {"records_written": 1})
+
+    # When the stale delivery checkpoints a replacement job
+    replaced = store.checkpoint_job(stale, "750000000000002", {"B1": ["v", "d"]}, {})
+
+    # Then it is refused: the chunk stays DONE with its job, and nothing is sent twice
+    chunk = store.chunk("run-1", 0, 0)
+    assert replaced is False
+    assert chunk is not None and (chunk.state, chunk.job_id) == (ChunkState.DONE, "750000000000001")
+
+
+def test_a_late_close_does_not_reopen_a_done_chunk(store: BackfillRunStore) -> None:
+    store.register_chunk("run-1", 0, 0)
+    registered = store.chunk("run-1", 0, 0)
+    assert registered is not None
+    store.checkpoint_job(registered, "750000000000001", {"B1": ["v", "d"]}, {})
+    job = store.chunk("run-1", 0, 0)
+    assert job is not None
+    store.mark_closed(job)
+    store.mark_done(job, {"records_written": 1})
+
+    store.mark_closed(job)  # a delivery that saw the job UploadComplete before it was done
+
+    chunk = store.chunk("run-1", 0, 0)
+    assert chunk is not None and chunk.state is ChunkState.DONE

@@ -3,6 +3,7 @@ what no trigger can read is skipped; over moto's SQS and the template's sync-sta
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -202,3 +203,41 @@ def test_an_event_dead_lettered_again_during_the_redrive_is_not_redriven_twice(t
 )
 def test_the_error_code_is_salesforces_code_else_the_error_class(error: str | None, code: str) -> None:
     assert error_code(error) == code
+
+
+class _DeletesRefused:
+    """An SQS client whose DeleteMessage fails (a throttle, a lost connection): sends still work."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def delete_message(self, **_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "try again"}}, "DeleteMessage")
+
+
+def test_a_letter_sent_back_whose_original_cannot_be_deleted_is_counted_redriven_and_left_in_the_dlq(
+    target: Target,
+) -> None:
+    # Given a dead letter, and an SQS that takes the copy but refuses to delete the original
+    event_id = dead_letter(target, 1)
+    make_client = target.make_client
+    refusing = dataclasses.replace(
+        target,
+        make_client=lambda service: _DeletesRefused(make_client(service)) if service == "sqs" else make_client(service),
+        _clients={},
+    )
+
+    # When it is redriven
+    report = redrive(refusing, "registration", wait_seconds=0)
+
+    # Then the copy went (the event is on its way: redriven, not "still failing"), and the report says
+    # the original is still in the dead-letter queue
+    [message] = bodies(target, target.trigger("registration").queue_url)
+    assert json.loads(message["Body"])["event_id"] == event_id
+    assert (report.redriven, report.still_failing) == (1, 0)
+    assert report.as_dict()["left_in_dead_letter_queue"] == 1

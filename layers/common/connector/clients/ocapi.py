@@ -66,45 +66,59 @@ class CommerceClient(PlatformClient):
         found = self.call("GET", f"{self._shop(site_id)}/orders/{_segment(order_no)}", missing_ok=True)
         return dict(found) if found is not None else None
 
-    def customer_search(self, customer_list_id: str, start: int, count: int) -> dict[str, Any]:
-        """One page of a customer list (Data API `customer_search`), in customer number order so
-        that pages read at different times follow one another (a backfill reads them across
-        invocations)."""
+    def customer_search(self, customer_list_id: str, after: str | None, count: int) -> dict[str, Any]:
+        """One page of a customer list (Data API `customer_search`), in customer number order, of
+        the customers numbered after `after` (all when None): pages read at different times follow
+        one another by key, not by offset, so a customer leaving the list between two reads (a
+        backfill reads them across invocations) shifts no page past one of the others."""
+        query: dict[str, Any] = {"match_all_query": {}}
+        if after is not None:
+            query = {"filtered_query": {"query": query, "filter": _after("customer_no", after)}}
         body = {
-            "query": {"match_all_query": {}},
+            "query": query,
             "select": "(**)",
             "sorts": [{"field": "customer_no", "sort_order": "asc"}],
-            "start": start,
+            "start": 0,
             "count": count,
         }
         path = f"/s/-/dw/data/{self._version}/customer_lists/{_segment(customer_list_id)}/customer_search"
         return dict(self.call("POST", path, json=body))
 
-    def order_search(self, site_id: str, created_from: str, created_to: str, start: int, count: int) -> dict[str, Any]:
+    def order_search(
+        self, site_id: str, created_from: str, created_to: str, after: str | None, count: int
+    ) -> dict[str, Any]:
         """One page of a site's orders created in [created_from, created_to) (Shop API
         `order_search`, a `filtered_query` whose `range_filter` is on creation_date), in order
-        number order."""
+        number order, of the orders numbered after `after` (all when None): keyset pages, as
+        `customer_search`'s."""
+        query: dict[str, Any] = {
+            "filtered_query": {
+                "query": {"match_all_query": {}},
+                "filter": {
+                    "range_filter": {
+                        "field": "creation_date",
+                        "from": created_from,
+                        "to": created_to,
+                        "from_inclusive": True,
+                        "to_inclusive": False,
+                    }
+                },
+            }
+        }
+        if after is not None:
+            query = {"filtered_query": {"query": query, "filter": _after("order_no", after)}}
         body = {
-            "query": {
-                "filtered_query": {
-                    "query": {"match_all_query": {}},
-                    "filter": {
-                        "range_filter": {
-                            "field": "creation_date",
-                            "from": created_from,
-                            "to": created_to,
-                            "from_inclusive": True,
-                            "to_inclusive": False,
-                        }
-                    },
-                }
-            },
+            "query": query,
             "select": "(**)",
             "sorts": [{"field": "order_no", "sort_order": "asc"}],
-            "start": start,
+            "start": 0,
             "count": count,
         }
         return dict(self.call("POST", f"{self._shop(site_id)}/order_search", json=body))
+
+
+def _after(field: str, key: str) -> dict[str, Any]:
+    return {"range_filter": {"field": field, "from": key, "from_inclusive": False}}
 
 
 def _segment(value: str) -> str:

@@ -250,10 +250,13 @@ class BackfillRunStore:
             ":counts": pre_counts,
             ":now": now_iso(),
         }
+        # Only a chunk still waiting for its job: a stale delivery never replaces the job of a
+        # chunk another delivery closed or finished meanwhile (its rows would be sent twice).
         if chunk.job_id is None:
-            condition = "attribute_not_exists(job_id)"
+            condition = "attribute_not_exists(job_id) AND #state = :registered"
+            values[":registered"] = ChunkState.REGISTERED.value
         else:
-            condition = "job_id = :old"
+            condition = "job_id = :old AND #state = :state"
             values[":old"] = chunk.job_id
         try:
             self._ddb.update_item(
@@ -270,17 +273,28 @@ class BackfillRunStore:
             return False
         return True
 
-    def mark_closed(self, chunk: Chunk) -> None:
-        self._ddb.update_item(
-            TableName=self._table,
-            Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
-            UpdateExpression="SET #state = :state, updated_at = :now",
-            ConditionExpression="job_id = :job",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues=to_item(
-                {":state": ChunkState.CLOSED.value, ":job": chunk.job_id, ":now": now_iso()}
-            ),
-        )
+    def mark_closed(self, chunk: Chunk) -> bool:
+        """The chunk's job was closed; False when the chunk has another job now, or is DONE already
+        (a late delivery must not reopen it: its manifest is gone)."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+                UpdateExpression="SET #state = :state, updated_at = :now",
+                ConditionExpression="job_id = :job AND #state <> :done",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":state": ChunkState.CLOSED.value,
+                        ":job": chunk.job_id,
+                        ":done": ChunkState.DONE.value,
+                        ":now": now_iso(),
+                    }
+                ),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def mark_done(self, chunk: Chunk, counts: dict[str, int]) -> bool:
         """The chunk's counts (with what it settled before its job) are added to the run, once;

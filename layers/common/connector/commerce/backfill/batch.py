@@ -4,13 +4,17 @@ and the identity map."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from connector.clients.salesforce_bulk import row_error
 from connector.envelope import EntityRef, normalize_version
+from connector.errors import EntityBusy, MappingError, NotFoundError, TransientError
+from connector.salesforce import SalesforceError
 from connector.services import Services
 from connector.state import SyncState, SyncStatus
 from connector.state.backfill_runs import BackfillRun
@@ -116,6 +120,52 @@ def refusal_text(row: Mapping[str, str]) -> str:
     return f"Salesforce refused the record: {error.error_code}" + (
         f" on {', '.join(error.fields)}" if error.fields else ""
     )
+
+
+def failure_text(exc: BaseException) -> str:
+    """A record's failure (written through the live workflow) for its sync state: Salesforce's code
+    and the fields it names, or our own mapping error; never an exception's message, which quotes
+    the record's values (an email, a name)."""
+    if isinstance(exc, SalesforceError):
+        fields = sorted({name for detail in exc.details for name in detail.fields})
+        return f"Salesforce refused the record: {exc.error_code}" + (f" on {', '.join(fields)}" if fields else "")
+    if isinstance(exc, MappingError | NotFoundError):
+        return f"{type(exc).__name__}: {exc.loc} {exc.msg}"[:1000]
+    return type(exc).__name__
+
+
+@contextmanager
+def entity_claimed(services: Services, entity: str, key: str, run: BackfillRun) -> Iterator[None]:
+    """Hold the entity's claim, the one the pipeline holds around each live sync event, while the
+    backfill writes it through the live workflow: a live event of it (or another delivery of the same
+    chunk) running meanwhile would make a second guest Contact. Not obtained: EntityBusy, and the
+    chunk's message comes back later."""
+    claim = EntityRef("commerce", entity, key).pk
+    owner = f"{event_id_of(run)}:{uuid.uuid4().hex}"  # each delivery its own: they exclude each other
+    if not services.claims.acquire("entity", claim, owner):
+        raise EntityBusy("another event of the entity is being synced; the backfill's chunk is retried later")
+    try:
+        yield
+    finally:
+        services.claims.release("entity", claim, owner)
+
+
+def settle_live_write(exc: Exception) -> str:
+    """The FAILED text of a record the live workflow could not write; a transient failure (Salesforce
+    down, busy, over its limits) is raised again instead, so the chunk's message comes back and the
+    record is written later rather than FAILED for good."""
+    if isinstance(exc, TransientError):
+        raise exc
+    return failure_text(exc)
+
+
+def unreported(manifest: Mapping[str, list[str]], results: BulkResultsView, key_field: str) -> list[str]:
+    """The rows a job's three result files leave out (a job that Failed before reading them): each
+    sent row must end written or FAILED, never unaccounted for."""
+    reported = {
+        row.get(key_field) for rows in (results.successful, results.failed, results.unprocessed) for row in rows
+    }
+    return [key for key in manifest if key not in reported]
 
 
 def record_states(

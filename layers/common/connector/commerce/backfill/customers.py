@@ -13,10 +13,13 @@ from connector.commerce.backfill.batch import (
     Prepared,
     Settled,
     backfill_version,
+    entity_claimed,
     give_back_to_live_events,
     newer_than,
     record_states,
     refusal_text,
+    settle_live_write,
+    unreported,
 )
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, contact_fields, fingerprint
 from connector.commerce.models import Customer, CustomerData
@@ -32,10 +35,16 @@ EXTERNAL_ID = CUSTOMER_NO_FIELD
 ENTITY = "customer"
 
 
-def read_page(services: Services, run: BackfillRun, part: int, start: int, count: int) -> tuple[list[Any], int]:
-    """(documents, total) of one page of the part's customer list."""
-    page = services.commerce.customer_search(run.parts[part], start, count)
+def read_page(services: Services, run: BackfillRun, part: int, after: str | None, count: int) -> tuple[list[Any], int]:
+    """(documents, total) of one page of the part's customer list: the customers numbered after
+    `after`, and how many there are."""
+    page = services.commerce.customer_search(run.parts[part], after, count)
     return [hit["data"] for hit in page.get("hits") or []], int(page.get("total") or 0)
+
+
+def key_of(document: Any) -> str | None:
+    """The key the storefront's pages are sorted and continued by."""
+    return str(document["customer_no"]) if isinstance(document, dict) and document.get("customer_no") else None
 
 
 def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any]) -> Prepared:
@@ -66,13 +75,19 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
     states = services.sync_state.get_many([EntityRef("commerce", ENTITY, c.customer_no) for c, _ in customers])
     known = services.identities.entries(IdentityKind.CONTACT, [c.customer_no for c, _ in customers])
     by_email = services.identities.entries(IdentityKind.CONTACT_EMAIL, [c.email for c, _ in customers])
-    account = customer_list_accounts([list_id], services).get(list_id)
+    person_accounts = config.commerce.customer_parent == "person_account"
+    account = None if person_accounts else customer_list_accounts([list_id], services).get(list_id)
     conversions: list[tuple[CustomerData, Customer, str]] = []
     for customer, version in customers:
         if newer_than(states, EntityRef("commerce", ENTITY, customer.customer_no), version):
             prepared.outcomes.skipped += 1
             continue
         data = CustomerData(site_id=run.site_id, customer_list_id=list_id, customer=customer)
+        if person_accounts:
+            # A person account is an Account upsert plus its person Contact's Id: the live
+            # registration's own path, one REST call each (a Contact job would make business Contacts).
+            conversions.append((data, customer, version))
+            continue
         fields = contact_fields(
             data, config.commerce, "Synchronized", state_country_picklists=config.salesforce.state_country_picklists
         )
@@ -105,13 +120,15 @@ def _convert(
 ) -> None:
     """A guest (or opt-in) Contact that has the customer's email becomes the registered customer,
     orders and all: the live registration's own path, one REST call each (rare in a backfill: a
-    guest exists only where a live order came before the customer's backfill)."""
+    guest exists only where a live order came before the customer's backfill). An org of person
+    accounts has every customer written this way."""
     settled: list[Settled] = []
     for data, customer, version in conversions:
         try:
-            outcome = write_customer(data, customer, services, "Synchronized")
-        except Exception as exc:  # this customer's refusal is its own; the chunk goes on
-            settled.append((customer.customer_no, version, SyncStatus.FAILED, str(exc), {}))
+            with entity_claimed(services, ENTITY, customer.customer_no, run):
+                outcome = write_customer(data, customer, services, "Synchronized")
+        except Exception as exc:  # a refusal is this customer's own (the chunk goes on); a blip brings it back
+            settled.append((customer.customer_no, version, SyncStatus.FAILED, settle_live_write(exc), {}))
             outcomes.failed += 1
             continue
         settled.append((customer.customer_no, version, SyncStatus.SYNCED, None, dict(outcome.ids)))
@@ -146,6 +163,10 @@ def record_results(
     for row in results.unprocessed:
         no = row[CUSTOMER_NO_FIELD]
         error = f"not processed by Salesforce: the Bulk API job ended {job_state}"
+        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
+        outcomes.failed += 1
+    for no in unreported(manifest, results, CUSTOMER_NO_FIELD):
+        error = f"missing from the results of the Bulk API job, which ended {job_state}"
         settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
         outcomes.failed += 1
     superseded = record_states(services, run, ENTITY, settled)

@@ -14,11 +14,14 @@ from connector.commerce.backfill.batch import (
     Prepared,
     Settled,
     backfill_version,
+    entity_claimed,
     event_id_of,
     give_back_to_live_events,
     newer_than,
     record_states,
     refusal_text,
+    settle_live_write,
+    unreported,
 )
 from connector.commerce.contacts import fingerprint
 from connector.commerce.models import OrderChanged
@@ -35,9 +38,15 @@ EXTERNAL_ID = ORDER_NO_FIELD
 ENTITY = "order"
 
 
-def read_page(services: Services, run: BackfillRun, part: int, start: int, count: int) -> tuple[list[Any], int]:
-    page = services.commerce.order_search(run.site_id, str(run.created_from), str(run.created_to), start, count)
+def read_page(services: Services, run: BackfillRun, part: int, after: str | None, count: int) -> tuple[list[Any], int]:
+    """(documents, total) of one page of the run's orders: those numbered after `after`."""
+    page = services.commerce.order_search(run.site_id, str(run.created_from), str(run.created_to), after, count)
     return [hit["data"] for hit in page.get("hits") or []], int(page.get("total") or 0)
+
+
+def key_of(document: Any) -> str | None:
+    """The key the storefront's pages are sorted and continued by."""
+    return str(document["order_no"]) if isinstance(document, dict) and document.get("order_no") else None
 
 
 def _as_event(run: BackfillRun, doc: dict[str, Any]) -> OrderChanged:
@@ -113,9 +122,10 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
     for event, version in live:
         order_no = event.data.order.order_no
         try:
-            outcome = sync_order(event, services)
-        except Exception as exc:  # this order's refusal is its own; the chunk goes on
-            settled.append((order_no, version, SyncStatus.FAILED, str(exc), {}))
+            with entity_claimed(services, ENTITY, order_no, run):
+                outcome = sync_order(event, services)
+        except Exception as exc:  # a refusal is this order's own (the chunk goes on); a blip brings it back
+            settled.append((order_no, version, SyncStatus.FAILED, settle_live_write(exc), {}))
             prepared.outcomes.failed += 1
             continue
         settled.append((order_no, version, SyncStatus.SYNCED, None, dict(outcome.ids)))
@@ -177,6 +187,10 @@ def record_results(
     for row in results.unprocessed:
         no = row[ORDER_NO_FIELD]
         error = f"not processed by Salesforce: the Bulk API job ended {job_state}"
+        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
+        outcomes.failed += 1
+    for no in unreported(manifest, results, ORDER_NO_FIELD):
+        error = f"missing from the results of the Bulk API job, which ended {job_state}"
         settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
         outcomes.failed += 1
     superseded = record_states(services, run, ENTITY, settled)

@@ -33,6 +33,8 @@ class BackfillStep(BaseModel):
     index: int = Field(ge=0)
     step: Literal["chunk", "poll"] = "chunk"
     polls: int = Field(default=0, ge=0)
+    # The storefront key (customer or order number) after which the chunk's records start.
+    after: str | None = Field(default=None, max_length=256)
 
 
 class RunProgress(BaseModel):

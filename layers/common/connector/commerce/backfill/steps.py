@@ -83,26 +83,30 @@ def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: B
 def _read(
     services: Services, store: BackfillRunStore, run: BackfillRun, kind: ModuleType, step: BackfillStep
 ) -> list[Any]:
-    """The chunk's documents, page by page; queues the next chunk (once) when the part goes on,
-    else marks this chunk its part's last."""
-    first = step.index * run.records_per_job
-    end = first + run.records_per_job
+    """The chunk's documents, page by page, from the key after which the chunk starts (pages follow
+    one another by key, not by offset: a record leaving the storefront between two chunks shifts no
+    other past a chunk's end); queues the next chunk (once) when the part goes on, after this
+    chunk's last key, else marks this chunk its part's last."""
     documents: list[Any] = []
-    total = 0
-    start = first
-    while start < end:
-        page, total = kind.read_page(services, run, step.part, start, min(PAGE_SIZE, end - start))
+    after = step.after
+    more = False
+    while len(documents) < run.records_per_job:
+        wanted = min(PAGE_SIZE, run.records_per_job - len(documents))
+        page, total = kind.read_page(services, run, step.part, after, wanted)
         documents.extend(page)
-        start += PAGE_SIZE
-        if not page or start >= total:
+        more = total > len(page)
+        last = kind.key_of(page[-1]) if page else None
+        if not page or not more or last is None:
+            more = more and last is not None
             break
-    if total > end:
+        after = last
+    if more:
         # Registered and sent again by a re-delivery: a chunk's second message finds it started.
         store.register_chunk(run.run_id, step.part, step.index + 1)
         send_step(
             services.sqs,
             services.settings.queue_url,
-            BackfillStep(run_id=run.run_id, part=step.part, index=step.index + 1),
+            BackfillStep(run_id=run.run_id, part=step.part, index=step.index + 1, after=after),
         )
     else:
         store.mark_last(run.run_id, step.part, step.index)

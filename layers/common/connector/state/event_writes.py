@@ -96,6 +96,10 @@ class EventWrites:
         self.commit([write], skipped)
         return not skipped
 
+    def pending(self, key: tuple[str, ...]) -> Write | None:
+        """The write of this item waiting for the event's last write, if any."""
+        return next((w for w in self._pending or [] if w.key == key), None)
+
     def discard(self, key: tuple[str, ...]) -> None:
         """A pending write of this item is no longer wanted."""
         if self._pending is not None:

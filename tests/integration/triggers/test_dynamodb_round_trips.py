@@ -188,3 +188,16 @@ def test_a_queue_batch_writes_its_transitions_releases_and_identities_in_one_rou
         }
     )
     assert {connector.sync_status("customer", f"0000200{n}") for n in range(3)} == {"SYNCED"}
+
+
+def test_a_body_under_the_size_limit_whose_parsed_form_is_larger_is_still_synced(connector: Any) -> None:
+    # given a registration under 256 KiB whose 60,000 addresses are empty (each would be written
+    # back with its nine fields' defaults: an envelope of over 8 MB, past DynamoDB's 400 KB item)
+    body = event_body("customer.registered", customer={**customer("00001001"), "addresses": [{}] * 60_000})
+
+    # when it is delivered
+    status, answer = connector.registration.post(body)
+
+    # then it is recorded and synced like any other, not refused as "unavailable" on every delivery
+    assert (status, answer["status"]) == (200, "synced")
+    assert connector.sync_status("customer", "00001001") == "SYNCED"

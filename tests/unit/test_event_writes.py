@@ -193,3 +193,23 @@ def test_a_claim_released_earlier_in_a_queue_batch_is_taken_by_a_later_event_of_
     writes.commit_pending()
     writes.end()
     assert not ClaimStore(sync_table, dynamodb, writes=EventWrites(dynamodb)).acquire("social_user", "u-1", "e-3")
+
+
+def test_a_transaction_refused_for_a_write_dynamodb_cannot_make_is_not_made_again(writes, sync_table, dynamodb):
+    # given DynamoDB cancelling a transaction because one of its writes cannot be made at all (an
+    # item over 400 KB: "ValidationError" among the CancellationReasons), which no retry changes
+    stubber = Stubber(dynamodb)
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        http_status_code=400,
+        response_meta={},
+        modeled_fields={"CancellationReasons": [{"Code": "None"}, {"Code": "ValidationError"}]},
+    )
+
+    # when two writes are made
+    with stubber, pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        writes.commit([put(sync_table, "a"), put(sync_table, "b")])
+
+    # then DynamoDB's refusal is told at once, not taken for a conflict and sent again
+    stubber.assert_no_pending_responses()

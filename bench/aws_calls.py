@@ -1,12 +1,11 @@
 """AWS calls counted at the boto3 client: one per API operation a client makes, by service and
 operation name (DynamoDB GetItem, SQS SendMessage, ...), whatever session or library made it.
 
-botocore emits `before-call.<service>.<Operation>` once per API call (its retries of one call are
-not new calls), on the event system of the session that created the client. Every botocore session
-registers `botocore.handlers.BUILTIN_HANDLERS` when it is created (that is also how moto's
-`mock_aws` reaches every client), so a handler appended there sees the clients of every session
-created afterwards: the connector's own, and those Powertools creates for secrets and parameters.
-Nothing in the connector is patched or wrapped.
+Every client's API call goes through `botocore.client.BaseClient._make_api_call` once (its retries
+of one call are not new calls), whichever session made the client and whenever: the connector's one
+session per container (connector.aws_session) outlives a test or a benchmark round, so a handler on
+the event system of sessions created later would miss it. Counted there while the block runs;
+nothing in the connector is patched or wrapped.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore import handlers
+from botocore.client import BaseClient
 
 # The services whose calls a figure is about, as botocore names them (service_model.service_name).
 SERVICES = ("dynamodb", "sqs", "secretsmanager", "ssm")
@@ -31,10 +30,10 @@ class AwsCalls:
         self._lock = threading.Lock()
         self.active = True
 
-    def on_call(self, model: Any, **_: Any) -> None:
+    def on_call(self, service: str, operation: str) -> None:
         if self.active:
             with self._lock:
-                self._counts[(model.service_model.service_name, model.name)] += 1
+                self._counts[(service, operation)] += 1
 
     def snapshot(self) -> Counter[tuple[str, str]]:
         with self._lock:
@@ -56,23 +55,18 @@ class AwsCalls:
 
 @contextmanager
 def counting_aws_calls() -> Iterator[AwsCalls]:
-    """Count the calls of every boto3 client created inside the block. Sessions created earlier
-    (boto3's default session, if something already made one) are not seen: install this first."""
+    """Count the calls every boto3 client makes inside the block, clients made before it included
+    (the container's session outlives a test)."""
     calls = AwsCalls()
-    entry = ("before-call", calls.on_call)
-    handlers.BUILTIN_HANDLERS.append(entry)
-    # The connector's one session per process (connector.aws_session) may already exist, made by an
-    # earlier container of this process: its clients made from now on are counted through it (a
-    # client copies its session's handlers when it is made).
-    from connector import aws_session
+    making = BaseClient._make_api_call
 
-    existing = aws_session.existing_session()
-    if existing is not None:
-        existing.events.register("before-call", calls.on_call)
+    def counted(client: Any, operation_name: str, api_params: Any) -> Any:
+        calls.on_call(client.meta.service_model.service_name, operation_name)
+        return making(client, operation_name, api_params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
     try:
         yield calls
     finally:
-        handlers.BUILTIN_HANDLERS.remove(entry)
-        if existing is not None:
-            existing.events.unregister("before-call", calls.on_call)
-        calls.active = False  # sessions created meanwhile keep the handler; it no longer counts
+        BaseClient._make_api_call = making  # type: ignore[method-assign]
+        calls.active = False

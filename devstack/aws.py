@@ -139,7 +139,9 @@ def _transactions_without_table_copies() -> None:
     ~300 ms a call once a table holds 2,000 items, which made the local stack's soak crawl. With
     DynamoDB requests serialized (OneDynamoDBRequestAtATime), a transaction whose conditions all
     hold can be written without that copy: they are checked first, then the writes are made; one
-    whose condition fails is left to moto's own code (which cancels it, reasons and all)."""
+    whose condition fails is left to moto's own code (which cancels it, reasons and all), and so is
+    one whose write is refused on the way (an item over 400 KB), once the items it touched hold
+    again what they held before it."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.models import DynamoDBBackend
 
@@ -175,20 +177,32 @@ def _transactions_without_table_copies() -> None:
             ops
         ):
             return copying(self, transact_items)  # two actions on one item: moto's own refusal
-        for (op_type, op), key in zip(ops, keys, strict=True):
-            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-            if op_type == "Put":
-                self.put_item(op["TableName"], op["Item"])
-            elif op_type == "Delete":
-                self.delete_item(op["TableName"], key)
-            elif op_type == "Update":
-                self.update_item(
-                    op["TableName"],
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
+        # What the touched items held (copies of those items only): a write refused on the way (an
+        # item over 400 KB, an update expression the item does not fit) puts them all back, so
+        # that nothing of the transaction stands, as in DynamoDB.
+        before = [copy.deepcopy(self.get_item(op["TableName"], key)) for (_, op), key in zip(ops, keys, strict=True)]
+        try:
+            for (op_type, op), key in zip(ops, keys, strict=True):
+                names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    self.put_item(op["TableName"], op["Item"])
+                elif op_type == "Delete":
+                    self.delete_item(op["TableName"], key)
+                elif op_type == "Update":
+                    self.update_item(
+                        op["TableName"],
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+        except Exception:
+            for (_, op), key, item in zip(ops, keys, before, strict=True):
+                if item is None:
+                    self.delete_item(op["TableName"], key)
+                else:
+                    self.put_item(op["TableName"], item.to_json()["Attributes"])
+            return copying(self, transact_items)  # moto's own refusal, written against the items as they were
         return None
 
     transact_write_items.checked_first = True  # type: ignore[attr-defined]

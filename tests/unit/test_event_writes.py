@@ -160,8 +160,9 @@ def test_entries_prefetched_for_an_event_are_read_in_one_batch_and_then_answered
 
 
 def test_a_claim_release_while_collecting_waits_for_the_events_last_write(writes, dynamodb, sync_table):
-    # given a claim held by an event collecting its writes
+    # given a claim held by an event collecting its writes, and another container
     claims = ClaimStore(sync_table, dynamodb, writes=writes)
+    elsewhere = ClaimStore(sync_table, dynamodb, writes=EventWrites(dynamodb))
     assert claims.acquire("entity", REF.pk, "e-1")
     writes.begin()
 
@@ -169,7 +170,46 @@ def test_a_claim_release_while_collecting_waits_for_the_events_last_write(writes
     claims.release("entity", REF.pk, "e-1")
 
     # then another event gets it only once the last write is made
-    assert not claims.acquire("entity", REF.pk, "e-2")
+    assert not elsewhere.acquire("entity", REF.pk, "e-2")
     writes.commit_pending()
     writes.end()
-    assert claims.acquire("entity", REF.pk, "e-2")
+    assert elsewhere.acquire("entity", REF.pk, "e-2")
+
+
+def test_a_claim_released_earlier_in_a_queue_batch_is_taken_by_a_later_event_of_the_batch(writes, dynamodb, sync_table):
+    # given a queue batch (one collection of writes) whose first event held and released a social
+    # user's claim (its release waiting for the batch's last write)
+    claims = ClaimStore(sync_table, dynamodb, writes=writes)
+    writes.begin()
+    assert claims.acquire("social_user", "u-1", "e-1")
+    claims.release("social_user", "u-1", "e-1")
+
+    # when a later event of the batch asks for the same claim
+    taken = claims.acquire("social_user", "u-1", "e-2")
+
+    # then it gets it (as it would had the release been made at once), and holds it past the
+    # batch's last write: the first event's release does not take it away
+    assert taken
+    writes.commit_pending()
+    writes.end()
+    assert not ClaimStore(sync_table, dynamodb, writes=EventWrites(dynamodb)).acquire("social_user", "u-1", "e-3")
+
+
+def test_a_transaction_refused_for_a_write_dynamodb_cannot_make_is_not_made_again(writes, sync_table, dynamodb):
+    # given DynamoDB cancelling a transaction because one of its writes cannot be made at all (an
+    # item over 400 KB: "ValidationError" among the CancellationReasons), which no retry changes
+    stubber = Stubber(dynamodb)
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        http_status_code=400,
+        response_meta={},
+        modeled_fields={"CancellationReasons": [{"Code": "None"}, {"Code": "ValidationError"}]},
+    )
+
+    # when two writes are made
+    with stubber, pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        writes.commit([put(sync_table, "a"), put(sync_table, "b")])
+
+    # then DynamoDB's refusal is told at once, not taken for a conflict and sent again
+    stubber.assert_no_pending_responses()

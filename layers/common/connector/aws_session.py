@@ -32,11 +32,6 @@ def aws_session() -> boto3.session.Session:
         return _session
 
 
-def existing_session() -> boto3.session.Session | None:
-    """The container's session if it was made already (a measuring tool hooks its events)."""
-    return _session
-
-
 def aws_client(service: str, session: Any = None) -> Any:
     """A new client of `service` from `session` (default: the container's)."""
     source: Any = session or aws_session()

@@ -117,6 +117,13 @@ class Envelope(BaseModel):
             raise OCCURRED_IN_THE_FUTURE.error()
         return value
 
+    def compact_json(self) -> str:
+        """The event as stored and queued: the fields it was given (nested ones too), not every
+        default the models fill in, so that it is never much larger than the body that came (an
+        address list of 60,000 `{}` under 256 KiB is 8 MB with its defaults: past DynamoDB's 400 KB
+        item and SQS's message size). Parsed again, it is the same event."""
+        return self.model_dump_json(exclude_unset=True)
+
     @property
     def version(self) -> str:
         """The source version: the event's instant, then its event_id to break ties; versions

@@ -188,3 +188,58 @@ def test_a_queue_batch_writes_its_transitions_releases_and_identities_in_one_rou
         }
     )
     assert {connector.sync_status("customer", f"0000200{n}") for n in range(3)} == {"SYNCED"}
+
+
+def test_a_body_under_the_size_limit_whose_parsed_form_is_larger_is_still_synced(connector: Any) -> None:
+    # given a registration under 256 KiB whose 60,000 addresses are empty (each would be written
+    # back with its nine fields' defaults: an envelope of over 8 MB, past DynamoDB's 400 KB item)
+    body = event_body("customer.registered", customer={**customer("00001001"), "addresses": [{}] * 60_000})
+
+    # when it is delivered
+    status, answer = connector.registration.post(body)
+
+    # then it is recorded and synced like any other, not refused as "unavailable" on every delivery
+    assert (status, answer["status"]) == (200, "synced")
+    assert connector.sync_status("customer", "00001001") == "SYNCED"
+
+
+def test_an_event_whose_completion_was_never_written_converges_on_its_redelivery(
+    connector: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a registration whose function dies once Salesforce holds the Contact, before its
+    # completion (stored answer, SYNCED, claim release, identity entries) is written; its Lambda
+    # had 300 ms left, so its in-progress record expires then
+    import sys
+
+    from botocore.client import BaseClient
+
+    harness = next(
+        m for m in list(sys.modules.values()) if m.__name__.endswith("conftest") and hasattr(m, "LambdaContext")
+    )
+    context = harness.LambdaContext
+    monkeypatch.setattr(context, "get_remaining_time_in_millis", lambda _self: 300)
+    making, transactions = BaseClient._make_api_call, []
+
+    def dies_at_completion(client: Any, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems":
+            transactions.append(operation)
+            if len(transactions) == 2:
+                raise SystemExit("the Lambda was killed")
+        return making(client, operation, params)
+
+    body = event_body("customer.registered", customer=customer("00001001"))
+    monkeypatch.setattr(BaseClient, "_make_api_call", dies_at_completion)
+    with pytest.raises(SystemExit):
+        connector.registration.post(body)
+    monkeypatch.setattr(BaseClient, "_make_api_call", making)
+    assert len(connector.salesforce.records("Contact")) == 1
+
+    # when the sender delivers it again, after the in-progress record expired
+    time.sleep(0.5)
+    status, answer = connector.registration.post(body)
+
+    # then it runs again and completes: synced, the same single Contact, and a later delivery gets that answer
+    assert (status, answer["status"]) == (200, "synced")
+    assert connector.sync_status("customer", "00001001") == "SYNCED"
+    assert len(connector.salesforce.records("Contact")) == 1
+    assert connector.registration.post(body) == (status, answer)

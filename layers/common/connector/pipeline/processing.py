@@ -79,7 +79,7 @@ class Processor:
             version=event.version,
             event_id=event.event_id,
             event_type=event.event_type,
-            envelope=event.model_dump_json(),
+            envelope=event.compact_json(),
             queue_url=s.settings.queue_url,
             status=SyncStatus.QUEUED if waits else SyncStatus.RECEIVED,
         )
@@ -244,14 +244,14 @@ class Processor:
             version=event.version,
             event_id=event.event_id,
             event_type=event.event_type,
-            envelope=event.model_dump_json(),
+            envelope=event.compact_json(),
             queue_url=self.services.settings.queue_url,
             status=status,
         )
 
     def _enqueue(self, event: Envelope, delay: int = 0) -> None:
         self.services.queue.send(
-            event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, delay_seconds=delay
+            event.compact_json(), event_type=event.event_type, event_id=event.event_id, delay_seconds=delay
         )
 
     def _defer(self, event: Envelope, ref: EntityRef, *, attempts: int | None, reason: str) -> None:
@@ -271,7 +271,7 @@ class Processor:
     ) -> None:
         logger.error("permanent failure, dead-lettered", extra={"error": error_text(exc)})
         self.services.queue.dead_letter(
-            event.model_dump_json(), event_type=event.event_type, event_id=event.event_id, error=error_text(exc)
+            event.compact_json(), event_type=event.event_type, event_id=event.event_id, error=error_text(exc)
         )
         if rejected:
             self._reject(event, ref, exc, attempts=attempts)

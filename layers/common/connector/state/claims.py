@@ -22,11 +22,25 @@ class ClaimStore:
         self._writes = writes or EventWrites(client)
 
     def acquire(self, kind: str, key: str, owner: str) -> bool:
-        """True if `owner` now holds the claim (fresh, expired, or already its own)."""
+        """True if `owner` now holds the claim (fresh, expired, already its own, or released by an
+        earlier event of the same queue batch, its release still waiting for the batch's last write)."""
+        write = self.acquire_write(kind, key, owner)
+        put = write.item["Put"]
+        release = self._writes.pending(write.key)
+        if release is not None and "Delete" in release.item:
+            # Taken over from the event that released it: its release is no longer to be made.
+            released_by = release.item["Delete"]["ExpressionAttributeValues"][":owner"]
+            put = {
+                **put,
+                "ConditionExpression": f"{put['ConditionExpression']} OR #owner = :released_by",
+                "ExpressionAttributeValues": {**put["ExpressionAttributeValues"], ":released_by": released_by},
+            }
         try:
-            self._ddb.put_item(**self.acquire_write(kind, key, owner).item["Put"])
+            self._ddb.put_item(**put)
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
+        if release is not None and "Delete" in release.item:
+            self._writes.discard(write.key)
         return True
 
     def acquire_write(self, kind: str, key: str, owner: str) -> Write:

@@ -30,6 +30,8 @@ MAX_TRANSACTION_ITEMS = 100
 # written again a moment later, it sees the other's result. Beyond this, the caller is told to retry.
 CONFLICT_RETRIES = 3
 CONFLICT_BACKOFF_SECONDS = 0.05
+# Cancellation reasons that no retry changes (the others are a condition, a conflict or throttling).
+CANNOT_BE_MADE = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
 
 
 @dataclass
@@ -96,6 +98,10 @@ class EventWrites:
         self.commit([write], skipped)
         return not skipped
 
+    def pending(self, key: tuple[str, ...]) -> Write | None:
+        """The write of this item waiting for the event's last write, if any."""
+        return next((w for w in self._pending or [] if w.key == key), None)
+
     def discard(self, key: tuple[str, ...]) -> None:
         """A pending write of this item is no longer wanted."""
         if self._pending is not None:
@@ -134,6 +140,8 @@ class EventWrites:
                 return
             except self._ddb.exceptions.TransactionCanceledException as exc:
                 reasons = list(exc.response.get("CancellationReasons") or [])
+                if any(r.get("Code") in CANNOT_BE_MADE for r in reasons):
+                    raise  # no retry makes it: an item over 400 KB, an item collection full
             failed = [w for w, r in zip(remaining, reasons, strict=False) if r.get("Code") == "ConditionalCheckFailed"]
             if any(not w.optional for w in failed):
                 raise Cancelled(remaining, reasons)

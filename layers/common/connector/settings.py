@@ -180,9 +180,9 @@ def load_connector_config(env: Mapping[str, str]) -> ConnectorConfig:
     name = env.get("CONNECTOR_CONFIG_PARAMETER")
     if not name:
         return ConnectorConfig()
-    from aws_lambda_powertools.utilities.parameters import get_parameter
+    from connector import aws
 
-    raw = get_parameter(name, max_age=300)
+    raw = aws.get_parameter(name, max_age=300)
     return ConnectorConfig.model_validate_json(raw if raw and raw.strip() else "{}")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from connector import aws
 from connector.crm.api_budget import ApiBudget
 from connector.crm.identity import IdentityMap
 from connector.crm.schema import OrgSchema
@@ -103,21 +104,17 @@ class Services:
         self._session = session
         self._caller_waiting = False
 
-    @cached_property
-    def boto3_session(self) -> Any:
-        if self._session is None:
-            import boto3
-
-            self._session = boto3.session.Session()
-        return self._session
+    def _client(self, service: str) -> Any:
+        # The container's session unless one was given (its first client pays the session's set-up).
+        return aws.client(service) if self._session is None else self._session.client(service)
 
     @cached_property
     def dynamodb(self) -> Any:
-        return self.boto3_session.client("dynamodb")
+        return self._client("dynamodb")
 
     @cached_property
     def sqs(self) -> Any:
-        return self.boto3_session.client("sqs")
+        return self._client("sqs")
 
     @cached_property
     def salesforce(self) -> SalesforceClient:

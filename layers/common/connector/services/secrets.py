@@ -1,4 +1,5 @@
-"""Secrets Manager reads, cached per container through Powertools parameters."""
+"""Secrets Manager reads, cached per container through Powertools parameters (on the container's
+boto3 session, `connector.aws`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ SECRET_MAX_AGE_SECONDS = 300
 
 
 def get_secret_text(arn: str) -> str:
-    from aws_lambda_powertools.utilities.parameters import get_secret
+    from connector import aws
 
-    return str(get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS))
+    return aws.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
 
 
 def get_secret_json(arn: str) -> dict[str, Any]:

@@ -327,6 +327,7 @@ class Trigger:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
             self._internal.update(handler.event_types)
+            handler.model.model_rebuild()
         self._queue_adapter = None
 
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
@@ -344,6 +345,8 @@ class Trigger:
     ) -> None:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
+            # Event models are deferred (Envelope's defer_build): a trigger builds those it declares.
+            handler.model.model_rebuild()
         body_type: Any = _body_type(tuple(h.model for h in handlers))
         family = source_family(path)
         if family is not None:

@@ -132,5 +132,8 @@ class CompleteAnswer(BaseModel):
     caller (a bot, a chat platform, a Service Cloud component) reads one fixed shape: the pipeline
     leaves unset fields out otherwise."""
 
+    # Built on first use, like the answers of connector.pipeline.responses.
+    model_config = ConfigDict(defer_build=True)
+
     def model_post_init(self, context: Any, /) -> None:
         self.__pydantic_fields_set__.update(type(self).model_fields)

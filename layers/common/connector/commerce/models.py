@@ -12,8 +12,9 @@ from connector.value_types import NOT_BLANK, CalendarDate, Email, ExternalKey, I
 
 
 class _Doc(BaseModel):
-    # The storefront may send more than we read: extra fields are accepted and ignored.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # The storefront may send more than we read: extra fields are accepted and ignored. Built with
+    # the event that holds it (see Envelope), or on first use.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
 
 
 class CustomerAddress(_Doc):

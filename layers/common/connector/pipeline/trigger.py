@@ -17,9 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Union
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -57,6 +54,8 @@ from connector.services import Services, build_services
 from connector.settings import get_settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -72,6 +71,8 @@ Translate = Callable[[Any], Envelope]
 # trusted): `ring(services, body, accept)` reads the truth from the platform with the connector's own
 # credentials and hands the canonical bodies it finds to `accept` (the trigger's `accept_canonical`).
 Ring = Callable[[Services, Any, Callable[..., Answer]], BaseModel]
+# A route declared on the trigger, registered on Powertools' resolver when the resolver is built.
+Declaration = Callable[["APIGatewayHttpResolver"], None]
 
 TOKEN_PARAMETER = "token"  # noqa: S105 - a path parameter's name
 # What the rest of the invocation (the resolver, its debug output, any log) sees in place of a URL token.
@@ -88,6 +89,8 @@ class _NativeRoute:
 
 
 def _json_response(answer: Answer) -> Response[Any]:
+    from aws_lambda_powertools.event_handler import Response
+
     return Response(
         status_code=answer.status,
         content_type="application/json",
@@ -117,9 +120,8 @@ class Trigger:
     def __init__(self, name: str, services: Callable[[], Services] | None = None) -> None:
         self.name = name
         self.handlers: dict[str, Handler] = {}
-        self.app = APIGatewayHttpResolver(enable_validation=True)
-        self.app.exception_handler(RequestValidationError)(self._validation_error)
-        self.app.not_found()(lambda _exc: _json_response(message(404, "Not Found")))
+        self._app: APIGatewayHttpResolver | None = None
+        self._declarations: list[Declaration] = []
         self._build_services = services or (lambda: build_services(get_settings()))
         self._services: Services | None = None
         self._processor: Processor | None = None
@@ -208,16 +210,6 @@ class Trigger:
             return _json_response(self._serve_read(route, params))
 
         serve.__name__ = route.__name__
-        # Powertools reads the route's parameters from its signature: name each path parameter, and
-        # each query parameter (optional strings: the route checks their values, a 422 naming them).
-        serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in _path_params(path)]
-            + [
-                inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str], default=None)  # noqa: UP045
-                for n in query
-            ],
-            return_annotation=Response[dict[str, Any]],
-        )
         answers = documented(
             (200, response, "found"),
             (404, ErrorAnswer, "not found"),
@@ -226,7 +218,23 @@ class Trigger:
             (502, MessageAnswer, "an upstream system refused the request"),
             (503, MessageAnswer, "an upstream system is unavailable (Retry-After)"),
         )
-        self.app.get(path, responses=answers)(serve)
+
+        def declare(app: APIGatewayHttpResolver) -> None:
+            from aws_lambda_powertools.event_handler import Response
+
+            # Powertools reads the route's parameters from its signature: name each path parameter, and
+            # each query parameter (optional strings: the route checks their values, a 422 naming them).
+            serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+                [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in _path_params(path)]
+                + [
+                    inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str], default=None)  # noqa: UP045
+                    for n in query
+                ],
+                return_annotation=Response[dict[str, Any]],
+            )
+            app.get(path, responses=answers)(serve)
+
+        self._declarations.append(declare)
 
     def native(self, path: str, translate: Translate, body: Any = None, unstated: Sequence[UnstatedRule] = ()) -> None:
         """A POST route for a platform's own webhook bodies (not our envelope), for a platform that
@@ -278,11 +286,17 @@ class Trigger:
 
     def _token_route(self, path: str, serve: Callable[..., Response[Any]], answers: dict[int, Any]) -> None:
         serve.__name__ = f"accept_{path.strip('/').replace('/', '_').replace('<', '').replace('>', '')}"
-        serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(TOKEN_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
-            return_annotation=Response[dict[str, Any]],
-        )
-        self.app.post(path, responses=answers)(serve)
+
+        def declare(app: APIGatewayHttpResolver) -> None:
+            from aws_lambda_powertools.event_handler import Response
+
+            serve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+                [inspect.Parameter(TOKEN_PARAMETER, inspect.Parameter.KEYWORD_ONLY, annotation=str)],
+                return_annotation=Response[dict[str, Any]],
+            )
+            app.post(path, responses=answers)(serve)
+
+        self._declarations.append(declare)
 
     def doorbell(self, path: str, ring: Ring, response: type[BaseModel], body: Any = None) -> None:
         """A POST route for a platform's notification webhook that is a doorbell, not a delivery: the
@@ -340,6 +354,7 @@ class Trigger:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
             self._internal.update(handler.event_types)
+            handler.model.model_rebuild()
         self._queue_adapter = None
 
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
@@ -357,6 +372,8 @@ class Trigger:
     ) -> None:
         for handler in handlers:
             self.handlers.update(dict.fromkeys(handler.event_types, handler))
+            # Event models are deferred (Envelope's defer_build): a trigger builds those it declares.
+            handler.model.model_rebuild()
         body_type: Any = _body_type(tuple(h.model for h in handlers))
         self.unstated_rules[path] = tuple(dict.fromkeys(rule for h in handlers for rule in h.model.unstated_rules))
         self.body_types[path] = body_type
@@ -364,17 +381,43 @@ class Trigger:
         if family is not None:
             self._families.update(dict.fromkeys((t for h in handlers for t in h.event_types), family))
 
-        def accept(event: Annotated[body_type, Body()]) -> Response[Any]:
+        def accept(event: Any) -> Response[Any]:
             if family is not None and event.source != family:
                 return _json_response(errors(422, ["source"], f"this route accepts source {family!r} only"))
             return _json_response(self._accept(event))
 
-        # This module uses postponed annotations: give Powertools the real (local) body type.
-        accept.__annotations__ = {"event": Annotated[body_type, Body()], "return": Response[dict[str, Any]]}
         accept.__name__ = f"accept_{path.strip('/').replace('/', '_')}"
-        self.app.post(path, responses=responses, description=description)(accept)
+
+        def declare(app: APIGatewayHttpResolver) -> None:
+            from aws_lambda_powertools.event_handler import Response
+            from aws_lambda_powertools.event_handler.openapi.params import Body
+
+            # This module uses postponed annotations: give Powertools the real (local) body type.
+            accept.__annotations__ = {"event": Annotated[body_type, Body()], "return": Response[dict[str, Any]]}
+            app.post(path, responses=responses, description=description)(accept)
+
+        self._declarations.append(declare)
 
     # -- runtime -------------------------------------------------------------------------------
+    @property
+    def app(self) -> APIGatewayHttpResolver:
+        """Powertools' resolver with every route declared so far, built on first use (the first
+        HTTP request, or the OpenAPI document). Importing Powertools' event_handler package costs
+        about 30 ms of CPU as deployed (its __init__ loads the AppSync, Bedrock and VPC Lattice
+        resolvers, asyncio, and every event source's data class), which a container started for its
+        queue's batches never needs; bench/cold_start.py prints what the init costs."""
+        if self._app is None:
+            from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+            from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+            app = APIGatewayHttpResolver(enable_validation=True)
+            app.exception_handler(RequestValidationError)(self._validation_error)
+            app.not_found()(lambda _exc: _json_response(message(404, "Not Found")))
+            self._app = app
+        while self._declarations:
+            self._declarations.pop(0)(self._app)
+        return self._app
+
     @property
     def services(self) -> Services:
         if self._services is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -63,6 +64,14 @@ class AwsWrites:
             for table in self.dynamodb.list_tables()["TableNames"]
         }
         self.queues = list(self.sqs.list_queues().get("QueueUrls", []))
+        # The queues functions consume (those with a redrive policy; a dead-letter queue has none
+        # and keeps what it holds).
+        self.work_queues = [
+            url
+            for url in self.queues
+            if "RedrivePolicy"
+            in self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
+        ]
         # A snapshot costs a scan per table and a call per queue: made side by side, it adds
         # little to each generated case.
         self._pool = ThreadPoolExecutor(max_workers=8)
@@ -74,6 +83,16 @@ class AwsWrites:
         if self._latest is not None:
             latest, self._latest = self._latest, None
             return latest
+        return self._snapshot()
+
+    def settled(self, timeout: float = 20.0) -> AwsSnapshot:
+        """A fresh snapshot once the functions' queues hold nothing: waiting, in flight or delayed.
+        An accepted case is answered before its queued work is done (202, or a retry): looked at
+        before that work ends, its writes would land while a later refused case is being watched."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(self._pool.map(self._messages, self.work_queues)):
+            time.sleep(0.1)
+        self._latest = None
         return self._snapshot()
 
     def _snapshot(self) -> AwsSnapshot:

@@ -85,12 +85,15 @@ class AwsWrites:
             return latest
         return self._snapshot()
 
-    def settled(self, timeout: float = 20.0) -> AwsSnapshot:
-        """A fresh snapshot once the functions' queues hold nothing: waiting, in flight or delayed.
+    def settled(self, timeout: float = 3.0) -> AwsSnapshot | None:
+        """A fresh snapshot once the functions' queues hold nothing: waiting, in flight or delayed;
+        None if they still hold something after `timeout` (a retry waiting out its backoff).
         An accepted case is answered before its queued work is done (202, or a retry): looked at
         before that work ends, its writes would land while a later refused case is being watched."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(self._pool.map(self._messages, self.work_queues)):
+        while any(self._pool.map(self._messages, self.work_queues)):
+            if time.monotonic() >= deadline:
+                return None
             time.sleep(0.1)
         self._latest = None
         return self._snapshot()

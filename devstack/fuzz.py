@@ -148,8 +148,8 @@ def run(
     Salesforce's writes are checked around every refused case; DynamoDB's and SQS's around every
     one too unless `aws_checks_per_route` bounds them: a snapshot of the stack's AWS costs a scan
     of every table and a call per queue (about 0.3 s on a quiet machine, seconds under load),
-    twice per case, so the bounded run in `make test` looks at the first cases of each route and
-    mode while `make bench` looks at them all."""
+    twice per case, so the bounded run in `make test` looks at the first refused cases (whose queues
+    settled) of each route and mode while `make bench` looks at them all."""
     import schemathesis
     from schemathesis.config import SchemathesisConfig
 

@@ -15,7 +15,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install run test lint typecheck template unit contract integration e2e build bench soak deploy clean openapi lock
+.PHONY: install run test lint typecheck template unit contract integration e2e build bench soak deploy clean openapi lock salesforce-check
 
 install: $(STAMP)
 
@@ -76,7 +76,21 @@ unit: install
 e2e: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/e2e
 
-test: lint typecheck template unit e2e build
+test: lint typecheck template salesforce-check unit e2e build
+
+# The Salesforce side, offline (Node 20+): the loyalty profile component's jest tests with their
+# coverage floor (salesforce/jest.config.js) and every Apex class parsed by @apexdevtools/apex-parser.
+# `npm ci` runs only when node_modules is missing or the lock file changed (its stamp). What only an
+# org can prove (deploy, Apex tests) is in the README, "Verify in an org".
+SF_DIR := salesforce
+SF_STAMP := $(SF_DIR)/node_modules/.installed
+$(SF_STAMP): $(SF_DIR)/package-lock.json
+	cd $(SF_DIR) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	touch $(SF_STAMP)
+
+salesforce-check: $(SF_STAMP)
+	cd $(SF_DIR) && npx --no-install sfdx-lwc-jest --coverage --silent
+	cd $(SF_DIR) && node scripts/parse-apex.js force-app
 
 openapi: install
 	$(BIN)/python -m connector.pipeline.openapi > openapi.json

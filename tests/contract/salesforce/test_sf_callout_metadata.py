@@ -94,19 +94,18 @@ def test_the_named_credential_is_signed_by_the_external_credential() -> None:
 
 
 def test_the_apex_client_calls_the_named_credential_on_the_iam_routes() -> None:
-    # given the Apex client
+    # given the Apex client, whose named credential's URL is the stack's SalesforceRoutesUrl (.../v1/iam)
     source = (DEFAULT / "classes" / "ConnectorClient.cls").read_text()
-    # then callout:<named credential> and the four Salesforce-called routes of the contract
+    paths = dict(re.findall(r"String (\w+_PATH) = '([^']+)'", source))
+    # then callout:<named credential>, and under /v1/iam the Salesforce-called routes of the contract
     assert "NAMED_CREDENTIAL = 'Service_Cloud_Connector_API'" in source
     assert "'callout:' + NAMED_CREDENTIAL + path" in source
-    routes = (
-        "/v1/iam/loyalty/actions",
-        "/v1/iam/loyalty/customers/",
-        "/activity?page=",
-        "/v1/iam/social/salesforce-events",
-    )
-    for route in routes:
-        assert route in source, route
+    assert {name: "/v1/iam" + path for name, path in paths.items()} == {
+        "ACTIONS_PATH": "/v1/iam/loyalty/actions",
+        "CUSTOMERS_PATH": "/v1/iam/loyalty/customers/",
+        "SOCIAL_EVENTS_PATH": "/v1/iam/social/salesforce-events",
+    }
+    assert "/activity?page=" in source
     assert "setHeader('X-Signature'" not in source
 
 

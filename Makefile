@@ -90,7 +90,7 @@ $(SF_STAMP): $(SF_DIR)/package-lock.json
 
 salesforce-check: $(SF_STAMP)
 	cd $(SF_DIR) && npx --no-install sfdx-lwc-jest --coverage --silent
-	cd $(SF_DIR) && node scripts/parse-apex.js force-app
+	cd $(SF_DIR) && node scripts/parse-apex.js force-app scripts
 
 openapi: install
 	$(BIN)/python -m connector.pipeline.openapi > openapi.json

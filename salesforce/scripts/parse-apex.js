@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Parses every Apex class (.cls) and trigger (.trigger) under the given folders with
+ * Parses every Apex class (.cls), trigger (.trigger) and anonymous script (.apex) under the given folders with
  * @apexdevtools/apex-parser, the grammar of the platform's compiler, and fails on any syntax error,
  * so that source which no org would accept is refused here, offline, before a deploy.
  *
@@ -32,7 +32,7 @@ function apexFiles(folder) {
         const full = path.join(folder, entry.name);
         if (entry.isDirectory()) {
             if (entry.name !== "node_modules") found.push(...apexFiles(full));
-        } else if (entry.name.endsWith(".cls") || entry.name.endsWith(".trigger")) {
+        } else if ([".cls", ".trigger", ".apex"].some((suffix) => entry.name.endsWith(suffix))) {
             found.push(full);
         }
     }
@@ -40,10 +40,11 @@ function apexFiles(folder) {
 }
 
 /** The syntax errors of one file's source: [] when it parses. */
-function syntaxErrors(source, isTrigger) {
+function syntaxErrors(source, file) {
     const listener = new Collector();
     const { parser } = ApexParserFactory.createLexerAndParser(source, listener);
-    if (isTrigger) parser.triggerUnit();
+    if (file.endsWith(".trigger")) parser.triggerUnit();
+    else if (file.endsWith(".apex")) parser.anonymousUnit();
     else parser.compilationUnit();
     return listener.errors;
 }
@@ -56,7 +57,7 @@ function main(folders) {
     const files = folders.flatMap((folder) => apexFiles(folder)).sort();
     let failed = 0;
     for (const file of files) {
-        const errors = syntaxErrors(fs.readFileSync(file, "utf8"), file.endsWith(".trigger"));
+        const errors = syntaxErrors(fs.readFileSync(file, "utf8"), file);
         for (const error of errors) {
             console.error(`${file}:${error.line}:${error.column}: ${error.msg}`);
         }

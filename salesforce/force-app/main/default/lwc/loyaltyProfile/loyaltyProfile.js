@@ -141,8 +141,9 @@ export default class LoyaltyProfile extends LightningElement {
     }
 
     // -- what the template shows ---------------------------------------------------------------
+    // The profile stays on screen while it is read again after an action (the spinner over it).
     get ready() {
-        return !this.loading && !!this.profile;
+        return !!this.profile;
     }
 
     get fullName() {

@@ -12,6 +12,7 @@ import getProfile from "@salesforce/apex/LoyaltyProfileController.getProfile";
 import getActivity from "@salesforce/apex/LoyaltyProfileController.getActivity";
 import applyAction from "@salesforce/apex/LoyaltyProfileController.applyAction";
 import enroll from "@salesforce/apex/LoyaltyProfileController.enroll";
+import syncFromLoyalty from "@salesforce/apex/LoyaltyProfileController.syncFromLoyalty";
 
 // The actions each offer state allows. Reference, "Offer information": Available -> Issue; Issued ->
 // Mark as Redeemed, Revoke and Exclude, Change Redemption Dates; Redeemed -> return to Issued
@@ -428,6 +429,26 @@ export default class LoyaltyProfile extends LightningElement {
         }
         const done = await this.act("profile", "customer.update", { changes }, "Profile saved");
         if (done) this.editing = false;
+    }
+
+    // The reference's "Sync from SM": the platform's values into this record's mapped fields.
+    async handleSyncFromLoyalty() {
+        this.busy = true;
+        this.feedback = undefined;
+        try {
+            const answer = JSON.parse(await syncFromLoyalty({ recordId: this.recordId }));
+            const record = answer.salesforce_record || {};
+            const fields = record.fields || [];
+            this.feedback = {
+                section: "profile",
+                kind: "success",
+                text: fields.length > 0 ? `Record updated from loyalty: ${fields.join(", ")}` : "The record already matches the loyalty profile"
+            };
+        } catch (error) {
+            this.feedback = { section: "profile", kind: "error", text: errorText(error) };
+        } finally {
+            this.busy = false;
+        }
     }
 
     // -- enrolment and the timeline ------------------------------------------------------------------

@@ -10,6 +10,7 @@ import getProfile from "@salesforce/apex/LoyaltyProfileController.getProfile";
 import getActivity from "@salesforce/apex/LoyaltyProfileController.getActivity";
 import applyAction from "@salesforce/apex/LoyaltyProfileController.applyAction";
 import enroll from "@salesforce/apex/LoyaltyProfileController.enroll";
+import syncFromLoyalty from "@salesforce/apex/LoyaltyProfileController.syncFromLoyalty";
 
 const PROFILE = require("./data/profile.json");
 const ACTIVITY_PAGE_1 = require("./data/activity-page1.json");
@@ -21,6 +22,7 @@ jest.mock("@salesforce/apex/LoyaltyProfileController.getProfile", () => ({ defau
 jest.mock("@salesforce/apex/LoyaltyProfileController.getActivity", () => ({ default: jest.fn() }), { virtual: true });
 jest.mock("@salesforce/apex/LoyaltyProfileController.applyAction", () => ({ default: jest.fn() }), { virtual: true });
 jest.mock("@salesforce/apex/LoyaltyProfileController.enroll", () => ({ default: jest.fn() }), { virtual: true });
+jest.mock("@salesforce/apex/LoyaltyProfileController.syncFromLoyalty", () => ({ default: jest.fn() }), { virtual: true });
 
 const RECORD_ID = "003000000000002AAA";
 
@@ -429,6 +431,46 @@ describe("demographics edit", () => {
         $(element, ".edit-cancel").click();
         await flush();
         expect($(element, ".edit-save")).toBeNull();
+    });
+});
+
+describe("sync from loyalty", () => {
+    it("names the record's fields the platform's values were written into", async () => {
+        // given the connector writing two fields
+        syncFromLoyalty.mockResolvedValue(
+            JSON.stringify({ status: "applied", direction: "from_loyalty", salesforce_record: { status: "updated", fields: ["FirstName", "Birthdate"] } })
+        );
+        const element = await render();
+        // when the agent presses Sync from SM
+        $(element, ".sync-button").click();
+        await flush();
+        // then the fields written, in the profile section
+        expect(syncFromLoyalty).toHaveBeenCalledWith({ recordId: RECORD_ID });
+        expect($(element, ".demographics .feedback").textContent).toBe("Record updated from loyalty: FirstName, Birthdate");
+    });
+
+    it("says when the record already matches", async () => {
+        // given nothing to write
+        syncFromLoyalty.mockResolvedValue(JSON.stringify({ status: "applied", salesforce_record: { status: "unchanged", fields: [] } }));
+        const element = await render();
+        // when Sync from SM
+        $(element, ".sync-button").click();
+        await flush();
+        // then so
+        expect($(element, ".demographics .feedback").textContent).toBe("The record already matches the loyalty profile");
+    });
+
+    it("shows the platform's refusal", async () => {
+        // given the connector refusing (the page's object is not the Parent Object setting)
+        syncFromLoyalty.mockRejectedValue({ body: { message: "data.salesforce_object: the Parent Object is Account" } });
+        const element = await render();
+        // when Sync from SM
+        $(element, ".sync-button").click();
+        await flush();
+        // then the message as an alert
+        const feedback = $(element, ".demographics .feedback");
+        expect(feedback.textContent).toBe("data.salesforce_object: the Parent Object is Account");
+        expect(feedback.getAttribute("role")).toBe("alert");
     });
 });
 

@@ -508,6 +508,20 @@ describe("reward store and notes", () => {
         expect(applyAction).not.toHaveBeenCalled();
     });
 
+    it("shows the platform's refusal of a purchase the balance cannot pay", async () => {
+        // given the connector's 409 for a short balance (connector.clients.loyalty: INSUFFICIENT_POINTS)
+        applyAction.mockRejectedValue({ body: { message: "data: the customer's point balance is too low" } });
+        const element = await render();
+        // when the reward is bought
+        change($(element, ".reward-offer"), "offerId", "reward-travel-mug");
+        await flush();
+        $(element, ".reward-button").click();
+        await flush();
+        // then the refusal in the reward section, the form kept
+        expect($(element, ".reward .feedback").textContent).toBe("data: the customer's point balance is too low");
+        expect($(element, ".reward-offer").value).toBe("reward-travel-mug");
+    });
+
     it("adds a note with its reason", async () => {
         // given the profile
         const element = await render();
@@ -524,6 +538,20 @@ describe("reward store and notes", () => {
             text: "We have this user already, please merge"
         });
         expect($(element, ".notes .feedback").textContent).toBe("Note added");
+    });
+
+    it("shows the platform's refusal of a note", async () => {
+        // given the connector refusing a reason its configuration lacks
+        applyAction.mockRejectedValue({ body: { message: "data.reason: not a configured note reason" } });
+        const element = await render({ noteReasons: "Escalation" });
+        // when the note is submitted
+        change($(element, ".note-reason"), "reason", "Escalation");
+        change($(element, ".note-text"), "text", "Called twice");
+        await flush();
+        $(element, ".note-button").click();
+        await flush();
+        // then the refusal in the notes section
+        expect($(element, ".notes .feedback").textContent).toBe("data.reason: not a configured note reason");
     });
 
     it("asks for a reason and a text", async () => {

@@ -77,3 +77,67 @@ def test_a_transaction_refused_by_a_later_action_writes_none_of_the_earlier_ones
     assert item(ddb, "first") is None
     assert item(ddb, "existing") == {"pk": {"S": "existing"}, "label": {"S": "text"}}
     assert item(ddb, "large") is None
+
+
+def _backend_tables(local_aws: LocalAws) -> dict[str, Any]:
+    from moto.backends import get_backend
+
+    from devstack.cfn import ACCOUNT_ID
+
+    return dict(get_backend("dynamodb")[ACCOUNT_ID][local_aws.region].tables)
+
+
+def test_a_transaction_cancelled_by_a_condition_names_each_actions_reason_as_dynamodb_does(local_aws: LocalAws) -> None:
+    # given an item that exists, and a transaction whose second action requires that it does not
+    ddb = local_aws.client("dynamodb")
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "claimed"}, "owner": {"S": "first"}})
+    ddb.delete_item(TableName=TABLE, Key={"pk": {"S": "fresh"}})
+    fresh = {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "fresh"}}}}
+    claim = {
+        "Put": {
+            "TableName": TABLE,
+            "Item": {"pk": {"S": "claimed"}, "owner": {"S": "second"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+    # when it is written
+    with pytest.raises(ClientError) as refusal:
+        ddb.transact_write_items(TransactItems=[fresh, claim])
+
+    # then it is cancelled with one reason per action, in order (the failed one with the item it
+    # found, as ReturnValuesOnConditionCheckFailure=ALL_OLD asks), and nothing of it was written
+    assert refusal.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = refusal.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Message"] == "The conditional request failed"
+    assert reasons[1]["Item"] == {"pk": {"S": "claimed"}, "owner": {"S": "first"}}
+    assert item(ddb, "fresh") is None
+    assert item(ddb, "claimed") == {"pk": {"S": "claimed"}, "owner": {"S": "first"}}
+
+
+def test_a_transaction_cancelled_by_a_condition_leaves_the_tables_themselves_in_place(local_aws: LocalAws) -> None:
+    # given the local account's tables, and an item a conditional put will find
+    ddb = local_aws.client("dynamodb")
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "taken"}})
+    before = _backend_tables(local_aws)
+
+    # when a transaction is cancelled by its condition
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": {"pk": {"S": "taken"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        )
+
+    # then the account still holds the same table objects: moto's rollback would have replaced
+    # them with whole copies, left as garbage at every refusal (the soak's stack grew to 19 GB)
+    after = _backend_tables(local_aws)
+    assert all(after[name] is table for name, table in before.items())

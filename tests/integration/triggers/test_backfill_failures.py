@@ -263,3 +263,31 @@ def test_orders_read_in_several_chunks_are_each_written_once(connector: Any) -> 
     numbers = sorted(o["Commerce_Order_No__c"] for o in connector.salesforce.records("Order"))
     assert numbers == [f"O{n}" for n in range(5)]
     assert (done.chunks_done, done.records_read, done.records_written) == (3, 5, 5)
+
+
+def test_customers_without_a_customer_number_each_get_their_own_sync_state_keyed_by_their_emails_hash(
+    connector: Any,
+) -> None:
+    # Given two storefront customers without a customer number (a document the mapping refuses)
+    from conftest import FAMILY_SECRETS
+
+    from connector.envelope import sync_key
+
+    nameless = [
+        {k: v for k, v in customer.items() if k != "customer_no"} | {"customer_id": f"cid{n}"}
+        for n, customer in enumerate(_customers(2))
+    ]
+    connector.storefront.seed({"customers": nameless, "customer_lists": ["ListA"]})
+
+    # When they are backfilled
+    done = run_to_the_end(connector, runs(connector).start_customers(SITE, ["ListA"]).run_id)
+
+    # Then each is FAILED under its email's keyed hash (as an opt-in is keyed), never the raw email,
+    # and no two share a key
+    assert done.records_failed == 2
+    for customer in nameless:
+        key = sync_key(FAMILY_SECRETS["commerce"], customer["email"])
+        status, state = connector.sync_state("commerce", "customer", key)
+        assert (status, state["status"]) == (200, "FAILED")
+        assert "customer_no" in state["last_error"]
+    assert connector.sync_state("commerce", "customer", "unknown")[0] == 404

@@ -13,6 +13,8 @@ from connector.commerce.backfill.batch import (
     Prepared,
     Settled,
     backfill_version,
+    commerce_secret,
+    document_key,
     entity_claimed,
     give_back_to_live_events,
     newer_than,
@@ -64,7 +66,7 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
         except ValidationError as exc:
             # The storefront's own document breaks a rule Salesforce or the mapping relies on:
             # FAILED with the fields at fault (names, never values).
-            key = str(doc.get("customer_no") or doc.get("customer_id") or "unknown")
+            key = document_key(doc, "customer_no", commerce_secret(services))
             at_fault = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
             invalid.append((key, version, SyncStatus.FAILED, f"invalid storefront document: {at_fault}", {}))
     prepared.outcomes.failed += len(invalid)

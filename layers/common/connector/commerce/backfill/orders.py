@@ -14,6 +14,8 @@ from connector.commerce.backfill.batch import (
     Prepared,
     Settled,
     backfill_version,
+    commerce_secret,
+    document_key,
     entity_claimed,
     event_id_of,
     give_back_to_live_events,
@@ -74,7 +76,7 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
             events.append((_as_event(run, doc), version))
         except ValidationError as exc:
             at_fault = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-            key = str(doc.get("order_no") or "unknown")
+            key = document_key(doc, "order_no", commerce_secret(services))
             settled.append((key, version, SyncStatus.FAILED, f"invalid storefront document: {at_fault}", {}))
             prepared.outcomes.failed += 1
     numbers = [e.data.order.order_no for e, _ in events]

@@ -50,6 +50,14 @@ class BulkIngest(Protocol):
     def results(self, job_id: str) -> Any: ...
 
 
+@dataclass(frozen=True)
+class JobResults:
+    """The rows of a job's results that settle their records: written, or refused on their own."""
+
+    successful: list[dict[str, str]]
+    failed: list[dict[str, str]]
+
+
 @dataclass
 class Outcomes:
     """What a chunk did, record by record, before and after its job: the run's counts."""

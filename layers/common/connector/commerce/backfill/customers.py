@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from connector.commerce.backfill.batch import (
+    JobResults,
     Outcomes,
     Prepared,
     Settled,
@@ -21,7 +22,6 @@ from connector.commerce.backfill.batch import (
     record_states,
     refusal_text,
     settle_live_write,
-    unreported,
 )
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, contact_fields, fingerprint
 from connector.commerce.models import Customer, CustomerData
@@ -139,11 +139,11 @@ def _convert(
 
 
 def record_results(
-    services: Services, run: BackfillRun, manifest: dict[str, list[str]], results: Any, job_state: str
+    services: Services, run: BackfillRun, manifest: dict[str, list[str]], results: JobResults
 ) -> Outcomes:
     """The job's results: Contacts written are remembered (identity map by customer number and by
     email, as a live registration remembers them) and SYNCED; refused ones FAILED with Salesforce's
-    error; unprocessed ones FAILED saying so."""
+    error (the rows a job did not process are sent again: connector.commerce.backfill.steps)."""
     outcomes = Outcomes()
     settled: list[Settled] = []
     contacts: dict[str, Identity] = {}
@@ -161,15 +161,6 @@ def record_results(
     for row in results.failed:
         no = row[CUSTOMER_NO_FIELD]
         settled.append((no, manifest[no][0], SyncStatus.FAILED, refusal_text(row), {}))
-        outcomes.failed += 1
-    for row in results.unprocessed:
-        no = row[CUSTOMER_NO_FIELD]
-        error = f"not processed by Salesforce: the Bulk API job ended {job_state}"
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
-        outcomes.failed += 1
-    for no in unreported(manifest, results, CUSTOMER_NO_FIELD):
-        error = f"missing from the results of the Bulk API job, which ended {job_state}"
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
         outcomes.failed += 1
     superseded = record_states(services, run, ENTITY, settled)
     for no in (no for no in superseded if no in contacts):

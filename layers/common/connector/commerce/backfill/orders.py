@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from connector.commerce.backfill.batch import (
+    JobResults,
     Outcomes,
     Prepared,
     Settled,
@@ -23,7 +24,6 @@ from connector.commerce.backfill.batch import (
     record_states,
     refusal_text,
     settle_live_write,
-    unreported,
 )
 from connector.commerce.contacts import fingerprint
 from connector.commerce.models import OrderChanged
@@ -160,7 +160,7 @@ def _link(
 
 
 def record_results(
-    services: Services, run: BackfillRun, manifest: dict[str, list[str]], results: Any, job_state: str
+    services: Services, run: BackfillRun, manifest: dict[str, list[str]], results: JobResults
 ) -> Outcomes:
     outcomes = Outcomes()
     settled: list[Settled] = []
@@ -185,15 +185,6 @@ def record_results(
     for row in results.failed:
         no = row[ORDER_NO_FIELD]
         settled.append((no, manifest[no][0], SyncStatus.FAILED, refusal_text(row), {}))
-        outcomes.failed += 1
-    for row in results.unprocessed:
-        no = row[ORDER_NO_FIELD]
-        error = f"not processed by Salesforce: the Bulk API job ended {job_state}"
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
-        outcomes.failed += 1
-    for no in unreported(manifest, results, ORDER_NO_FIELD):
-        error = f"missing from the results of the Bulk API job, which ended {job_state}"
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
         outcomes.failed += 1
     superseded = record_states(services, run, ENTITY, settled)
     for no in (no for no in superseded if no in orders):

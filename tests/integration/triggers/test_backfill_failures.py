@@ -34,14 +34,14 @@ def _guest_orders_run(connector: Any) -> Any:
 
 
 def test_a_guest_order_salesforce_refuses_is_failed_without_the_values_its_message_quotes(connector: Any) -> None:
-    # Given a guest order (written through the live workflow) that a validation rule refuses,
-    # quoting the shopper's email in its message
+    # Given a guest order (its new guest Contact made in the chunk's guest job) that a validation
+    # rule refuses in the orders' Bulk job, quoting the shopper's email in its message
     connector.storefront.seed(
         {"orders": [order("O2", "2026-02-02T10:00:00.000Z", email="guest.shopper@example.com", customer_name="Gus")]}
     )
     connector.salesforce.fault(
-        scope="subrequest",
-        referenceId="order",
+        scope="record",
+        externalId="O2",
         errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION",
         message="guest.shopper@example.com may not order",
         fields=["BillToContactId"],
@@ -369,3 +369,31 @@ def test_rows_salesforce_keeps_leaving_unprocessed_end_in_the_dead_letter_queue_
     _, state = connector.sync_state("commerce", "customer", "B00009")
     assert state["status"] == "DEAD"
     assert "not processed" in state["last_error"] and "ExceededQuota" in state["last_error"]
+
+
+def test_a_new_guest_salesforce_refuses_leaves_its_orders_failed_with_the_error_and_no_order(connector: Any) -> None:
+    # Given two orders of one new shopper, whose guest Contact a validation rule refuses in the
+    # chunk's guest job
+    connector.storefront.seed(
+        {
+            "orders": [
+                order(
+                    f"O{n}", f"2026-02-0{n + 1}T10:00:00.000Z", email="guest.shopper@example.com", customer_name="Gus"
+                )
+                for n in range(2)
+            ]
+        }
+    )
+    connector.salesforce.fault(
+        scope="record", index=0, errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION", message="no", fields=["Email"]
+    )
+
+    done = run_to_the_end(connector, _guest_orders_run(connector).run_id)
+
+    # Then both orders are FAILED with the Contact's refusal, and neither is in Salesforce
+    assert (done.state, done.records_written, done.records_failed) == ("COMPLETE", 0, 2)
+    for order_no in ("O0", "O1"):
+        _, state = connector.sync_state("commerce", "order", order_no)
+        assert state["status"] == "FAILED"
+        assert state["last_error"] == "Salesforce refused the record: FIELD_CUSTOM_VALIDATION_EXCEPTION on Email"
+    assert connector.salesforce.records("Order") == []

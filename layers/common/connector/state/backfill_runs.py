@@ -79,6 +79,9 @@ class Chunk:
     # After a job that failed as a whole (Failed or Aborted, rows unprocessed): key -> version of the
     # rows it did not process, sent again in a new job.
     retry: dict[str, str] = field(default_factory=dict)
+    # An orders chunk's Bulk insert job of its new guest Contacts, while it runs (before the
+    # chunk's own job: the orders link to them).
+    guest_job: str | None = None
 
 
 def _pk(run_id: str) -> str:
@@ -225,6 +228,7 @@ class BackfillRunStore:
             manifest=manifest,
             pre_counts={name: int(value) for name, value in (data.get("pre_counts") or {}).items()},
             retry=_unpack(data.get("retry")),
+            guest_job=data.get("guest_job"),
         )
 
     def mark_last(self, run_id: str, part: int, index: int) -> None:
@@ -289,6 +293,31 @@ class BackfillRunStore:
                         ":done": ChunkState.DONE.value,
                         ":now": now_iso(),
                     }
+                ),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def checkpoint_guest_job(self, chunk: Chunk, job_id: str) -> bool:
+        """Record the chunk's guest-Contact job before any data goes to it; False if the chunk has
+        one already (another delivery's: the caller aborts the one it created)."""
+        return self._set_guest_job(chunk, job_id, "attribute_not_exists(guest_job)", {})
+
+    def clear_guest_job(self, chunk: Chunk, job_id: str) -> bool:
+        """The guest job's Contacts are in the identity map (or it was aborted): forget it."""
+        return self._set_guest_job(chunk, None, "guest_job = :old", {":old": job_id})
+
+    def _set_guest_job(self, chunk: Chunk, job_id: str | None, condition: str, values: dict[str, Any]) -> bool:
+        update = "SET guest_job = :job, updated_at = :now" if job_id else "SET updated_at = :now REMOVE guest_job"
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_item(
+                    {**values, ":now": now_iso(), **({":job": job_id} if job_id else {})}
                 ),
             )
         except self._ddb.exceptions.ConditionalCheckFailedException:

@@ -36,6 +36,7 @@ from connector.commerce.backfill.batch import (
     record_states,
     unreported,
 )
+from connector.commerce.backfill.guests import GuestContacts
 from connector.commerce.backfill.runs import BackfillStep, send_step
 from connector.observability import logger
 from connector.services import Services
@@ -86,7 +87,11 @@ def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: B
     documents = _read(services, store, run, kind, step, follow=not chunk.retry)
     if chunk.retry:
         documents = [doc for doc in documents if kind.key_of(doc) in chunk.retry]
-    prepared: Prepared = kind.prepare(services, run, step.part, documents)
+    if kind is orders:
+        # The new guests' Contacts in a job of their own, before the orders' (which link to them).
+        prepared: Prepared = orders.prepare(services, run, step.part, documents, GuestContacts(bulk, store, chunk))
+    else:
+        prepared = kind.prepare(services, run, step.part, documents)
     if chunk.retry:
         prepared.outcomes.read = 0
         _settle_gone(services, run, kind, chunk, documents, prepared.outcomes)

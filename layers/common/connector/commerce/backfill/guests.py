@@ -36,8 +36,10 @@ from connector.state.backfill_runs import BackfillRunStore, Chunk
 # Values per `IN (...)` look-up: 100 emails of up to 80 characters stay far below SOQL's 100,000
 # characters a statement (https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_soslsoql.htm).
 LOOKUP_BATCH = 100
-# How long a step waits for its guest job before its message comes back (the job stays checkpointed).
-GUEST_JOB_WAIT_SECONDS = 120
+# How long a step waits for its guest job before its message comes back (the job stays checkpointed):
+# under the claims' 60 s lease (connector.state.claims), which keep a live event from making the
+# same guest meanwhile.
+GUEST_JOB_WAIT_SECONDS = 45
 FINAL_JOB_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 # A duplicate rule's refusal: the live workflow links the look-alike (connector.crm.duplicates).
 DUPLICATES = "DUPLICATES_DETECTED"

@@ -397,3 +397,27 @@ def test_a_new_guest_salesforce_refuses_leaves_its_orders_failed_with_the_error_
         assert state["status"] == "FAILED"
         assert state["last_error"] == "Salesforce refused the record: FIELD_CUSTOM_VALIDATION_EXCEPTION on Email"
     assert connector.salesforce.records("Order") == []
+
+
+def test_a_dead_lettered_step_sent_back_once_salesforce_takes_the_rows_ends_the_run_with_each_written_once(
+    connector: Any,
+) -> None:
+    # Given a run whose step was dead-lettered while the org's daily Bulk allocation was short
+    connector.storefront.seed({"customers": _customers(10), "customer_lists": ["ListA"]})
+    _bulk_records_per_day(connector, 4)
+    run_id = runs(connector).start_customers(SITE, ["ListA"]).run_id
+    run_to_the_end(connector, run_id)
+    [dead] = connector.backfill.dead_letters()
+
+    # When the allocation is back and the step is sent back through the backfill queue (as
+    # `scc dlq redrive backfill` sends a dead letter's body)
+    _bulk_records_per_day(connector, 150_000_000)
+    connector.aws.sqs.send_message(QueueUrl=connector.backfill.queue_url, MessageBody=json.dumps(dead["body"]))
+    done = run_to_the_end(connector, run_id)
+
+    # Then the run ends COMPLETE with every customer written once, each SYNCED
+    by_number = contacts_by_number(connector)
+    assert len(by_number) == 10 and set(by_number.values()) == {1}
+    assert (done.state, done.records_read, done.records_written, done.records_failed) == ("COMPLETE", 10, 10, 0)
+    _, state = connector.sync_state("commerce", "customer", "B00009")
+    assert state["status"] == "SYNCED"

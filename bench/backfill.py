@@ -5,16 +5,27 @@ customer lists and ORDERS orders (5,000 by default; every 50th a guest's); the c
 the orders' run, are started through the API the operator CLI uses (`connector.commerce.backfill`)
 and followed to the end while the stack's poller feeds the backfill function (RIE) its queue.
 Printed per run: records read, written, failed, skipped, Salesforce API calls (and per 1,000
-records), records/s; then what Salesforce holds (Contacts, Orders, and customer numbers or order
-numbers held twice: must be 0).
+records), records/s; then what Salesforce holds (Contacts, Orders, and customer numbers, order
+numbers or guest emails held twice: must be 0).
+
+Kill and resume: once the customers' run has a chunk done, the backfill function's runtimes are
+killed (SIGKILL, as Lambda ends an invocation that runs out of time or memory) while they work; the
+queue's messages in flight come back after their visibility timeout (lowered to KILL_VISIBILITY_SECONDS
+on the bench's own stack so that the bench does not wait the template's 30 minutes) and the run
+resumes from its checkpoints. Printed: how many runtimes were killed and at which chunk, then the
+run's end and what Salesforce holds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,6 +37,7 @@ from devstack.seeds import BACKFILL_LISTS, BACKFILL_SITE, backfill_documents, se
 
 STATE_DIR_NAME = "backfill"
 RUN_TIMEOUT = 900.0
+KILL_VISIBILITY_SECONDS = 60
 
 
 def _aws(health: dict[str, Any], service: str) -> Any:
@@ -50,6 +62,51 @@ def follow(runs: BackfillRuns, run_id: str, timeout: float = RUN_TIMEOUT) -> Run
         assert progress is not None
         if progress.state == "COMPLETE" or time.monotonic() > end:
             return progress
+        time.sleep(0.5)
+
+
+def _runtimes_of(root_pid: int, service: str) -> list[int]:
+    """The pids under `root_pid` (the bench's own stack) whose environment names the function's
+    service (`POWERTOOLS_SERVICE_NAME`): its RIE and runtime processes."""
+    found: list[int] = []
+    frontier = [root_pid]
+    while frontier:
+        parent = frontier.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            for child in children:
+                frontier.append(child)
+                try:
+                    environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if f"POWERTOOLS_SERVICE_NAME={service}".encode() in environ:
+                    found.append(child)
+    return found
+
+
+def follow_and_kill(runs: BackfillRuns, run_id: str, stack_pid: int) -> tuple[RunProgress, str]:
+    """Follow the run; once a chunk is done and more are to come, kill the backfill's runtimes."""
+    end = time.monotonic() + RUN_TIMEOUT
+    killed = ""
+    while True:
+        progress = runs.progress(run_id)
+        assert progress is not None
+        if progress.state == "COMPLETE" or time.monotonic() > end:
+            return progress, killed or "not killed (the run ended before a chunk was done)"
+        if not killed and progress.chunks_done >= 1:
+            pids = _runtimes_of(stack_pid, "backfill")
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            killed = (
+                f"killed {len(pids)} backfill runtime process(es) at {progress.chunks_done}/"
+                f"{progress.chunks_started} chunks done, {progress.records_written} written"
+            )
+            print(f"backfill kill : {killed}", flush=True)
         time.sleep(0.5)
 
 
@@ -83,6 +140,13 @@ def run(customers: int = 10_000, orders: int = 5_000) -> None:
             health["functions"]["BackfillFunction"]["queue_url"],
         )
         salesforce = health["salesforce"]
+        # A killed invocation's messages come back after the queue's visibility timeout.
+        sqs = _aws(health, "sqs")
+        sqs.set_queue_attributes(
+            QueueUrl=health["functions"]["BackfillFunction"]["queue_url"],
+            Attributes={"VisibilityTimeout": str(KILL_VISIBILITY_SECONDS)},
+        )
+        kill_note = ""
         for name, start in (
             ("customers", lambda: runs.start_customers(BACKFILL_SITE, list(BACKFILL_LISTS))),
             (
@@ -94,21 +158,30 @@ def run(customers: int = 10_000, orders: int = 5_000) -> None:
         ):
             calls = _api_calls(salesforce)
             began = time.perf_counter()
-            progress = follow(runs, start().run_id)
+            if name == "customers":
+                progress, kill_note = follow_and_kill(runs, start().run_id, stack.proc.pid)
+            else:
+                progress = follow(runs, start().run_id)
             report(name, progress, time.perf_counter() - began, _api_calls(salesforce) - calls)
-        held = {
-            sobject: Counter(
-                r[key]
-                for r in requests.get(f"{salesforce}/_admin/records/{sobject}", timeout=60).json()["records"]
-                if r.get(key)
-            )
-            for sobject, key in (("Contact", "Commerce_Customer_No__c"), ("Order", "Commerce_Order_No__c"))
+        records = {
+            sobject: requests.get(f"{salesforce}/_admin/records/{sobject}", timeout=60).json()["records"]
+            for sobject in ("Contact", "Order")
         }
+        held = {
+            name: Counter(r[key] for r in records[sobject] if r.get(key) and keep(r))
+            for name, sobject, key, keep in (
+                ("customers", "Contact", "Commerce_Customer_No__c", lambda r: True),
+                ("orders", "Order", "Commerce_Order_No__c", lambda r: True),
+                ("guests", "Contact", "Email", lambda r: r.get("Customer_Type__c") == "Guest"),
+            )
+        }
+        twice = {name: sum(1 for n in counts.values() if n > 1) for name, counts in held.items()}
         print(
-            f"backfill held: {len(held['Contact'])} registered Contacts, {len(held['Order'])} Orders; "
-            f"held twice: {sum(1 for n in held['Contact'].values() if n > 1)} customers, "
-            f"{sum(1 for n in held['Order'].values() if n > 1)} orders"
+            f"backfill held: {len(held['customers'])} registered Contacts, {len(held['guests'])} guest Contacts, "
+            f"{len(held['orders'])} Orders; held twice: {twice['customers']} customers, "
+            f"{twice['orders']} orders, {twice['guests']} guest emails"
         )
+        print(f"backfill kill-and-resume: {kill_note}; the run then resumed to its end (figures above)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,7 +39,7 @@ def start_orders(
 def progress(target: Target, run_id: str) -> RunProgress:
     found = runs_of(target).progress(run_id)
     if found is None:
-        raise CliError(f"no backfill run {run_id!r} in {target.name}")
+        raise CliError(f"no backfill run {run_id!r} in {target.name}", reason="not_found")
     return found
 
 

@@ -2,7 +2,9 @@
 stack (default) or a deployed one (`--stack NAME [--profile P] [--region R]`).
 
 Errors are one line on stderr and a non-zero exit (2: the command line; 1: everything else);
-`--json` prints one JSON document on stdout instead of text.
+`--json` prints one JSON document on stdout instead of text, an error included:
+`{"error": {"code": "usage|not_found|unreachable|failed|...", "message": ..., "exit_status": n}}`
+(and nothing on stderr), with the same exit status.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the operator sees what is wrong, `-h` shows the rest.
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} -h)\n")
+        # Raised rather than printed here, so that `main` prints it as it prints every error (as
+        # JSON with `--json`).
+        raise CliError(f"{message} (see {self.prog} -h)", code=2, prog=self.prog)
 
 
 def _target_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -128,23 +132,32 @@ def _instant(text: str) -> datetime:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Known before the command line is parsed: an error in the command line itself is JSON too.
+    as_json = "--json" in argv
     try:
-        return _run(args)
+        return _run(build_parser().parse_args(argv))
     except CliError as exc:
-        print(f"scc: {exc}", file=sys.stderr)
-        return exc.code
+        return _fail(as_json, exc.reason, str(exc), exc.code, exc.prog)
     except KeyboardInterrupt:
-        print("scc: interrupted", file=sys.stderr)
-        return 130
+        return _fail(as_json, "interrupted", "interrupted", 130)
     except BrokenPipeError:
         # The reader went away (`scc dlq list x | head`): as Python's docs advise, point stdout at
         # devnull so the interpreter's final flush does not fail again, and exit quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:  # a bug or an unforeseen failure: still one line, never a traceback
-        print(f"scc: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(as_json, "unexpected", f"unexpected {type(exc).__name__}: {exc}", 1)
+
+
+def _fail(as_json: bool, reason: str, message: str, status: int, prog: str = "scc") -> int:
+    """An error: one line on stderr, or with `--json` one JSON object on stdout (where the command's
+    document would have been, so a script reads one stream); the exit status is the same."""
+    if as_json:
+        _print_json({"error": {"code": reason, "message": f"{prog}: {message}", "exit_status": status}})
+    else:
+        print(f"{prog}: {message}", file=sys.stderr)
+    return status
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -190,7 +203,7 @@ def status(target: Target, args: argparse.Namespace) -> int:
         raise CliError(f"cannot read the sync state in {target.name}: {type(exc).__name__}") from None
     shown = f"{args.source}/{args.entity}/{'<personal key>' if args.personal else key}"
     if state is None:
-        raise CliError(f"no sync state for {shown} in {target.name}")
+        raise CliError(f"no sync state for {shown} in {target.name}", reason="not_found")
     public = state.public()
     if args.json:
         _print_json(public)

@@ -25,11 +25,15 @@ WEBHOOK_SECRET_PARAMETER = "{Family}WebhookSecretArn"  # noqa: S105 - a paramete
 
 
 class CliError(Exception):
-    """A failure the operator can act on: printed as one line, exit status `code`."""
+    """A failure the operator can act on: printed as one line, exit status `code`; with `--json`,
+    `{"error": {"code": reason, "message", "exit_status"}}`. `reason` is a stable word a script may
+    test (`usage` for the command line, `not_found`, `unreachable`; else `failed`)."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = 1, *, reason: str | None = None, prog: str = "scc") -> None:
         super().__init__(message)
         self.code = code
+        self.reason = reason or ("usage" if code == 2 else "interrupted" if code == 130 else "failed")
+        self.prog = prog  # who says it: `scc`, or the subcommand whose command line is wrong
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def local_target(url: str = DEFAULT_LOCAL_URL) -> Target:
         health = resp.json()
     except (requests.RequestException, ValueError):
         hint = "start it with `make run`, or name a deployed --stack"
-        raise CliError(f"no local stack answers at {url} ({hint})") from None
+        raise CliError(f"no local stack answers at {url} ({hint})", reason="unreachable") from None
     triggers: dict[str, TriggerQueues] = {}
     for logical_id, info in (health.get("functions") or {}).items():
         if info.get("queue_url") and info.get("dlq_url"):
@@ -123,7 +127,7 @@ def deployed_target(
     except ClientError as exc:
         message = exc.response.get("Error", {}).get("Message", "")
         if "does not exist" in message:
-            raise CliError(f"no CloudFormation stack {stack!r} in {session.region_name}") from None
+            raise CliError(f"no CloudFormation stack {stack!r} in {session.region_name}", reason="not_found") from None
         raise CliError(f"cannot read stack {stack!r}: {exc.response.get('Error', {}).get('Code')}") from None
     except BotoCoreError as exc:  # no credentials, no region, an unknown profile
         raise CliError(f"cannot read stack {stack!r}: {exc}") from None

@@ -292,6 +292,31 @@ def test_a_command_line_error_is_one_line_naming_it_and_exit_2(
     assert says in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["status", "commerce", "customer", "NO-SUCH-CUSTOMER"], "not_found", "no sync state for commerce/customer/"),
+        (["dlq", "list", "no_such_trigger"], "usage", "no trigger 'no_such_trigger'"),
+        (["dlq", "redrive", "no_such_trigger", "--dry-run"], "usage", "no trigger 'no_such_trigger'"),
+        (["backfill", "status", "customers-000000000000"], "not_found", "no backfill run 'customers-000000000000'"),
+        (["send", "--get", "/v2/nowhere"], "usage", "is no route of a source family"),
+    ],
+)
+def test_an_error_with_json_is_one_json_object_on_stdout_with_the_same_exit(
+    stack: Any, capsys: pytest.CaptureFixture[str], argv: list[str], code: str, says: str
+) -> None:
+    # Given the local stack
+    # When a command of each family fails, with --json
+    status, out, err = scc(stack, capsys, *argv)
+    _, out_json, err_json = scc(stack, capsys, *argv, "--json")
+
+    # Then the error is one JSON object on stdout, with the exit status the text form has
+    error = json.loads(out_json)["error"]
+    assert (error["code"], error["exit_status"]) == (code, status)
+    assert status != 0 and says in error["message"] and says in err
+    assert (out, err_json) == ("", "")
+
+
 def test_no_local_stack_at_the_url_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     # Given no stack at the URL (a port nothing listens on)
     # When any command runs against it

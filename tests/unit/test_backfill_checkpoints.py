@@ -61,6 +61,61 @@ def test_what_a_chunk_settled_before_its_job_is_counted_with_its_results(store: 
     assert (run.records_read, run.records_skipped, run.records_written) == (3, 1, 2)
 
 
+def _closed_chunk(store: BackfillRunStore, job_id: str, manifest: dict[str, list[str]], pre: dict[str, int]) -> Any:
+    chunk = store.chunk("run-1", 0, 0)
+    assert chunk is not None
+    assert store.checkpoint_job(chunk, job_id, manifest, pre)
+    checkpointed = store.chunk("run-1", 0, 0)
+    assert checkpointed is not None and store.mark_closed(checkpointed)
+    closed = store.chunk("run-1", 0, 0)
+    assert closed is not None
+    return closed
+
+
+def test_a_chunk_whose_job_failed_as_a_whole_is_registered_again_with_the_rows_to_send_again(
+    store: BackfillRunStore,
+) -> None:
+    # Given a chunk whose closed job processed one of its two rows
+    store.register_chunk("run-1", 0, 0)
+    closed = _closed_chunk(store, "750000000000001", {"B1": ["v1", "d"], "B2": ["v2", "d"]}, {"records_read": 2})
+
+    # When its unprocessed row is marked to be sent again
+    marked = store.mark_retry(closed, {"B2": "v2"}, {"records_written": 1})
+
+    # Then the chunk waits for a new job with that row, and the run shows what the job settled
+    again = store.chunk("run-1", 0, 0)
+    assert marked and again is not None
+    assert (again.state, again.job_id, again.retry) == (ChunkState.REGISTERED, None, {"B2": "v2"})
+    run = run_of(store)
+    assert (run.records_read, run.records_written, run.chunks_done) == (2, 1, 0)
+
+
+def test_a_failed_job_marked_twice_adds_its_counts_once(store: BackfillRunStore) -> None:
+    store.register_chunk("run-1", 0, 0)
+    closed = _closed_chunk(store, "750000000000001", {"B1": ["v1", "d"], "B2": ["v2", "d"]}, {"records_read": 2})
+
+    first = store.mark_retry(closed, {"B2": "v2"}, {"records_written": 1})
+    second = store.mark_retry(closed, {"B2": "v2"}, {"records_written": 1})  # a re-delivery of the same poll
+
+    assert (first, second) == (True, False)
+    assert (run_of(store).records_read, run_of(store).records_written) == (2, 1)
+
+
+def test_the_job_sending_rows_again_adds_only_its_own_counts_when_the_chunk_is_done(store: BackfillRunStore) -> None:
+    # Given a chunk whose first job wrote one row and left one to send again
+    store.register_chunk("run-1", 0, 0)
+    closed = _closed_chunk(store, "750000000000001", {"B1": ["v1", "d"], "B2": ["v2", "d"]}, {"records_read": 2})
+    store.mark_retry(closed, {"B2": "v2"}, {"records_written": 1})
+
+    # When its second job writes the other
+    second = _closed_chunk(store, "750000000000002", {"B2": ["v2", "d"]}, {})
+    store.mark_done(second, {"records_written": 1})
+
+    # Then the run counts each row once
+    run = run_of(store)
+    assert (run.records_read, run.records_written, run.chunks_done) == (2, 2, 1)
+
+
 def test_a_second_job_for_the_same_chunk_is_not_checkpointed(store: BackfillRunStore) -> None:
     store.register_chunk("run-1", 0, 0)
     chunk = store.chunk("run-1", 0, 0)

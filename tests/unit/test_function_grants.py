@@ -108,12 +108,13 @@ NEEDS: dict[str, Needs] = {
     ),
     # Backfill steps from its own queue: the storefront's pages (OCAPI) into Salesforce; sync state,
     # identity map and checkpoints, no intake (no idempotency record); a live event whose newer
-    # data a job overwrote goes back to its trigger's queue (registration, order_header).
+    # data a job overwrote goes back to its trigger's queue (registration, order_header); the
+    # commerce webhook secret keys a storefront document without its number (its email's hash).
     "BackfillFunction": Needs(
         tables=frozenset({"SyncStateTable"}),
         queues=frozenset({"BackfillQueue", "BackfillDeadLetterQueue", "RegistrationQueue", "OrderHeaderQueue"}),
         polls=frozenset({"BackfillQueue"}),
-        secrets=frozenset({"SalesforceSecretArn", "CommerceApiSecretArn"}),
+        secrets=frozenset({"SalesforceSecretArn", "CommerceApiSecretArn", "CommerceWebhookSecretArn"}),
     ),
     # Reads sync state (GET /v1/sync/<family>/...: any family's secret) and re-queues: no
     # Salesforce call, no intake (so no idempotency record).
@@ -284,6 +285,11 @@ def test_a_function_carries_only_the_logging_and_tracing_managed_policies(
     assert {_resolve_partition(arn) for arn in managed} == MANAGED_POLICIES
 
 
+# A function with no route that keys a family's entities by a keyed hash (`connector.envelope.sync_key`,
+# the family's webhook secret): the backfill, a storefront document without its number.
+KEYS_ENTITIES_OF = {"BackfillFunction": {"commerce"}}
+
+
 @pytest.mark.parametrize("function", sorted(NEEDS))
 def test_a_function_reads_the_webhook_secrets_of_its_routes_families_only(
     template: dict[str, Any], function: str
@@ -294,6 +300,7 @@ def test_a_function_reads_the_webhook_secrets_of_its_routes_families_only(
     families = {source_family(path) for path in paths if "{source}" not in path}
     if any("{source}" in path for path in paths):
         families |= {"commerce", "chat", "social", "loyalty"}  # /v1/sync/<family>/...: any family
+    families |= KEYS_ENTITIES_OF.get(function, set())
     # then the table's webhook secrets are those families' secrets
     webhook = {s for s in NEEDS[function].secrets if s.endswith("WebhookSecretArn") and "Native" not in s}
     assert webhook == {f"{family.capitalize()}WebhookSecretArn" for family in families if family}

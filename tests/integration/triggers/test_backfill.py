@@ -230,3 +230,38 @@ def test_backfilled_orders_link_to_their_customers_as_live_orders_do(connector: 
     assert (guest_order["Contact__c"], guest_order["Customer_Type__c"]) == (guest["Id"], "Guest")
     assert guest["Customer_Type__c"] == "Guest"
     assert connector.salesforce.find("Order", Commerce_Order_No__c="O3") == []  # outside the date range
+
+
+def test_new_guests_of_an_orders_backfill_cost_a_few_calls_a_page_not_a_call_per_guest(connector: Any) -> None:
+    # Given 30 guest orders of 20 shoppers Salesforce does not know (ten of them ordered twice)
+    from datetime import UTC, datetime
+
+    guest_orders = [
+        order(
+            f"G{n:03d}",
+            f"2026-02-{1 + n % 27:02d}T10:00:00.000Z",
+            email=f"shopper.{n % 20}@example.com",
+            customer_name=f"Gus Shopper{n % 20}",
+        )
+        for n in range(30)
+    ]
+    connector.storefront.seed({"orders": guest_orders})
+
+    # When the site's orders are backfilled
+    done = run_to_the_end(
+        connector,
+        runs(connector).start_orders(SITE, datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)).run_id,
+    )
+
+    # Then each shopper is one Guest Contact, each order linked to its shopper's, for a handful of
+    # API calls (a live order.created of a new guest costs a look-up and a write each: 60 here)
+    assert (done.state, done.records_written, done.records_failed) == ("COMPLETE", 30, 0)
+    guests = connector.salesforce.records("Contact")
+    assert sorted(c["Email"] for c in guests) == sorted(f"shopper.{n}@example.com" for n in range(20))
+    assert {c["Customer_Type__c"] for c in guests} == {"Guest"}
+    contact_of = {c["Email"]: c["Id"] for c in guests}
+    for n in (0, 19, 29):
+        placed = connector.salesforce.one("Order", Commerce_Order_No__c=f"G{n:03d}")
+        assert placed["Contact__c"] == contact_of[f"shopper.{n % 20}@example.com"]
+        assert (placed["Customer_Type__c"], placed["Commerce_Sync_Status__c"]) == ("Guest", "Created")
+    assert connector.salesforce.calls() <= 20

@@ -34,14 +34,14 @@ def _guest_orders_run(connector: Any) -> Any:
 
 
 def test_a_guest_order_salesforce_refuses_is_failed_without_the_values_its_message_quotes(connector: Any) -> None:
-    # Given a guest order (written through the live workflow) that a validation rule refuses,
-    # quoting the shopper's email in its message
+    # Given a guest order (its new guest Contact made in the chunk's guest job) that a validation
+    # rule refuses in the orders' Bulk job, quoting the shopper's email in its message
     connector.storefront.seed(
         {"orders": [order("O2", "2026-02-02T10:00:00.000Z", email="guest.shopper@example.com", customer_name="Gus")]}
     )
     connector.salesforce.fault(
-        scope="subrequest",
-        referenceId="order",
+        scope="record",
+        externalId="O2",
         errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION",
         message="guest.shopper@example.com may not order",
         fields=["BillToContactId"],
@@ -263,3 +263,161 @@ def test_orders_read_in_several_chunks_are_each_written_once(connector: Any) -> 
     numbers = sorted(o["Commerce_Order_No__c"] for o in connector.salesforce.records("Order"))
     assert numbers == [f"O{n}" for n in range(5)]
     assert (done.chunks_done, done.records_read, done.records_written) == (3, 5, 5)
+
+
+def test_customers_without_a_customer_number_each_get_their_own_sync_state_keyed_by_their_emails_hash(
+    connector: Any,
+) -> None:
+    # Given two storefront customers without a customer number (a document the mapping refuses)
+    from conftest import FAMILY_SECRETS
+
+    from connector.envelope import sync_key
+
+    nameless = [
+        {k: v for k, v in customer.items() if k != "customer_no"} | {"customer_id": f"cid{n}"}
+        for n, customer in enumerate(_customers(2))
+    ]
+    connector.storefront.seed({"customers": nameless, "customer_lists": ["ListA"]})
+
+    # When they are backfilled
+    done = run_to_the_end(connector, runs(connector).start_customers(SITE, ["ListA"]).run_id)
+
+    # Then each is FAILED under its email's keyed hash (as an opt-in is keyed), never the raw email,
+    # and no two share a key
+    assert done.records_failed == 2
+    for customer in nameless:
+        key = sync_key(FAMILY_SECRETS["commerce"], customer["email"])
+        status, state = connector.sync_state("commerce", "customer", key)
+        assert (status, state["status"]) == (200, "FAILED")
+        assert "customer_no" in state["last_error"]
+    assert connector.sync_state("commerce", "customer", "unknown")[0] == 404
+
+
+# -- a job that failed as a whole -------------------------------------------------------------------
+# "If the limit is exceeded while processing your job data, the remaining data isn't processed"
+# (How Requests Are Processed, Bulk API 2.0 developer guide): the job ends Failed, the rows it did
+# not reach in `unprocessedrecords`. Those rows are the job's failure, not Salesforce's verdict on
+# each: they are sent again; a row refused on its own (`failedResults`) is not.
+
+
+def _bulk_records_per_day(connector: Any, records: int) -> None:
+    connector.salesforce.admin("POST", "bulk", {"records_per_day": records})
+
+
+def test_rows_a_failed_job_left_unprocessed_are_sent_again_and_end_written_once(connector: Any) -> None:
+    # Given ten customers in one list, and an org whose daily Bulk allocation runs out after four rows
+    connector.storefront.seed({"customers": _customers(10), "customer_lists": ["ListA"]})
+    _bulk_records_per_day(connector, 4)
+    run_id = runs(connector).start_customers(SITE, ["ListA"]).run_id
+    connector.backfill.drain_queue(1)  # the chunk's job: 4 rows written, 6 unprocessed, Failed
+
+    # When the allocation is back and the run goes on
+    _bulk_records_per_day(connector, 150_000_000)
+    done = run_to_the_end(connector, run_id)
+
+    # Then the six unprocessed customers were sent again: every customer written, once
+    by_number = contacts_by_number(connector)
+    assert len(by_number) == 10 and set(by_number.values()) == {1}
+    assert (done.state, done.records_read, done.records_written, done.records_failed) == ("COMPLETE", 10, 10, 0)
+    _, state = connector.sync_state("commerce", "customer", "B00009")
+    assert state["status"] == "SYNCED"
+
+
+def test_a_row_refused_on_its_own_in_a_failed_job_stays_failed_and_is_not_sent_again(connector: Any) -> None:
+    # Given B00001 refused by a validation rule once (sent again, it would be written), in a job
+    # the daily allocation stops after four rows
+    connector.storefront.seed({"customers": _customers(10), "customer_lists": ["ListA"]})
+    connector.salesforce.fault(
+        scope="record", externalId="B00001", errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION", fields=["Email"], count=1
+    )
+    _bulk_records_per_day(connector, 4)
+    run_id = runs(connector).start_customers(SITE, ["ListA"]).run_id
+    connector.backfill.drain_queue(1)
+
+    # When the allocation is back and the run goes on
+    _bulk_records_per_day(connector, 150_000_000)
+    done = run_to_the_end(connector, run_id)
+
+    # Then B00001 is FAILED with Salesforce's error, and the others written
+    assert (done.state, done.records_written, done.records_failed) == ("COMPLETE", 9, 1)
+    assert "B00001" not in contacts_by_number(connector)
+    _, state = connector.sync_state("commerce", "customer", "B00001")
+    assert state["status"] == "FAILED"
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in state["last_error"]
+
+
+def test_rows_salesforce_keeps_leaving_unprocessed_end_in_the_dead_letter_queue_never_counted_written(
+    connector: Any,
+) -> None:
+    # Given an org whose daily Bulk allocation stays short of the list
+    connector.storefront.seed({"customers": _customers(10), "customer_lists": ["ListA"]})
+    _bulk_records_per_day(connector, 4)
+
+    # When the run goes as far as it can
+    done = run_to_the_end(connector, runs(connector).start_customers(SITE, ["ListA"]).run_id)
+
+    # Then the step was tried as often as the queue's max receives, then dead-lettered; the run
+    # is not COMPLETE, the unprocessed customers are DEAD saying why, none counted written or failed
+    from conftest import MAX_RECEIVE_COUNT
+
+    assert len([r for r in connector.salesforce.requests_log("POST /services/data/v62.0/jobs/ingest")]) == (
+        MAX_RECEIVE_COUNT
+    )
+    dead = connector.backfill.dead_letters()
+    assert len(dead) == 1 and dead[0]["body"]["run_id"] == done.run_id
+    assert (done.state, done.records_read, done.records_written, done.records_failed) == ("RUNNING", 10, 4, 0)
+    _, state = connector.sync_state("commerce", "customer", "B00009")
+    assert state["status"] == "DEAD"
+    assert "not processed" in state["last_error"] and "ExceededQuota" in state["last_error"]
+
+
+def test_a_new_guest_salesforce_refuses_leaves_its_orders_failed_with_the_error_and_no_order(connector: Any) -> None:
+    # Given two orders of one new shopper, whose guest Contact a validation rule refuses in the
+    # chunk's guest job
+    connector.storefront.seed(
+        {
+            "orders": [
+                order(
+                    f"O{n}", f"2026-02-0{n + 1}T10:00:00.000Z", email="guest.shopper@example.com", customer_name="Gus"
+                )
+                for n in range(2)
+            ]
+        }
+    )
+    connector.salesforce.fault(
+        scope="record", index=0, errorCode="FIELD_CUSTOM_VALIDATION_EXCEPTION", message="no", fields=["Email"]
+    )
+
+    done = run_to_the_end(connector, _guest_orders_run(connector).run_id)
+
+    # Then both orders are FAILED with the Contact's refusal, and neither is in Salesforce
+    assert (done.state, done.records_written, done.records_failed) == ("COMPLETE", 0, 2)
+    for order_no in ("O0", "O1"):
+        _, state = connector.sync_state("commerce", "order", order_no)
+        assert state["status"] == "FAILED"
+        assert state["last_error"] == "Salesforce refused the record: FIELD_CUSTOM_VALIDATION_EXCEPTION on Email"
+    assert connector.salesforce.records("Order") == []
+
+
+def test_a_dead_lettered_step_sent_back_once_salesforce_takes_the_rows_ends_the_run_with_each_written_once(
+    connector: Any,
+) -> None:
+    # Given a run whose step was dead-lettered while the org's daily Bulk allocation was short
+    connector.storefront.seed({"customers": _customers(10), "customer_lists": ["ListA"]})
+    _bulk_records_per_day(connector, 4)
+    run_id = runs(connector).start_customers(SITE, ["ListA"]).run_id
+    run_to_the_end(connector, run_id)
+    [dead] = connector.backfill.dead_letters()
+
+    # When the allocation is back and the step is sent back through the backfill queue (as
+    # `scc dlq redrive backfill` sends a dead letter's body)
+    _bulk_records_per_day(connector, 150_000_000)
+    connector.aws.sqs.send_message(QueueUrl=connector.backfill.queue_url, MessageBody=json.dumps(dead["body"]))
+    done = run_to_the_end(connector, run_id)
+
+    # Then the run ends COMPLETE with every customer written once, each SYNCED
+    by_number = contacts_by_number(connector)
+    assert len(by_number) == 10 and set(by_number.values()) == {1}
+    assert (done.state, done.records_read, done.records_written, done.records_failed) == ("COMPLETE", 10, 10, 0)
+    _, state = connector.sync_state("commerce", "customer", "B00009")
+    assert state["status"] == "SYNCED"

@@ -149,6 +149,18 @@ class SalesforceBulk:
             }
         )
 
+    def create_insert_job(self, sobject: str) -> BulkJob:
+        """An Open insert job on `sobject` (CSV, LF, comma): records with no external id to match."""
+        return self._create(
+            {
+                "object": sobject,
+                "operation": "insert",
+                "contentType": "CSV",
+                "lineEnding": "LF",
+                "columnDelimiter": "COMMA",
+            }
+        )
+
     def upload(self, job_id: str, rows: Sequence[Mapping[str, str | None]]) -> None:
         """The job's one upload: every row as CSV (see `to_csv`)."""
         if not rows:

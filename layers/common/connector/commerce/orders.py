@@ -183,7 +183,7 @@ def _create_guest(event: OrderEvent, services: Services, info: dict[str, Any], e
     data = event.data
     config = services.settings.config.commerce
     plan = WritePlan(services.salesforce)
-    first, last = _split_name(info.get("customer_name"), email)
+    first, last = split_name(info.get("customer_name"), email)
     guest = create_customer(
         plan,
         services,
@@ -239,7 +239,7 @@ def _link_existing(event: OrderEvent, services: Services, contact: Identity, reg
     return _write(event, services, link, plan)
 
 
-def _split_name(name: Any, email: str) -> tuple[str | None, str]:
+def split_name(name: Any, email: str) -> tuple[str | None, str]:
     """First and last name from the storefront's one `customer_name`, each cut to fit its field."""
     parts = str(name or "").strip().rsplit(" ", 1)
     if len(parts) == 2:

@@ -11,6 +11,7 @@ never counts twice (no transaction: one item each time).
 from __future__ import annotations
 
 import contextlib
+import json
 import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,7 +32,7 @@ class RunState(StrEnum):
 
 
 class ChunkState(StrEnum):
-    REGISTERED = "REGISTERED"  # its message is on the queue
+    REGISTERED = "REGISTERED"  # its message is on the queue (again, with `retry`, after a job Failed)
     JOB = "JOB"  # a job was created for it (job_id); data may or may not have been uploaded
     CLOSED = "CLOSED"  # uploaded and closed: Salesforce processes it, nothing is sent again
     DONE = "DONE"  # results recorded, counts added to the run
@@ -75,6 +76,12 @@ class Chunk:
     # What the chunk settled before its job (read, skipped, converted, invalid): added to the run
     # with the job's own counts when the chunk is DONE, so that a re-delivery never counts twice.
     pre_counts: dict[str, int] = field(default_factory=dict)
+    # After a job that failed as a whole (Failed or Aborted, rows unprocessed): key -> version of the
+    # rows it did not process, sent again in a new job.
+    retry: dict[str, str] = field(default_factory=dict)
+    # An orders chunk's Bulk insert job of its new guest Contacts, while it runs (before the
+    # chunk's own job: the orders link to them).
+    guest_job: str | None = None
 
 
 def _pk(run_id: str) -> str:
@@ -210,11 +217,7 @@ class BackfillRunStore:
         if "Item" not in resp:
             return None
         data = from_item(resp["Item"])
-        manifest: dict[str, list[str]] = {}
-        if data.get("manifest"):
-            import json
-
-            manifest = json.loads(zlib.decompress(bytes(data["manifest"])))
+        manifest: dict[str, list[str]] = _unpack(data.get("manifest"))
         return Chunk(
             run_id,
             part,
@@ -224,6 +227,8 @@ class BackfillRunStore:
             last=bool(data.get("last")),
             manifest=manifest,
             pre_counts={name: int(value) for name, value in (data.get("pre_counts") or {}).items()},
+            retry=_unpack(data.get("retry")),
+            guest_job=data.get("guest_job"),
         )
 
     def mark_last(self, run_id: str, part: int, index: int) -> None:
@@ -235,9 +240,7 @@ class BackfillRunStore:
     ) -> bool:
         """Record the chunk's job before any data goes to it; False if another delivery of the chunk
         checkpointed its own job first (the caller then aborts the one it created)."""
-        import json
-
-        packed = zlib.compress(json.dumps(manifest, separators=(",", ":")).encode(), 6)
+        packed = _pack(manifest)
         if len(packed) > MAX_MANIFEST_BYTES:
             raise PermanentError(
                 f"a chunk's manifest takes {len(packed)} bytes compressed, over {MAX_MANIFEST_BYTES}: "
@@ -296,18 +299,90 @@ class BackfillRunStore:
             return False
         return True
 
+    def checkpoint_guest_job(self, chunk: Chunk, job_id: str) -> bool:
+        """Record the chunk's guest-Contact job before any data goes to it; False if the chunk has
+        one already (another delivery's: the caller aborts the one it created)."""
+        return self._set_guest_job(chunk, job_id, "attribute_not_exists(guest_job)", {})
+
+    def clear_guest_job(self, chunk: Chunk, job_id: str) -> bool:
+        """The guest job's Contacts are in the identity map (or it was aborted): forget it."""
+        return self._set_guest_job(chunk, None, "guest_job = :old", {":old": job_id})
+
+    def _set_guest_job(self, chunk: Chunk, job_id: str | None, condition: str, values: dict[str, Any]) -> bool:
+        update = "SET guest_job = :job, updated_at = :now" if job_id else "SET updated_at = :now REMOVE guest_job"
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_item(
+                    {**values, ":now": now_iso(), **({":job": job_id} if job_id else {})}
+                ),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def mark_retry(self, chunk: Chunk, retry: dict[str, str], counts: dict[str, int]) -> bool:
+        """The chunk's job failed as a whole: the rows it did not process (key -> version) go in a
+        new job, the chunk REGISTERED again without its job. What this job and the chunk's
+        preparation settled (read, written, refused) is added to the run now, once per job (its id
+        marks it), so the run's figures show it while the rest waits. False when the chunk has
+        another job now, or is no longer CLOSED (another delivery did this first)."""
+        assert chunk.job_id is not None
+        settled = _sum(chunk.pre_counts, counts)
+        self._count_once(chunk.run_id, "retried_jobs", f"{_chunk_sk(chunk.part, chunk.index)}#{chunk.job_id}", settled)
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
+                UpdateExpression=(
+                    "SET #state = :registered, retry = :retry, pre_counts = :none, updated_at = :now "
+                    "REMOVE job_id, manifest"
+                ),
+                ConditionExpression="job_id = :job AND #state = :closed",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":registered": ChunkState.REGISTERED.value,
+                        ":retry": _pack(retry),
+                        ":none": {},
+                        ":job": chunk.job_id,
+                        ":closed": ChunkState.CLOSED.value,
+                        ":now": now_iso(),
+                    }
+                ),
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def mark_done(self, chunk: Chunk, counts: dict[str, int]) -> bool:
         """The chunk's counts (with what it settled before its job) are added to the run, once;
         then the chunk reads DONE. False when an earlier delivery counted it already."""
-        total = {name: counts.get(name, 0) + chunk.pre_counts.get(name, 0) for name in {*counts, *chunk.pre_counts}}
+        total = _sum(counts, chunk.pre_counts)
         counted = self._count_once(
             chunk.run_id, "done_chunks", _chunk_sk(chunk.part, chunk.index), {**total, "chunks_done": 1}
         )
         self._ddb.update_item(
             TableName=self._table,
             Key=to_item({"pk": _pk(chunk.run_id), "sk": _chunk_sk(chunk.part, chunk.index)}),
-            UpdateExpression="SET #state = :done, updated_at = :now REMOVE manifest",
+            UpdateExpression="SET #state = :done, updated_at = :now REMOVE manifest, retry",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=to_item({":done": ChunkState.DONE.value, ":now": now_iso()}),
         )
         return counted
+
+
+def _pack(keys: dict[str, Any]) -> bytes:
+    """A chunk's per-key data, compressed (a DynamoDB item holds 400 KB)."""
+    return zlib.compress(json.dumps(keys, separators=(",", ":")).encode(), 6)
+
+
+def _unpack(packed: Any) -> dict[str, Any]:
+    return dict(json.loads(zlib.decompress(bytes(packed)))) if packed else {}
+
+
+def _sum(*counts: dict[str, int]) -> dict[str, int]:
+    return {name: sum(c.get(name, 0) for c in counts) for name in {n for c in counts for n in c}}

@@ -4,6 +4,9 @@ and the identity map."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -12,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from connector.clients.salesforce_bulk import row_error
-from connector.envelope import EntityRef, normalize_version
+from connector.envelope import EntityRef, normalize_version, sync_key
 from connector.errors import EntityBusy, MappingError, NotFoundError, TransientError
 from connector.salesforce import SalesforceError
 from connector.services import Services
@@ -40,11 +43,20 @@ class BulkIngest(Protocol):
     """The Bulk API 2.0 ingest calls a backfill makes (connector.clients.salesforce_bulk)."""
 
     def create_upsert_job(self, sobject: str, external_id_field: str) -> Any: ...
+    def create_insert_job(self, sobject: str) -> Any: ...
     def upload(self, job_id: str, rows: Sequence[Mapping[str, str]]) -> None: ...
     def close(self, job_id: str) -> Any: ...
     def abort(self, job_id: str) -> Any: ...
     def job(self, job_id: str) -> Any: ...
     def results(self, job_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class JobResults:
+    """The rows of a job's results that settle their records: written, or refused on their own."""
+
+    successful: list[dict[str, str]]
+    failed: list[dict[str, str]]
 
 
 @dataclass
@@ -87,6 +99,31 @@ def backfill_version(stamp: str | None, run: BackfillRun) -> str:
     stale), the run's event id breaking a tie the way two events of one instant are."""
     moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) if stamp else datetime.fromtimestamp(0)
     return normalize_version(moment, event_id_of(run))
+
+
+def document_key(document: Any, number_field: str, secret: str) -> str:
+    """The sync-state key of a storefront document the backfill settles: its number (customer_no,
+    order_no); without one (a document the mapping refuses), a key of its own all the same, so
+    that two such documents never share one state: a customer's email's keyed hash, as an opt-in's
+    entity is keyed (`connector.envelope.sync_key`: no email in a DynamoDB key or a request path),
+    else the keyed hash of the whole document (two orders of one guest share an email)."""
+    if isinstance(document, dict):
+        number = document.get(number_field)
+        if number is not None and str(number).strip():
+            return str(number)
+        email = document.get("email")
+        if isinstance(email, str) and email.strip():
+            return sync_key(secret, email)
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def commerce_secret(services: Services) -> str:
+    """The commerce family's webhook secret, the key of `document_key`'s hashes."""
+    secret = services.webhook_secret("commerce")
+    if not secret:
+        raise TransientError("no commerce webhook secret to key a storefront document with")
+    return secret
 
 
 def event_id_of(run: BackfillRun) -> str:

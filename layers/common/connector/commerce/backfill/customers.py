@@ -9,17 +9,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from connector.commerce.backfill.batch import (
+    JobResults,
     Outcomes,
     Prepared,
     Settled,
     backfill_version,
+    commerce_secret,
+    document_key,
     entity_claimed,
     give_back_to_live_events,
     newer_than,
     record_states,
     refusal_text,
     settle_live_write,
-    unreported,
 )
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, contact_fields, fingerprint
 from connector.commerce.models import Customer, CustomerData
@@ -64,7 +66,7 @@ def prepare(services: Services, run: BackfillRun, part: int, documents: list[Any
         except ValidationError as exc:
             # The storefront's own document breaks a rule Salesforce or the mapping relies on:
             # FAILED with the fields at fault (names, never values).
-            key = str(doc.get("customer_no") or doc.get("customer_id") or "unknown")
+            key = document_key(doc, "customer_no", commerce_secret(services))
             at_fault = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
             invalid.append((key, version, SyncStatus.FAILED, f"invalid storefront document: {at_fault}", {}))
     prepared.outcomes.failed += len(invalid)
@@ -137,11 +139,11 @@ def _convert(
 
 
 def record_results(
-    services: Services, run: BackfillRun, manifest: dict[str, list[str]], results: Any, job_state: str
+    services: Services, run: BackfillRun, manifest: dict[str, list[str]], results: JobResults
 ) -> Outcomes:
     """The job's results: Contacts written are remembered (identity map by customer number and by
     email, as a live registration remembers them) and SYNCED; refused ones FAILED with Salesforce's
-    error; unprocessed ones FAILED saying so."""
+    error (the rows a job did not process are sent again: connector.commerce.backfill.steps)."""
     outcomes = Outcomes()
     settled: list[Settled] = []
     contacts: dict[str, Identity] = {}
@@ -159,15 +161,6 @@ def record_results(
     for row in results.failed:
         no = row[CUSTOMER_NO_FIELD]
         settled.append((no, manifest[no][0], SyncStatus.FAILED, refusal_text(row), {}))
-        outcomes.failed += 1
-    for row in results.unprocessed:
-        no = row[CUSTOMER_NO_FIELD]
-        error = f"not processed by Salesforce: the Bulk API job ended {job_state}"
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
-        outcomes.failed += 1
-    for no in unreported(manifest, results, CUSTOMER_NO_FIELD):
-        error = f"missing from the results of the Bulk API job, which ended {job_state}"
-        settled.append((no, manifest[no][0], SyncStatus.FAILED, error, {}))
         outcomes.failed += 1
     superseded = record_states(services, run, ENTITY, settled)
     for no in (no for no in superseded if no in contacts):

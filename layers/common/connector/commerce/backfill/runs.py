@@ -33,6 +33,9 @@ class BackfillStep(BaseModel):
     index: int = Field(ge=0)
     step: Literal["chunk", "poll"] = "chunk"
     polls: int = Field(default=0, ge=0)
+    # Jobs of this chunk that failed as a whole so far (their unprocessed rows sent again): at the
+    # queue's max receives, the step goes to the dead-letter queue (with 0 here, for a redrive).
+    retries: int = Field(default=0, ge=0)
     # The storefront key (customer or order number) after which the chunk's records start.
     after: str | None = Field(default=None, max_length=256)
 

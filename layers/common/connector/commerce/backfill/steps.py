@@ -11,6 +11,13 @@ chunk's checkpoint first: a DONE chunk is acknowledged, a CLOSED one is polled, 
 created but not closed (an upload may or may not have happened) is aborted, so Salesforce never
 processes it, and replaced. No job gets data unless its id is checkpointed first; upserts by
 external id keep a record single in Salesforce whatever happens.
+
+A job that failed as a whole (Failed or Aborted: a bad batch, the org's daily Bulk allocation used
+up) leaves rows in `unprocessedrecords`, or out of every results file: those rows are sent again
+in a new job, the chunk's message back on the queue with the triggers' backoff, until the queue's
+max receives; then the step goes to the dead-letter queue (`scc dlq redrive backfill`), its rows
+DEAD in the sync state, never counted written. A row Salesforce refused on its own (`failedResults`)
+is its verdict on that record: FAILED with its error, not sent again.
 """
 
 from __future__ import annotations
@@ -19,10 +26,22 @@ from types import ModuleType
 from typing import Any
 
 from connector.commerce.backfill import customers, orders
-from connector.commerce.backfill.batch import BulkIngest, Outcomes, Prepared, csv_rows
+from connector.commerce.backfill.batch import (
+    BulkIngest,
+    JobResults,
+    Outcomes,
+    Prepared,
+    Settled,
+    csv_rows,
+    record_states,
+    unreported,
+)
+from connector.commerce.backfill.guests import GuestContacts
 from connector.commerce.backfill.runs import BackfillStep, send_step
 from connector.observability import logger
 from connector.services import Services
+from connector.services.work_queue import backoff_seconds
+from connector.state import SyncStatus
 from connector.state.backfill_runs import BackfillRun, BackfillRunStore, Chunk, ChunkState, RunState
 
 # OCAPI search pages hold at most 200 hits.
@@ -63,8 +82,19 @@ def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: B
         _poll(services, bulk, store, run, step)  # closed by an earlier delivery: its results, if ready
         return
     kind = KINDS[run.kind]
-    documents = _read(services, store, run, kind, step)
-    prepared: Prepared = kind.prepare(services, run, step.part, documents)
+    # Sent again after a job that failed as a whole: only the rows it did not process, read again
+    # (the run counted them read already; the next chunk was queued by the first attempt).
+    documents = _read(services, store, run, kind, step, follow=not chunk.retry)
+    if chunk.retry:
+        documents = [doc for doc in documents if kind.key_of(doc) in chunk.retry]
+    if kind is orders:
+        # The new guests' Contacts in a job of their own, before the orders' (which link to them).
+        prepared: Prepared = orders.prepare(services, run, step.part, documents, GuestContacts(bulk, store, chunk))
+    else:
+        prepared = kind.prepare(services, run, step.part, documents)
+    if chunk.retry:
+        prepared.outcomes.read = 0
+        _settle_gone(services, run, kind, chunk, documents, prepared.outcomes)
     if not prepared.rows:
         store.mark_done(chunk, prepared.outcomes.counts())
         return
@@ -80,8 +110,29 @@ def _chunk(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: B
     _poll(services, bulk, store, run, step)
 
 
+def _settle_gone(
+    services: Services, run: BackfillRun, kind: ModuleType, chunk: Chunk, documents: list[Any], outcomes: Outcomes
+) -> None:
+    """Rows to send again that the storefront's pages no longer hold where the chunk reads them
+    (the record left the list, or the site): FAILED saying so, for the next run to pick up."""
+    found = {kind.key_of(doc) for doc in documents}
+    gone: list[Settled] = [
+        (key, version, SyncStatus.FAILED, "not processed by Salesforce, and gone from the storefront's pages since", {})
+        for key, version in chunk.retry.items()
+        if key not in found
+    ]
+    record_states(services, run, kind.ENTITY, gone)
+    outcomes.failed += len(gone)
+
+
 def _read(
-    services: Services, store: BackfillRunStore, run: BackfillRun, kind: ModuleType, step: BackfillStep
+    services: Services,
+    store: BackfillRunStore,
+    run: BackfillRun,
+    kind: ModuleType,
+    step: BackfillStep,
+    *,
+    follow: bool = True,
 ) -> list[Any]:
     """The chunk's documents, page by page, from the key after which the chunk starts (pages follow
     one another by key, not by offset: a record leaving the storefront between two chunks shifts no
@@ -100,6 +151,8 @@ def _read(
             more = more and last is not None
             break
         after = last
+    if not follow:
+        return documents
     if more:
         # Registered and sent again by a re-delivery: a chunk's second message finds it started.
         store.register_chunk(run.run_id, step.part, step.index + 1)
@@ -137,7 +190,18 @@ def _poll(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: Ba
         return
     results = bulk.results(chunk.job_id)
     kind = KINDS[run.kind]
-    outcomes: Outcomes = kind.record_results(services, run, chunk.manifest, results, job.state)
+    # The rows the job did not process: in `unprocessedrecords`, or in no results file at all (a
+    # job Failed before reading them, e.g. InvalidBatch): the job's failure, not the rows' own.
+    unprocessed = {row.get(kind.EXTERNAL_ID) for row in results.unprocessed}
+    unprocessed |= set(unreported(chunk.manifest, results, kind.EXTERNAL_ID))
+    again = {key: entry[0] for key, entry in chunk.manifest.items() if key in unprocessed}
+    settled = {key: entry for key, entry in chunk.manifest.items() if key not in again}
+    outcomes: Outcomes = kind.record_results(
+        services, run, settled, JobResults(successful=results.successful, failed=results.failed)
+    )
+    if again:
+        _send_again(services, store, run, step, chunk, again, outcomes, job)
+        return
     if not store.mark_done(chunk, outcomes.counts()):
         logger.info("backfill chunk done by another delivery", extra={"run_id": run.run_id})
     logger.info(
@@ -149,6 +213,56 @@ def _poll(services: Services, bulk: BulkIngest, store: BackfillRunStore, run: Ba
             "job_state": job.state,
             "written": outcomes.written,
             "failed": outcomes.failed,
+        },
+    )
+
+
+def _send_again(
+    services: Services,
+    store: BackfillRunStore,
+    run: BackfillRun,
+    step: BackfillStep,
+    chunk: Chunk,
+    again: dict[str, str],
+    outcomes: Outcomes,
+    job: Any,
+) -> None:
+    """The rows a job that failed as a whole did not process go in a new job: the chunk's step back
+    on the queue with the triggers' backoff, or, at the queue's max receives, in the dead-letter
+    queue (its rows DEAD). The message is sent before the chunk is marked (a step that dies in
+    between is read again and sends it again: a second message finds the chunk's new job)."""
+    last = step.retries + 1 >= services.settings.max_receive_count
+    # The job's error code only (`ExceededQuota : ...`): its message is Salesforce's prose.
+    code = str(job.error_message or "").split(":", 1)[0].strip()[:64]
+    why = f"not processed by Salesforce: the Bulk API job ended {job.state}" + (f" ({code})" if code else "")
+    kind = KINDS[run.kind]
+    if last:
+        text = f"{why}; its backfill step is in the dead-letter queue after {step.retries + 1} jobs"
+        parked = step.model_copy(update={"step": "chunk", "polls": 0, "retries": 0})
+        services.queue.dead_letter(
+            parked.model_dump_json(),
+            event_type="backfill.step",
+            event_id=f"{run.run_id}:{step.part}:{step.index}",
+            error=text,
+        )
+    else:
+        text = f"{why}; sent again in a new job"
+        retry = step.model_copy(update={"step": "chunk", "polls": 0, "retries": step.retries + 1})
+        delay = backoff_seconds(step.retries + 1, services.settings.retry_base_seconds)
+        send_step(services.sqs, services.settings.queue_url, retry, delay_seconds=delay)
+    status = SyncStatus.DEAD if last else SyncStatus.QUEUED
+    record_states(services, run, kind.ENTITY, [(key, version, status, text, {}) for key, version in again.items()])
+    store.mark_retry(chunk, again, outcomes.counts())
+    logger.warning(
+        "backfill job failed as a whole; its unprocessed rows are sent again"
+        if not last
+        else "backfill job failed as a whole again; its step is dead-lettered",
+        extra={
+            "run_id": run.run_id,
+            "part": step.part,
+            "index": step.index,
+            "job_state": job.state,
+            "rows": len(again),
         },
     )
 

@@ -73,7 +73,7 @@ def test_a_transient_failure_writing_a_guest_order_is_retried_not_failed(connect
     assert len(connector.salesforce.find("Order", Commerce_Order_No__c="O2")) == 1
 
 
-def test_rows_a_failed_job_leaves_out_of_its_results_are_failed_not_lost(
+def test_rows_a_failed_job_leaves_out_of_its_results_are_accounted_for_not_lost(
     connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a job whose result files leave rows out (a job Failed before processing them, e.g.

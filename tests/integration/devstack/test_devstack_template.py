@@ -39,6 +39,11 @@ ROUTES = {
     "GET /v1/loyalty/customers/{key}/activity": "OfferActionsFunction",
     "GET /v1/social/users/{user_id}/activity": "ConversationRoutingFunction",
     "GET /v1/sync/{source}/{entity}/{key}": "ReconcilerFunction",
+    # The twins Salesforce calls, AWS Signature V4 checked by the gateway (AWS_IAM).
+    "POST /v1/iam/loyalty/actions": "OfferActionsFunction",
+    "GET /v1/iam/loyalty/customers/{key}": "OfferActionsFunction",
+    "GET /v1/iam/loyalty/customers/{key}/activity": "OfferActionsFunction",
+    "POST /v1/iam/social/salesforce-events": "ConversationRoutingFunction",
 }
 GLOBAL_VARIABLES = {
     "SYNC_STATE_TABLE",

@@ -128,5 +128,6 @@ def test_the_outputs_name_the_role_and_the_routes_base_url() -> None:
     outputs = resolver().resolve(
         {k: TEMPLATE["Outputs"][k]["Value"] for k in ("SalesforceInvokeRoleArn", "SalesforceRoutesUrl")}
     )
-    assert outputs["SalesforceRoutesUrl"] == "https://ConnectorApi.execute-api.us-east-1.amazonaws.com/v1/iam"
+    # No path and no trailing slash: `callout:<Named Credential>/v1/iam/...` names each route whole.
+    assert outputs["SalesforceRoutesUrl"] == "https://ConnectorApi.execute-api.us-east-1.amazonaws.com"
     assert outputs["SalesforceInvokeRoleArn"].endswith(":SalesforceInvokeRole")

@@ -78,8 +78,10 @@ e2e: install
 
 test: lint typecheck template unit e2e build
 
+# openapi-external-services.json: the routes Salesforce calls, fit for External Services (flow actions).
 openapi: install
 	$(BIN)/python -m connector.pipeline.openapi > openapi.json
+	$(BIN)/python -m connector.pipeline.external_services > openapi-external-services.json
 
 bench: build
 	$(BIN)/python -m bench

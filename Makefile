@@ -92,8 +92,10 @@ salesforce-check: $(SF_STAMP)
 	cd $(SF_DIR) && npx --no-install sfdx-lwc-jest --coverage --silent
 	cd $(SF_DIR) && node scripts/parse-apex.js force-app scripts
 
+# openapi-external-services.json: the routes Salesforce calls, fit for External Services (flow actions).
 openapi: install
 	$(BIN)/python -m connector.pipeline.openapi > openapi.json
+	$(BIN)/python -m connector.pipeline.external_services > openapi-external-services.json
 
 bench: build
 	$(BIN)/python -m bench

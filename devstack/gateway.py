@@ -15,6 +15,7 @@ from devstack.events import INTERNAL_ERROR, NOT_FOUND, TOO_LARGE, HttpResult, ht
 from devstack.routes import RouteTable
 from devstack.runtime import InvokeResult
 from devstack.serving import LocalServer
+from devstack.sigv4 import AUTHORIZER, FORBIDDEN, Refusal, SigV4Verifier
 
 log = logging.getLogger("devstack")
 
@@ -45,6 +46,7 @@ class Gateway:
         *,
         api_id: str = "local",
         replace_config: Callable[[str, list[str] | None], dict[str, Any]] | None = None,
+        sigv4: SigV4Verifier | None = None,
     ) -> None:
         self.routes = routes
         self.invoke = invoke
@@ -52,6 +54,8 @@ class Gateway:
         self.functions = set(functions)
         self.api_id = api_id
         self.replace_config = replace_config
+        # Checks the SigV4 signature of the AWS_IAM routes; without one, they refuse every request.
+        self.sigv4 = sigv4
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -100,6 +104,19 @@ class Gateway:
             return NOT_FOUND, "-"
         route, params = match
         environ["devstack.logged_path"] = loggable_path(route.path, raw_path, raw_query)
+        caller: dict[str, Any] | None = None
+        if route.authorizer == AUTHORIZER:
+            # As API Gateway's IAM authorizer: checked before the function is invoked, which a refused
+            # request never reaches.
+            verdict = (
+                self.sigv4.verify(request.method, raw_path, raw_query, request.headers.items(), body)
+                if self.sigv4 is not None
+                else Refusal(FORBIDDEN, "ForbiddenException")
+            )
+            if isinstance(verdict, Refusal):
+                log.info("gateway | %s %s: IAM authorizer refused: %s", request.method, route.path, verdict.message)
+                return verdict.result(), "-"
+            caller = verdict
         event = http_api_event(
             method=request.method,
             raw_path=raw_path,
@@ -114,6 +131,8 @@ class Gateway:
             server_port=int(environ.get("SERVER_PORT", 0) or 0) or None,
             api_id=self.api_id,
         )
+        if caller is not None:
+            event["requestContext"]["authorizer"] = {"iam": caller}
         environ["devstack.request_id"] = event["requestContext"]["requestId"]
         outcome = self.invoke(route.function, event)
         if not outcome.ok:

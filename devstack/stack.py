@@ -41,6 +41,7 @@ from devstack.gateway import Gateway, serve
 from devstack.routes import RouteTable
 from devstack.runtime import FunctionPool, InvokeResult, LineSink, function_environment, rie_binary
 from devstack.seeds import seed_emulators
+from devstack.sigv4 import AUTHORIZER, SigV4Verifier
 from devstack.sources import Scheduler, SqsPoller
 from devstack.template import (
     QUEUE,
@@ -100,6 +101,8 @@ class Stack:
         self.parameters: dict[str, Any] = {}
         self.pollers: list[SqsPoller] = []
         self.scheduler = Scheduler(self.stop_event)
+        # This stack's own SigV4 keys (no two stacks accept each other's).
+        self.sigv4 = SigV4Verifier.generate(REGION, ACCOUNT_ID)
         self.gateway_server: Any = None
         self.url = ""
         self._stopped = False
@@ -212,7 +215,9 @@ class Stack:
 
         # 5. Gateway.
         routes = RouteTable(route for spec in self.functions for route in spec.routes)
-        gateway = Gateway(routes, self.invoke, self.health, self.pools, replace_config=self.replace_config)
+        gateway = Gateway(
+            routes, self.invoke, self.health, self.pools, replace_config=self.replace_config, sigv4=self.sigv4
+        )
         self.gateway_server, _ = serve(gateway, self.options.host, self.options.port, "gateway")
         self.url = f"http://{self.options.host}:{self.gateway_server.server_port}"
 
@@ -354,6 +359,12 @@ class Stack:
         # that --param replaced is not known here.
         doc["webhook_secrets"] = {
             family: secret_value(name) for name in self.secrets if (family := webhook_secret_family(name)) is not None
+        }
+        # The keys the gateway accepts on the AWS_IAM routes (SigV4, service execute-api), made for
+        # this stack: a long-term key and temporary credentials with their session token.
+        doc["sigv4"] = {
+            **self.sigv4.document(),
+            "routes": [r.route_key for spec in self.functions for r in spec.routes if r.authorizer == AUTHORIZER],
         }
         doc["tables"] = dict(self.tables)
         doc["region"] = REGION

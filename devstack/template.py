@@ -30,6 +30,8 @@ class Route:
     path: str
     function: str
     event: str
+    # The route's authorizer (`Auth: Authorizer:`): "AWS_IAM" (the gateway checks SigV4), or None.
+    authorizer: str | None = None
 
     @property
     def route_key(self) -> str:
@@ -157,7 +159,9 @@ def _add_event(spec: FunctionSpec, name: str, event: Mapping[str, Any]) -> None:
         method = str(method or "ANY").upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
             method = "ANY"
-        spec.routes.append(Route(method, str(path or "/"), spec.logical_id, name))
+        spec.routes.append(
+            Route(method, str(path or "/"), spec.logical_id, name, _authorizer(spec.logical_id, name, p))
+        )
     elif etype == "SQS":
         concurrency = (p.get("ScalingConfig") or {}).get("MaximumConcurrency")
         spec.sqs.append(
@@ -176,6 +180,18 @@ def _add_event(spec: FunctionSpec, name: str, event: Mapping[str, Any]) -> None:
         payload = p.get("Input")
         spec.schedules.append(ScheduleSource(event=name, expression=str(p["Schedule"]), input=payload, enabled=enabled))
     # Other event types (Api, S3, ScheduleV2, ...) have no local counterpart: the stack logs them.
+
+
+def _authorizer(logical_id: str, name: str, properties: Mapping[str, Any]) -> str | None:
+    """The route's own authorizer. Only AWS_IAM is emulated (the gateway checks SigV4); another kind
+    (JWT, Lambda) is refused here rather than served open. The HttpApi's DefaultAuthorizer is not
+    read: the template sets none (tests/unit/test_salesforce_iam_template.py)."""
+    authorizer = (properties.get("Auth") or {}).get("Authorizer")
+    if authorizer in (None, "NONE"):
+        return None
+    if authorizer != "AWS_IAM":
+        raise TemplateError(f"{logical_id}.{name}: authorizer {authorizer!r} is not emulated locally (AWS_IAM is)")
+    return str(authorizer)
 
 
 def _truthy(value: Any) -> bool:

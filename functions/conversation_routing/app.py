@@ -82,6 +82,8 @@ trigger.events(
     EventHandler(ConversationReply, send_reply),
     EventHandler(EngagementSend, send_engagement),
 )
+# Salesforce flows call it signed by their Named Credential (SigV4).
+trigger.iam_twins("/v1/social/salesforce-events")
 # The inbox's notification webhook, at the URL its admin configures (README, "The inbox's
 # notifications and actions feed"): its body is never trusted; the action it names is read from the
 # inbox's actions API.

@@ -87,6 +87,8 @@ trigger.read(
     parameters={"key": LoyaltyKey, "page": PageNumber, "page_size": PageSize},
     unstated=(KEY_OF_THE_OTHER_KIND, PAGE_SIZE_ABOVE_SETTING),
 )
+# The agent's component and flows call these from Salesforce, signed by its Named Credential (SigV4).
+trigger.iam_twins("/v1/loyalty/actions", "/v1/loyalty/customers/<key>", "/v1/loyalty/customers/<key>/activity")
 # The audit Tasks: queued by every action, written from the queue (never postable).
 trigger.internal(EventHandler(ActionAudited, write_audit_task))
 # A parent record's update queued by a customer action while Salesforce was down (never postable).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,11 @@ ROUTES = {
     "GET /v1/loyalty/customers/{key}/activity": "OfferActionsFunction",
     "GET /v1/social/users/{user_id}/activity": "ConversationRoutingFunction",
     "GET /v1/sync/{source}/{entity}/{key}": "ReconcilerFunction",
+    # The twins Salesforce calls, AWS Signature V4 checked by the gateway (AWS_IAM).
+    "POST /v1/iam/loyalty/actions": "OfferActionsFunction",
+    "GET /v1/iam/loyalty/customers/{key}": "OfferActionsFunction",
+    "GET /v1/iam/loyalty/customers/{key}/activity": "OfferActionsFunction",
+    "POST /v1/iam/social/salesforce-events": "ConversationRoutingFunction",
 }
 GLOBAL_VARIABLES = {
     "SYNC_STATE_TABLE",
@@ -267,3 +273,20 @@ def test_alarm_actions_follow_the_alarm_topic_condition(template: dict[str, Any]
     topic = "arn:aws:sns:us-east-1:123456789012:alerts"
     assert "AlarmActions" not in local_resolver(template).resolve(alarm)
     assert local_resolver(template, AlarmTopicArn=topic).resolve(alarm)["AlarmActions"] == [topic]
+
+
+def test_the_local_stack_reads_the_aws_iam_authorizer_of_exactly_the_iam_twins(template: dict[str, Any]) -> None:
+    functions = load_functions(template, local_resolver(template), ROOT)
+
+    behind_iam = {r.route_key for f in functions for r in f.routes if r.authorizer == "AWS_IAM"}
+
+    assert behind_iam == {key for key in ROUTES if key.split(" ", 1)[1].startswith("/v1/iam/")}
+
+
+def test_an_authorizer_the_local_stack_cannot_emulate_is_refused_not_served_open(template: dict[str, Any]) -> None:
+    changed = copy.deepcopy(template)
+    event = changed["Resources"]["OfferActionsFunction"]["Properties"]["Events"]["IamLoyaltyActionsPost"]
+    event["Properties"]["Auth"] = {"Authorizer": "MyJwtAuthorizer"}
+
+    with pytest.raises(TemplateError, match="not emulated locally"):
+        load_functions(changed, local_resolver(changed), ROOT)

@@ -18,6 +18,11 @@ from connector.pipeline.signature import source_family, verify
 
 MAX_BODY_BYTES = 256 * 1024
 UNAUTHENTICATED = "missing, stale or invalid X-Signature"
+# The routes Salesforce calls through its Named Credential: AWS Signature V4, which API Gateway checks
+# (an AWS_IAM authorizer on each, template.yaml) before the function runs; no X-Signature.
+IAM_PREFIX = "/v1/iam/"
+# API Gateway's own answer to a request its IAM authorizer refuses.
+FORBIDDEN = "Forbidden"
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
@@ -46,6 +51,33 @@ def check_request(event: dict[str, Any], secret_for: Callable[[str], str | None]
     if not secret or not verify(header, secret, method, path, body):
         return message(401, UNAUTHENTICATED)
     return _malformed(method, body)
+
+
+def is_iam_path(event: dict[str, Any]) -> bool:
+    return signed_path(event).startswith(IAM_PREFIX)
+
+
+def iam_caller(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The IAM identity API Gateway's AWS_IAM authorizer puts in the event (payload 2.0:
+    requestContext.authorizer.iam, with the signing key and the caller's ARN), or None."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer")
+    iam = authorizer.get("iam") if isinstance(authorizer, dict) else None
+    if isinstance(iam, dict) and iam.get("accessKey") and iam.get("userArn"):
+        return iam
+    return None
+
+
+def check_iam_request(event: dict[str, Any]) -> Answer | None:
+    """The same checks for a route behind the gateway's AWS_IAM authorizer: the gateway verified the
+    signature, so the function asks for no X-Signature, but a request without the identity the
+    authorizer adds never went through it (a route deployed without its authorizer) and is refused
+    as the gateway would refuse it, so a misconfigured gateway never opens these routes."""
+    body = raw_body(event)
+    if len(body) > MAX_BODY_BYTES:
+        return _too_large()
+    if iam_caller(event) is None:
+        return message(403, FORBIDDEN)
+    return _malformed(_method(event), body)
 
 
 def check_token_request(event: dict[str, Any], presented: str, expected: str | None) -> Answer | None:

@@ -14,9 +14,12 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from connector.envelope import UnstatedRule
+from connector.pipeline.intake import IAM_PREFIX
 from connector.pipeline.signature import source_family
 from connector.value_types import SOURCE_FAMILIES
 
+# On an operation that also answers at /v1/iam/... (trigger.iam_twins): that path.
+IAM_TWIN = "x-iam-twin"
 SIGNATURE_SCHEME = {
     "type": "apiKey",
     "in": "header",
@@ -54,6 +57,11 @@ def document(functions_dir: Path, version: str = "1.0.0") -> dict[str, Any]:
         for path, body in module.trigger.request_bodies.items():
             for operation in merged["paths"].get(path, {}).values():
                 _state_the_body(operation, body, merged["components"]["schemas"])
+        for path in trigger.iam_twin_paths:
+            # The same route for Salesforce's Named Credential (AWS Signature V4 checked by the gateway):
+            # connector.pipeline.external_services publishes these twins alone.
+            for operation in merged["paths"].get(path, {}).values():
+                operation[IAM_TWIN] = IAM_PREFIX + path.removeprefix("/v1/")
         for path, rules in module.trigger.unstated_rules.items():
             documented_path = re.sub(r"<(\w+)>", r"{\1}", path)
             for operation in merged["paths"].get(documented_path, {}).values():

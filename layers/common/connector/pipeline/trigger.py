@@ -137,6 +137,10 @@ class Trigger:
         self._refused_at = 0.0
         self._native_routes: list[_NativeRoute] = []
         self._internal: set[str] = set()
+        self._iam_twins: list[re.Pattern[str]] = []
+        # The OpenAPI paths of the routes with a /v1/iam/ twin (connector.pipeline.openapi publishes them
+        # for Salesforce External Services).
+        self.iam_twin_paths: list[str] = []
         # event_type -> the source family of the route that takes it: the duplicate check is keyed on
         # (source, event_id), so no path may run an event under another family's name.
         self._families: dict[str, str] = {}
@@ -348,6 +352,15 @@ class Trigger:
         family = self._families.get(event.event_type)
         return family is None or event.source == family
 
+    def iam_twins(self, *paths: str) -> None:
+        """The routes declared here (`/v1/<family>/...`, `<param>` segments as declared) that also answer
+        at `/v1/iam/<family>/...` for Salesforce's Named Credential: AWS Signature V4 checked by the
+        gateway instead of X-Signature, then the same route (template.yaml names the twins)."""
+        for path in paths:
+            pattern = "/".join("[^/]+" if p.startswith("<") else re.escape(p) for p in path.split("/"))
+            self._iam_twins.append(re.compile(f"^{pattern}$"))
+            self.iam_twin_paths.append(re.sub(r"<(\w+)>", r"{\1}", path))
+
     def internal(self, *handlers: EventHandler) -> None:
         """Sync event types the connector queues for itself (an audit of an action): decoded from
         this trigger's queue only; no HTTP route, native body or feed can deliver one."""
@@ -499,6 +512,8 @@ class Trigger:
             if native is not None:
                 route, token = native
                 stop = intake.check_token_request(event, token, self.services.webhook_token(route.family))
+            elif intake.is_iam_path(event):
+                stop = intake.check_iam_request(event)
             else:
                 stop = intake.check_request(event, self.services.webhook_secret)
         except Exception:
@@ -514,9 +529,26 @@ class Trigger:
                 return unavailable(refused).to_proxy()
             if native is not None:
                 event = _without_token(event, native[0].segment)
+            elif intake.is_iam_path(event):
+                event = self._as_iam_twin(event)
             if context is not None:
                 self._idempotency_config().register_lambda_context(context)
             return dict(self.app.resolve(event, context))
+
+    def _as_iam_twin(self, event: dict[str, Any]) -> dict[str, Any]:
+        """An IAM route's request as its HMAC twin's (the path without /iam), which then runs exactly as
+        if it had been sent there: same models, answers, idempotency and family. A path with no twin
+        declared is left as it is (the resolver answers 404)."""
+        path = intake.signed_path(event).split("?", 1)[0]
+        twin = "/v1/" + path.removeprefix(intake.IAM_PREFIX)
+        if not any(pattern.match(twin) for pattern in self._iam_twins):
+            return event
+        context = dict(event.get("requestContext") or {})
+        route_key = str(event.get("routeKey", "")).replace(" /v1/iam/", " /v1/", 1)
+        if isinstance(context.get("http"), dict):
+            context["http"] = {**context["http"], "path": twin}
+        context["routeKey"] = route_key
+        return {**event, "rawPath": twin, "routeKey": route_key, "requestContext": context}
 
     def _cold_start_refusal(self) -> PermanentError | None:
         """Run the cold-start checks until they pass once; the error while they refuse."""

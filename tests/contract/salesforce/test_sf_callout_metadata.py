@@ -94,13 +94,13 @@ def test_the_named_credential_is_signed_by_the_external_credential() -> None:
 
 
 def test_the_apex_client_calls_the_named_credential_on_the_iam_routes() -> None:
-    # given the Apex client, whose named credential's URL is the stack's SalesforceRoutesUrl (.../v1/iam)
+    # given the Apex client, whose named credential's URL is the stack's SalesforceRoutesUrl (the API's root, as the template's output says)
     source = (DEFAULT / "classes" / "ConnectorClient.cls").read_text()
     paths = dict(re.findall(r"String (\w+_PATH) = '([^']+)'", source))
-    # then callout:<named credential>, and under /v1/iam the Salesforce-called routes of the contract
+    # then callout:<named credential>, and the whole paths of the Salesforce-called routes of the contract
     assert "NAMED_CREDENTIAL = 'Service_Cloud_Connector_API'" in source
     assert "'callout:' + NAMED_CREDENTIAL + path" in source
-    assert {name: "/v1/iam" + path for name, path in paths.items()} == {
+    assert paths == {
         "ACTIONS_PATH": "/v1/iam/loyalty/actions",
         "CUSTOMERS_PATH": "/v1/iam/loyalty/customers/",
         "SOCIAL_EVENTS_PATH": "/v1/iam/social/salesforce-events",

@@ -94,7 +94,7 @@ def test_the_named_credential_is_signed_by_the_external_credential() -> None:
 
 
 def test_the_apex_client_calls_the_named_credential_on_the_iam_routes() -> None:
-    # given the Apex client, whose named credential's URL is the stack's SalesforceRoutesUrl (the API's root, as the template's output says)
+    # given the Apex client, whose named credential's URL is the stack's SalesforceRoutesUrl (the API's root)
     source = (DEFAULT / "classes" / "ConnectorClient.cls").read_text()
     paths = dict(re.findall(r"String (\w+_PATH) = '([^']+)'", source))
     # then callout:<named credential>, and the whole paths of the Salesforce-called routes of the contract

@@ -10,11 +10,18 @@ the rest of the wiring) and kept for the container's life.
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import boto3.session
+
+# Service models trimmed to the operations the connector calls, first on botocore's data path
+# (devstack/aws_models.py says why and how they are made). SSM's client, made at init to read the
+# connector config: 40.3 -> 26.1 ms of CPU as deployed (medians of 15 fresh interpreters).
+AWS_MODELS = Path(__file__).resolve().parent / "aws_models"
 
 _session: boto3.session.Session | None = None
 # Creating clients from one session is not thread-safe (botocore's session registers handlers and
@@ -26,10 +33,20 @@ def aws_session() -> boto3.session.Session:
     global _session
     with _lock:
         if _session is None:
-            import boto3.session
-
-            _session = boto3.session.Session()
+            _session = new_session()
         return _session
+
+
+def new_session() -> boto3.session.Session:
+    """A boto3 session whose loader finds the trimmed models first, then the runtime's own (and any
+    AWS_DATA_PATH the environment sets, after ours)."""
+    import boto3.session
+    import botocore.session
+
+    core = botocore.session.get_session()
+    given = core.get_config_variable("data_path")
+    core.set_config_variable("data_path", os.pathsep.join([str(AWS_MODELS), *([given] if given else [])]))
+    return boto3.session.Session(botocore_session=core)
 
 
 def aws_client(service: str, session: Any = None) -> Any:

@@ -108,7 +108,7 @@ class SalesforceWrites:
         self.http.trust_env = False  # never through a proxy
 
     def counted(self) -> collections.Counter[str]:
-        by_operation: Mapping[str, int] = self.http.get(f"{self.url}/_admin/counters", timeout=10).json()
+        by_operation: Mapping[str, int] = self.http.get(f"{self.url}/_admin/counters", timeout=60).json()
         by_operation = by_operation.get("by_operation", {})  # type: ignore[assignment]
         return collections.Counter({name: int(by_operation.get(name, 0)) for name in WRITE_OPERATIONS})
 
@@ -117,7 +117,7 @@ class SalesforceWrites:
         calls = sum((self.counted() - before).values())
         if not calls:
             return []
-        log = self.http.get(f"{self.url}/_admin/requests", timeout=30).json()
+        log = self.http.get(f"{self.url}/_admin/requests", timeout=60).json()
         latest = [entry for entry in log if entry["method"] != "GET"][-calls:]
         return [f"{entry['method']} {entry['path']}" for entry in latest if is_write(entry)]
 

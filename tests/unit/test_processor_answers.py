@@ -11,7 +11,8 @@ from connector.commerce.models import CustomerChanged
 from connector.envelope import Outcome
 from connector.errors import MappingError, TransientError
 from connector.pipeline.handlers import EventHandler
-from connector.pipeline.processing import Processor
+from connector.pipeline.processing import NotRemembered, Processor
+from connector.pipeline.responses import Answer
 from connector.salesforce.errors import ApiErrorDetail, salesforce_error
 from connector.services import Services
 from connector.settings import Settings
@@ -35,6 +36,14 @@ def services(sync_table: str, idempotency_table: str, sqs: Any) -> Services:
 def processor(services: Services, run: Any) -> Processor:
     handler = EventHandler(CustomerChanged, run)
     return Processor(services, dict.fromkeys(handler.event_types, handler))
+
+
+def answer_to(processor: Processor, event: CustomerChanged) -> Answer:
+    """What the caller is answered: the processor's answer, or a refusal's, which is not remembered."""
+    try:
+        return processor.accept(event)
+    except NotRemembered as refused:
+        return refused.answer
 
 
 def depth(services: Services, url: str) -> int:
@@ -72,7 +81,7 @@ def test_a_value_salesforce_refuses_answers_422_naming_the_field_and_dead_letter
         detail = ApiErrorDetail("INVALID_EMAIL_ADDRESS", "invalid email address: jane@doe", ("Email",))
         raise salesforce_error(400, [detail], "upsert")
 
-    answer = processor(services, refused).accept(event)
+    answer = answer_to(processor(services, refused), event)
 
     assert answer.status == 422
     assert answer.json_body()["errors"][0]["loc"] == ["salesforce", "Email"]
@@ -105,25 +114,38 @@ def test_an_event_for_a_busy_entity_is_queued_not_run(services: Services, regist
     assert depth(services, services.settings.queue_url) == 1
 
 
-def test_a_rejected_event_does_not_advance_the_entitys_source_version(
+def test_a_rejected_event_gives_the_entity_back_the_state_it_had(
     services: Services, registered_body: dict[str, Any]
 ) -> None:
     # given an entity synchronized at 10:00, then a newer event the workflow rejects as the caller's error
     older = CustomerChanged.model_validate(registered_body | {"occurred_at": "2026-11-23T10:00:00Z"})
     newer = CustomerChanged.model_validate(registered_body | {"occurred_at": "2026-11-23T12:00:00Z", "event_id": "e-2"})
-    processor(services, lambda e, s: Outcome(ids={})).accept(older)
+    processor(services, lambda e, s: Outcome(ids={"contact_id": "003000000000001AAA"})).accept(older)
+    synced = services.sync_state.get(older.entity())
 
     def rejects(e: Any, s: Any) -> Outcome:
         raise MappingError(["data", "customer", "email"], "not usable")
 
-    answer = processor(services, rejects).accept(newer)
+    answer = answer_to(processor(services, rejects), newer)
 
-    # then it is answered 422 and the state says why, at the version before it
+    # then it is answered 422, and the state is the older event's as it was (issue 11: a refused
+    # request writes nothing)
     assert answer.status == 422
-    state = services.sync_state.get(newer.entity())
-    assert state is not None
-    assert (state.status, state.source_version) == (SyncStatus.DEAD, older.version)
-    assert state.last_error is not None and "not usable" in state.last_error
+    assert services.sync_state.get(newer.entity()) == synced
+
+
+def test_a_rejected_first_event_of_an_entity_leaves_no_state(
+    services: Services, registered_body: dict[str, Any]
+) -> None:
+    event = CustomerChanged.model_validate(registered_body)
+
+    def rejects(e: Any, s: Any) -> Outcome:
+        raise MappingError(["data", "customer", "email"], "not usable")
+
+    answer = answer_to(processor(services, rejects), event)
+
+    assert answer.status == 422
+    assert services.sync_state.get(event.entity()) is None
 
 
 def test_an_event_older_than_a_rejected_one_is_still_run(services: Services, registered_body: dict[str, Any]) -> None:
@@ -133,7 +155,7 @@ def test_an_event_older_than_a_rejected_one_is_still_run(services: Services, reg
     def rejects(e: Any, s: Any) -> Outcome:
         raise MappingError(["data"], "not usable")
 
-    processor(services, rejects).accept(newer)
+    answer_to(processor(services, rejects), newer)
     answer = processor(services, lambda e, s: Outcome(ids={"contact_id": "003000000000001AAA"})).accept(older)
 
     assert (answer.status, answer.json_body().get("stale")) == (200, None)

@@ -8,6 +8,7 @@ import pytest
 
 from connector.envelope import normalize_version
 from connector.state import EntityRef, StaleEvent, SyncStateStore, SyncStatus
+from connector.state.sync_state import KEPT_ENVELOPE_BYTES
 
 JANE = EntityRef("commerce", "customer", "00001001")
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/registration"
@@ -253,6 +254,72 @@ def test_a_rejection_of_a_redelivery_with_the_same_version_keeps_that_version(st
     store.reject(JANE, version=V1, event_id="evt-1-again", attempts=1, error="rejected")
 
     assert store.get(JANE).source_version == V1  # type: ignore[union-attr]
+
+
+# -- undo_arrival (a refused event writes nothing: issue 11) -----------------------------------------
+
+
+def test_undoing_the_first_arrival_of_an_entity_leaves_no_state(store, dynamodb, sync_table):
+    receive(store, version=V1, event_id="evt-1")
+
+    assert store.undo_arrival(JANE, version=V1, event_id="evt-1")
+
+    assert raw_items(dynamodb, sync_table) == []
+
+
+def test_undoing_an_arrival_gives_the_entity_back_every_field_of_its_state(store):
+    # given v1 dead-lettered with its error and its ids, then v2 arrived
+    receive(store, version=V1, event_id="evt-1", envelope='{"event_id":"evt-1"}')
+    store.transition(
+        JANE,
+        version=V1,
+        status=SyncStatus.DEAD,
+        attempts=3,
+        error="SalesforceError: 400",
+        salesforce_ids={"contact_id": "003A"},
+    )
+    before = store.get(JANE)
+    receive(store, version=V2, event_id="evt-2", event_type="customer.updated", envelope='{"event_id":"evt-2"}')
+
+    # when v2's arrival is undone
+    assert store.undo_arrival(JANE, version=V2, event_id="evt-2")
+
+    # then the state is v1's, field for field (its envelope and its error included)
+    assert store.get(JANE) == before
+
+
+def test_undoing_an_arrival_leaves_no_error_where_the_state_had_none(store, dynamodb, sync_table):
+    receive(store, version=V1, event_id="evt-1")
+    store.transition(JANE, version=V1, status=SyncStatus.SYNCED)
+    receive(store, version=V2, event_id="evt-2")
+
+    store.undo_arrival(JANE, version=V2, event_id="evt-2")
+
+    assert "last_error" not in raw_items(dynamodb, sync_table)[0]
+
+
+def test_undoing_an_arrival_after_a_newer_event_took_over_changes_nothing(store, dynamodb, sync_table):
+    receive(store, version=V1, event_id="evt-1")
+    receive(store, version=V2, event_id="evt-2")
+    before = raw_items(dynamodb, sync_table)
+
+    assert not store.undo_arrival(JANE, version=V1, event_id="evt-1")
+
+    assert raw_items(dynamodb, sync_table) == before
+
+
+def test_undoing_an_arrival_too_large_to_keep_the_previous_envelope_leaves_no_envelope(store):
+    # given v1 with its envelope, then a v2 whose envelope is too large to keep v1's beside it
+    receive(store, version=V1, event_id="evt-1", envelope='{"event_id":"evt-1"}')
+    large = json.dumps({"event_id": "evt-2", "data": "x" * KEPT_ENVELOPE_BYTES})
+    receive(store, version=V2, event_id="evt-2", envelope=large)
+
+    store.undo_arrival(JANE, version=V2, event_id="evt-2")
+
+    # then v1's state without an envelope (never v2's, which nothing may re-queue)
+    state = store.get(JANE)
+    assert state is not None
+    assert (state.source_version, state.event_id, state.envelope) == (V1, "evt-1", None)
 
 
 # -- is_superseded --------------------------------------------------------------------------------------

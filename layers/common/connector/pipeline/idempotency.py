@@ -18,6 +18,11 @@ Not counted above: a container that has had no Salesforce answer for a minute re
 usage (one GetItem, connector.crm.api_budget) and stores its own at most once a minute (one PutItem);
 a duplicate delivery costs the intake's one call (its condition fails on the idempotency record,
 which comes back with the failure); a stale event two (the intake, then the idempotency record alone).
+An event its workflow refuses (422, 404, 409) leaves nothing behind (issue 11): after the intake, its
+sync state is undone (one conditional DeleteItem when the entity had no state; when it had one, a
+second call, an UpdateItem, gives it back from what the intake kept of it), then one TransactWriteItems
+deletes its idempotency record with its claim's release: three calls, or four (one more than its
+accepted twin).
 A queue batch has its own list (`Processor.process_batch`).
 
 Powertools keeps its logic (keys, payload validation, in-progress expiry, replayed answers): only
@@ -92,10 +97,14 @@ class JoinedWritesClient:
         return {}
 
     def delete_item(self, **delete: Any) -> dict[str, Any]:
-        # The event failed unexpectedly and Powertools drops its record so that a retry runs again:
-        # what the event wrote meanwhile (identity-map entries, its state) still stands.
+        # The event was refused (NotRemembered), or failed unexpectedly, and Powertools drops its
+        # record so that a repeat runs again: what the event wrote meanwhile (its claim's release,
+        # identity-map entries) is made with the deletion, in one round trip. Were that refused, the
+        # record is still deleted alone (a stuck in-progress record would answer 409 until it expires).
+        record = Write({"Delete": delete}, (delete["TableName"], str(delete["Key"].get(IDEMPOTENCY_KEY_ATTR))))
         try:
-            self._writes.commit_pending()
+            self._writes.commit_pending(record)
+            return {}
         except Exception as exc:
             logger.warning("an event's pending writes could not be made", extra={"error": type(exc).__name__})
         return dict(self._client.delete_item(**delete))

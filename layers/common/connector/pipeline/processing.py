@@ -89,8 +89,9 @@ class Processor:
 
     def accept(self, event: Envelope, *, defer: bool = False, intake: Intake | None = None) -> Answer:
         """Record, then sync now or queue (always, when `defer`: the caller cannot wait); the answer is
-        what every later delivery will get too. `intake` is the arrival's writes, made already with
-        the idempotency record; else they are made here."""
+        what every later delivery will get too, but a refusal's (NotRemembered: it leaves nothing
+        behind). `intake` is the arrival's writes, made already with the idempotency record; else
+        they are made here."""
         s = self.services
         handler = self.handlers[event.event_type]
         assert isinstance(handler, EventHandler)
@@ -143,10 +144,14 @@ class Processor:
                 self._mark(event, ref, SyncStatus.IGNORED, attempts=1, error=exc.reason)
                 return ignored(event.event_id, exc.reason)
             case Verdict.REJECT:
-                # The sender's to fix: nothing was written; the state says why, for support.
-                self._reject(event, ref, exc, attempts=1)
+                # The sender's to fix, and a refused request writes nothing (issue 11): the arrival's
+                # sync state is undone (the entity's state as it was, or none), and NotRemembered drops
+                # the idempotency record with the claim's release, so a repeat is evaluated again and
+                # refused the same way. Against an accepted event: one more call when the entity had
+                # a state to give back (connector.pipeline.idempotency lists them).
+                self.services.sync_state.undo_arrival(ref, version=event.version, event_id=event.event_id)
                 status, loc, msg, kind = rejection(exc)
-                return errors(status, loc, msg, kind)
+                raise NotRemembered(errors(status, loc, msg, kind))
             case Verdict.DEAD:
                 self._dead_letter(event, ref, exc, attempts=1)
                 return queued(event.event_id)

@@ -1,9 +1,11 @@
 """Sync state per business entity: what happened to it, with which Salesforce ids, at which version.
 
 Every write is conditional on the source version, so an older event never overwrites a newer one,
-however deliveries interleave. An event refused back to its sender (422, 404, 409) wrote nothing, so
-it gives the entity back the version it had before it (`reject`): a valid older event is then still
-welcome instead of being dropped as superseded.
+however deliveries interleave. An event refused back to its sender (422, 404, 409) writes nothing:
+its arrival is undone, the entity's state given back exactly as it was (`undo_arrival`). One refused
+from the queue (its sender was answered 202) reads DEAD with why, at the version the entity had before
+it (`reject`). Either way a valid older event is then still welcome instead of being dropped as
+superseded.
 """
 
 from __future__ import annotations
@@ -20,6 +22,21 @@ from connector.state.event_writes import EventWrites, Write, key_of
 STATE_SK = "STATE"
 # The source version of an entity no accepted event has set yet (sorts before every real version).
 NO_VERSION = ""
+# What an arrival (`received_write`) replaces in the state, kept beside it as `previous_<name>` (with
+# `previous_version`) by that same write, so that an event refused after its arrival gives the entity
+# back exactly the state it had (`undo_arrival`). Kept in the arrival's own write: reading the state
+# before it would cost every accepted event a round trip (tests/.../test_dynamodb_round_trips.py).
+REPLACED = ("status", "event_id", "event_type", "attempts", "last_error", "updated_at", "queue_url", "envelope")
+# The state's envelope is kept only beside a new one of at most this many bytes: two envelopes of
+# bodies near 256 KiB would pass DynamoDB's 400 KB item limit
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html), and the
+# arrival would then fail for good. A refused event larger than this leaves the entity without an
+# envelope (the reconciler and the backfill skip such a state) rather than with its own.
+KEPT_ENVELOPE_BYTES = 100_000
+
+
+# A `previous_<name>` the arrival did not keep (an envelope too large to keep beside the new one).
+_ABSENT = {"NULL": True}
 
 
 class SyncStatus(StrEnum):
@@ -147,23 +164,28 @@ class SyncStateStore:
         """`record_received` as a write of a transaction: its condition failing means StaleEvent,
         and the state as it was comes back with the failure (`state_of`), so no read is needed."""
         now = now_iso()
+        # What `undo_arrival` (and `reject`) give back if this event is refused: the operands are
+        # read from the item as it was before this write. NULL: the state had no such attribute.
+        kept = [n for n in REPLACED if n != "envelope" or len(envelope.encode()) <= KEPT_ENVELOPE_BYTES]
+        snapshot = "".join(f", previous_{name} = if_not_exists(#{name}, :null)" for name in kept)
+        removes = "" if "envelope" in kept else ", previous_envelope"
         return Write(
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": self._key(ref),
                     "UpdateExpression": (
-                        "SET #status = :status, source_version = :v, event_id = :e, event_type = :t, "
-                        "envelope = :env, queue_url = :q, updated_at = :now, "
+                        "SET #status = :status, source_version = :v, #event_id = :e, #event_type = :t, "
+                        "#envelope = :env, #queue_url = :q, #updated_at = :now, "
                         "created_at = if_not_exists(created_at, :now), "
-                        "#source = :source, entity = :entity, entity_key = :key, attempts = :zero, "
-                        # What `reject` gives back if this event is refused (evaluated before the SET).
-                        "previous_version = if_not_exists(source_version, :none) "
-                        "REMOVE last_error"
+                        "#source = :source, entity = :entity, entity_key = :key, #attempts = :zero, "
+                        f"previous_version = if_not_exists(source_version, :none){snapshot} "
+                        f"REMOVE #last_error{removes}"
                     ),
                     "ConditionExpression": "attribute_not_exists(source_version) OR source_version <= :v",
-                    "ExpressionAttributeNames": {"#status": "status", "#source": "source"},
-                    "ExpressionAttributeValues": to_item(
+                    "ExpressionAttributeNames": {"#source": "source", **{f"#{name}": name for name in REPLACED}},
+                    "ExpressionAttributeValues": {":null": {"NULL": True}}
+                    | to_item(
                         {
                             ":status": status.value,
                             ":v": version,
@@ -231,8 +253,48 @@ class SyncStateStore:
         # transition overtaken by a newer version is left out there, as it would be here).
         return self._writes.write(Write({"Update": update}, key_of(self._table, self._key(ref)), optional=True))
 
+    def undo_arrival(self, ref: EntityRef, *, version: str, event_id: str) -> bool:
+        """The event at `version` was refused back to its sender right after its arrival: the entity
+        gets back exactly the state it had before it (none, if it had none), unless another event took
+        the entity over meanwhile (then False, nothing changed). One call when the entity had no
+        state, two when it had one (the second restores what the arrival kept of it)."""
+        key = self._key(ref)
+        ours = to_item({":v": version, ":e": event_id})
+        try:
+            self._ddb.delete_item(
+                TableName=self._table,
+                Key=key,
+                ConditionExpression="source_version = :v AND event_id = :e AND previous_version = :none",
+                ExpressionAttributeValues=ours | to_item({":none": NO_VERSION}),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return True
+        except self._ddb.exceptions.ConditionalCheckFailedException as exc:
+            current: dict[str, Any] = exc.response.get("Item") or {}
+        if current.get("source_version") != ours[":v"] or current.get("event_id") != ours[":e"]:
+            return False  # not ours any more: another event's state, not to be touched
+        if "previous_version" not in current:
+            return False  # not written by an arrival that keeps what it replaces
+        sets = {"source_version": current["previous_version"]}
+        sets |= {name: value for name in REPLACED if "NULL" not in (value := current.get(f"previous_{name}", _ABSENT))}
+        removes = [name for name in REPLACED if name not in sets]
+        expression = "SET " + ", ".join(f"#{n} = :{n}" for n in sets)
+        expression += " REMOVE " + ", ".join(f"#{n}" for n in removes) if removes else ""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key=key,
+                UpdateExpression=expression,
+                ConditionExpression="#source_version = :v AND #event_id = :e",
+                ExpressionAttributeNames={f"#{n}": n for n in (*sets, *removes, "event_id")},
+                ExpressionAttributeValues={f":{n}": value for n, value in sets.items()} | ours,
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def reject(self, ref: EntityRef, *, version: str, event_id: str, attempts: int, error: str) -> bool:
-        """The event at `version` was refused back to its sender and wrote nothing: the state says
+        """The event at `version`, run from the queue, was refused and wrote nothing: the state says
         DEAD with why, and the entity's source version goes back to what it was before that event,
         unless another event took the entity over meanwhile (then False, nothing changed)."""
         try:

@@ -231,11 +231,16 @@ class LocalAws:
         # connections open as AWS endpoints do (devstack.serving).
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from devstack.aws_journal import LocalWrites, journal_item_writes
+
         _transactions_without_table_copies()
+        journal_item_writes()
         self.region = region
         self._clients: dict[tuple[str, int], Any] = {}
         self._clients_lock = threading.Lock()
-        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        app = LocalWrites(
+            OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app)), ACCOUNT_ID, region
+        )
         self._server = LocalServer(app, host, port, "moto")
         self.url = self._server.url
 

@@ -104,3 +104,56 @@ def test_the_snapshot_after_a_check_is_the_next_checks_starting_point(moto: tupl
 
     # then it is not blamed for the item of the case before
     assert writes.since(again) == []
+
+
+def test_an_item_written_then_given_back_as_it_was_is_no_trace(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    # given an entity's state, and a request whose arrival writes it then gives it back (a refusal)
+    aws, writes, _queue = moto
+    _put(aws, "commerce#customer#00009004", "SYNCED")
+    before = writes.counted()
+
+    _put(aws, "commerce#customer#00009004", "PENDING")
+    _put(aws, "commerce#customer#00009004", "SYNCED")
+
+    # then nothing it left differs from what was there
+    assert writes.since(before) == []
+
+
+def test_a_deleted_item_is_a_trace(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    aws, writes, _queue = moto
+    _put(aws, "claim#entity#00009005", "HELD")
+    before = writes.counted()
+
+    aws.client("dynamodb").delete_item(
+        TableName="SyncState", Key={"pk": {"S": "claim#entity#00009005"}, "sk": {"S": "STATE"}}
+    )
+
+    assert writes.since(before) == ["SyncState: deleted claim#entity"]
+
+
+def test_writes_of_a_transaction_and_a_batch_are_seen_too(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    aws, writes, _queue = moto
+    before = writes.counted()
+    ddb = aws.client("dynamodb")
+
+    ddb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": "SyncState", "Item": {"pk": {"S": "idem#e1"}, "sk": {"S": "A"}}}}]
+    )
+    ddb.batch_write_item(
+        RequestItems={"SyncState": [{"PutRequest": {"Item": {"pk": {"S": "sync#order#1"}, "sk": {"S": "B"}}}}]}
+    )
+
+    assert sorted(writes.since(before)) == ["SyncState: new idem#e1", "SyncState: new sync#order"]
+
+
+def test_a_mark_whose_writes_left_the_journal_is_refused_not_answered_in_part() -> None:
+    # given a journal of two entries and a reader that last looked before the first of three writes
+    from devstack.aws_journal import ItemJournal
+
+    journal = ItemJournal(maxlen=2)
+    for n in range(3):
+        journal.record("SyncState", f"k{n}", None, "d")
+
+    # then it is told so, and a reader within the journal gets every write since its mark
+    assert journal.since(0) is None
+    assert journal.since(1) == (3, [("SyncState", "k1", None, "d"), ("SyncState", "k2", None, "d")])

@@ -157,3 +157,10 @@ def test_the_component_is_for_contact_and_account_record_pages() -> None:
     assert config.get("targets") == "lightning__RecordPage"
     assert sorted(o.text or "" for o in config.findall("md:objects/md:object", NS)) == ["Account", "Contact"]
     assert root.findtext("md:apiVersion", namespaces=NS) == _project()["sourceApiVersion"]
+
+
+def test_every_permission_sets_description_fits_the_field() -> None:
+    # PermissionSet.Description is a string(255): a longer one fails the deploy.
+    for path in sorted((DEFAULT / "permissionsets").glob("*.permissionset-meta.xml")):
+        description = _root(path).findtext("md:description", default="", namespaces=NS)
+        assert len(description) <= 255, (path.name, len(description))

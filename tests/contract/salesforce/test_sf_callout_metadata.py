@@ -123,6 +123,14 @@ def test_the_agents_permission_set_opens_the_principal_and_the_components_apex()
     assert classes == {"ConnectorClient", "LoyaltyProfileController"}
     imported = set(re.findall(r"@salesforce/apex/(\w+)\.", (COMPONENT_META.parent / "loyaltyProfile.js").read_text()))
     assert imported <= classes
+    # and read access to User External Credentials, where the callout's credential is stored: every user
+    # making an authenticated callout needs it (Salesforce Help, "Enable User External Credentials"),
+    # and an agent's custom profile may not grant it
+    stored = {
+        o.findtext("md:object", namespaces=NS): o.findtext("md:allowRead", namespaces=NS)
+        for o in root.findall("md:objectPermissions", NS)
+    }
+    assert stored.get("UserExternalCredential") == "true"
 
 
 def test_every_apex_class_has_its_meta_file_at_the_projects_api_version() -> None:

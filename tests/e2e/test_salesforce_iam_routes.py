@@ -144,9 +144,18 @@ def test_a_signed_activity_read_answers_what_its_hmac_twin_answers(customer: Cus
 
 
 def test_a_signed_salesforce_event_is_answered_as_its_hmac_twin_answers(stack: LocalStack) -> None:
-    # given the example conversation.assigned (its conversation is in the inbox's seed), twice
+    # given the example conversation.assigned (its conversation is in the inbox's seed), twice, the
+    # second one later (with the example's own occurred_at each, the second answered stale: True)
     example = json.loads((ROOT / "events" / "conversation.assigned.json").read_text())
-    bodies = [{**example, "event_id": f"evt-iam-{uuid.uuid4().hex[:10]}"} for _ in range(2)]
+    now = datetime.now(UTC)
+    bodies = [
+        {
+            **example,
+            "event_id": f"evt-iam-{uuid.uuid4().hex[:10]}",
+            "occurred_at": (now - timedelta(seconds=10 - i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        for i in range(2)
+    ]
     # when one is sent through each route
     by_iam = iam_request(stack, "POST", IAM_SOCIAL, bodies[0])
     by_hmac = stack.send(bodies[1], path="/v1/social/salesforce-events")

@@ -30,7 +30,7 @@ from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from devstack.events import HttpResult
+from devstack.events import LOCAL_API_ID, HttpResult
 
 SERVICE = "execute-api"
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -44,6 +44,10 @@ MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
     "Access Key and signing method. Consult the service documentation for details."
 )
+# API Gateway's answer to a valid signature of an identity whose policies do not allow execute-api:Invoke
+# on the route (https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden).
+NOT_AUTHORIZED = "User: {arn} is not authorized to perform: execute-api:Invoke on resource: {resource}"
+STAGE = "$default"
 HOST_NOT_SIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
 NO_DATE = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
@@ -71,6 +75,10 @@ class LocalKey:
     session_token: str | None
     user_arn: str
     user_id: str
+    # Whether the identity's policies allow execute-api:Invoke on the AWS_IAM routes: the role session's
+    # do (SalesforceInvokeRole); the IAM user's do not (SalesforceCallerUser may only sts:AssumeRole), so
+    # API Gateway answers its valid signature 403 AccessDeniedException.
+    may_invoke: bool = True
 
     def credentials(self) -> Credentials:
         return Credentials(self.access_key_id, self.secret_access_key, self.session_token)
@@ -87,16 +95,20 @@ class SigV4Verifier:
         region: str,
         account_id: str,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        api_id: str = LOCAL_API_ID,
     ) -> None:
         self.keys = {key.access_key_id: key for key in keys}
         self.region = region
         self.account_id = account_id
         self.now = now
+        self.api_id = api_id
 
     @classmethod
     def generate(cls, region: str, account_id: str) -> SigV4Verifier:
-        """A stack's own keys: an IAM user's long-term key (AKIA...), and a role session's temporary
-        credentials (ASIA..., with a session token), as Salesforce gets them from STS or Roles Anywhere."""
+        """A stack's own keys: the IAM user's long-term key (AKIA..., SalesforceCallerUser's: a valid
+        signature, but the user may only assume the role, so the routes refuse it as API Gateway does),
+        and a role session's temporary credentials (ASIA..., with a session token), as Salesforce gets
+        them from STS or Roles Anywhere: the key that calls the routes."""
         user_key = _key_id("AKIA")
         role_id = _key_id("AROA")
         return cls(
@@ -107,6 +119,7 @@ class SigV4Verifier:
                     None,
                     f"arn:aws:iam::{account_id}:user/salesforce-local",
                     _key_id("AIDA"),
+                    may_invoke=False,
                 ),
                 LocalKey(
                     _key_id("ASIA"),
@@ -187,6 +200,10 @@ class SigV4Verifier:
         expected = _signature(key, self.region, method, raw_path, raw_query, received, signed_headers, body, stamp)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             return Refusal(MISMATCH)
+        if not key.may_invoke:
+            api = f"arn:aws:execute-api:{self.region}:{self.account_id}:{self.api_id}"
+            resource = f"{api}/{STAGE}/{method.upper()}{raw_path}"
+            return Refusal(NOT_AUTHORIZED.format(arn=key.user_arn, resource=resource), "AccessDeniedException")
         return {
             "accessKey": key.access_key_id,
             "accountId": self.account_id,

@@ -33,11 +33,15 @@ IAM_ACTIONS = "/v1/iam/loyalty/actions"
 IAM_SOCIAL = "/v1/iam/social/salesforce-events"
 
 
-def stack_key(stack: LocalStack, temporary: bool = False) -> Credentials:
+def stack_key(stack: LocalStack) -> Credentials:
+    """The role session's temporary credentials, as Salesforce holds them after STS or Roles Anywhere."""
+    doc = stack.health["sigv4"]["temporary"]
+    return Credentials(doc["access_key_id"], doc["secret_access_key"], doc["session_token"])
+
+
+def user_key(stack: LocalStack) -> Credentials:
+    """The IAM user's own long-term key: it may only assume the role, not invoke the routes."""
     doc = stack.health["sigv4"]
-    if temporary:
-        doc = doc["temporary"]
-        return Credentials(doc["access_key_id"], doc["secret_access_key"], doc["session_token"])
     return Credentials(doc["access_key_id"], doc["secret_access_key"])
 
 
@@ -108,13 +112,18 @@ def test_a_signed_loyalty_action_is_answered_as_its_hmac_twin_answers(stack: Loc
     assert first.balance() == second.balance() == 1450
 
 
-def test_signed_temporary_credentials_with_their_session_token_are_accepted(stack: LocalStack) -> None:
+def test_the_iam_users_own_key_is_refused_as_not_authorized(stack: LocalStack) -> None:
+    # given the IAM user's key used as it is (no STS role): its only permission is sts:AssumeRole
     customer = Customer(stack, points=1200)
     body = action_body("note.add", {"customer": customer.key, "reason": "Follow-up", "text": "Called back"})
 
-    reply = iam_request(stack, "POST", IAM_ACTIONS, body, credentials=stack_key(stack, temporary=True))
+    reply = iam_request(stack, "POST", IAM_ACTIONS, body, credentials=user_key(stack))
 
-    assert reply.status_code == 200, reply.text
+    # then API Gateway's 403 for an identity not allowed execute-api:Invoke (refused before the
+    # function, as every refusal of the authorizer: the tests below show nothing is written)
+    assert reply.status_code == 403, reply.text
+    assert reply.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert " is not authorized to perform: execute-api:Invoke on resource: " in reply.json()["message"]
 
 
 def test_a_signed_profile_read_answers_what_its_hmac_twin_answers(customer: Customer, stack: LocalStack) -> None:
@@ -135,9 +144,18 @@ def test_a_signed_activity_read_answers_what_its_hmac_twin_answers(customer: Cus
 
 
 def test_a_signed_salesforce_event_is_answered_as_its_hmac_twin_answers(stack: LocalStack) -> None:
-    # given the example conversation.assigned (its conversation is in the inbox's seed), twice
+    # given the example conversation.assigned (its conversation is in the inbox's seed), twice, the
+    # second one later (with the example's own occurred_at each, the second answered stale: True)
     example = json.loads((ROOT / "events" / "conversation.assigned.json").read_text())
-    bodies = [{**example, "event_id": f"evt-iam-{uuid.uuid4().hex[:10]}"} for _ in range(2)]
+    now = datetime.now(UTC)
+    bodies = [
+        {
+            **example,
+            "event_id": f"evt-iam-{uuid.uuid4().hex[:10]}",
+            "occurred_at": (now - timedelta(seconds=10 - i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        for i in range(2)
+    ]
     # when one is sent through each route
     by_iam = iam_request(stack, "POST", IAM_SOCIAL, bodies[0])
     by_hmac = stack.send(bodies[1], path="/v1/social/salesforce-events")

@@ -124,6 +124,16 @@ def test_with_a_ca_bundle_the_role_trusts_its_roles_anywhere_anchor_only() -> No
     assert not r.resource_enabled("SalesforceCallerUserPolicy")
 
 
+def test_with_a_common_name_only_that_certificate_of_the_ca_may_assume_the_role() -> None:
+    r = resolver(SalesforceTrustAnchorCertificates=CA_BUNDLE, SalesforceCertificateCommonName="scc-salesforce")
+    trust = r.resolve(TEMPLATE["Resources"]["SalesforceInvokeRole"]["Properties"]["AssumeRolePolicyDocument"])
+    [statement] = trust["Statement"]
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": r.get_att("SalesforceTrustAnchor", "TrustAnchorArn")},
+        "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "scc-salesforce"},
+    }
+
+
 def test_the_outputs_name_the_role_and_the_routes_base_url() -> None:
     outputs = resolver().resolve(
         {k: TEMPLATE["Outputs"][k]["Value"] for k in ("SalesforceInvokeRoleArn", "SalesforceRoutesUrl")}

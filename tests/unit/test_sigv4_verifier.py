@@ -1,6 +1,7 @@
 """The local gateway's check of AWS Signature V4, as API Gateway's AWS_IAM authorizer makes it: requests
 signed by botocore's own signer (as any AWS client, or Salesforce's Named Credential, signs them) pass
-with the stack's keys; anything else is refused with API Gateway's 403 message."""
+with the stack's role-session credentials; anything else is refused with API Gateway's 403 message (the
+IAM user's own key too: it may only assume the role)."""
 
 from __future__ import annotations
 
@@ -58,16 +59,32 @@ def received(
     return verifier.verify(method, parts.path, parts.query, [("Host", HOST), *headers.items()], body)
 
 
-def test_a_request_signed_with_the_stacks_long_term_key_passes_with_its_iam_identity() -> None:
+def test_the_iam_users_long_term_key_signs_validly_but_may_not_invoke_the_routes() -> None:
+    # Given a request signed with the IAM user's own key (SalesforceCallerUser: its only permission is
+    # sts:AssumeRole on SalesforceInvokeRole), as a credential without the STS role would sign it
     verifier = stack_verifier()
     headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY, {"Content-Type": "application/json"})
+
+    refusal = received(verifier, headers)
+
+    # Then API Gateway's 403 for an identity whose policies do not allow execute-api:Invoke on the route
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/salesforce-local"
+    resource = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:local/$default/POST/v1/iam/loyalty/actions"
+    assert refusal == Refusal(
+        f"User: {user_arn} is not authorized to perform: execute-api:Invoke on resource: {resource}",
+        "AccessDeniedException",
+    )
+
+
+def test_a_request_signed_with_the_role_sessions_credentials_passes_with_its_iam_identity() -> None:
+    verifier = stack_verifier()
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY, {"Content-Type": "application/json"})
 
     identity = received(verifier, headers)
 
     assert isinstance(identity, dict), identity
-    assert identity["accessKey"] == verifier.document()["access_key_id"]
+    assert identity["accessKey"] == verifier.document()["temporary"]["access_key_id"]
     assert identity["accountId"] == ACCOUNT
-    assert identity["userArn"].startswith(f"arn:aws:iam::{ACCOUNT}:user/")
 
 
 def test_temporary_credentials_with_their_session_token_pass_as_a_role_session() -> None:
@@ -90,7 +107,7 @@ def test_temporary_credentials_without_their_session_token_are_an_invalid_token(
 
 def test_another_stacks_key_is_an_invalid_token() -> None:
     other = stack_verifier()
-    headers = sign(long_term(other), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(other), REGION, "POST", ACTIONS, BODY)
 
     assert received(stack_verifier(), headers) == Refusal(INVALID_TOKEN, "UnrecognizedClientException")
 
@@ -105,7 +122,7 @@ def test_the_right_key_id_with_a_wrong_secret_does_not_match() -> None:
 
 def test_an_altered_body_does_not_match() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
 
     assert received(verifier, headers, body=BODY.replace(b"points", b"offers")) == Refusal(MISMATCH)
 
@@ -113,7 +130,7 @@ def test_an_altered_body_does_not_match() -> None:
 def test_an_altered_body_under_the_original_bodys_claimed_hash_does_not_match() -> None:
     verifier = stack_verifier()
     claimed = {"X-Amz-Content-SHA256": hashlib.sha256(BODY).hexdigest()}
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY, claimed)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY, claimed)
 
     assert received(verifier, headers, body=b"{}") == Refusal(MISMATCH)
 
@@ -121,7 +138,7 @@ def test_an_altered_body_under_the_original_bodys_claimed_hash_does_not_match() 
 def test_an_altered_query_string_does_not_match() -> None:
     verifier = stack_verifier()
     url = f"http://{HOST}/v1/iam/loyalty/customers/ACC_EXT_1/activity?page=1&page_size=5"
-    headers = sign(long_term(verifier), REGION, "GET", url, b"")
+    headers = sign(temporary(verifier), REGION, "GET", url, b"")
 
     assert isinstance(received(verifier, headers, url=url, body=b"", method="GET"), dict)
     tampered = url.replace("page=1", "page=2")
@@ -131,14 +148,14 @@ def test_an_altered_query_string_does_not_match() -> None:
 def test_a_percent_encoded_path_segment_is_signed_as_aws_clients_sign_it() -> None:
     verifier = stack_verifier()
     url = f"http://{HOST}/v1/iam/loyalty/customers/ana%40example.com"
-    headers = sign(long_term(verifier), REGION, "GET", url, b"")
+    headers = sign(temporary(verifier), REGION, "GET", url, b"")
 
     assert isinstance(received(verifier, headers, url=url, body=b"", method="GET"), dict)
 
 
 def test_an_altered_signed_header_does_not_match_and_an_unsigned_one_is_free() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY, {"Content-Type": "application/json"})
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY, {"Content-Type": "application/json"})
 
     assert isinstance(received(verifier, {**headers, "User-Agent": "added/1.0"}), dict)
     assert received(verifier, {**headers, "Content-Type": "text/plain"}) == Refusal(MISMATCH)
@@ -147,7 +164,7 @@ def test_an_altered_signed_header_does_not_match_and_an_unsigned_one_is_free() -
 def test_a_signature_older_than_five_minutes_has_expired() -> None:
     # Given a request signed now, received 5 min 1 s later
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
     signed_at = datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     verifier.now = lambda: signed_at + timedelta(minutes=5, seconds=1)
 
@@ -161,7 +178,7 @@ def test_a_signature_older_than_five_minutes_has_expired() -> None:
 
 def test_a_signature_four_minutes_old_still_passes() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
     signed_at = datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     verifier.now = lambda: signed_at + timedelta(minutes=4)
 
@@ -170,7 +187,7 @@ def test_a_signature_four_minutes_old_still_passes() -> None:
 
 def test_a_signature_dated_over_five_minutes_ahead_is_not_yet_current() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
     signed_at = datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     verifier.now = lambda: signed_at - timedelta(minutes=6)
 
@@ -182,7 +199,7 @@ def test_a_signature_dated_over_five_minutes_ahead_is_not_yet_current() -> None:
 
 def test_a_credential_scoped_to_another_region_is_refused() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), "eu-west-1", "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), "eu-west-1", "POST", ACTIONS, BODY)
 
     assert received(verifier, headers) == Refusal("Credential should be scoped to a valid region. ")
 
@@ -190,7 +207,7 @@ def test_a_credential_scoped_to_another_region_is_refused() -> None:
 def test_a_credential_scoped_to_another_service_is_refused() -> None:
     verifier = stack_verifier()
     doc = verifier.document()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
     headers["Authorization"] = headers["Authorization"].replace(f"/{SERVICE}/", "/lambda/")
 
     assert doc["service"] == SERVICE
@@ -199,7 +216,7 @@ def test_a_credential_scoped_to_another_service_is_refused() -> None:
 
 def test_a_scope_date_other_than_the_signing_date_is_refused() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
     day = headers["X-Amz-Date"][:8]
     headers["Authorization"] = headers["Authorization"].replace(f"/{day}/", "/20000101/")
 
@@ -223,7 +240,7 @@ def test_an_authorization_of_another_scheme_is_an_incomplete_signature() -> None
 
 def test_a_signature_that_leaves_the_host_out_is_refused() -> None:
     verifier = stack_verifier()
-    headers = sign(long_term(verifier), REGION, "POST", ACTIONS, BODY)
+    headers = sign(temporary(verifier), REGION, "POST", ACTIONS, BODY)
     headers["Authorization"] = headers["Authorization"].replace("SignedHeaders=host;", "SignedHeaders=")
 
     assert received(verifier, headers) == Refusal(HOST_NOT_SIGNED, "IncompleteSignatureException")

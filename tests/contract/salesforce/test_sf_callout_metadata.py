@@ -123,6 +123,14 @@ def test_the_agents_permission_set_opens_the_principal_and_the_components_apex()
     assert classes == {"ConnectorClient", "LoyaltyProfileController"}
     imported = set(re.findall(r"@salesforce/apex/(\w+)\.", (COMPONENT_META.parent / "loyaltyProfile.js").read_text()))
     assert imported <= classes
+    # and read access to User External Credentials, where the callout's credential is stored: every user
+    # making an authenticated callout needs it (Salesforce Help, "Enable User External Credentials"),
+    # and an agent's custom profile may not grant it
+    stored = {
+        o.findtext("md:object", namespaces=NS): o.findtext("md:allowRead", namespaces=NS)
+        for o in root.findall("md:objectPermissions", NS)
+    }
+    assert stored.get("UserExternalCredential") == "true"
 
 
 def test_every_apex_class_has_its_meta_file_at_the_projects_api_version() -> None:
@@ -157,3 +165,10 @@ def test_the_component_is_for_contact_and_account_record_pages() -> None:
     assert config.get("targets") == "lightning__RecordPage"
     assert sorted(o.text or "" for o in config.findall("md:objects/md:object", NS)) == ["Account", "Contact"]
     assert root.findtext("md:apiVersion", namespaces=NS) == _project()["sourceApiVersion"]
+
+
+def test_every_permission_sets_description_fits_the_field() -> None:
+    # PermissionSet.Description is a string(255): a longer one fails the deploy.
+    for path in sorted((DEFAULT / "permissionsets").glob("*.permissionset-meta.xml")):
+        description = _root(path).findtext("md:description", default="", namespaces=NS)
+        assert len(description) <= 255, (path.name, len(description))

@@ -34,8 +34,9 @@ class Running:
         self.url, self.recorder, self.verifier = url, recorder, verifier
 
     def credentials(self) -> Credentials:
-        doc = self.verifier.document()
-        return Credentials(doc["access_key_id"], doc["secret_access_key"])
+        # The role session's: the IAM user's own key may only assume the role (refused on the routes).
+        doc = self.verifier.document()["temporary"]
+        return Credentials(doc["access_key_id"], doc["secret_access_key"], doc["session_token"])
 
 
 def start(verifier: SigV4Verifier | None) -> Iterator[Running]:

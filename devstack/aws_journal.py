@@ -54,7 +54,8 @@ def digest(item: Any) -> str | None:
     """A digest of a moto DynamoDB item's content; None for no item."""
     if item is None:
         return None
-    return hashlib.sha256(json.dumps(item.to_json(), sort_keys=True).encode()).hexdigest()
+    # default=repr: a binary attribute's value is bytes (the backfill's checkpoints hold some).
+    return hashlib.sha256(json.dumps(item.to_json(), sort_keys=True, default=repr).encode()).hexdigest()
 
 
 def _key_text(table: Any, key: dict[str, Any]) -> str:

@@ -157,3 +157,17 @@ def test_a_mark_whose_writes_left_the_journal_is_refused_not_answered_in_part() 
     # then it is told so, and a reader within the journal gets every write since its mark
     assert journal.since(0) is None
     assert journal.since(1) == (3, [("SyncState", "k1", None, "d"), ("SyncState", "k2", None, "d")])
+
+
+def test_an_item_holding_a_binary_attribute_is_seen_like_any_other(moto: tuple[LocalAws, AwsWrites, str]) -> None:
+    # given an item with a binary attribute (as the backfill's checkpoints hold), written through the
+    # journaled backend (a digest of it must not fail the write)
+    aws, writes, _queue = moto
+    before = writes.counted()
+
+    aws.client("dynamodb").put_item(
+        TableName="SyncState",
+        Item={"pk": {"S": "backfill#run#1"}, "sk": {"S": "STEP"}, "cursor": {"B": b"\x00\x01"}},
+    )
+
+    assert writes.since(before) == ["SyncState: new backfill#run"]

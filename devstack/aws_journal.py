@@ -112,7 +112,8 @@ def queue_messages(account_id: str, region: str) -> dict[str, int]:
 
 class LocalWrites:
     """WSGI middleware: `GET /_local/writes?since=N` answers {"seq", "writes": [[table, key, before,
-    after], ...], "messages": {queue: n}}; 409 when the writes since N left the journal."""
+    after], ...], "messages": {queue: n}}; 409 when the writes since N left the journal, 400 when N
+    is not an integer."""
 
     def __init__(self, app: Any, account_id: str, region: str) -> None:
         self._app = app
@@ -122,16 +123,22 @@ class LocalWrites:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/_local/writes":
             return self._app(environ, start_response)
-        asked = parse_qs(environ.get("QUERY_STRING", "")).get("since")
+        asked = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get("since")
+        body: dict[str, Any]
+        if asked and not asked[0].lstrip("-").isdigit():
+            return self._answer(start_response, "400 Bad Request", {"message": "since: an integer (a seq)"})
         since = int(asked[0]) if asked else None  # no `since`: where the journal stands, no writes
         found = JOURNAL.since(since)
-        body: dict[str, Any]
         if found is None:
             status, body = "409 Conflict", {"message": f"writes since {since} are no longer journaled"}
         else:
             seq, writes = found
             messages = queue_messages(self._account_id, self._region)
             status, body = "200 OK", {"seq": seq, "writes": writes, "messages": messages}
+        return self._answer(start_response, status, body)
+
+    @staticmethod
+    def _answer(start_response: Any, status: str, body: dict[str, Any]) -> Iterable[bytes]:
         data = json.dumps(body).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]

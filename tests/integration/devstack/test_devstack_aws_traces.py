@@ -171,3 +171,15 @@ def test_an_item_holding_a_binary_attribute_is_seen_like_any_other(moto: tuple[L
     )
 
     assert writes.since(before) == ["SyncState: new backfill#run"]
+
+
+@pytest.mark.parametrize("since", ["abc", "1.5", ""])
+def test_a_since_that_is_not_a_seq_is_a_400_naming_it(moto: tuple[LocalAws, AwsWrites, str], since: str) -> None:
+    import requests
+
+    aws, _writes, _queue = moto
+
+    reply = requests.get(f"{aws.url}/_local/writes", params={"since": since}, timeout=10)
+
+    assert reply.status_code == 400
+    assert reply.json()["message"].startswith("since")

@@ -1,0 +1,81 @@
+"""The canonical events a relayed Salesforce event becomes (see connector.relay.events).
+
+- `salesforce.record.changed`: one Contact or Account named by a Change Data Capture event. A change
+  event may name several records (`recordIds`): each becomes its own event, so that each record is
+  its own entity (idempotent on `event_id`, last-writer-wins per record on `occurred_at`, the
+  change's `commitTimestamp`).
+- `salesforce.records.merged`: a `Contact_Merged__e` (winner, loser) published by the after-delete
+  trigger on Contact and Account (a merge reaches CDC only as a DELETE of the loser and an UPDATE of
+  the winner; `MasterRecordId` is visible to an after-delete trigger alone).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connector.envelope import EntityRef, Envelope
+from connector.value_types import SalesforceId
+
+SALESFORCE = "salesforce"
+ChangedObject = Literal["Contact", "Account"]
+# GAP_*: Salesforce could not say what changed (the event names the records, no field values): the
+# record's current values are read from Salesforce. GAP_OVERFLOW: more than 100,000 changes in a
+# transaction, one event per entity type naming no records.
+ChangeType = Literal[
+    "CREATE", "UPDATE", "DELETE", "UNDELETE", "GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE", "GAP_OVERFLOW"
+]
+
+
+class RecordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    object: ChangedObject
+    record_id: SalesforceId
+    change_type: ChangeType
+    # Flat field API names (a compound field's part `MailingAddress.City` is `MailingCity`, `Name.FirstName`
+    # is `FirstName`), system fields (LastModifiedDate, ...) left out.
+    changed_fields: list[str] = Field(default_factory=list)
+    nulled_fields: list[str] = Field(default_factory=list)
+    # The record's values the event carries, by flat field API name (a CREATE: every non-null field;
+    # an UPDATE: the changed ones, and any enriched field).
+    values: dict[str, Any] = Field(default_factory=dict)
+    # Who committed the change (a User Id): the connector's own integration user's changes are dropped.
+    commit_user: str
+    transaction_key: str
+    sequence_number: int
+
+
+class RecordChanged(Envelope):
+    """A Contact or Account changed in Salesforce. event_id `<transactionKey>.<sequenceNumber>.<record id>`."""
+
+    event_type: Literal["salesforce.record.changed"]
+    source: Literal["salesforce"] = "salesforce"
+    data: RecordChange
+
+    def entity(self) -> EntityRef:
+        return EntityRef(SALESFORCE, self.data.object.lower(), self.data.record_id)
+
+
+class RecordMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    object: ChangedObject
+    winner_id: SalesforceId
+    loser_id: SalesforceId
+    # The loser's link fields as the after-delete trigger saw them (its record is gone afterwards).
+    loser_values: dict[str, Any] = Field(default_factory=dict)
+    commit_user: str | None = None
+
+
+class RecordsMerged(Envelope):
+    """Two Contacts or Accounts merged in Salesforce. event_id: the platform event's EventUuid."""
+
+    event_type: Literal["salesforce.records.merged"]
+    source: Literal["salesforce"] = "salesforce"
+    data: RecordMerge
+
+    def entity(self) -> EntityRef:
+        # The loser's: it is merged once; a second merge naming it is the same merge again.
+        return EntityRef(SALESFORCE, f"{self.data.object.lower()}-merge", self.data.loser_id)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from connector.errors import MappingError
 from connector.relay.events import RelayedEvent
-from connector.relay.social import translate_social_platform_event
+from connector.relay.social import SOCIAL_PLATFORM_EVENTS, translate_social_platform_event
 from connector.social.salesforce_events import (
     ConversationAssigned,
     ConversationContactLinked,
@@ -19,6 +20,7 @@ from connector.social.salesforce_events import (
     EngagementSend,
 )
 
+OBJECTS = Path(__file__).resolve().parents[2] / "salesforce" / "force-app" / "main" / "default" / "objects"
 EVENT_UUID = "9b2f6c1e-58a4-4d0a-9c53-7e1f0b2d4a61"
 AGENT = {"Agent_Id__c": "005000000000001AAA", "Agent_Name__c": "Alex Kim", "Agent_Email__c": "alex.kim@brand.example"}
 PAYLOADS: dict[str, dict[str, Any]] = {
@@ -195,3 +197,15 @@ def test_another_event_type_is_a_mapping_error_naming_the_detail_type() -> None:
         translate_social_platform_event(relayed("Contact_Merged__e"))
     # then it is refused naming detail-type
     assert refused.value.loc == ["detail-type"]
+
+
+@pytest.mark.parametrize("detail_type", sorted(SOCIAL_PLATFORM_EVENTS))
+def test_each_payload_model_reads_exactly_the_fields_its_platform_event_defines(detail_type: str) -> None:
+    # given the platform event's fields in the SFDX source (salesforce/force-app/.../objects/<event>/fields)
+    defined = {
+        p.name.removesuffix(".field-meta.xml") for p in (OBJECTS / detail_type / "fields").glob("*.field-meta.xml")
+    }
+    payload_model = SOCIAL_PLATFORM_EVENTS[detail_type][0]
+    # then the translation reads those and the standard CreatedDate, no field the org would not send
+    read = {field.alias for field in payload_model.model_fields.values()}
+    assert read == defined | {"CreatedDate"}

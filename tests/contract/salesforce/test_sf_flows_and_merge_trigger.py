@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from emulators.salesforce.loader import load_schema
+
 PROJECT = Path(__file__).resolve().parents[3] / "salesforce"
 DEFAULT = PROJECT / "force-app" / "main" / "default"
 NS = {"md": "http://soap.sforce.com/2006/04/metadata"}
@@ -117,3 +119,22 @@ def test_the_publisher_publishes_once_per_trigger_run_and_has_its_test_class() -
     assert "@IsTest" in test[:200]
     for behaviour in ("merge winner loser", "delete gone", "Test.getEventBus().deliver()", "i < 200"):
         assert behaviour in test, behaviour
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.name.split(".")[0])
+def test_every_record_field_a_flow_reads_is_in_the_org_schema(path: Path) -> None:
+    # given the org schema the emulator loads from this very source (standard objects and the custom fields)
+    schema = load_schema().schema
+    root = _root(path)
+    sobject = schema.object(_text(root, "start/object") or "")
+    assert sobject is not None
+    # then the start's conditions and every $Record field the flow reads are fields of the triggering object
+    # (a flow naming a field the org lacks is refused on deploy), and a Get Records reads its object's fields
+    read = {_text(f, "field") for f in root.findall("md:start/md:filters", NS)}
+    read |= set(re.findall(r"\$Record\.(\w+)", path.read_text()))
+    assert {name for name in read if sobject.field(name or "") is None} == set()
+    for lookup in root.findall("md:recordLookups", NS):
+        target = schema.object(_text(lookup, "object") or "")
+        assert target is not None
+        queried = {q.text for q in lookup.findall("md:queriedFields", NS)}
+        assert {name for name in queried if target.field(name or "") is None} == set()

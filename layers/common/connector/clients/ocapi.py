@@ -15,9 +15,9 @@ from connector.settings import PlatformApi
 from connector.value_types import quoted_path_segment
 
 DEFAULT_VERSION = "v24_5"
-# Customer document fields the Data API does not let a client write (the storefront sets them):
-# https://documentation.b2c.commercecloud.salesforce.com/DOC1/topic/com.demandware.dochelp/OCAPI/current/data/Documents/Customer.html
-# marks them read-only; a PATCH naming one is refused with a 400 fault.
+# Customer document fields the connector never writes back: those the storefront sets itself (read-only
+# in the Data API's Customer document; a PATCH naming one is refused with a 400 fault), and the
+# customer number, which the Data API would let a PATCH change but which is the link's key.
 READ_ONLY_CUSTOMER_FIELDS = frozenset(
     {
         "customer_id",
@@ -83,8 +83,8 @@ class CommerceClient(PlatformClient):
     def update_customer(self, customer_list_id: str, customer_no: str, fields: dict[str, Any]) -> dict[str, Any] | None:
         """Data API `PATCH /customer_lists/{list_id}/customers/{customer_no}`: only the fields given
         change. The updated document, or None when the list has no such customer (404); any other
-        refusal is a PlatformRefusal naming the fault's type and property (never its message, which
-        may quote the value)."""
+        refusal is a PlatformRefusal naming the fault's type (never its message, which may quote the
+        value)."""
         path = (
             f"/s/-/dw/data/{self._version}/customer_lists/{_segment(customer_list_id)}"
             f"/customers/{_segment(customer_no)}"
@@ -159,15 +159,13 @@ class CommerceClient(PlatformClient):
 
 
 def _fault(resp: requests.Response) -> str:
-    """`<fault type>` and the property it names, if any: OCAPI's fault document
-    `{"_v", "fault": {"type", "message", "arguments"}}`."""
+    """The fault's type, from OCAPI's fault document `{"_v", "fault": {"type", "message"}}` (its
+    message is left out: it may quote the value refused)."""
     try:
         fault = resp.json().get("fault") or {}
     except (ValueError, AttributeError):
         return "(no fault document)"
-    arguments = fault.get("arguments") or {}
-    prop = arguments.get("property") or arguments.get("propertyName") if isinstance(arguments, dict) else None
-    return f"{fault.get('type') or 'fault'}" + (f" ({prop})" if prop else "")
+    return str(fault.get("type") or "fault")
 
 
 def _after(field: str, key: str) -> dict[str, Any]:

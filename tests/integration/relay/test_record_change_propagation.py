@@ -281,3 +281,18 @@ def test_by_email_when_search_by_external_id_is_off(both_on: RelayWorld) -> None
     )
     propagate_record_change(event, both_on.services())
     assert both_on.loyalty_get("/users/user-00001001")["user"]["city"] == "Lyon"
+
+
+def test_a_field_named_changed_but_not_carried_is_not_sent_as_cleared(both_on: RelayWorld) -> None:
+    # given an UPDATE naming HomePhone changed without carrying it (neither a value nor a nulled field)
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    [event] = contact_change(
+        [contact_id],
+        changed=["Email", "HomePhone"],
+        Email="sabina.new@example.com",
+        **link_keys("00001001", "ACC_EXT_1"),
+    )
+    event.data.values.pop("HomePhone", None)
+    propagate_record_change(event, both_on.services())
+    [patch] = both_on.storefront_patches()
+    assert patch["json"] == {"email": "sabina.new@example.com"}

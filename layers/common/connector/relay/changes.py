@@ -168,12 +168,14 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
     # A gap event carries no field values (https://developer.salesforce.com/docs/platform/
     # change-data-capture/guide/cdc-other-events-gap.html): the workflow reads the record.
     values = {} if gap else _flat_values(payload)
-    for name in _flat_names(header.diff_fields):
+    # A diff field's event value is a diff, not the value: it is not carried as if it were one.
+    diffs = _flat_names(header.diff_fields)
+    for name in diffs:
         values.pop(name, None)
     if header.change_type == "CREATE":
         changed = [k for k, v in values.items() if v is not None]
     else:
-        changed = _flat_names(header.changed_fields)
+        changed = [name for name in _flat_names(header.changed_fields) if name not in diffs]
     occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
     events: list[Envelope] = []
     for record_id in dict.fromkeys(header.record_ids):
@@ -276,10 +278,12 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
     a CREATE carries every populated field. So only a gap event (no values at all) costs a Salesforce
     call: one escaped SOQL read of the record's mapped fields and link keys."""
     if not change.change_type.startswith("GAP_"):
-        changed = {name.casefold() for name in (*change.changed_fields, *change.nulled_fields)}
         values = dict(change.values)
         for name in change.nulled_fields:
             values.setdefault(name, None)
+        # A field named changed but not carried is not sent: it would read as cleared.
+        carried = {name.casefold() for name in values}
+        changed = {n.casefold() for n in (*change.changed_fields, *change.nulled_fields)} & carried
         return values, changed
     wanted = sorted(
         {

@@ -296,3 +296,26 @@ def test_a_field_named_changed_but_not_carried_is_not_sent_as_cleared(both_on: R
     propagate_record_change(event, both_on.services())
     [patch] = both_on.storefront_patches()
     assert patch["json"] == {"email": "sabina.new@example.com"}
+
+
+def test_a_field_cleared_in_salesforce_is_cleared_on_the_platforms(both_on: RelayWorld) -> None:
+    # given a linked Contact whose home phone and phone are emptied (nulledFields)
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    [event] = contact_change(
+        [contact_id], changed=["HomePhone", "Phone"], HomePhone=None, Phone=None, **link_keys("00001001", "ACC_EXT_1")
+    )
+    both_on.loyalty_user("user-00001001", "ACC_EXT_1", "sabina@example.com", phone="+39 02 1234")
+    propagate_record_change(event, both_on.services())
+    # then the storefront's phone_home and the loyalty phone are cleared
+    [patch] = both_on.storefront_patches()
+    assert patch["json"] == {"phone_home": None}
+    assert both_on.loyalty_get("/users/user-00001001")["user"].get("phone") is None
+
+
+def test_a_value_the_loyalty_profile_cannot_hold_is_a_refusal_naming_the_field(both_on: RelayWorld) -> None:
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    [event] = contact_change(
+        [contact_id], changed=["Birthdate"], Birthdate="12/04/1990", **link_keys("00001001", "ACC_EXT_1")
+    )
+    with pytest.raises(RefusedByPlatform, match="loyalty: Birthdate must be a date"):
+        propagate_record_change(event, both_on.services())

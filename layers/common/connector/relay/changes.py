@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connector.clients.base import PlatformRefusal
 from connector.clients.ocapi import READ_ONLY_CUSTOMER_FIELDS
-from connector.commerce.contacts import CUSTOMER_NO_FIELD
+from connector.commerce.contacts import CUSTOMER_NO_FIELD, address_of_street, mailing_address_mapping
 from connector.crm.identity import IdentityKind
 from connector.envelope import Envelope, Outcome
 from connector.errors import (
@@ -334,6 +334,7 @@ def _mapped_fields(services: Services, sobject: str) -> list[str]:
             for customer, sf in config.commerce.contact_field_mapping.items()
             if customer not in READ_ONLY_CUSTOMER_FIELDS
         ]
+        fields += list(mailing_address_mapping(state_country_picklists=config.salesforce.state_country_picklists))
     if sobject == config.loyalty.parent_object:
         fields += list(config.loyalty.mapping().values())
     return list(dict.fromkeys(fields))
@@ -355,8 +356,11 @@ def _to_storefront(
     reasons: list[str],
 ) -> None:
     """The changed fields the inbound mapping (connector.commerce.contacts) reads from the customer
-    document, written back to it: the same mapping, reversed."""
-    commerce = services.settings.config.commerce
+    document and its preferred address, written back to them: the same mappings, reversed. The
+    profile's in one customer PATCH; the address's in one PATCH of the preferred address (the Data
+    API keeps addresses apart from the customer document), found by one read of the address book."""
+    config = services.settings.config
+    commerce = config.commerce
     customer_no = _value(values, CUSTOMER_NO_FIELD)
     if not customer_no:
         reasons.append("the Contact has no storefront customer number")
@@ -365,24 +369,53 @@ def _to_storefront(
     if linked is None or linked.salesforce_id[:15] != change.record_id[:15]:
         reasons.append("the identity map does not link the Contact's customer number to it")
         return
-    fields = {
+    profile = {
         customer: _value(values, sf)
         for customer, sf in commerce.contact_field_mapping.items()
         if sf.casefold() in changed and customer not in READ_ONLY_CUSTOMER_FIELDS
     }
-    if not fields:
+    address_mapping = mailing_address_mapping(state_country_picklists=config.salesforce.state_country_picklists)
+    address: dict[str, Any] = {}
+    for sf, part in address_mapping.items():
+        if sf.casefold() in changed:
+            value = _value(values, sf)
+            address.update(address_of_street(value) if part == "address1" else {part: value})
+    if not profile and not address:
         reasons.append("no field the storefront maps changed")
         return
     site_id = _value(values, SITE_FIELD) or commerce.default_site_id
+    list_id = commerce.customer_list_of(str(site_id))
+    storefront = services.commerce
+    sent: list[str] = []
     try:
-        updated = services.commerce.update_customer(commerce.customer_list_of(str(site_id)), str(customer_no), fields)
+        if profile:
+            if storefront.update_customer(list_id, str(customer_no), profile) is None:
+                refusals.append("storefront: no such customer in the customer list (404)")
+                return
+            sent += sorted(profile)
+        if address:
+            book = storefront.customer_addresses(list_id, str(customer_no))
+            if book is None:
+                refusals.append("storefront: no such customer in the customer list (404)")
+                return
+            # The address the inbound mapping reads (commerce.models.Customer.preferred_address): the
+            # preferred one, else the first.
+            preferred = next((a for a in book if a.get("preferred")), book[0] if book else None)
+            if preferred is None or not preferred.get("address_id"):
+                reasons.append("the storefront customer has no address to update")
+            elif (
+                storefront.update_customer_address(list_id, str(customer_no), str(preferred["address_id"]), address)
+                is None
+            ):
+                refusals.append("storefront: the customer's address is gone (404)")
+                return
+            else:
+                sent += [f"address.{part}" for part in sorted(address)]
     except PlatformRefusal as exc:
-        refusals.append(f"storefront refused {', '.join(sorted(fields))}: {exc}")
+        refusals.append(f"storefront refused {', '.join(sorted(profile) + sorted(address))}: {exc}")
         return
-    if updated is None:
-        refusals.append("storefront: no such customer in the customer list (404)")
-        return
-    done["storefront"] = sorted(fields)
+    if sent:
+        done["storefront"] = sent
 
 
 def _to_loyalty(

@@ -234,7 +234,11 @@ def is_integration_user(services: Services, user_id: str | None) -> bool:
     return bool(own) and own[:15] == user_id[:15]
 
 
-def propagate_record_change(event: RecordChanged, services: Services) -> Any:
+def propagate_record_change(event: RecordChanged, services: Services) -> Outcome:
+    """The record's changed mapped fields to each platform that is on and links it; a platform that
+    refuses (4xx) does not stop the other: the refusals are raised together at the end
+    (RefusedByPlatform: the sync state reads FAILED with them), a platform down is a TransientError
+    (the queue retries; the calls made are idempotent PATCH/PUTs of the same values)."""
     change = event.data
     if is_integration_user(services, change.commit_user):
         raise IneligibleEvent("changed by the connector's own integration user: not sent back to the platforms")
@@ -481,7 +485,7 @@ def _same(held: Any, wanted: Any) -> bool:
 
 
 # -- merges -----------------------------------------------------------------------------------------
-def merge_records(event: RecordsMerged, services: Services) -> Any:
+def merge_records(event: RecordsMerged, services: Services) -> Outcome:
     """The storefront link of the loser's customer number moved to the winner (the storefront has no
     merge: its customer stays, now the winner's), and the loyalty customers merged per Merge on
     Parent Merge, the survivor being the customer of the key the winner holds after the merge

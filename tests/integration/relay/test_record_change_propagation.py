@@ -372,3 +372,13 @@ def test_a_customer_without_an_address_gets_no_address_patch_and_says_why(both_o
     with pytest.raises(IneligibleEvent, match="no address to update"):
         propagate_record_change(event, both_on.services())
     assert both_on.storefront_patches() == []
+
+
+def test_by_email_a_changed_email_still_finds_its_customer_through_the_records_external_id(both_on: RelayWorld) -> None:
+    # given Search by External ID off, and a Contact's email changed (the platform has the old one)
+    both_on.configure(loyalty={"search_by_external_id": False})
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    [event] = email_and_city_change(both_on, [contact_id], link_keys("00001001", "ACC_EXT_1"))
+    # when propagated, then the customer keyed by the record's external id takes the new email
+    propagate_record_change(event, both_on.services())
+    assert both_on.loyalty_get("/users/user-00001001")["user"]["email"] == "sabina.new@example.com"

@@ -451,6 +451,11 @@ def _to_loyalty(
         reasons.append("no field the loyalty platform maps changed")
         return
     found = services.loyalty.find_user(ref)
+    external_id = _value(values, loyalty.external_id_field)
+    if found is None and not loyalty.search_by_external_id and "email" in wanted and external_id:
+        # Searched by email, and the email is what changed: the customer still has the old one. The
+        # record's external id (written by every enrolment, and enriched into every change) finds it.
+        found = services.loyalty.user_by_external_id(str(external_id))
     if found is None:
         reasons.append("no loyalty customer has the record's key")
         return

@@ -382,3 +382,22 @@ def test_by_email_a_changed_email_still_finds_its_customer_through_the_records_e
     # when propagated, then the customer keyed by the record's external id takes the new email
     propagate_record_change(event, both_on.services())
     assert both_on.loyalty_get("/users/user-00001001")["user"]["email"] == "sabina.new@example.com"
+
+
+def test_one_grouped_change_naming_two_contacts_reads_each_ones_link_keys_and_reaches_both(both_on: RelayWorld) -> None:
+    # given two linked Contacts, and one change event naming both: Salesforce groups records only in
+    # an event without enrichment, so it carries no link keys
+    first = linked_contact(both_on, "00001001", "ACC_EXT_1", "one@example.com")
+    second = linked_contact(both_on, "00001002", "ACC_EXT_2", "two@example.com")
+    events = contact_change([first, second], changed=["MailingAddress.City"], MailingAddress={"City": "Lyon"})
+    before = both_on.salesforce.calls()
+    # when each record's event is propagated
+    for event in events:
+        propagate_record_change(event, both_on.services())
+    # then one query per record found its keys, and both customers' addresses and profiles follow
+    assert both_on.salesforce.calls() == before + 2
+    assert patched(both_on) == {
+        "/00001001/addresses/home": {"city": "Lyon"},
+        "/00001002/addresses/home": {"city": "Lyon"},
+    }
+    assert {u["path"].rsplit("/", 1)[1] for u in both_on.loyalty_updates()} == {"user-00001001", "user-00001002"}

@@ -178,7 +178,8 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
         changed = [name for name in _flat_names(header.changed_fields) if name not in diffs]
     occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
     events: list[Envelope] = []
-    for record_id in dict.fromkeys(header.record_ids):
+    record_ids = list(dict.fromkeys(header.record_ids))
+    for record_id in record_ids:
         change = RecordChange(
             object=sobject,
             record_id=record_id,
@@ -189,6 +190,7 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
             commit_user=header.commit_user,
             transaction_key=header.transaction_key,
             sequence_number=header.sequence_number,
+            records_in_event=len(record_ids),
         )
         events.append(
             RecordChanged(
@@ -288,6 +290,12 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
         # A field named changed but not carried is not sent: it would read as cleared.
         carried = {name.casefold() for name in values}
         changed = {n.casefold() for n in (*change.changed_fields, *change.nulled_fields)} & carried
+        if change.records_in_event > 1 and change.change_type == "UPDATE":
+            # A grouped event is never enriched ("if change event messages are enriched, single event
+            # messages are sent because the external ID field values could be different for each
+            # record": cdc_enrich_considerations.htm): the record's own link keys are read, once.
+            keys = [*_link_fields(services, change.object), *_optional_fields(change.object)]
+            values = {**values, **_read_record(services, change, keys)}
         return values, changed
     wanted = sorted(
         {
@@ -297,12 +305,19 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
         },
         key=str.casefold,
     )
+    # Nothing says what changed: every mapped field is sent as the record holds it now.
+    return _read_record(services, change, wanted), {name.casefold() for name in wanted}
+
+
+def _read_record(services: Services, change: RecordChange, fields: list[str]) -> dict[str, Any]:
+    """`fields` of the changed record, in one SOQL query (its Id escaped; the field names come from
+    the validated configuration and this module)."""
+    wanted = sorted(set(fields), key=str.casefold)
     soql = f"SELECT Id, {', '.join(wanted)} FROM {change.object} WHERE Id = {soql_quote(change.record_id)} LIMIT 1"
     rows = services.salesforce.query(soql)
     if not rows:
         raise IneligibleEvent(f"the {change.object} is no longer in Salesforce: nothing to carry")
-    # Nothing says what changed: every mapped field is sent as the record holds it now.
-    return {k: v for k, v in rows[0].items() if k != "attributes"}, {name.casefold() for name in wanted}
+    return {k: v for k, v in rows[0].items() if k != "attributes"}
 
 
 def _link_fields(services: Services, sobject: str) -> list[str]:

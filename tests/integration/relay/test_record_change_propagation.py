@@ -401,3 +401,10 @@ def test_one_grouped_change_naming_two_contacts_reads_each_ones_link_keys_and_re
         "/00001002/addresses/home": {"city": "Lyon"},
     }
     assert {u["path"].rsplit("/", 1)[1] for u in both_on.loyalty_updates()} == {"user-00001001", "user-00001002"}
+
+
+def test_an_external_id_that_cannot_be_a_key_is_no_loyalty_link(both_on: RelayWorld) -> None:
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    [event] = email_and_city_change(both_on, [contact_id], link_keys("00001001", "ACC/EXT/1"))
+    propagate_record_change(event, both_on.services())
+    assert both_on.loyalty.calls() == 0 and len(both_on.storefront_patches()) == 2

@@ -485,15 +485,17 @@ def _to_loyalty(
 
 
 def _loyalty_ref(services: Services, values: dict[str, Any], record_id: str) -> CustomerRef | None:
+    """The record's loyalty key per Search by External ID; None when it holds none the platform could
+    be searched by (empty, or not a key: an external id is one path segment, an email an email)."""
     loyalty = services.settings.config.loyalty
     if loyalty.search_by_external_id:
-        external_id = _value(values, loyalty.external_id_field)
-        return CustomerRef(external_id=str(external_id), salesforce_id=record_id) if external_id else None
-    email = _value(values, _email_field(services))
-    if not email:
+        key: dict[str, Any] = {"external_id": _value(values, loyalty.external_id_field)}
+    else:
+        key = {"email": _value(values, _email_field(services))}
+    if not next(iter(key.values())):
         return None
     try:
-        return CustomerRef(email=str(email), salesforce_id=record_id)
+        return CustomerRef.model_validate({**{k: str(v) for k, v in key.items()}, "salesforce_id": record_id})
     except ValidationError:
         return None
 

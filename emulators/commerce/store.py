@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from emulators._base import JSON, ApiError, new_id, now_iso
@@ -29,6 +30,63 @@ GENDERS = (1, 2)  # OCAPI: 1 male, 2 female
 # Only what OCAPI exposes of a payment instrument: never a card number or security code.
 PAYMENT_INSTRUMENT_FIELDS = ("payment_instrument_id", "payment_method_id", "amount")
 PAYMENT_CARD_FIELDS = ("card_type", "masked_number", "expiration_month", "expiration_year", "holder")
+# The customer document's fields a Data API PATCH may set (Customer document, Data API: the strings
+# below, `gender` 1|2, `birthday` a date), and those the storefront sets itself, which a PATCH naming
+# them is refused for. `customer_no` may be changed ("will result in a CustomerNumberAlreadyInUseException
+# if there is already another customer with the same customer number":
+# https://documentation.b2c.commercecloud.salesforce.com/DOC1/topic/com.demandware.dochelp/OCAPI/19.3/data/Resources/CustomerLists.html).
+PATCHABLE_TEXT_FIELDS = (
+    "company_name",
+    "customer_no",
+    "email",
+    "fax",
+    "first_name",
+    "job_title",
+    "last_name",
+    "note",
+    "phone_business",
+    "phone_home",
+    "phone_mobile",
+    "preferred_locale",
+    "salutation",
+    "second_name",
+    "suffix",
+    "title",
+)
+# A customer address document's fields a PATCH of .../addresses/{address_name} may set (strings;
+# `preferred` a boolean), and those it may not.
+PATCHABLE_ADDRESS_FIELDS = (
+    "address1",
+    "address2",
+    "city",
+    "company_name",
+    "country_code",
+    "first_name",
+    "full_name",
+    "job_title",
+    "last_name",
+    "phone",
+    "post_box",
+    "postal_code",
+    "salutation",
+    "second_name",
+    "state_code",
+    "suffix",
+    "title",
+)
+READ_ONLY_ADDRESS_FIELDS = ("address_id", "creation_date", "last_modified")
+READ_ONLY_CUSTOMER_FIELDS = (
+    "customer_id",
+    "creation_date",
+    "last_modified",
+    "last_login_time",
+    "last_visit_time",
+    "previous_login_time",
+    "previous_visit_time",
+    "auth_type",
+    "addresses",
+    "customer_list_id",
+)
 
 
 def bad(message: str) -> ApiError:
@@ -90,6 +148,62 @@ def normalize_customer(raw: object) -> tuple[str, JSON]:
     doc["addresses"] = [_address(a, i) for i, a in enumerate(addresses, start=1)]
     doc["_type"] = "customer"
     return site_id, _drop_nulls(doc)
+
+
+def _customer_patch(body: JSON) -> JSON:
+    """A PATCH body checked field by field as OCAPI checks a document: an unknown property, a
+    read-only one, or a value of the wrong type is a 400 naming the property, and nothing changes."""
+    for key, value in body.items():
+        if key == "_v" or key == "_type":
+            continue
+        if key in READ_ONLY_CUSTOMER_FIELDS:
+            raise ApiError(400, f"The property '{key}' is read-only and cannot be set.", "ReadOnlyPropertyException")
+        if key in PATCHABLE_TEXT_FIELDS or key.startswith("c_"):
+            if value is not None and not isinstance(value, str):
+                raise bad(f"customer.{key} must be a string.")
+            if key in ("last_name", "customer_no") and not value:
+                raise bad(f"customer.{key} is mandatory and cannot be cleared.")
+        elif key == "gender":
+            if value is not None and value not in GENDERS:
+                raise ApiError(400, "customer.gender must be 1 or 2.", "EnumConstraintViolationException")
+        elif key == "birthday":
+            if value is not None and (not isinstance(value, str) or not _is_date(value)):
+                raise bad("customer.birthday must be a date (YYYY-MM-DD).")
+        else:
+            raise ApiError(
+                400, f"The property '{key}' is not defined for the document 'customer'.", "UnknownPropertyException"
+            )
+    return {k: v for k, v in body.items() if k not in ("_v", "_type")}
+
+
+def _address_patch(body: JSON) -> JSON:
+    """A customer address PATCH body checked as `_customer_patch` checks a customer's."""
+    for key, value in body.items():
+        if key in ("_v", "_type"):
+            continue
+        if key in READ_ONLY_ADDRESS_FIELDS:
+            raise ApiError(400, f"The property '{key}' is read-only and cannot be set.", "ReadOnlyPropertyException")
+        if key == "preferred":
+            if not isinstance(value, bool):
+                raise bad("customer_address.preferred must be a boolean.")
+        elif key in PATCHABLE_ADDRESS_FIELDS or key.startswith("c_"):
+            if value is not None and not isinstance(value, str):
+                raise bad(f"customer_address.{key} must be a string.")
+        else:
+            raise ApiError(
+                400,
+                f"The property '{key}' is not defined for the document 'customer_address'.",
+                "UnknownPropertyException",
+            )
+    return {k: v for k, v in body.items() if k not in ("_v", "_type")}
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
 
 def _address(raw: object, index: int) -> JSON:
@@ -304,6 +418,53 @@ class CommerceStore:
                 if self._customer_sites[cid] == site_id and customer_no in (doc.get("customer_no"), cid):
                     return copy.deepcopy(doc) if self._visible("customer", cid, read=True) else None
         return None
+
+    def _in_list(self, list_id: str, customer_no: str) -> tuple[str, JSON]:
+        if list_id not in self._lists:
+            raise ApiError(404, f"No customer list with id '{list_id}' was found.", "CustomerListNotFoundException")
+        cid = self._customer_ids.get(customer_no)
+        doc = self._customers.get(cid) if cid else None
+        if cid is None or doc is None or doc["customer_list_id"] != list_id:
+            raise ApiError(404, f"No customer with number '{customer_no}' was found.", "CustomerNotFoundException")
+        return cid, doc
+
+    def customer_addresses(self, list_id: str, customer_no: str) -> list[JSON]:
+        with self._lock:
+            _, doc = self._in_list(list_id, customer_no)
+            return copy.deepcopy(list(doc.get("addresses") or []))
+
+    def update_customer_address(self, list_id: str, customer_no: str, address_name: str, body: JSON) -> JSON:
+        """Data API customer address PATCH: only the fields given change, all or nothing."""
+        changes = _address_patch(body)
+        with self._lock:
+            _, doc = self._in_list(list_id, customer_no)
+            addresses = doc.get("addresses") or []
+            index = next((i for i, a in enumerate(addresses) if a.get("address_id") == address_name), None)
+            if index is None:
+                raise ApiError(404, f"No address named '{address_name}' was found.", "CustomerAddressNotFoundException")
+            if changes.get("preferred"):
+                for other in addresses:
+                    other["preferred"] = False
+            addresses[index] = _drop_nulls({**addresses[index], **changes})
+            doc["last_modified"] = now_iso()
+            return copy.deepcopy(addresses[index])
+
+    def update_customer(self, list_id: str, customer_no: str, body: JSON) -> JSON:
+        """Data API customer PATCH: only the fields given change (null clears one), all or nothing."""
+        changes = _customer_patch(body)
+        with self._lock:
+            cid, doc = self._in_list(list_id, customer_no)
+            number = changes.get("customer_no")
+            if number and number != customer_no and number in self._customer_ids:
+                raise ApiError(
+                    400, f"The customer number '{number}' is already in use.", "CustomerNumberAlreadyInUseException"
+                )
+            updated = {**doc, **changes, "last_modified": now_iso()}
+            if "customer_no" in changes:
+                del self._customer_ids[customer_no]
+                self._customer_ids[str(number)] = str(cid)
+            self._customers[str(cid)] = _drop_nulls(updated)
+            return copy.deepcopy(self._customers[str(cid)])
 
     def order(self, site_id: str, order_no: str) -> JSON | None:
         with self._lock:

@@ -83,6 +83,17 @@ def _linear(check: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     node_class, update_expression = ast.Node, ast.UpdateExpression
     searched = (ast.Expression, ast.UpdateExpressionFunction)
 
+    # type -> (a Node, an UpdateExpression, searched by find_clauses): isinstance against moto's
+    # abstract (ABCMeta) classes is slow, and the tree holds few types.
+    kinds: dict[type, tuple[bool, bool, bool]] = {}
+
+    def kind(of: type) -> tuple[bool, bool, bool]:
+        known = kinds.get(of)
+        if known is None:
+            known = (issubclass(of, node_class), issubclass(of, update_expression), issubclass(of, searched))
+            kinds[of] = known
+        return known
+
     def traverse(self: Any, root: Any) -> Any:
         memo: dict[tuple[int, tuple[type, ...]], list[Any]] = {}
         asked: list[tuple[type, ...]] | None = None
@@ -97,18 +108,19 @@ def _linear(check: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
                 for child in node.children or []:
                     if type(child) in types:
                         clauses.append(child)
-                    elif isinstance(child, searched):
+                    elif kind(type(child))[2]:
                         clauses.extend(found(child, types))
                 memo[key] = clauses
             return memo[key]
 
         def visit(node: Any) -> None:
             nonlocal asked
-            if not isinstance(node, node_class):
+            is_node, is_update_expression, _ = kind(type(node))
+            if not is_node:
                 return
             for child in node.children or []:
                 visit(child)
-            if not isinstance(node, update_expression):
+            if not is_update_expression:
                 return
             if asked is not None:
                 lists = tuple(tuple(id(clause) for clause in found(node, types)) for types in asked)

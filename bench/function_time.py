@@ -12,6 +12,15 @@ REPORT counts the runtime's init as well (RIE starts the runtime on the first in
 `INIT REPORT(durationMs: ...)`): its duration minus that init is the first invocation, printed
 beside the warm ones.
 
+The REPORT duration holds the function's own work and its waits on what it calls, which on the
+local stack are moto (DynamoDB), the Salesforce emulator and, on a shared machine, the other
+processes' turn on a CPU. To tell them apart the run also prints the CPU time each process spent per
+registration (from /proc, so a loaded machine's waits do not inflate it as they do wall time): the
+function's runtime processes (its own work, the client side of boto3 and requests included), the
+local stack's process (moto, the emulators, the gateway and the pollers) and RIE's; and the mean
+REPORT duration less the function's CPU: what the function spent waiting (on the local stack, or
+for a CPU).
+
 Printed, never asserted (BENCH_FUNCTION_EVENTS changes the count).
 """
 
@@ -29,7 +38,7 @@ from typing import Any
 
 import requests
 
-from bench.routing_latency import local_stack, percentile
+from bench.routing_latency import local_stack_process, percentile
 from devstack.signing import secret_for, sign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,19 +73,75 @@ def report_durations(log: Path) -> tuple[list[float], list[float]]:
     return durations, inits
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (all its threads), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(root: int) -> list[int]:
+    """The ids of every process below `root`."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def function_processes(stack: int, function: str) -> dict[str, list[int]]:
+    """The function's processes under the stack: its Python runtimes (awslambdaric) and their RIEs."""
+    kinds: dict[str, list[int]] = {"runtime": [], "rie": []}
+    for pid in descendants(stack):
+        try:
+            environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            program = Path(os.readlink(f"/proc/{pid}/exe")).name
+        except OSError:
+            continue
+        if f"AWS_LAMBDA_FUNCTION_NAME={function}".encode() in environment:
+            kinds["runtime" if program.startswith("python") else "rie"].append(pid)
+    return kinds
+
+
+def cpu_of(stack: int, processes: dict[str, list[int]]) -> dict[str, float]:
+    return {
+        "stack": cpu_seconds(stack),
+        **{kind: sum(cpu_seconds(pid) for pid in pids) for kind, pids in processes.items()},
+    }
+
+
 def measure(events: int = EVENTS) -> dict[str, Any]:
-    with local_stack() as health:
+    with local_stack_process() as (health, stack):
         http = requests.Session()
         http.trust_env = False
         url = health["gateway"] + PATH
         log = Path(health["functions"][FUNCTION]["log"])
         statuses: dict[int, int] = {}
-        started = time.monotonic()
-        for _ in range(events):
+
+        def register() -> None:
             raw = registration()
             headers = {"Content-Type": "application/json", "X-Signature": sign(secret_for(PATH), "POST", PATH, raw)}
             status = http.post(url, data=raw, headers=headers, timeout=60).status_code
             statuses[status] = statuses.get(status, 0) + 1
+
+        started = time.monotonic()
+        register()  # the cold start: RIE starts the function's runtime with its first invoke
+        # The warm registrations' CPU, process by process (the runtime exists from here on).
+        processes = function_processes(stack, FUNCTION)
+        load = [os.getloadavg()[0]]
+        cpu_before = cpu_of(stack, processes)
+        for _ in range(events - 1):
+            register()
+        cpu_after = cpu_of(stack, processes)
+        load.append(os.getloadavg()[0])
         wall = time.monotonic() - started
         # The function's output reaches its log through a pipe: wait for the last REPORT line.
         deadline = time.monotonic() + 10
@@ -84,7 +149,8 @@ def measure(events: int = EVENTS) -> dict[str, Any]:
         while len(durations) < events and time.monotonic() < deadline:
             time.sleep(0.1)
             durations, inits = report_durations(log)
-    return {"durations": durations, "inits": inits, "statuses": statuses, "wall_s": wall}
+    cpu = {kind: (cpu_after[kind] - cpu_before[kind]) * 1000 / max(1, events - 1) for kind in cpu_before}
+    return {"durations": durations, "inits": inits, "statuses": statuses, "wall_s": wall, "cpu_ms": cpu, "load": load}
 
 
 def main() -> None:
@@ -102,6 +168,16 @@ def main() -> None:
     first = durations[0] - init
     print(f"  first invocation (less init)   {first:7.1f} ms   (init {init:.0f} ms; REPORT {durations[0]:.0f} ms)")
     print(f"  first invocation - warm p50    {first - p50:7.1f} ms")
+    cpu, load = figures["cpu_ms"], figures["load"]
+    print(
+        f"  CPU per warm registration (process CPU time / {EVENTS - 1}; load average {load[0]:.1f} -> {load[1]:.1f}):"
+    )
+    print(f"    the function's runtime (its own work, boto3's and requests' client side)   {cpu['runtime']:6.1f} ms")
+    print(f"    the local stack: moto, emulators, gateway, pollers (one process)          {cpu['stack']:6.1f} ms")
+    print(f"    the local stack: RIE (the Lambda runtime API)                              {cpu['rie']:6.1f} ms")
+    mean = statistics.fmean(warm)
+    waiting = mean - cpu["runtime"]
+    print(f"  warm REPORT mean {mean:.1f} ms - the function's CPU = {waiting:.1f} ms waiting (on the stack, for a CPU)")
 
 
 if __name__ == "__main__":

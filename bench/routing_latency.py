@@ -67,6 +67,14 @@ CHAT = {
 @contextlib.contextmanager
 def local_stack() -> Iterator[dict[str, Any]]:
     """`python -m devstack run --port 0` in its own state directory; its READY document."""
+    with local_stack_process() as (health, _):
+        yield health
+
+
+@contextlib.contextmanager
+def local_stack_process() -> Iterator[tuple[dict[str, Any], int]]:
+    """The local stack of `local_stack`, and the id of its process (moto, emulators, gateway, pollers;
+    the functions' runtimes are its descendants)."""
     state = Path(tempfile.mkdtemp(prefix="bench-routing-"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "devstack", "run", "--port", "0", "--quiet", "--state-dir", str(state)],
@@ -87,7 +95,7 @@ def local_stack() -> Iterator[dict[str, Any]]:
             raise RuntimeError("devstack exited before READY")
         # Keep draining its output, so a full pipe never blocks it.
         drain = subprocess.Popen(["cat"], stdin=proc.stdout, stdout=subprocess.DEVNULL)
-        yield health
+        yield health, proc.pid
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

@@ -231,9 +231,11 @@ class LocalAws:
         # connections open as AWS endpoints do (devstack.serving).
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from devstack.aws_expressions import linear_update_expression_checks
         from devstack.aws_journal import LocalWrites, journal_item_writes
 
         _transactions_without_table_copies()
+        linear_update_expression_checks()
         journal_item_writes()
         self.region = region
         self._clients: dict[tuple[str, int], Any] = {}

@@ -281,3 +281,21 @@ def test_each_record_of_a_grouped_change_knows_how_many_the_event_named() -> Non
     }
     events = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
     assert [e.data.records_in_event for e in events] == [2, 2]
+
+
+def test_a_later_change_of_one_transaction_is_the_newer_version_of_its_record_past_nine_changes() -> None:
+    # given two changes of one Contact in one transaction: one commitTimestamp, sequenceNumber 9 then 10
+    # (the guide: "sequenceNumber: Identifies the sequence of the change within a transaction")
+    def change(sequence: int) -> RecordChanged:
+        payload = {
+            "ChangeEventHeader": header(changedFields=["Email"], sequenceNumber=sequence),
+            "Email": "x@example.com",
+        }
+        [event] = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
+        return event
+
+    ninth, tenth = change(9), change(10)
+    # when their versions are compared (as strings, as the sync state compares them)
+    # then the tenth is the newer: the ninth, arriving after it, is the stale one
+    assert ninth.occurred_at == tenth.occurred_at
+    assert tenth.version > ninth.version

@@ -36,7 +36,15 @@ from connector.errors import (
 from connector.loyalty.customer_steps import profile_value
 from connector.loyalty.models import CustomerRef
 from connector.relay.events import RelayedEvent
-from connector.relay.models import ChangedObject, ChangeType, RecordChange, RecordChanged, RecordMerge, RecordsMerged
+from connector.relay.models import (
+    SEQUENCE_DIGITS,
+    ChangedObject,
+    ChangeType,
+    RecordChange,
+    RecordChanged,
+    RecordMerge,
+    RecordsMerged,
+)
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
 from connector.value_types import SalesforceId
@@ -85,7 +93,7 @@ class ChangeEventHeader(BaseModel):
     commit_timestamp: int = Field(alias="commitTimestamp", ge=0)
     commit_user: str = Field(alias="commitUser", min_length=1, max_length=18)
     transaction_key: str = Field(alias="transactionKey", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
-    sequence_number: int = Field(alias="sequenceNumber", ge=0)
+    sequence_number: int = Field(alias="sequenceNumber", ge=0, lt=10**SEQUENCE_DIGITS)
     change_origin: str = Field(alias="changeOrigin", default="")
 
 

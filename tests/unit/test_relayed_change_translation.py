@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connector.errors import MappingError
+from connector.errors import MappingError, TransientError
 from connector.relay.changes import flat_field_name, translate_relayed_change
 from connector.relay.events import RelayedEvent
 from connector.relay.models import RecordChanged, RecordsMerged
@@ -299,3 +299,26 @@ def test_a_later_change_of_one_transaction_is_the_newer_version_of_its_record_pa
     # then the tenth is the newer: the ninth, arriving after it, is the stale one
     assert ninth.occurred_at == tenth.occurred_at
     assert tenth.version > ninth.version
+
+
+def test_a_commit_timestamp_ahead_of_the_clock_is_retried_not_refused_for_good() -> None:
+    # given a change whose commitTimestamp is 10 minutes ahead of this clock (Salesforce's clock ahead)
+    ahead_ms = int((datetime.now(UTC).timestamp() + 600) * 1000)
+    payload = {"ChangeEventHeader": header(changedFields=["Email"], commitTimestamp=ahead_ms), "Email": "x@example.com"}
+    # when it is translated
+    # then it is a TransientError naming the header's field (the queue retries it), not a refusal
+    # (a ValidationError dead-letters the change at once, and Event Relay never sends it again)
+    with pytest.raises(TransientError, match="commitTimestamp"):
+        translate_relayed_change(relayed("ContactChangeEvent", payload))
+
+
+def test_a_merge_created_ahead_of_the_clock_is_retried_not_refused_for_good() -> None:
+    ahead = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 600, UTC).isoformat()
+    payload = {
+        "Object__c": "Contact",
+        "Winner_Id__c": CONTACT_1,
+        "Loser_Id__c": CONTACT_2,
+        "CreatedDate": ahead,
+    }
+    with pytest.raises(TransientError, match="CreatedDate"):
+        translate_relayed_change(relayed("Contact_Merged__e", payload))

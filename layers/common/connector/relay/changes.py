@@ -35,7 +35,7 @@ from connector.errors import (
 )
 from connector.loyalty.customer_steps import profile_value
 from connector.loyalty.models import CustomerRef
-from connector.relay.events import RelayedEvent
+from connector.relay.events import RelayedEvent, not_ahead_of_the_clock
 from connector.relay.models import (
     SEQUENCE_DIGITS,
     ChangedObject,
@@ -184,7 +184,9 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
         changed = [k for k, v in values.items() if v is not None]
     else:
         changed = [name for name in _flat_names(header.changed_fields) if name not in diffs]
-    occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
+    occurred_at = not_ahead_of_the_clock(
+        datetime.fromtimestamp(header.commit_timestamp / 1000, UTC), "ChangeEventHeader.commitTimestamp"
+    )
     events: list[Envelope] = []
     record_ids = list(dict.fromkeys(header.record_ids))
     for record_id in record_ids:
@@ -223,7 +225,7 @@ def _merged(event: RelayedEvent) -> RecordsMerged:
     return RecordsMerged(
         event_id=event.detail.id,
         event_type="salesforce.records.merged",
-        occurred_at=merged.created_date or event.time,
+        occurred_at=not_ahead_of_the_clock(merged.created_date or event.time, "CreatedDate"),
         data=RecordMerge(
             object=merged.object,
             winner_id=merged.winner_id,

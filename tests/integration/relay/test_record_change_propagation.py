@@ -178,7 +178,7 @@ def test_with_both_sync_settings_off_nothing_is_sent(world: RelayWorld) -> None:
     contact_id = linked_contact(world, "00001001", "ACC_EXT_1", "sabina@example.com")
     keys = {"Commerce_Customer_No__c": "00001001", "Loyalty_External_Id__c": "ACC_EXT_1"}
     [event] = email_and_city_change(world, [contact_id], keys)
-    with pytest.raises(IneligibleEvent, match="are off"):
+    with pytest.raises(IneligibleEvent, match=r"sync_salesforce_changes is off; loyalty\.sync_customer_changes is off"):
         propagate_record_change(event, world.services())
     assert world.storefront.calls() == 0 and world.loyalty.calls() == 0
 
@@ -408,3 +408,26 @@ def test_an_external_id_that_cannot_be_a_key_is_no_loyalty_link(both_on: RelayWo
     [event] = email_and_city_change(both_on, [contact_id], link_keys("00001001", "ACC/EXT/1"))
     propagate_record_change(event, both_on.services())
     assert both_on.loyalty.calls() == 0 and len(both_on.storefront_patches()) == 2
+
+
+def test_a_person_accounts_account_change_is_ignored_naming_where_it_reaches_the_storefront(world: RelayWorld) -> None:
+    # given a retailer on person accounts, both syncs on, the loyalty Parent Object left at Contact
+    world.configure(
+        commerce={**STOREFRONT, "customer_parent": "person_account"}, loyalty={"sync_customer_changes": True}
+    )
+    # when the person account's AccountChangeEvent arrives (Salesforce sends its person Contact's
+    # ContactChangeEvent too: Change Data Capture Developer Guide, "Change Events for Person Accounts")
+    [event] = contact_change(
+        ["001000000000001AAA"],
+        changed=["PersonEmail"],
+        entity="Account",
+        PersonEmail="sabina.new@example.com",
+        Commerce_Customer_No__c="00001001",
+    )
+    # then it is ignored with reasons that are true: the settings are on, the Account is not what they follow
+    with pytest.raises(IneligibleEvent) as ignored:
+        propagate_record_change(event, world.services())
+    assert "are off" not in ignored.value.reason
+    assert "person Contact" in ignored.value.reason
+    assert "the loyalty Parent Object is Contact" in ignored.value.reason
+    assert world.storefront.calls() == 0 and world.loyalty.calls() == 0

@@ -260,10 +260,7 @@ def propagate_record_change(event: RecordChanged, services: Services) -> Outcome
     storefront_on = change.object == "Contact" and config.commerce.sync_salesforce_changes
     loyalty_on = config.loyalty.sync_customer_changes and change.object == config.loyalty.parent_object
     if not storefront_on and not loyalty_on:
-        raise IneligibleEvent(
-            "commerce.sync_salesforce_changes and loyalty.sync_customer_changes are off for "
-            f"{change.object} changes: nothing is sent"
-        )
+        raise IneligibleEvent(f"{_storefront_off(services, change.object)}; {_loyalty_off(services, change.object)}")
     values, changed = _record_values(services, change)
     done: dict[str, list[str]] = {}
     refusals: list[str] = []
@@ -271,16 +268,37 @@ def propagate_record_change(event: RecordChanged, services: Services) -> Outcome
     if storefront_on:
         _to_storefront(services, change, values, changed, done, refusals, reasons)
     else:
-        reasons.append("commerce.sync_salesforce_changes is off")
+        reasons.append(_storefront_off(services, change.object))
     if loyalty_on:
         _to_loyalty(services, change, values, changed, done, refusals, reasons)
     else:
-        reasons.append(f"loyalty.sync_customer_changes is off for {change.object} changes")
+        reasons.append(_loyalty_off(services, change.object))
     if refusals:
         raise RefusedByPlatform("; ".join(refusals))
     if not done:
         raise IneligibleEvent("; ".join(reasons))
     return Outcome(ids={"salesforce_id": change.record_id}, detail={"fields": done})
+
+
+def _storefront_off(services: Services, sobject: str) -> str:
+    """Why a change of `sobject` does not go to the storefront."""
+    if not services.settings.config.commerce.sync_salesforce_changes:
+        return "commerce.sync_salesforce_changes is off"
+    # A person account's change arrives twice, as an AccountChangeEvent and as its person Contact's
+    # ContactChangeEvent (Change Data Capture Developer Guide, "Change Events for Person Accounts"):
+    # the storefront customer is linked to the person Contact, whose change is the one carried.
+    return (
+        f"the storefront follows Contact changes, not {sobject} ones "
+        "(a person account's reach it as its person Contact's)"
+    )
+
+
+def _loyalty_off(services: Services, sobject: str) -> str:
+    """Why a change of `sobject` does not go to the loyalty platform."""
+    loyalty = services.settings.config.loyalty
+    if not loyalty.sync_customer_changes:
+        return "loyalty.sync_customer_changes is off"
+    return f"the loyalty Parent Object is {loyalty.parent_object}, not {sobject}"
 
 
 def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, Any], set[str]]:

@@ -322,3 +322,17 @@ def test_a_merge_created_ahead_of_the_clock_is_retried_not_refused_for_good() ->
     }
     with pytest.raises(TransientError, match="CreatedDate"):
         translate_relayed_change(relayed("Contact_Merged__e", payload))
+
+
+def test_changed_fields_sent_as_bitmaps_leave_what_changed_unknown_rather_than_naming_nothing() -> None:
+    # given an UPDATE whose changedFields are bitmaps (Pub/Sub API guide, "Event Deserialization
+    # Considerations": "'changedFields': ['0x650004E0','4-0x10','7-0x06']")
+    payload = {
+        "ChangeEventHeader": header(changedFields=["0x650004E0", "4-0x10"]),
+        "Email": "x@example.com",
+    }
+    # when it is translated
+    [event] = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
+    # then no bitmap is taken for a field name: what changed is unknown, to be read from the record
+    assert event.data.fields_unknown is True
+    assert event.data.changed_fields == []

@@ -431,3 +431,27 @@ def test_a_person_accounts_account_change_is_ignored_naming_where_it_reaches_the
     assert "person Contact" in ignored.value.reason
     assert "the loyalty Parent Object is Contact" in ignored.value.reason
     assert world.storefront.calls() == 0 and world.loyalty.calls() == 0
+
+
+def test_an_update_naming_its_changed_fields_as_bitmaps_sends_the_records_mapped_values(both_on: RelayWorld) -> None:
+    # given an UPDATE of a linked Contact whose changedFields are the Pub/Sub API's undecoded bitmaps
+    # ("'changedFields': ['0x650004E0','4-0x10']", Pub/Sub API guide, "Event Deserialization Considerations")
+    contact_id = both_on.contact(
+        FirstName="Sabrina",
+        Email="sabina.new@example.com",
+        Commerce_Customer_No__c="00001001",
+        Loyalty_External_Id__c="ACC_EXT_1",
+    )
+    both_on.customer("00001001", email="sabina@example.com", first_name="Sabina", addresses=[HOME])
+    both_on.link("00001001", contact_id)
+    [event] = contact_change(
+        [contact_id],
+        changed=["0x650004E0", "4-0x10"],
+        Email="sabina.new@example.com",
+        **link_keys("00001001", "ACC_EXT_1"),
+    )
+    # when propagated
+    propagate_record_change(event, both_on.services())
+    # then it is not taken for a change of nothing: the record's mapped values, read, reach the storefront
+    customer = patched(both_on)["/00001001"]
+    assert customer["email"] == "sabina.new@example.com" and customer["first_name"] == "Sabrina"

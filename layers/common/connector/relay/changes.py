@@ -16,6 +16,7 @@ loyalty platform.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,6 +76,8 @@ SYSTEM_FIELDS = frozenset(
 # itself comes as Contact_Merged__e).
 _GONE = ("DELETE", "GAP_DELETE")
 _HEADER_LOC = ["detail", "payload", "ChangeEventHeader"]
+# One entry of a bitmap field: `0x650004E0`, or `4-0x10` for a nested (compound) field's parts.
+_BITMAP = re.compile(r"^(\d+-)?0x[0-9A-Fa-f]+$")
 
 
 # -- translation ------------------------------------------------------------------------------------
@@ -172,7 +175,14 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
         )
     if not header.record_ids:
         raise MappingError([*_HEADER_LOC, "recordIds"], "required: the records the change is about")
-    gap = header.change_type.startswith("GAP_")
+    # Bitmaps instead of field names (the Pub/Sub API's raw form, "'changedFields': ['0x650004E0','4-0x10']":
+    # https://developer.salesforce.com/docs/platform/pub-sub-api/guide/event-deserialization-considerations.html)
+    # cannot be read without the event's schema: the record is read, as for a gap event, rather than
+    # the change taken for one of no mapped field and dropped.
+    undecoded = any(
+        _BITMAP.match(name) for name in (*header.changed_fields, *header.nulled_fields, *header.diff_fields)
+    )
+    gap = header.change_type.startswith("GAP_") or undecoded
     # A gap event carries no field values (https://developer.salesforce.com/docs/platform/
     # change-data-capture/guide/cdc-other-events-gap.html): the workflow reads the record.
     values = {} if gap else _flat_values(payload)
@@ -201,6 +211,7 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
             transaction_key=header.transaction_key,
             sequence_number=header.sequence_number,
             records_in_event=len(record_ids),
+            fields_unknown=undecoded,
         )
         events.append(
             RecordChanged(
@@ -311,7 +322,7 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
     https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_enrich_intro.htm);
     a CREATE carries every populated field. So only a gap event (no values at all) costs a Salesforce
     call: one escaped SOQL read of the record's mapped fields and link keys."""
-    if not change.change_type.startswith("GAP_"):
+    if not change.change_type.startswith("GAP_") and not change.fields_unknown:
         values = dict(change.values)
         for name in change.nulled_fields:
             values.setdefault(name, None)

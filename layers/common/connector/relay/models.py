@@ -51,6 +51,10 @@ class RecordChange(BaseModel):
     # event only when the channel does not enrich it, so a grouped UPDATE carries no link keys: they
     # are read from the record.
     records_in_event: int = Field(default=1, ge=1)
+    # The header named its changed, nulled or diff fields as Pub/Sub API bitmaps (hexadecimal positions
+    # in the event's Avro schema), not as field names: what changed is unknown, so the workflow reads
+    # the record's mapped fields as a gap event's.
+    fields_unknown: bool = False
 
 
 class RecordChanged(Envelope):

@@ -599,8 +599,13 @@ def _merge_loyalty(services: Services, merge: RecordMerge, done: dict[str, str])
     if victim is None:
         return "the loser has no loyalty customer: nothing to merge"
     if survivor is None:
-        # Only the loser has a loyalty customer: it is the winner's from now on, through its key.
-        if not _value(winner_record, field):
+        # Only the loser has a loyalty customer: it is the winner's from now on, through its key. A key
+        # the winner holds that names no customer (searched by external id, none was found) gives way
+        # to it; searched by email, another external id may still name a customer: it is left alone.
+        held = _value(winner_record, field)
+        if held and str(held) != str(loser_key) and not config.search_by_external_id:
+            return "the winner holds another loyalty external id: the loser's customer is left as it is"
+        if str(held or "") != str(loser_key):
             services.salesforce.update(merge.object, merge.winner_id, {field: loser_key})
             done["loyalty_key"] = f"{field} of the winner set to the loser's"
         done["loyalty"] = f"customer {victim['id']} is the winner's"

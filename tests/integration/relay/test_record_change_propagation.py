@@ -11,7 +11,7 @@ import pytest
 from conftest import RelayWorld
 from relayed_events import contact_change
 
-from connector.errors import IneligibleEvent, RefusedByPlatform, TransientError
+from connector.errors import IneligibleEvent, PermanentError, RefusedByPlatform, TransientError
 from connector.relay.changes import propagate_record_change
 
 # The storefront's site RefArch keeps its customers in the list RefArchGlobal (the emulator's default).
@@ -249,6 +249,19 @@ def test_a_storefront_that_is_down_is_a_transient_failure(both_on: RelayWorld) -
     keys = {"Commerce_Customer_No__c": "00001001", "Loyalty_External_Id__c": "ACC_EXT_1"}
     [event] = email_and_city_change(both_on, [contact_id], keys)
     with pytest.raises(TransientError):
+        propagate_record_change(event, both_on.services())
+
+
+def test_a_storefront_refusing_the_connectors_client_is_a_permanent_error_not_a_refusal(both_on: RelayWorld) -> None:
+    # given a storefront whose Data API client permissions leave out the customer PATCH (403)
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    both_on.storefront.fault(status=403, match="PATCH /customer_lists")
+    keys = {"Commerce_Customer_No__c": "00001001", "Loyalty_External_Id__c": "ACC_EXT_1"}
+    [event] = email_and_city_change(both_on, [contact_id], keys)
+    # when propagated
+    # then a PermanentError (dead-lettered, redriven once the permissions are fixed), not RefusedByPlatform
+    # (FAILED: the change would never reach the storefront)
+    with pytest.raises(PermanentError, match="connector's client"):
         propagate_record_change(event, both_on.services())
 
 

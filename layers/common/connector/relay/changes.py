@@ -32,6 +32,7 @@ from connector.errors import (
     IneligibleEvent,
     MappingError,
     NotFoundError,
+    PermanentError,
     RefusedByPlatform,
 )
 from connector.loyalty.customer_steps import profile_value
@@ -470,6 +471,12 @@ def _to_storefront(
             else:
                 sent += [f"address.{part}" for part in sorted(address)]
     except PlatformRefusal as exc:
+        if exc.status in (401, 403):
+            # The connector's client is not allowed the call (the Data API's client permissions name
+            # each resource and method: a PATCH left out of them is refused whatever is sent): its
+            # configuration, not this change, so the event is dead-lettered to be redriven once it is
+            # fixed, not marked FAILED for good.
+            raise PermanentError(f"storefront refused the connector's client: {exc}") from exc
         refusals.append(f"storefront refused {', '.join(sorted(profile) + sorted(address))}: {exc}")
         return
     if sent:

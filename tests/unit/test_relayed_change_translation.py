@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connector.errors import MappingError
+from connector.errors import MappingError, TransientError
 from connector.relay.changes import flat_field_name, translate_relayed_change
 from connector.relay.events import RelayedEvent
 from connector.relay.models import RecordChanged, RecordsMerged
@@ -281,3 +281,58 @@ def test_each_record_of_a_grouped_change_knows_how_many_the_event_named() -> Non
     }
     events = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
     assert [e.data.records_in_event for e in events] == [2, 2]
+
+
+def test_a_later_change_of_one_transaction_is_the_newer_version_of_its_record_past_nine_changes() -> None:
+    # given two changes of one Contact in one transaction: one commitTimestamp, sequenceNumber 9 then 10
+    # (the guide: "sequenceNumber: Identifies the sequence of the change within a transaction")
+    def change(sequence: int) -> RecordChanged:
+        payload = {
+            "ChangeEventHeader": header(changedFields=["Email"], sequenceNumber=sequence),
+            "Email": "x@example.com",
+        }
+        [event] = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
+        return event
+
+    ninth, tenth = change(9), change(10)
+    # when their versions are compared (as strings, as the sync state compares them)
+    # then the tenth is the newer: the ninth, arriving after it, is the stale one
+    assert ninth.occurred_at == tenth.occurred_at
+    assert tenth.version > ninth.version
+
+
+def test_a_commit_timestamp_ahead_of_the_clock_is_retried_not_refused_for_good() -> None:
+    # given a change whose commitTimestamp is 10 minutes ahead of this clock (Salesforce's clock ahead)
+    ahead_ms = int((datetime.now(UTC).timestamp() + 600) * 1000)
+    payload = {"ChangeEventHeader": header(changedFields=["Email"], commitTimestamp=ahead_ms), "Email": "x@example.com"}
+    # when it is translated
+    # then it is a TransientError naming the header's field (the queue retries it), not a refusal
+    # (a ValidationError dead-letters the change at once, and Event Relay never sends it again)
+    with pytest.raises(TransientError, match="commitTimestamp"):
+        translate_relayed_change(relayed("ContactChangeEvent", payload))
+
+
+def test_a_merge_created_ahead_of_the_clock_is_retried_not_refused_for_good() -> None:
+    ahead = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 600, UTC).isoformat()
+    payload = {
+        "Object__c": "Contact",
+        "Winner_Id__c": CONTACT_1,
+        "Loser_Id__c": CONTACT_2,
+        "CreatedDate": ahead,
+    }
+    with pytest.raises(TransientError, match="CreatedDate"):
+        translate_relayed_change(relayed("Contact_Merged__e", payload))
+
+
+def test_changed_fields_sent_as_bitmaps_leave_what_changed_unknown_rather_than_naming_nothing() -> None:
+    # given an UPDATE whose changedFields are bitmaps (Pub/Sub API guide, "Event Deserialization
+    # Considerations": "'changedFields': ['0x650004E0','4-0x10','7-0x06']")
+    payload = {
+        "ChangeEventHeader": header(changedFields=["0x650004E0", "4-0x10"]),
+        "Email": "x@example.com",
+    }
+    # when it is translated
+    [event] = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
+    # then no bitmap is taken for a field name: what changed is unknown, to be read from the record
+    assert event.data.fields_unknown is True
+    assert event.data.changed_fields == []

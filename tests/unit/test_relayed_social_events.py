@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connector.errors import MappingError
+from connector.errors import MappingError, TransientError
 from connector.relay.events import RelayedEvent
 from connector.relay.social import SOCIAL_PLATFORM_EVENTS, translate_social_platform_event
 from connector.social.salesforce_events import (
@@ -108,6 +108,15 @@ def test_a_created_date_in_epoch_milliseconds_is_the_same_instant() -> None:
     [event] = translate_social_platform_event(relayed("Social_Agent_Reply__e", CreatedDate=1795428420125))
     # then it is the same instant as the ISO form
     assert event.occurred_at == datetime(2026, 11, 23, 10, 7, 0, 125000, tzinfo=UTC)
+
+
+def test_a_platform_event_created_ahead_of_the_clock_is_retried_not_refused_for_good() -> None:
+    # given a reply whose CreatedDate is 10 minutes ahead of this clock (Salesforce's clock ahead)
+    ahead = int((datetime.now(UTC).timestamp() + 600) * 1000)
+    # when it is translated
+    # then it is a TransientError naming CreatedDate (the queue retries it), not the envelope's refusal
+    with pytest.raises(TransientError, match="CreatedDate"):
+        translate_social_platform_event(relayed("Social_Agent_Reply__e", CreatedDate=ahead))
 
 
 def test_a_reply_carries_the_text_and_the_agent_it_is_sent_as() -> None:

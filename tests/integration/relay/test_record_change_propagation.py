@@ -11,7 +11,7 @@ import pytest
 from conftest import RelayWorld
 from relayed_events import contact_change
 
-from connector.errors import IneligibleEvent, RefusedByPlatform, TransientError
+from connector.errors import IneligibleEvent, PermanentError, RefusedByPlatform, TransientError
 from connector.relay.changes import propagate_record_change
 
 # The storefront's site RefArch keeps its customers in the list RefArchGlobal (the emulator's default).
@@ -178,7 +178,7 @@ def test_with_both_sync_settings_off_nothing_is_sent(world: RelayWorld) -> None:
     contact_id = linked_contact(world, "00001001", "ACC_EXT_1", "sabina@example.com")
     keys = {"Commerce_Customer_No__c": "00001001", "Loyalty_External_Id__c": "ACC_EXT_1"}
     [event] = email_and_city_change(world, [contact_id], keys)
-    with pytest.raises(IneligibleEvent, match="are off"):
+    with pytest.raises(IneligibleEvent, match=r"sync_salesforce_changes is off; loyalty\.sync_customer_changes is off"):
         propagate_record_change(event, world.services())
     assert world.storefront.calls() == 0 and world.loyalty.calls() == 0
 
@@ -249,6 +249,19 @@ def test_a_storefront_that_is_down_is_a_transient_failure(both_on: RelayWorld) -
     keys = {"Commerce_Customer_No__c": "00001001", "Loyalty_External_Id__c": "ACC_EXT_1"}
     [event] = email_and_city_change(both_on, [contact_id], keys)
     with pytest.raises(TransientError):
+        propagate_record_change(event, both_on.services())
+
+
+def test_a_storefront_refusing_the_connectors_client_is_a_permanent_error_not_a_refusal(both_on: RelayWorld) -> None:
+    # given a storefront whose Data API client permissions leave out the customer PATCH (403)
+    contact_id = linked_contact(both_on, "00001001", "ACC_EXT_1", "sabina@example.com")
+    both_on.storefront.fault(status=403, match="PATCH /customer_lists")
+    keys = {"Commerce_Customer_No__c": "00001001", "Loyalty_External_Id__c": "ACC_EXT_1"}
+    [event] = email_and_city_change(both_on, [contact_id], keys)
+    # when propagated
+    # then a PermanentError (dead-lettered, redriven once the permissions are fixed), not RefusedByPlatform
+    # (FAILED: the change would never reach the storefront)
+    with pytest.raises(PermanentError, match="connector's client"):
         propagate_record_change(event, both_on.services())
 
 
@@ -408,3 +421,50 @@ def test_an_external_id_that_cannot_be_a_key_is_no_loyalty_link(both_on: RelayWo
     [event] = email_and_city_change(both_on, [contact_id], link_keys("00001001", "ACC/EXT/1"))
     propagate_record_change(event, both_on.services())
     assert both_on.loyalty.calls() == 0 and len(both_on.storefront_patches()) == 2
+
+
+def test_a_person_accounts_account_change_is_ignored_naming_where_it_reaches_the_storefront(world: RelayWorld) -> None:
+    # given a retailer on person accounts, both syncs on, the loyalty Parent Object left at Contact
+    world.configure(
+        commerce={**STOREFRONT, "customer_parent": "person_account"}, loyalty={"sync_customer_changes": True}
+    )
+    # when the person account's AccountChangeEvent arrives (Salesforce sends its person Contact's
+    # ContactChangeEvent too: Change Data Capture Developer Guide, "Change Events for Person Accounts")
+    [event] = contact_change(
+        ["001000000000001AAA"],
+        changed=["PersonEmail"],
+        entity="Account",
+        PersonEmail="sabina.new@example.com",
+        Commerce_Customer_No__c="00001001",
+    )
+    # then it is ignored with reasons that are true: the settings are on, the Account is not what they follow
+    with pytest.raises(IneligibleEvent) as ignored:
+        propagate_record_change(event, world.services())
+    assert "are off" not in ignored.value.reason
+    assert "person Contact" in ignored.value.reason
+    assert "the loyalty Parent Object is Contact" in ignored.value.reason
+    assert world.storefront.calls() == 0 and world.loyalty.calls() == 0
+
+
+def test_an_update_naming_its_changed_fields_as_bitmaps_sends_the_records_mapped_values(both_on: RelayWorld) -> None:
+    # given an UPDATE of a linked Contact whose changedFields are the Pub/Sub API's undecoded bitmaps
+    # ("'changedFields': ['0x650004E0','4-0x10']", Pub/Sub API guide, "Event Deserialization Considerations")
+    contact_id = both_on.contact(
+        FirstName="Sabrina",
+        Email="sabina.new@example.com",
+        Commerce_Customer_No__c="00001001",
+        Loyalty_External_Id__c="ACC_EXT_1",
+    )
+    both_on.customer("00001001", email="sabina@example.com", first_name="Sabina", addresses=[HOME])
+    both_on.link("00001001", contact_id)
+    [event] = contact_change(
+        [contact_id],
+        changed=["0x650004E0", "4-0x10"],
+        Email="sabina.new@example.com",
+        **link_keys("00001001", "ACC_EXT_1"),
+    )
+    # when propagated
+    propagate_record_change(event, both_on.services())
+    # then it is not taken for a change of nothing: the record's mapped values, read, reach the storefront
+    customer = patched(both_on)["/00001001"]
+    assert customer["email"] == "sabina.new@example.com" and customer["first_name"] == "Sabrina"

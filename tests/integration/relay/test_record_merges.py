@@ -63,6 +63,20 @@ def test_when_only_the_loser_has_a_loyalty_customer_the_winner_takes_its_key(wor
     assert points(world, "user-2") == 40
 
 
+def test_a_winner_whose_own_key_names_no_customer_takes_the_losers_key(world: RelayWorld) -> None:
+    # given a winner holding ACC_EXT_9, which names no loyalty customer, and the loser's customer ACC_EXT_2
+    world.loyalty_user("user-2", "ACC_EXT_2", "two@example.com", point_accounts={"Point Account": 40})
+    winner = world.contact(Email="one@example.com", Loyalty_External_Id__c="ACC_EXT_9")
+    event = contact_merged(winner, "003000000000002AAA", loyalty_key="ACC_EXT_2")
+    # when the merge is applied
+    outcome = merge_records(event, world.services())
+    # then the loser's customer is the winner's through its key, as the outcome says: the winner's later
+    # changes find it (its dead key would have found nobody)
+    assert world.record("Contact", winner)["Loyalty_External_Id__c"] == "ACC_EXT_2"
+    assert outcome.detail["merged"]["loyalty"] == "customer user-2 is the winner's"
+    assert world.loyalty.requests("/merge") == []
+
+
 def test_with_merge_on_parent_merge_off_nothing_is_merged_and_the_merge_is_ignored(world: RelayWorld) -> None:
     world.configure(loyalty={"merge_on_parent_merge": False})
     two_loyalty_customers(world)

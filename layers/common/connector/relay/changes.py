@@ -16,6 +16,7 @@ loyalty platform.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,12 +32,21 @@ from connector.errors import (
     IneligibleEvent,
     MappingError,
     NotFoundError,
+    PermanentError,
     RefusedByPlatform,
 )
 from connector.loyalty.customer_steps import profile_value
 from connector.loyalty.models import CustomerRef
-from connector.relay.events import RelayedEvent
-from connector.relay.models import ChangedObject, ChangeType, RecordChange, RecordChanged, RecordMerge, RecordsMerged
+from connector.relay.events import RelayedEvent, not_ahead_of_the_clock
+from connector.relay.models import (
+    SEQUENCE_DIGITS,
+    ChangedObject,
+    ChangeType,
+    RecordChange,
+    RecordChanged,
+    RecordMerge,
+    RecordsMerged,
+)
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
 from connector.value_types import SalesforceId
@@ -67,6 +77,8 @@ SYSTEM_FIELDS = frozenset(
 # itself comes as Contact_Merged__e).
 _GONE = ("DELETE", "GAP_DELETE")
 _HEADER_LOC = ["detail", "payload", "ChangeEventHeader"]
+# One entry of a bitmap field: `0x650004E0`, or `4-0x10` for a nested (compound) field's parts.
+_BITMAP = re.compile(r"^(\d+-)?0x[0-9A-Fa-f]+$")
 
 
 # -- translation ------------------------------------------------------------------------------------
@@ -85,7 +97,7 @@ class ChangeEventHeader(BaseModel):
     commit_timestamp: int = Field(alias="commitTimestamp", ge=0)
     commit_user: str = Field(alias="commitUser", min_length=1, max_length=18)
     transaction_key: str = Field(alias="transactionKey", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
-    sequence_number: int = Field(alias="sequenceNumber", ge=0)
+    sequence_number: int = Field(alias="sequenceNumber", ge=0, lt=10**SEQUENCE_DIGITS)
     change_origin: str = Field(alias="changeOrigin", default="")
 
 
@@ -164,7 +176,14 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
         )
     if not header.record_ids:
         raise MappingError([*_HEADER_LOC, "recordIds"], "required: the records the change is about")
-    gap = header.change_type.startswith("GAP_")
+    # Bitmaps instead of field names (the Pub/Sub API's raw form, "'changedFields': ['0x650004E0','4-0x10']":
+    # https://developer.salesforce.com/docs/platform/pub-sub-api/guide/event-deserialization-considerations.html)
+    # cannot be read without the event's schema: the record is read, as for a gap event, rather than
+    # the change taken for one of no mapped field and dropped.
+    undecoded = any(
+        _BITMAP.match(name) for name in (*header.changed_fields, *header.nulled_fields, *header.diff_fields)
+    )
+    gap = header.change_type.startswith("GAP_") or undecoded
     # A gap event carries no field values (https://developer.salesforce.com/docs/platform/
     # change-data-capture/guide/cdc-other-events-gap.html): the workflow reads the record.
     values = {} if gap else _flat_values(payload)
@@ -176,7 +195,9 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
         changed = [k for k, v in values.items() if v is not None]
     else:
         changed = [name for name in _flat_names(header.changed_fields) if name not in diffs]
-    occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
+    occurred_at = not_ahead_of_the_clock(
+        datetime.fromtimestamp(header.commit_timestamp / 1000, UTC), "ChangeEventHeader.commitTimestamp"
+    )
     events: list[Envelope] = []
     record_ids = list(dict.fromkeys(header.record_ids))
     for record_id in record_ids:
@@ -191,6 +212,7 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
             transaction_key=header.transaction_key,
             sequence_number=header.sequence_number,
             records_in_event=len(record_ids),
+            fields_unknown=undecoded,
         )
         events.append(
             RecordChanged(
@@ -215,7 +237,7 @@ def _merged(event: RelayedEvent) -> RecordsMerged:
     return RecordsMerged(
         event_id=event.detail.id,
         event_type="salesforce.records.merged",
-        occurred_at=merged.created_date or event.time,
+        occurred_at=not_ahead_of_the_clock(merged.created_date or event.time, "CreatedDate"),
         data=RecordMerge(
             object=merged.object,
             winner_id=merged.winner_id,
@@ -250,10 +272,7 @@ def propagate_record_change(event: RecordChanged, services: Services) -> Outcome
     storefront_on = change.object == "Contact" and config.commerce.sync_salesforce_changes
     loyalty_on = config.loyalty.sync_customer_changes and change.object == config.loyalty.parent_object
     if not storefront_on and not loyalty_on:
-        raise IneligibleEvent(
-            "commerce.sync_salesforce_changes and loyalty.sync_customer_changes are off for "
-            f"{change.object} changes: nothing is sent"
-        )
+        raise IneligibleEvent(f"{_storefront_off(services, change.object)}; {_loyalty_off(services, change.object)}")
     values, changed = _record_values(services, change)
     done: dict[str, list[str]] = {}
     refusals: list[str] = []
@@ -261,16 +280,37 @@ def propagate_record_change(event: RecordChanged, services: Services) -> Outcome
     if storefront_on:
         _to_storefront(services, change, values, changed, done, refusals, reasons)
     else:
-        reasons.append("commerce.sync_salesforce_changes is off")
+        reasons.append(_storefront_off(services, change.object))
     if loyalty_on:
         _to_loyalty(services, change, values, changed, done, refusals, reasons)
     else:
-        reasons.append(f"loyalty.sync_customer_changes is off for {change.object} changes")
+        reasons.append(_loyalty_off(services, change.object))
     if refusals:
         raise RefusedByPlatform("; ".join(refusals))
     if not done:
         raise IneligibleEvent("; ".join(reasons))
     return Outcome(ids={"salesforce_id": change.record_id}, detail={"fields": done})
+
+
+def _storefront_off(services: Services, sobject: str) -> str:
+    """Why a change of `sobject` does not go to the storefront."""
+    if not services.settings.config.commerce.sync_salesforce_changes:
+        return "commerce.sync_salesforce_changes is off"
+    # A person account's change arrives twice, as an AccountChangeEvent and as its person Contact's
+    # ContactChangeEvent (Change Data Capture Developer Guide, "Change Events for Person Accounts"):
+    # the storefront customer is linked to the person Contact, whose change is the one carried.
+    return (
+        f"the storefront follows Contact changes, not {sobject} ones "
+        "(a person account's reach it as its person Contact's)"
+    )
+
+
+def _loyalty_off(services: Services, sobject: str) -> str:
+    """Why a change of `sobject` does not go to the loyalty platform."""
+    loyalty = services.settings.config.loyalty
+    if not loyalty.sync_customer_changes:
+        return "loyalty.sync_customer_changes is off"
+    return f"the loyalty Parent Object is {loyalty.parent_object}, not {sobject}"
 
 
 def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, Any], set[str]]:
@@ -283,7 +323,7 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
     https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_enrich_intro.htm);
     a CREATE carries every populated field. So only a gap event (no values at all) costs a Salesforce
     call: one escaped SOQL read of the record's mapped fields and link keys."""
-    if not change.change_type.startswith("GAP_"):
+    if not change.change_type.startswith("GAP_") and not change.fields_unknown:
         values = dict(change.values)
         for name in change.nulled_fields:
             values.setdefault(name, None)
@@ -431,6 +471,12 @@ def _to_storefront(
             else:
                 sent += [f"address.{part}" for part in sorted(address)]
     except PlatformRefusal as exc:
+        if exc.status in (401, 403):
+            # The connector's client is not allowed the call (the Data API's client permissions name
+            # each resource and method: a PATCH left out of them is refused whatever is sent): its
+            # configuration, not this change, so the event is dead-lettered to be redriven once it is
+            # fixed, not marked FAILED for good.
+            raise PermanentError(f"storefront refused the connector's client: {exc}") from exc
         refusals.append(f"storefront refused {', '.join(sorted(profile) + sorted(address))}: {exc}")
         return
     if sent:
@@ -560,8 +606,13 @@ def _merge_loyalty(services: Services, merge: RecordMerge, done: dict[str, str])
     if victim is None:
         return "the loser has no loyalty customer: nothing to merge"
     if survivor is None:
-        # Only the loser has a loyalty customer: it is the winner's from now on, through its key.
-        if not _value(winner_record, field):
+        # Only the loser has a loyalty customer: it is the winner's from now on, through its key. A key
+        # the winner holds that names no customer (searched by external id, none was found) gives way
+        # to it; searched by email, another external id may still name a customer: it is left alone.
+        held = _value(winner_record, field)
+        if held and str(held) != str(loser_key) and not config.search_by_external_id:
+            return "the winner holds another loyalty external id: the loser's customer is left as it is"
+        if str(held or "") != str(loser_key):
             services.salesforce.update(merge.object, merge.winner_id, {field: loser_key})
             done["loyalty_key"] = f"{field} of the winner set to the loser's"
         done["loyalty"] = f"customer {victim['id']} is the winner's"

@@ -11,12 +11,17 @@ unordered; Salesforce keeps events 72 hours for replay.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connector.envelope import Envelope
+from connector.errors import TransientError
+
+# The envelope's rule (connector.envelope.OCCURRED_IN_THE_FUTURE): an instant further ahead of the
+# receiver's clock would freeze its entity's version.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class RelayDetail(BaseModel):
@@ -48,5 +53,19 @@ class RelayedEvent(BaseModel):
 
 # One relayed event -> the canonical events it stands for (a change event naming several records:
 # one per record). Raises pydantic's ValidationError or MappingError for a body it cannot read:
-# such a message goes to the DLQ with its reason, never retried as if it could become valid.
+# such a message goes to the DLQ with its reason, never retried as if it could become valid. Raises
+# TransientError for an event dated more than 5 minutes ahead of this clock (not_ahead_of_the_clock):
+# retried from the queue, as any transient failure.
 Translate = Callable[[RelayedEvent], Sequence[Envelope]]
+
+
+def not_ahead_of_the_clock(at: datetime, field: str) -> datetime:
+    """`at` (a relayed event's own instant: a commitTimestamp, a CreatedDate), which Salesforce's clock
+    wrote, as the event's occurred_at. More than five minutes ahead of this clock, the envelope would
+    refuse it, and a relayed event refused is never sent again: the skew is the clocks', not the
+    event's, so it is a TransientError instead (the queue retries it, and the DLQ names `field` if the
+    clocks still disagree when its attempts run out)."""
+    # A naive instant is compared as UTC; the envelope then says whether it takes it.
+    if (at if at.tzinfo else at.replace(tzinfo=UTC)) > datetime.now(UTC) + CLOCK_SKEW:
+        raise TransientError(f"{field} is more than 5 minutes ahead of the receiver's clock: retried until it is not")
+    return at

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connector.envelope import Envelope
 from connector.errors import MappingError
-from connector.relay.events import RelayedEvent
+from connector.relay.events import RelayedEvent, not_ahead_of_the_clock
 from connector.social.salesforce_events import (
     ConversationAssigned,
     ConversationContactLinked,
@@ -150,7 +150,7 @@ def translate_social_platform_event(event: RelayedEvent) -> list[Envelope]:
     body = {
         "event_id": event.detail.id,
         "event_type": event_type,
-        "occurred_at": payload.created_date,
+        "occurred_at": not_ahead_of_the_clock(payload.created_date, "CreatedDate"),
         "source": SOURCE,
         "data": _present(payload.data()),
     }

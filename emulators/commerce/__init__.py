@@ -17,6 +17,14 @@ API (any `vNN_N` version; `_v` echoes it):
     POST /s/-/dw/data/v24_5/customer_lists/{list_id}/customer_search
          -> customer_search_result; fields: email, customer_no, customer_id, first_name, last_name,
          phone_home, phone_mobile; 404 CustomerListNotFoundException
+    PATCH /s/-/dw/data/v24_5/customer_lists/{list_id}/customers/{customer_no}
+         the fields given change (null clears one), all or nothing -> the customer document;
+         400 UnknownPropertyException (a property the document has not), ReadOnlyPropertyException
+         (customer_id, creation_date, last_modified, auth_type, addresses, ...),
+         PropertyConstraintViolationException (a text field not a string, a birthday not a date,
+         last_name or customer_no cleared), EnumConstraintViolationException (gender not 1 or 2),
+         CustomerNumberAlreadyInUseException; 404 CustomerListNotFoundException,
+         CustomerNotFoundException
     Queries: term_query (is, one_of, not_in), text_query (substring), match_all_query, bool_query,
     filtered_query with a range_filter (field, from, to, from_inclusive, to_inclusive);
     comparisons are case-insensitive; `start`/`count` page, `sorts` orders, `select` is ignored.

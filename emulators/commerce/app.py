@@ -137,6 +137,12 @@ def create_app(client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_
             )
         )
 
+    @app.patch(f"{DATA}/customer_lists/<list_id>/customers/<customer_no>")
+    @bearer_required
+    def update_customer(version: str, list_id: str, customer_no: str) -> Response:
+        doc = store.update_customer(list_id, customer_no, json_body())
+        return ok({"_v": api_version(version), **doc})
+
     @app.route("/s/<site_id>/dw/<api>/<version>/<path:rest>", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     def unknown_resource(site_id: str, api: str, version: str, rest: str) -> Response:
         # Reached only when no real route matched: tell a bad version apart from a bad path.

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from emulators._base import JSON, ApiError, new_id, now_iso
@@ -29,6 +30,41 @@ GENDERS = (1, 2)  # OCAPI: 1 male, 2 female
 # Only what OCAPI exposes of a payment instrument: never a card number or security code.
 PAYMENT_INSTRUMENT_FIELDS = ("payment_instrument_id", "payment_method_id", "amount")
 PAYMENT_CARD_FIELDS = ("card_type", "masked_number", "expiration_month", "expiration_year", "holder")
+# The customer document's fields a Data API PATCH may set (Customer document, Data API: the strings
+# below, `gender` 1|2, `birthday` a date), and those the storefront sets itself, which a PATCH naming
+# them is refused for. `customer_no` may be changed ("will result in a CustomerNumberAlreadyInUseException
+# if there is already another customer with the same customer number":
+# https://documentation.b2c.commercecloud.salesforce.com/DOC1/topic/com.demandware.dochelp/OCAPI/19.3/data/Resources/CustomerLists.html).
+PATCHABLE_TEXT_FIELDS = (
+    "company_name",
+    "customer_no",
+    "email",
+    "fax",
+    "first_name",
+    "job_title",
+    "last_name",
+    "note",
+    "phone_business",
+    "phone_home",
+    "phone_mobile",
+    "preferred_locale",
+    "salutation",
+    "second_name",
+    "suffix",
+    "title",
+)
+READ_ONLY_CUSTOMER_FIELDS = (
+    "customer_id",
+    "creation_date",
+    "last_modified",
+    "last_login_time",
+    "last_visit_time",
+    "previous_login_time",
+    "previous_visit_time",
+    "auth_type",
+    "addresses",
+    "customer_list_id",
+)
 
 
 def bad(message: str) -> ApiError:
@@ -90,6 +126,40 @@ def normalize_customer(raw: object) -> tuple[str, JSON]:
     doc["addresses"] = [_address(a, i) for i, a in enumerate(addresses, start=1)]
     doc["_type"] = "customer"
     return site_id, _drop_nulls(doc)
+
+
+def _customer_patch(body: JSON) -> JSON:
+    """A PATCH body checked field by field as OCAPI checks a document: an unknown property, a
+    read-only one, or a value of the wrong type is a 400 naming the property, and nothing changes."""
+    for key, value in body.items():
+        if key == "_v" or key == "_type":
+            continue
+        if key in READ_ONLY_CUSTOMER_FIELDS:
+            raise ApiError(400, f"The property '{key}' is read-only and cannot be set.", "ReadOnlyPropertyException")
+        if key in PATCHABLE_TEXT_FIELDS or key.startswith("c_"):
+            if value is not None and not isinstance(value, str):
+                raise bad(f"customer.{key} must be a string.")
+            if key in ("last_name", "customer_no") and not value:
+                raise bad(f"customer.{key} is mandatory and cannot be cleared.")
+        elif key == "gender":
+            if value is not None and value not in GENDERS:
+                raise ApiError(400, "customer.gender must be 1 or 2.", "EnumConstraintViolationException")
+        elif key == "birthday":
+            if value is not None and (not isinstance(value, str) or not _is_date(value)):
+                raise bad("customer.birthday must be a date (YYYY-MM-DD).")
+        else:
+            raise ApiError(
+                400, f"The property '{key}' is not defined for the document 'customer'.", "UnknownPropertyException"
+            )
+    return {k: v for k, v in body.items() if k not in ("_v", "_type")}
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
 
 def _address(raw: object, index: int) -> JSON:
@@ -304,6 +374,28 @@ class CommerceStore:
                 if self._customer_sites[cid] == site_id and customer_no in (doc.get("customer_no"), cid):
                     return copy.deepcopy(doc) if self._visible("customer", cid, read=True) else None
         return None
+
+    def update_customer(self, list_id: str, customer_no: str, body: JSON) -> JSON:
+        """Data API customer PATCH: only the fields given change (null clears one), all or nothing."""
+        changes = _customer_patch(body)
+        with self._lock:
+            if list_id not in self._lists:
+                raise ApiError(404, f"No customer list with id '{list_id}' was found.", "CustomerListNotFoundException")
+            cid = self._customer_ids.get(customer_no)
+            doc = self._customers.get(cid) if cid else None
+            if doc is None or doc["customer_list_id"] != list_id:
+                raise ApiError(404, f"No customer with number '{customer_no}' was found.", "CustomerNotFoundException")
+            number = changes.get("customer_no")
+            if number and number != customer_no and number in self._customer_ids:
+                raise ApiError(
+                    400, f"The customer number '{number}' is already in use.", "CustomerNumberAlreadyInUseException"
+                )
+            updated = {**doc, **changes, "last_modified": now_iso()}
+            if "customer_no" in changes:
+                del self._customer_ids[customer_no]
+                self._customer_ids[str(number)] = str(cid)
+            self._customers[str(cid)] = _drop_nulls(updated)
+            return copy.deepcopy(self._customers[str(cid)])
 
     def order(self, site_id: str, order_no: str) -> JSON | None:
         with self._lock:

@@ -71,3 +71,15 @@ class IneligibleEvent(ConnectorError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RefusedByPlatform(ConnectorError):
+    """A platform the connector writes to refused what a valid event asked of it (a field value it does
+    not take, a customer it no longer has): the sync state reads FAILED with the platform's reason.
+    Retrying would meet the same refusal, and nothing the sender did was wrong: neither retried nor
+    dead-lettered; the entity's next change tries again. `reason` names platforms, codes and field
+    names, never values."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

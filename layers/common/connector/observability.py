@@ -34,6 +34,7 @@ EVENTS_SYNCED = "EventsSynced"
 EVENTS_QUEUED = "EventsQueued"
 EVENTS_DEAD = "EventsDead"
 EVENTS_IGNORED = "EventsIgnored"
+EVENTS_FAILED = "EventsFailed"  # a platform refused part of a valid event (sync state FAILED)
 # Sync events sent back to wait in the queue because the org's daily API usage is past the threshold.
 EVENTS_DEFERRED = "EventsDeferred"
 COMMANDS_ANSWERED = "CommandsAnswered"

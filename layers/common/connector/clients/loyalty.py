@@ -118,10 +118,15 @@ class LoyaltyClient(PlatformClient):
         """The customer by their external id or email (per the Search by External ID setting), or None."""
         key_field, key = ref.key(self.search_by_external_id)
         if key_field == "external_id":
-            found = self._api("GET", f"/external/users/{quoted_path_segment(key, 'loyalty')}", missing_ok=True)
-            return None if found is None else dict(found["user"])
+            return self.user_by_external_id(key)
         users = self._checked(self._api("GET", "/users/search", params={"email": key}))["users"]
         return dict(users[0]) if users else None
+
+    def user_by_external_id(self, external_id: str) -> dict[str, Any] | None:
+        """The customer holding this external id, whatever the search setting (a merge knows the
+        loser's by its external id alone), or None."""
+        found = self._api("GET", f"/external/users/{quoted_path_segment(external_id, 'loyalty')}", missing_ok=True)
+        return None if found is None else dict(found["user"])
 
     def get_user(self, user_id: str) -> dict[str, Any]:
         return dict(self._checked(self._api("GET", self._user(user_id)))["user"])

@@ -8,12 +8,31 @@ from typing import Any
 
 import requests
 
-from connector.clients.base import PlatformClient
+from connector.clients.base import PlatformClient, PlatformRefusal
 from connector.errors import PermanentError
+from connector.observability import traced
 from connector.settings import PlatformApi
 from connector.value_types import quoted_path_segment
 
 DEFAULT_VERSION = "v24_5"
+# Customer document fields the connector never writes back: those the storefront sets itself (read-only
+# in the Data API's Customer document; a PATCH naming one is refused with a 400 fault), and the
+# customer number, which the Data API would let a PATCH change but which is the link's key.
+READ_ONLY_CUSTOMER_FIELDS = frozenset(
+    {
+        "customer_id",
+        "customer_no",
+        "creation_date",
+        "last_modified",
+        "last_login_time",
+        "last_visit_time",
+        "previous_login_time",
+        "previous_visit_time",
+        "auth_type",
+        "credentials",
+        "addresses",
+    }
+)
 
 
 class CommerceClient(PlatformClient):
@@ -60,6 +79,28 @@ class CommerceClient(PlatformClient):
         """The customer document, or None when the storefront has no such customer."""
         found = self.call("GET", f"{self._shop(site_id)}/customers/{_segment(customer_no)}", missing_ok=True)
         return dict(found) if found is not None else None
+
+    def update_customer(self, customer_list_id: str, customer_no: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """Data API `PATCH /customer_lists/{list_id}/customers/{customer_no}`: only the fields given
+        change. The updated document, or None when the list has no such customer (404); any other
+        refusal is a PlatformRefusal naming the fault's type (never its message, which may quote the
+        value)."""
+        path = (
+            f"/s/-/dw/data/{self._version}/customer_lists/{_segment(customer_list_id)}"
+            f"/customers/{_segment(customer_no)}"
+        )
+        url = f"{self.base_url}{path}"
+        with traced(f"{self.platform} PATCH", platform=self.platform):
+            resp = self._authorized("PATCH", url, {}, json=fields)
+            if resp.status_code == 401:
+                resp = self._authorized("PATCH", url, {}, json=fields, renew=True)
+        if resp.status_code == 404:
+            return None
+        if resp.status_code >= 400:
+            raise PlatformRefusal(
+                f"commerce customer PATCH answered {resp.status_code} {_fault(resp)}", resp.status_code
+            )
+        return dict(resp.json())
 
     def order(self, site_id: str, order_no: str) -> dict[str, Any] | None:
         """The order document (with customer_info), or None when there is no such order."""
@@ -115,6 +156,16 @@ class CommerceClient(PlatformClient):
             "count": count,
         }
         return dict(self.call("POST", f"{self._shop(site_id)}/order_search", json=body))
+
+
+def _fault(resp: requests.Response) -> str:
+    """The fault's type, from OCAPI's fault document `{"_v", "fault": {"type", "message"}}` (its
+    message is left out: it may quote the value refused)."""
+    try:
+        fault = resp.json().get("fault") or {}
+    except (ValueError, AttributeError):
+        return "(no fault document)"
+    return str(fault.get("type") or "fault")
 
 
 def _after(field: str, key: str) -> dict[str, Any]:

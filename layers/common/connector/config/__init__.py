@@ -51,6 +51,10 @@ class CommerceConfig(_Strict):
     # Replication lag: how long after an event OCAPI may still answer 404 for the customer or order
     # it announces. Until then the event is retried from the queue; after, it is dead-lettered.
     storefront_lag_seconds: int = Field(default=900, ge=0, le=7 * 24 * 3600)
+    # A Contact changed in Service Cloud (Change Data Capture through Event Relay) updates its storefront
+    # customer (OCAPI Data API customer PATCH) with the changed mapped fields. Off by default: the
+    # storefront stays the customer's master until the retailer opts in.
+    sync_salesforce_changes: bool = False
 
     def customer_list_of(self, site_id: str) -> str:
         return self.site_customer_lists.get(site_id, site_id)
@@ -84,6 +88,10 @@ class SalesforceConfig(_Strict):
     # How long deferred work waits before it looks again (SQS's longest message delay is 900 s);
     # also how long a reading over the threshold is trusted before one `GET /limits` re-checks it.
     defer_seconds: int = Field(default=300, ge=1, le=900)
+    # The connector's own integration user (whose changes a Change Data Capture event carries back as
+    # `commitUser`, and which are dropped so that nothing loops). Empty: the user the connector's OAuth
+    # token acts as (the token response's identity URL).
+    integration_user_id: SalesforceId | None = None
 
 
 class ConnectorConfig(_Strict):

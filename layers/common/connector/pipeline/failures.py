@@ -13,6 +13,7 @@ from connector.errors import (
     MappingError,
     NotFoundError,
     PermanentError,
+    RefusedByPlatform,
 )
 from connector.salesforce.errors import SalesforceError
 
@@ -23,6 +24,7 @@ class Verdict(Enum):
     DEAD = "dead"  # a permanent refusal of a valid event (org rule, configuration): the DLQ
     IGNORE = "ignore"  # nothing to do for this event
     DEFER = "defer"  # the org's API allocation is spent: wait in the queue, without using up an attempt
+    FAIL = "fail"  # a platform refused part of a valid event: FAILED with its reason, not retried
 
 
 # The start of `last_error` for work deferred by the org's API usage (the reconciler knows it).
@@ -36,6 +38,8 @@ WAITING_FOR_REPLICATION = "waiting for replication"
 def verdict(exc: BaseException) -> Verdict:
     if isinstance(exc, IneligibleEvent):
         return Verdict.IGNORE
+    if isinstance(exc, RefusedByPlatform):
+        return Verdict.FAIL
     if isinstance(exc, MappingError | ConflictError | NotFoundError) or refused_caller_data(exc) is not None:
         return Verdict.REJECT
     if isinstance(exc, SalesforceError) and exc.error_code == "REQUEST_LIMIT_EXCEEDED":

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from connector import observability as obs
 from connector.envelope import Command, EntityRef, Envelope, Outcome, sync_key
-from connector.errors import EntityBusy, IneligibleEvent, ReplicationLag, TransientError
+from connector.errors import EntityBusy, IneligibleEvent, RefusedByPlatform, ReplicationLag, TransientError
 from connector.observability import logger, traced
 from connector.pipeline.failures import (
     DEFERRED,
@@ -40,6 +40,7 @@ _COUNTERS = {
     SyncStatus.QUEUED: obs.EVENTS_QUEUED,
     SyncStatus.DEAD: obs.EVENTS_DEAD,
     SyncStatus.IGNORED: obs.EVENTS_IGNORED,
+    SyncStatus.FAILED: obs.EVENTS_FAILED,
 }
 
 
@@ -143,6 +144,11 @@ class Processor:
                 assert isinstance(exc, IneligibleEvent)
                 self._mark(event, ref, SyncStatus.IGNORED, attempts=1, error=exc.reason)
                 return ignored(event.event_id, exc.reason)
+            case Verdict.FAIL:
+                # Nothing the sender did was wrong: accepted, and the sync state says what was refused.
+                assert isinstance(exc, RefusedByPlatform)
+                self._mark(event, ref, SyncStatus.FAILED, attempts=1, error=exc.reason)
+                return queued(event.event_id)
             case Verdict.REJECT:
                 # The sender's to fix, and a refused request writes nothing (issue 11): the arrival's
                 # sync state is undone (the entity's state as it was, or none), and NotRemembered drops
@@ -189,7 +195,7 @@ class Processor:
                 # was is refused again.
                 status, loc, msg, kind = rejection(result)
                 raise NotRemembered(errors(status, loc, msg, kind))
-            case Verdict.DEAD:
+            case Verdict.DEAD | Verdict.FAIL:
                 logger.warning("command refused by its target", extra={"error": error_text(result)})
                 return message(502, "the target platform refused the command")
             case Verdict.RETRY | Verdict.DEFER if handler.deferrable:
@@ -383,7 +389,7 @@ class Processor:
             return True
         if (
             current is not None
-            and current.status in (SyncStatus.SYNCED, SyncStatus.IGNORED)
+            and current.status in (SyncStatus.SYNCED, SyncStatus.IGNORED, SyncStatus.FAILED)
             and current.event_id == event.event_id
             and current.source_version == event.version
         ):
@@ -415,6 +421,10 @@ class Processor:
             case Verdict.IGNORE:
                 assert isinstance(result, IneligibleEvent)
                 self._mark(event, ref, SyncStatus.IGNORED, attempts=msg.receive_count, error=result.reason)
+                return None
+            case Verdict.FAIL:
+                assert isinstance(result, RefusedByPlatform)
+                self._mark(event, ref, SyncStatus.FAILED, attempts=msg.receive_count, error=result.reason)
                 return None
             case Verdict.REJECT:
                 self._dead_letter(event, ref, result, attempts=msg.receive_count, rejected=True)

@@ -26,6 +26,16 @@ class AccessToken:
     access_token: str
     instance_url: str
     issued_at: float
+    # The token response's `id`: the identity URL `<login host>/id/<org id>/<user id>` of the user the
+    # token acts as (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm:
+    # the response carries `id` in every OAuth 2.0 flow). Its last segment is the integration user's Id.
+    identity_url: str = ""
+
+    @property
+    def user_id(self) -> str:
+        """The Id of the user the token acts as (empty when the response named none)."""
+        parts = self.identity_url.rstrip("/").split("/")
+        return parts[-1] if len(parts) >= 3 and parts[-3] == "id" else ""
 
 
 class TokenSource(Protocol):
@@ -56,7 +66,9 @@ def _request_token(session: requests.Session, domain_url: str, form: dict[str, s
             error = "unknown_error"
         raise PermanentError(f"Salesforce refused the credentials: {resp.status_code} {error}")
     body = resp.json()
-    return AccessToken(body["access_token"], body["instance_url"].rstrip("/"), time.time())
+    return AccessToken(
+        body["access_token"], body["instance_url"].rstrip("/"), time.time(), identity_url=str(body.get("id") or "")
+    )
 
 
 class _Grant:

@@ -181,6 +181,11 @@ class SalesforceClient:
         self.api_usage = parse_limit_info(resp.headers.get("Sforce-Limit-Info"), time.time()) or self.api_usage
         return resp
 
+    def integration_user_id(self) -> str:
+        """The Id of the user the connector acts as, from its token response's identity URL (no API
+        call: the token is the one the connector holds, or the one its next call would fetch)."""
+        return self._tokens.current(self._session).user_id
+
     def current_timeout(self) -> Timeout:
         """The (connect, read) timeout a call without its own gets now."""
         return self._timeout() if callable(self._timeout) else self._timeout

@@ -45,8 +45,9 @@ class SyncStatus(StrEnum):
     SYNCED = "SYNCED"  # Salesforce holds it
     DEAD = "DEAD"  # given up: in the DLQ (or refused back to the sender), last_error says why
     IGNORED = "IGNORED"  # valid, but nothing for the connector to do; last_error says why
-    # A backfilled record Salesforce refused (no event, so no DLQ): last_error holds its error; the
-    # next backfill or a live event of the entity tries it again.
+    # A backfilled record Salesforce refused (no event, so no DLQ), or a Salesforce change a platform
+    # refused part of (a field value it does not take): last_error holds why; the next backfill or a
+    # live event of the entity tries it again.
     FAILED = "FAILED"
 
 

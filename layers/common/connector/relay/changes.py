@@ -1,0 +1,490 @@
+"""Contacts and Accounts changed in Service Cloud, and their merges, carried to the storefront and the
+loyalty platform.
+
+- `translate_relayed_change`: a Change Data Capture event (`ContactChangeEvent`, `AccountChangeEvent`)
+  as Event Relay puts it on the bus -> one `RecordChanged` per record it names; a `Contact_Merged__e`
+  -> one `RecordsMerged`. The payload is read as the Change Data Capture Developer Guide shows it
+  (https://developer.salesforce.com/docs/platform/change-data-capture/guide/cdc-event-fields-header.html):
+  the `ChangeEventHeader`, then the record's fields, a compound field (`Name`, `MailingAddress`,
+  `BillingAddress`) as a nested object whose parts `changedFields` names `MailingAddress.City`
+  (https://developer.salesforce.com/docs/platform/change-data-capture/guide/cdc-subscribe-compound-fields.html).
+- `propagate_record_change`: the changed mapped fields of a linked record to the storefront (OCAPI
+  Data API customer PATCH) and the loyalty platform (profile update), each when its setting allows.
+- `merge_records`: the loser's loyalty customer merged into the winner's (Merge on Parent Merge, the
+  survivor rule of connector.loyalty.merge), and the storefront link moved to the winner.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connector.clients.base import PlatformRefusal
+from connector.clients.ocapi import READ_ONLY_CUSTOMER_FIELDS
+from connector.commerce.contacts import CUSTOMER_NO_FIELD
+from connector.crm.identity import IdentityKind
+from connector.envelope import Envelope, Outcome
+from connector.errors import (
+    ConflictError,
+    IneligibleEvent,
+    MappingError,
+    NotFoundError,
+    RefusedByPlatform,
+)
+from connector.loyalty.customer_steps import profile_value
+from connector.loyalty.models import CustomerRef
+from connector.relay.events import RelayedEvent
+from connector.relay.models import ChangedObject, ChangeType, RecordChange, RecordChanged, RecordMerge, RecordsMerged
+from connector.salesforce.soql import soql_quote
+from connector.services import Services
+from connector.value_types import SalesforceId
+
+CHANGE_EVENTS: dict[str, ChangedObject] = {"ContactChangeEvent": "Contact", "AccountChangeEvent": "Account"}
+MERGE_EVENT = "Contact_Merged__e"
+SITE_FIELD = "Commerce_Site_Id__c"
+# Where Contact_Merged__e carries the loser's loyalty key (the after-delete trigger copies it from
+# Trigger.old: the record is gone afterwards).
+LOYALTY_EXTERNAL_ID_FIELD = "Loyalty_External_Id__c"
+# Fields Salesforce maintains itself: an UPDATE's changedFields always lists LastModifiedDate
+# (https://developer.salesforce.com/docs/platform/apex-ref/references/apex-ref/apex-class-eventbus-changeeventheader.html);
+# they are nobody's profile.
+SYSTEM_FIELDS = frozenset(
+    {
+        "LastModifiedDate",
+        "LastModifiedById",
+        "SystemModstamp",
+        "CreatedDate",
+        "CreatedById",
+        "LastReferencedDate",
+        "LastViewedDate",
+        "LastActivityDate",
+        "IsDeleted",
+    }
+)
+# Changes that leave no record to carry anywhere (a merge's loser arrives as a DELETE: the merge
+# itself comes as Contact_Merged__e).
+_GONE = ("DELETE", "GAP_DELETE")
+_HEADER_LOC = ["detail", "payload", "ChangeEventHeader"]
+
+
+# -- translation ------------------------------------------------------------------------------------
+class ChangeEventHeader(BaseModel):
+    """The header every change event carries (field names as Salesforce spells them)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    entity_name: str = Field(alias="entityName", min_length=1)
+    record_ids: list[SalesforceId] = Field(alias="recordIds", default_factory=list)
+    change_type: ChangeType = Field(alias="changeType")
+    changed_fields: list[str] = Field(alias="changedFields", default_factory=list)
+    nulled_fields: list[str] = Field(alias="nulledFields", default_factory=list)
+    # Long text fields sent as a diff instead of their value: their value is not in the event.
+    diff_fields: list[str] = Field(alias="diffFields", default_factory=list)
+    commit_timestamp: int = Field(alias="commitTimestamp", ge=0)
+    commit_user: str = Field(alias="commitUser", min_length=1, max_length=18)
+    transaction_key: str = Field(alias="transactionKey", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    sequence_number: int = Field(alias="sequenceNumber", ge=0)
+    change_origin: str = Field(alias="changeOrigin", default="")
+
+
+class MergedPayload(BaseModel):
+    """`Contact_Merged__e`, published by the after-delete trigger on Contact and Account."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    object: ChangedObject = Field(alias="Object__c")
+    winner_id: SalesforceId = Field(alias="Winner_Id__c")
+    loser_id: SalesforceId = Field(alias="Loser_Id__c")
+    loser_customer_no: str | None = Field(alias="Loser_Commerce_Customer_No__c", default=None, max_length=255)
+    loser_loyalty_external_id: str | None = Field(alias="Loser_Loyalty_External_Id__c", default=None, max_length=255)
+    merged_by: str | None = Field(alias="Merged_By__c", default=None, max_length=18)
+    created_date: datetime | None = Field(alias="CreatedDate", default=None)
+
+
+def flat_field_name(compound: str, part: str) -> str:
+    """A compound field's part as the object's own field: `Name.FirstName` -> `FirstName`,
+    `MailingAddress.City` -> `MailingCity`, `BillingAddress.Street` -> `BillingStreet`, a custom
+    geolocation `Location__c.Latitude` -> `Location__Latitude__s` (the guide: "the Street nested
+    component field of BillingAddress is BillingStreet in the Account object")."""
+    if compound == "Name":
+        return part
+    if compound.endswith("Address"):
+        return compound[: -len("Address")] + part
+    if compound.endswith("__c"):
+        return f"{compound[:-3]}__{part}__s"
+    return compound + part
+
+
+def _flat_names(names: list[str]) -> list[str]:
+    flat: list[str] = []
+    for name in names:
+        compound, dot, part = name.partition(".")
+        flat.append(flat_field_name(compound, part) if dot else name)
+    return [n for n in dict.fromkeys(flat) if n not in SYSTEM_FIELDS]
+
+
+def _flat_values(payload: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in payload.items():
+        if name == "ChangeEventHeader":
+            continue
+        if isinstance(value, dict):
+            for part, part_value in value.items():
+                values[flat_field_name(name, part)] = part_value
+        else:
+            values[name] = value
+    return {k: v for k, v in values.items() if k not in SYSTEM_FIELDS}
+
+
+def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
+    """One relayed event -> its canonical events (see the module's docstring). Raises pydantic's
+    ValidationError (its loc names the payload's field) or MappingError for a payload it cannot read."""
+    kind = event.detail_type
+    if kind == MERGE_EVENT:
+        return [_merged(event)]
+    if kind not in CHANGE_EVENTS:
+        raise MappingError(["detail-type"], f"not a Contact or Account change event, nor {MERGE_EVENT}")
+    payload = event.detail.payload
+    header_doc = payload.get("ChangeEventHeader")
+    if not isinstance(header_doc, dict):
+        raise MappingError(_HEADER_LOC, "required: a change event's header")
+    header = ChangeEventHeader.model_validate(header_doc)
+    sobject = CHANGE_EVENTS[kind]
+    if header.entity_name != sobject:
+        raise MappingError([*_HEADER_LOC, "entityName"], f"{kind} carries {sobject} changes")
+    if header.change_type == "GAP_OVERFLOW":
+        # An overflow event names no records (https://developer.salesforce.com/docs/platform/
+        # change-data-capture/guide/cdc-other-events-overflow.html): what changed can only be found by
+        # reading the whole object, which no single change may do; it goes to the DLQ saying so.
+        raise MappingError(
+            [*_HEADER_LOC, "changeType"],
+            "GAP_OVERFLOW names no records: the transaction's changes past 100,000 were not carried",
+        )
+    if not header.record_ids:
+        raise MappingError([*_HEADER_LOC, "recordIds"], "required: the records the change is about")
+    gap = header.change_type.startswith("GAP_")
+    # A gap event carries no field values (https://developer.salesforce.com/docs/platform/
+    # change-data-capture/guide/cdc-other-events-gap.html): the workflow reads the record.
+    values = {} if gap else _flat_values(payload)
+    for name in _flat_names(header.diff_fields):
+        values.pop(name, None)
+    if header.change_type == "CREATE":
+        changed = [k for k, v in values.items() if v is not None]
+    else:
+        changed = _flat_names(header.changed_fields)
+    occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
+    events: list[Envelope] = []
+    for record_id in dict.fromkeys(header.record_ids):
+        change = RecordChange(
+            object=sobject,
+            record_id=record_id,
+            change_type=header.change_type,
+            changed_fields=[] if gap else changed,
+            nulled_fields=[] if gap else _flat_names(header.nulled_fields),
+            values=values,
+            commit_user=header.commit_user,
+            transaction_key=header.transaction_key,
+            sequence_number=header.sequence_number,
+        )
+        events.append(
+            RecordChanged(
+                event_id=f"{header.transaction_key}.{header.sequence_number}.{record_id}",
+                event_type="salesforce.record.changed",
+                occurred_at=occurred_at,
+                data=change,
+            )
+        )
+    return events
+
+
+def _merged(event: RelayedEvent) -> RecordsMerged:
+    merged = MergedPayload.model_validate(event.detail.payload)
+    if merged.winner_id[:15] == merged.loser_id[:15]:
+        raise MappingError(["detail", "payload", "Loser_Id__c"], "the loser is the winner")
+    loser_values: dict[str, Any] = {}
+    if merged.loser_customer_no:
+        loser_values[CUSTOMER_NO_FIELD] = merged.loser_customer_no
+    if merged.loser_loyalty_external_id:
+        loser_values[LOYALTY_EXTERNAL_ID_FIELD] = merged.loser_loyalty_external_id
+    return RecordsMerged(
+        event_id=event.detail.id,
+        event_type="salesforce.records.merged",
+        occurred_at=merged.created_date or event.time,
+        data=RecordMerge(
+            object=merged.object,
+            winner_id=merged.winner_id,
+            loser_id=merged.loser_id,
+            loser_values=loser_values,
+            commit_user=merged.merged_by,
+        ),
+    )
+
+
+# -- propagation ------------------------------------------------------------------------------------
+def is_integration_user(services: Services, user_id: str | None) -> bool:
+    """Whether `user_id` is the connector's own integration user (15- and 18-character Ids alike)."""
+    if not user_id:
+        return False
+    configured = services.settings.config.salesforce.integration_user_id
+    own = configured or services.salesforce.integration_user_id()
+    return bool(own) and own[:15] == user_id[:15]
+
+
+def propagate_record_change(event: RecordChanged, services: Services) -> Any:
+    change = event.data
+    if is_integration_user(services, change.commit_user):
+        raise IneligibleEvent("changed by the connector's own integration user: not sent back to the platforms")
+    if change.change_type in _GONE:
+        raise IneligibleEvent(f"{change.change_type}: a deleted record is not carried to the platforms")
+    config = services.settings.config
+    storefront_on = change.object == "Contact" and config.commerce.sync_salesforce_changes
+    loyalty_on = config.loyalty.sync_customer_changes and change.object == config.loyalty.parent_object
+    if not storefront_on and not loyalty_on:
+        raise IneligibleEvent(
+            "commerce.sync_salesforce_changes and loyalty.sync_customer_changes are off for "
+            f"{change.object} changes: nothing is sent"
+        )
+    values, changed = _record_values(services, change)
+    done: dict[str, list[str]] = {}
+    refusals: list[str] = []
+    reasons: list[str] = []
+    if storefront_on:
+        _to_storefront(services, change, values, changed, done, refusals, reasons)
+    else:
+        reasons.append("commerce.sync_salesforce_changes is off")
+    if loyalty_on:
+        _to_loyalty(services, change, values, changed, done, refusals, reasons)
+    else:
+        reasons.append(f"loyalty.sync_customer_changes is off for {change.object} changes")
+    if refusals:
+        raise RefusedByPlatform("; ".join(refusals))
+    if not done:
+        raise IneligibleEvent("; ".join(reasons))
+    return Outcome(ids={"salesforce_id": change.record_id}, detail={"fields": done})
+
+
+def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, Any], set[str]]:
+    """The record's values the platforms need, and the names of the changed ones (casefolded). What
+    the event carries is used as it is; a gap event (no values), or an UPDATE without the link keys
+    (a channel that does not enrich them), costs one escaped SOQL read of the record."""
+    values = dict(change.values)
+    keys = _link_fields(services, change.object)
+    if change.change_type.startswith("GAP_") or any(k not in values for k in keys):
+        wanted = sorted({*keys, *_mapped_fields(services, change.object)}, key=str.casefold)
+        soql = f"SELECT Id, {', '.join(wanted)} FROM {change.object} WHERE Id = {soql_quote(change.record_id)} LIMIT 1"
+        rows = services.salesforce.query(soql)
+        if not rows:
+            raise IneligibleEvent(f"the {change.object} is no longer in Salesforce: nothing to carry")
+        read = {k: v for k, v in rows[0].items() if k != "attributes"}
+        if change.change_type.startswith("GAP_"):
+            # Nothing says what changed: every mapped field is sent as the record holds it now.
+            return read, {name.casefold() for name in wanted}
+        values = {**read, **values}
+    changed = {name.casefold() for name in (*change.changed_fields, *change.nulled_fields)}
+    for name in change.nulled_fields:
+        values.setdefault(name, None)
+    return values, changed
+
+
+def _link_fields(services: Services, sobject: str) -> list[str]:
+    fields = [services.settings.config.loyalty.external_id_field, CUSTOMER_NO_FIELD]
+    if sobject == "Contact":
+        fields.append(SITE_FIELD)
+    return list(dict.fromkeys(fields))
+
+
+def _mapped_fields(services: Services, sobject: str) -> list[str]:
+    config = services.settings.config
+    fields: list[str] = []
+    if sobject == "Contact":
+        fields += [
+            sf
+            for customer, sf in config.commerce.contact_field_mapping.items()
+            if customer not in READ_ONLY_CUSTOMER_FIELDS
+        ]
+    if sobject == config.loyalty.parent_object:
+        fields += list(config.loyalty.mapping().values())
+    return list(dict.fromkeys(fields))
+
+
+def _value(values: dict[str, Any], name: str) -> Any:
+    """A field's value by API name (Salesforce API names ignore case)."""
+    wanted = name.casefold()
+    return next((v for k, v in values.items() if k.casefold() == wanted), None)
+
+
+def _to_storefront(
+    services: Services,
+    change: RecordChange,
+    values: dict[str, Any],
+    changed: set[str],
+    done: dict[str, list[str]],
+    refusals: list[str],
+    reasons: list[str],
+) -> None:
+    """The changed fields the inbound mapping (connector.commerce.contacts) reads from the customer
+    document, written back to it: the same mapping, reversed."""
+    commerce = services.settings.config.commerce
+    customer_no = _value(values, CUSTOMER_NO_FIELD)
+    if not customer_no:
+        reasons.append("the Contact has no storefront customer number")
+        return
+    linked = services.identities.entries(IdentityKind.CONTACT, [str(customer_no)]).get(str(customer_no))
+    if linked is None or linked.salesforce_id[:15] != change.record_id[:15]:
+        reasons.append("the identity map does not link the Contact's customer number to it")
+        return
+    fields = {
+        customer: _value(values, sf)
+        for customer, sf in commerce.contact_field_mapping.items()
+        if sf.casefold() in changed and customer not in READ_ONLY_CUSTOMER_FIELDS
+    }
+    if not fields:
+        reasons.append("no field the storefront maps changed")
+        return
+    site_id = _value(values, SITE_FIELD) or commerce.default_site_id
+    try:
+        updated = services.commerce.update_customer(commerce.customer_list_of(str(site_id)), str(customer_no), fields)
+    except PlatformRefusal as exc:
+        refusals.append(f"storefront refused {', '.join(sorted(fields))}: {exc}")
+        return
+    if updated is None:
+        refusals.append("storefront: no such customer in the customer list (404)")
+        return
+    done["storefront"] = sorted(fields)
+
+
+def _to_loyalty(
+    services: Services,
+    change: RecordChange,
+    values: dict[str, Any],
+    changed: set[str],
+    done: dict[str, list[str]],
+    refusals: list[str],
+    reasons: list[str],
+) -> None:
+    """The changed fields of loyalty.field_mapping, reversed, to the customer found by the record's
+    key (loyalty.search_by_external_id: its external id, else its email)."""
+    loyalty = services.settings.config.loyalty
+    mapping = loyalty.mapping()
+    ref = _loyalty_ref(services, values, change.record_id)
+    if ref is None:
+        reasons.append("the record holds no loyalty key")
+        return
+    wanted: dict[str, Any] = {}
+    try:
+        for field, sf in mapping.items():
+            if sf.casefold() in changed:
+                wanted[field] = profile_value(field, _value(values, sf), ["data", "values", sf])
+    except MappingError as exc:
+        refusals.append(f"loyalty: {exc.loc[-1]} {exc.msg}")
+        return
+    if not wanted:
+        reasons.append("no field the loyalty platform maps changed")
+        return
+    found = services.loyalty.find_user(ref)
+    if found is None:
+        reasons.append("no loyalty customer has the record's key")
+        return
+    differing = {k: v for k, v in wanted.items() if not _same(found.get(k), v)}
+    if differing:
+        try:
+            services.loyalty.update_user(str(found["id"]), differing)
+        except (MappingError, ConflictError, NotFoundError) as exc:
+            refusals.append(f"loyalty refused {', '.join(sorted(differing))}: {exc}")
+            return
+    done["loyalty"] = sorted(differing)
+
+
+def _loyalty_ref(services: Services, values: dict[str, Any], record_id: str) -> CustomerRef | None:
+    loyalty = services.settings.config.loyalty
+    if loyalty.search_by_external_id:
+        external_id = _value(values, loyalty.external_id_field)
+        return CustomerRef(external_id=str(external_id), salesforce_id=record_id) if external_id else None
+    email = _value(values, loyalty.mapping().get("email", "Email"))
+    if not email:
+        return None
+    try:
+        return CustomerRef(email=str(email), salesforce_id=record_id)
+    except ValidationError:
+        return None
+
+
+def _same(held: Any, wanted: Any) -> bool:
+    if held in (None, "") and wanted in (None, ""):
+        return True
+    return bool(held == wanted)
+
+
+# -- merges -----------------------------------------------------------------------------------------
+def merge_records(event: RecordsMerged, services: Services) -> Any:
+    """The storefront link of the loser's customer number moved to the winner (the storefront has no
+    merge: its customer stays, now the winner's), and the loyalty customers merged per Merge on
+    Parent Merge, the survivor being the customer of the key the winner holds after the merge
+    (connector.loyalty.merge's rule); when only the loser has a loyalty customer, it becomes the
+    winner's: its key is written into the winner's external-id field."""
+    merge = event.data
+    done: dict[str, str] = {}
+    moved = _move_storefront_link(services, merge)
+    if moved:
+        done["storefront_link"] = moved
+    loyalty = services.settings.config.loyalty
+    if merge.object != loyalty.parent_object:
+        reason = f"the loyalty Parent Object is {loyalty.parent_object}, not {merge.object}"
+    elif not loyalty.merge_on_parent_merge:
+        reason = "loyalty.merge_on_parent_merge is off: parent merges are not applied on the platform"
+    else:
+        reason = _merge_loyalty(services, merge, done)
+    if not done:
+        raise IneligibleEvent(reason)
+    return Outcome(ids={"salesforce_id": merge.winner_id}, detail={"merged": done, "reason": reason})
+
+
+def _move_storefront_link(services: Services, merge: RecordMerge) -> str | None:
+    customer_no = merge.loser_values.get(CUSTOMER_NO_FIELD)
+    if merge.object != "Contact" or not customer_no:
+        return None
+    entry = services.identities.entries(IdentityKind.CONTACT, [str(customer_no)]).get(str(customer_no))
+    if entry is None or entry.salesforce_id[:15] != merge.loser_id[:15]:
+        return None
+    # The winner may sit under another Account, and what was written to the loser says nothing of it.
+    moved = entry.but(salesforce_id=merge.winner_id, contact_id=None, account_id=None, fingerprint=None)
+    services.identities.put(IdentityKind.CONTACT, str(customer_no), moved)
+    return f"customer {customer_no} now names {merge.winner_id}"
+
+
+def _merge_loyalty(services: Services, merge: RecordMerge, done: dict[str, str]) -> str:
+    config = services.settings.config.loyalty
+    field = config.external_id_field
+    email_field = config.mapping().get("email", "Email")
+    soql = f"SELECT Id, {field}, {email_field} FROM {merge.object} WHERE Id = {soql_quote(merge.winner_id)} LIMIT 1"
+    rows = services.salesforce.query(soql)
+    if not rows:
+        return "the winner is no longer in Salesforce"
+    winner_record = rows[0]
+    loser_key = merge.loser_values.get(LOYALTY_EXTERNAL_ID_FIELD)
+    winner_ref = _loyalty_ref(services, winner_record, merge.winner_id)
+    survivor = services.loyalty.find_user(winner_ref) if winner_ref is not None else None
+    # The loser's customer by the one key the platform event carries of it: its external id.
+    victim = services.loyalty.user_by_external_id(str(loser_key)) if loser_key else None
+    if victim is None:
+        return "the loser has no loyalty customer: nothing to merge"
+    if survivor is None:
+        # Only the loser has a loyalty customer: it is the winner's from now on, through its key.
+        if not _value(winner_record, field):
+            services.salesforce.update(merge.object, merge.winner_id, {field: loser_key})
+            done["loyalty_key"] = f"{field} of the winner set to the loser's"
+        done["loyalty"] = f"customer {victim['id']} is the winner's"
+        return "only the loser had a loyalty customer"
+    if str(survivor["id"]) == str(victim["id"]):
+        # The merge overwrote the winner's key with the loser's: the loser's customer survives
+        # (the reference's ACC_EXT_2 case). The winner's own customer is known only when it was keyed
+        # by the record's Id (an enrolment's default external id): then it is the one merged away.
+        own = services.loyalty.user_by_external_id(merge.winner_id)
+        if own is None or str(own["id"]) == str(survivor["id"]):
+            return "the winner holds the loser's key: its customer survives, nothing to merge"
+        victim = own
+    services.loyalty.merge(str(survivor["id"]), str(victim["id"]))
+    done["loyalty"] = f"customer {victim['id']} merged into {survivor['id']}"
+    return "merged"

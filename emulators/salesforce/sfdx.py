@@ -143,6 +143,13 @@ def read_objects(objects_dir: Path) -> list[ObjectSource]:
         raise MetadataError(f"SFDX objects folder not found: {objects_dir}")
     sources = []
     for folder in sorted(p for p in objects_dir.iterdir() if p.is_dir()):
+        # A platform event (`__e`) is no sObject the REST API stores: it cannot be queried (SOQL refuses
+        # it), read, updated or deleted, and only Salesforce publishes the connector's (its triggers and
+        # flows). The emulator publishes none, so it leaves them out: `/sobjects/<event>` is NOT_FOUND
+        # rather than a writable record store (Platform Events Developer Guide, "Considerations for
+        # Defining and Publishing Platform Events": no SOQL support).
+        if folder.name.endswith("__e"):
+            continue
         object_file = folder / f"{folder.name}.object-meta.xml"
         custom = None
         # A standard object's own object-meta.xml (e.g. enabling history) changes no API shape.

@@ -72,7 +72,7 @@ def test_endpoint_and_region_are_replaced_from_the_environment_at_deploy() -> No
     by_env = {r["replaceWithEnv"]: r for r in replacements}
     # then the named credential's URL and the external credential's region come from SCC_API_ENDPOINT and
     # SCC_AWS_REGION, and each placeholder is in its file (an unset variable fails the deploy)
-    assert set(by_env) == {"SCC_API_ENDPOINT", "SCC_AWS_REGION"}
+    assert set(by_env) == {"SCC_API_ENDPOINT", "SCC_AWS_REGION", "SCC_EVENT_RELAY_DESTINATION"}
     url = _parameters(_root(NAMED_CREDENTIAL), "namedCredentialParameters")["Url"]
     region = _parameters(_root(EXTERNAL_CREDENTIAL), "externalCredentialParameters")["AwsRegion"]
     assert url.findtext("md:parameterValue", namespaces=NS) == by_env["SCC_API_ENDPOINT"]["stringToReplace"]

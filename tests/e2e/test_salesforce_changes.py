@@ -39,7 +39,15 @@ def changes(stack: LocalStack) -> Iterator[LocalStack]:
     document = {
         **LOCAL_CONFIG,
         "commerce": {**LOCAL_CONFIG["commerce"], "sync_salesforce_changes": True},
-        "loyalty": {"sync_customer_changes": True, "merge_on_parent_merge": True},
+        "loyalty": {
+            "sync_customer_changes": True,
+            "merge_on_parent_merge": True,
+            # The loyalty platform's emails are unique, and one change event naming two Contacts carries
+            # one value for both: its new email could not be given to two loyalty customers (the second
+            # is refused: FAILED with the reason). So the loyalty profile here follows the Contact's
+            # address, not its email (the storefront still gets the email).
+            "field_mapping": {"Contact": {"first_name": "FirstName", "last_name": "LastName", "city": "MailingCity"}},
+        },
     }
     with stack.configured(document, (FUNCTION,)):
         yield stack
@@ -195,12 +203,13 @@ def test_an_update_of_two_linked_contacts_patches_each_customer_with_exactly_tho
     # then each storefront customer got one PATCH of exactly the mapped changed field, and each
     # loyalty customer one profile update of email and city
     for customer in (first, second):
-        assert settled(changes, customer.contact_id)["status"] == "SYNCED"
+        state = settled(changes, customer.contact_id)
+        assert state["status"] == "SYNCED", state.get("last_error")
         assert [p["json"] for p in storefront_patches(changes, customer.customer_no)] == [
             {"email": "agent.fixed@example.com"}
         ]
         updates = loyalty_calls(changes, customer.loyalty_id, "PUT")
-        assert [u["json"] for u in updates] == [{"user": {"email": "agent.fixed@example.com", "city": "Lyon"}}]
+        assert [u["json"] for u in updates] == [{"user": {"city": "Lyon"}}]
 
 
 def test_the_same_envelope_again_calls_no_platform(changes: LocalStack, org: SalesforceOrg) -> None:
@@ -317,7 +326,16 @@ def test_a_merge_whose_winner_took_the_losers_key_keeps_the_losers_loyalty_custo
     winner = linked_customer(changes, org)
     requests.post(
         f"{changes.loyalty}/_admin/seed",
-        json={"users": [{"id": f"{winner.loyalty_id}-own", "external_id": winner.contact_id, "last_name": "Winner"}]},
+        json={
+            "users": [
+                {
+                    "id": f"{winner.loyalty_id}-own",
+                    "external_id": winner.contact_id,
+                    "email": f"own.{winner.email}",
+                    "last_name": "Winner",
+                }
+            ]
+        },
         timeout=5,
     ).raise_for_status()
     org.update("Contact", winner.contact_id, {"Loyalty_External_Id__c": loser.loyalty_key})

@@ -248,3 +248,15 @@ def test_a_merge_of_an_object_other_than_contact_or_account_is_refused_naming_ob
     with pytest.raises(ValidationError) as refused:
         translate_relayed_change(relayed("Contact_Merged__e", {**MERGED, "Object__c": "Lead"}))
     assert refused.value.errors()[0]["loc"] == ("Object__c",)
+
+
+def test_a_diff_field_is_neither_carried_nor_named_changed() -> None:
+    # given an UPDATE whose Description is sent as a diff (diffFields), beside a changed Email
+    payload = {
+        "ChangeEventHeader": header(changedFields=["Email", "Description"], diffFields=["Description"]),
+        "Email": "x@example.com",
+        "Description": "@@ -1,3 +1,4 @@",
+    }
+    [event] = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
+    assert event.data.changed_fields == ["Email"]
+    assert "Description" not in event.data.values

@@ -168,12 +168,14 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
     # A gap event carries no field values (https://developer.salesforce.com/docs/platform/
     # change-data-capture/guide/cdc-other-events-gap.html): the workflow reads the record.
     values = {} if gap else _flat_values(payload)
-    for name in _flat_names(header.diff_fields):
+    # A diff field's event value is a diff, not the value: it is not carried as if it were one.
+    diffs = _flat_names(header.diff_fields)
+    for name in diffs:
         values.pop(name, None)
     if header.change_type == "CREATE":
         changed = [k for k, v in values.items() if v is not None]
     else:
-        changed = _flat_names(header.changed_fields)
+        changed = [name for name in _flat_names(header.changed_fields) if name not in diffs]
     occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
     events: list[Envelope] = []
     for record_id in dict.fromkeys(header.record_ids):
@@ -266,33 +268,61 @@ def propagate_record_change(event: RecordChanged, services: Services) -> Any:
 
 
 def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, Any], set[str]]:
-    """The record's values the platforms need, and the names of the changed ones (casefolded). What
-    the event carries is used as it is; a gap event (no values), or an UPDATE without the link keys
-    (a channel that does not enrich them), costs one escaped SOQL read of the record."""
-    values = dict(change.values)
-    keys = _link_fields(services, change.object)
-    if change.change_type.startswith("GAP_") or any(k not in values for k in keys):
-        wanted = sorted({*keys, *_mapped_fields(services, change.object)}, key=str.casefold)
-        soql = f"SELECT Id, {', '.join(wanted)} FROM {change.object} WHERE Id = {soql_quote(change.record_id)} LIMIT 1"
-        rows = services.salesforce.query(soql)
-        if not rows:
-            raise IneligibleEvent(f"the {change.object} is no longer in Salesforce: nothing to carry")
-        read = {k: v for k, v in rows[0].items() if k != "attributes"}
-        if change.change_type.startswith("GAP_"):
-            # Nothing says what changed: every mapped field is sent as the record holds it now.
-            return read, {name.casefold() for name in wanted}
-        values = {**read, **values}
-    changed = {name.casefold() for name in (*change.changed_fields, *change.nulled_fields)}
-    for name in change.nulled_fields:
-        values.setdefault(name, None)
-    return values, changed
+    """The record's values the platforms need, and the names of the changed ones (casefolded).
+
+    What the event carries is used as it is. The CDC channel enriches every change with the link keys
+    (Commerce_Customer_No__c, the loyalty external id): an UPDATE carries them whatever changed, and
+    an enriched field left out means it is empty ("If the enriched fields have an empty value, they
+    aren't included in the event messages in ... event relays":
+    https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_enrich_intro.htm);
+    a CREATE carries every populated field. So only a gap event (no values at all) costs a Salesforce
+    call: one escaped SOQL read of the record's mapped fields and link keys."""
+    if not change.change_type.startswith("GAP_"):
+        values = dict(change.values)
+        for name in change.nulled_fields:
+            values.setdefault(name, None)
+        # A field named changed but not carried is not sent: it would read as cleared.
+        carried = {name.casefold() for name in values}
+        changed = {n.casefold() for n in (*change.changed_fields, *change.nulled_fields)} & carried
+        return values, changed
+    wanted = sorted(
+        {
+            *_link_fields(services, change.object),
+            *_optional_fields(change.object),
+            *_mapped_fields(services, change.object),
+        },
+        key=str.casefold,
+    )
+    soql = f"SELECT Id, {', '.join(wanted)} FROM {change.object} WHERE Id = {soql_quote(change.record_id)} LIMIT 1"
+    rows = services.salesforce.query(soql)
+    if not rows:
+        raise IneligibleEvent(f"the {change.object} is no longer in Salesforce: nothing to carry")
+    # Nothing says what changed: every mapped field is sent as the record holds it now.
+    return {k: v for k, v in rows[0].items() if k != "attributes"}, {name.casefold() for name in wanted}
 
 
 def _link_fields(services: Services, sobject: str) -> list[str]:
-    fields = [services.settings.config.loyalty.external_id_field, CUSTOMER_NO_FIELD]
-    if sobject == "Contact":
-        fields.append(SITE_FIELD)
-    return list(dict.fromkeys(fields))
+    """The fields that say where the record is linked: the ones the CDC channel enriches every change
+    with (an UPDATE carries them whatever changed), for the platforms whose sync is on."""
+    config = services.settings.config
+    fields = []
+    if sobject == "Contact" and config.commerce.sync_salesforce_changes:
+        fields.append(CUSTOMER_NO_FIELD)
+    if config.loyalty.sync_customer_changes and sobject == config.loyalty.parent_object:
+        fields.append(
+            config.loyalty.external_id_field if config.loyalty.search_by_external_id else _email_field(services)
+        )
+    return fields
+
+
+def _optional_fields(sobject: str) -> list[str]:
+    # The storefront site a Contact came from (its customer list): read with the record when it is
+    # read anyway; a change that does not carry it uses commerce.default_site_id.
+    return [SITE_FIELD] if sobject == "Contact" else []
+
+
+def _email_field(services: Services) -> str:
+    return services.settings.config.loyalty.mapping().get("email", "Email")
 
 
 def _mapped_fields(services: Services, sobject: str) -> list[str]:
@@ -402,7 +432,7 @@ def _loyalty_ref(services: Services, values: dict[str, Any], record_id: str) -> 
     if loyalty.search_by_external_id:
         external_id = _value(values, loyalty.external_id_field)
         return CustomerRef(external_id=str(external_id), salesforce_id=record_id) if external_id else None
-    email = _value(values, loyalty.mapping().get("email", "Email"))
+    email = _value(values, _email_field(services))
     if not email:
         return None
     try:
@@ -457,7 +487,7 @@ def _move_storefront_link(services: Services, merge: RecordMerge) -> str | None:
 def _merge_loyalty(services: Services, merge: RecordMerge, done: dict[str, str]) -> str:
     config = services.settings.config.loyalty
     field = config.external_id_field
-    email_field = config.mapping().get("email", "Email")
+    email_field = _email_field(services)
     soql = f"SELECT Id, {field}, {email_field} FROM {merge.object} WHERE Id = {soql_quote(merge.winner_id)} LIMIT 1"
     rows = services.salesforce.query(soql)
     if not rows:

@@ -6,8 +6,8 @@ emulators.
 Printed, never asserted:
 - platform calls per change event (storefront, loyalty, Salesforce), counted by the emulators'
   own counters (tokens included), for a Contact UPDATE that carries its link keys (enriched fields),
-  one that does not (the record is read from Salesforce), a change naming two Contacts, and a change
-  by the connector's own integration user;
+  one that does not, a change naming two Contacts (grouped, so not enriched), a change by the
+  connector's own integration user, and a merge;
 - the end-to-end delay on the local bus: PutEvents returned -> the storefront emulator received the
   PATCH, p50/p90 over BENCH_RELAY_EVENTS events (50 by default), one at a time. It includes the SQS
   event source's batching window (MaximumBatchingWindowInSeconds in template.yaml), as in AWS.
@@ -161,6 +161,21 @@ def change(
     return dict(event)
 
 
+def merged(winner: dict[str, str], loser: dict[str, str]) -> dict[str, Any]:
+    """events/relay/Contact_Merged__e.json for this winner and loser (the winner kept its own key)."""
+    event = json.loads((ROOT / "events" / "relay" / "Contact_Merged__e.json").read_text())
+    payload = event["detail"]["payload"]
+    payload.update(
+        Winner_Id__c=winner["contact_id"],
+        Loser_Id__c=loser["contact_id"],
+        Loser_Commerce_Customer_No__c=loser["customer_no"],
+        Loser_Loyalty_External_Id__c=loser["loyalty_key"],
+        EventUuid=str(uuid.uuid4()),
+    )
+    event["detail"]["id"] = payload["EventUuid"]
+    return dict(event)
+
+
 def wait(predicate: Callable[[], bool], timeout: float = 60.0, interval: float = 0.005) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -173,7 +188,7 @@ def measure() -> dict[str, Any]:
     with local_stack() as health:
         world = World(health)
         world.configure()
-        customers = [world.linked_customer() for _ in range(max(EVENTS, 3))]
+        customers = [world.linked_customer() for _ in range(max(EVENTS, 20))]
 
         def calls_of(events: list[dict[str, Any]], records: int) -> dict[str, float]:
             """Platform calls per change event (each naming `records` Contacts), once all are done."""
@@ -202,14 +217,17 @@ def measure() -> dict[str, Any]:
             "UPDATE of Email and MailingCity, link keys enriched": calls_of(
                 [change(c, n=100 + i) for i, c in enumerate(customers[:10])], 1
             ),
-            "the same UPDATE, no enriched link keys (record read)": calls_of(
+            "the same UPDATE without its link keys (not enriched)": calls_of(
                 [change(c, enriched=False, n=200 + i) for i, c in enumerate(customers[:10])], 1
             ),
-            "one UPDATE naming two Contacts, no enriched keys": calls_of(
+            "one UPDATE naming two Contacts (grouped: no link keys)": calls_of(
                 [change(customers[i], customers[i + 1], enriched=False, n=300 + i) for i in range(0, 10, 2)], 2
             ),
             "a change by the connector's integration user": calls_of(
                 [change(c, commit_user=world.integration_user, n=400 + i) for i, c in enumerate(customers[:10])], 1
+            ),
+            "Contact_Merged__e of two linked Contacts": calls_of(
+                [merged(customers[i], customers[i + 1]) for i in range(10, 20, 2)], 2
             ),
         }
         return {"delays": delays, "kinds": kinds}

@@ -25,6 +25,11 @@ API (any `vNN_N` version; `_v` echoes it):
          last_name or customer_no cleared), EnumConstraintViolationException (gender not 1 or 2),
          CustomerNumberAlreadyInUseException; 404 CustomerListNotFoundException,
          CustomerNotFoundException
+    GET  /s/-/dw/data/v24_5/customer_lists/{list_id}/customers/{customer_no}/addresses
+         -> customer_address_result {count, data: [customer_address], start, total}
+    PATCH /s/-/dw/data/v24_5/customer_lists/{list_id}/customers/{customer_no}/addresses/{address_name}
+         the address's fields given change -> the address document; the same 400 faults (address_id,
+         creation_date, last_modified read-only); 404 CustomerAddressNotFoundException
     Queries: term_query (is, one_of, not_in), text_query (substring), match_all_query, bool_query,
     filtered_query with a range_filter (field, from, to, from_inclusive, to_inclusive);
     comparisons are case-insensitive; `start`/`count` page, `sorts` orders, `select` is ignored.

@@ -143,6 +143,27 @@ def create_app(client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_
         doc = store.update_customer(list_id, customer_no, json_body())
         return ok({"_v": api_version(version), **doc})
 
+    @app.get(f"{DATA}/customer_lists/<list_id>/customers/<customer_no>/addresses")
+    @bearer_required
+    def customer_addresses(version: str, list_id: str, customer_no: str) -> Response:
+        addresses = store.customer_addresses(list_id, customer_no)
+        return ok(
+            {
+                "_v": api_version(version),
+                "_type": "customer_address_result",
+                "count": len(addresses),
+                "data": addresses,
+                "start": 0,
+                "total": len(addresses),
+            }
+        )
+
+    @app.patch(f"{DATA}/customer_lists/<list_id>/customers/<customer_no>/addresses/<address_name>")
+    @bearer_required
+    def update_customer_address(version: str, list_id: str, customer_no: str, address_name: str) -> Response:
+        doc = store.update_customer_address(list_id, customer_no, address_name, json_body())
+        return ok({"_v": api_version(version), **doc})
+
     @app.route("/s/<site_id>/dw/<api>/<version>/<path:rest>", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     def unknown_resource(site_id: str, api: str, version: str, rest: str) -> Response:
         # Reached only when no real route matched: tell a bad version apart from a bad path.

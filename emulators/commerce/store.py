@@ -53,6 +53,28 @@ PATCHABLE_TEXT_FIELDS = (
     "suffix",
     "title",
 )
+# A customer address document's fields a PATCH of .../addresses/{address_name} may set (strings;
+# `preferred` a boolean), and those it may not.
+PATCHABLE_ADDRESS_FIELDS = (
+    "address1",
+    "address2",
+    "city",
+    "company_name",
+    "country_code",
+    "first_name",
+    "full_name",
+    "job_title",
+    "last_name",
+    "phone",
+    "post_box",
+    "postal_code",
+    "salutation",
+    "second_name",
+    "state_code",
+    "suffix",
+    "title",
+)
+READ_ONLY_ADDRESS_FIELDS = ("address_id", "creation_date", "last_modified")
 READ_ONLY_CUSTOMER_FIELDS = (
     "customer_id",
     "creation_date",
@@ -150,6 +172,28 @@ def _customer_patch(body: JSON) -> JSON:
         else:
             raise ApiError(
                 400, f"The property '{key}' is not defined for the document 'customer'.", "UnknownPropertyException"
+            )
+    return {k: v for k, v in body.items() if k not in ("_v", "_type")}
+
+
+def _address_patch(body: JSON) -> JSON:
+    """A customer address PATCH body checked as `_customer_patch` checks a customer's."""
+    for key, value in body.items():
+        if key in ("_v", "_type"):
+            continue
+        if key in READ_ONLY_ADDRESS_FIELDS:
+            raise ApiError(400, f"The property '{key}' is read-only and cannot be set.", "ReadOnlyPropertyException")
+        if key == "preferred":
+            if not isinstance(value, bool):
+                raise bad("customer_address.preferred must be a boolean.")
+        elif key in PATCHABLE_ADDRESS_FIELDS or key.startswith("c_"):
+            if value is not None and not isinstance(value, str):
+                raise bad(f"customer_address.{key} must be a string.")
+        else:
+            raise ApiError(
+                400,
+                f"The property '{key}' is not defined for the document 'customer_address'.",
+                "UnknownPropertyException",
             )
     return {k: v for k, v in body.items() if k not in ("_v", "_type")}
 
@@ -375,16 +419,41 @@ class CommerceStore:
                     return copy.deepcopy(doc) if self._visible("customer", cid, read=True) else None
         return None
 
+    def _in_list(self, list_id: str, customer_no: str) -> tuple[str, JSON]:
+        if list_id not in self._lists:
+            raise ApiError(404, f"No customer list with id '{list_id}' was found.", "CustomerListNotFoundException")
+        cid = self._customer_ids.get(customer_no)
+        doc = self._customers.get(cid) if cid else None
+        if cid is None or doc is None or doc["customer_list_id"] != list_id:
+            raise ApiError(404, f"No customer with number '{customer_no}' was found.", "CustomerNotFoundException")
+        return cid, doc
+
+    def customer_addresses(self, list_id: str, customer_no: str) -> list[JSON]:
+        with self._lock:
+            _, doc = self._in_list(list_id, customer_no)
+            return copy.deepcopy(list(doc.get("addresses") or []))
+
+    def update_customer_address(self, list_id: str, customer_no: str, address_name: str, body: JSON) -> JSON:
+        """Data API customer address PATCH: only the fields given change, all or nothing."""
+        changes = _address_patch(body)
+        with self._lock:
+            _, doc = self._in_list(list_id, customer_no)
+            addresses = doc.get("addresses") or []
+            index = next((i for i, a in enumerate(addresses) if a.get("address_id") == address_name), None)
+            if index is None:
+                raise ApiError(404, f"No address named '{address_name}' was found.", "CustomerAddressNotFoundException")
+            if changes.get("preferred"):
+                for other in addresses:
+                    other["preferred"] = False
+            addresses[index] = _drop_nulls({**addresses[index], **changes})
+            doc["last_modified"] = now_iso()
+            return copy.deepcopy(addresses[index])
+
     def update_customer(self, list_id: str, customer_no: str, body: JSON) -> JSON:
         """Data API customer PATCH: only the fields given change (null clears one), all or nothing."""
         changes = _customer_patch(body)
         with self._lock:
-            if list_id not in self._lists:
-                raise ApiError(404, f"No customer list with id '{list_id}' was found.", "CustomerListNotFoundException")
-            cid = self._customer_ids.get(customer_no)
-            doc = self._customers.get(cid) if cid else None
-            if doc is None or doc["customer_list_id"] != list_id:
-                raise ApiError(404, f"No customer with number '{customer_no}' was found.", "CustomerNotFoundException")
+            cid, doc = self._in_list(list_id, customer_no)
             number = changes.get("customer_no")
             if number and number != customer_no and number in self._customer_ids:
                 raise ApiError(

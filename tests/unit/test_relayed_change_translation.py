@@ -260,3 +260,24 @@ def test_a_diff_field_is_neither_carried_nor_named_changed() -> None:
     [event] = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
     assert event.data.changed_fields == ["Email"]
     assert "Description" not in event.data.values
+
+
+def test_a_change_naming_no_record_is_refused_naming_record_ids() -> None:
+    with pytest.raises(MappingError) as refused:
+        translate_relayed_change(relayed("ContactChangeEvent", {"ChangeEventHeader": header(record_ids=[])}))
+    assert refused.value.loc[-1] == "recordIds"
+
+
+def test_a_merge_whose_loser_is_its_winner_is_refused_naming_the_loser() -> None:
+    with pytest.raises(MappingError) as refused:
+        translate_relayed_change(relayed("Contact_Merged__e", {**MERGED, "Loser_Id__c": CONTACT_1[:15]}))
+    assert refused.value.loc[-1] == "Loser_Id__c"
+
+
+def test_each_record_of_a_grouped_change_knows_how_many_the_event_named() -> None:
+    payload = {
+        "ChangeEventHeader": header(record_ids=[CONTACT_1, CONTACT_2], changedFields=["Email"]),
+        "Email": "x@example.com",
+    }
+    events = changes(translate_relayed_change(relayed("ContactChangeEvent", payload)))
+    assert [e.data.records_in_event for e in events] == [2, 2]

@@ -100,3 +100,56 @@ def test_patches_are_counted_and_an_injected_fault_answers_in_ocapis_shape(seede
     assert second.status_code == 200
     counters = requests.get(f"{seeded}/_admin/counters", timeout=5).json()
     assert counters["by_path"]["PATCH /customer_lists/{list_id}/customers/{customer_no}"] == 2
+
+
+ADDRESSES = f"{JANE}/addresses"
+
+
+def test_the_address_book_is_a_customer_address_result(seeded: str, auth: dict[str, str]) -> None:
+    response = requests.get(f"{seeded}{ADDRESSES}", headers=auth, timeout=5)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["_type"], body["count"], body["total"]) == ("customer_address_result", 1, 1)
+    assert body["data"][0]["address_id"] == "home" and body["data"][0]["preferred"] is True
+
+
+def test_an_address_patch_changes_exactly_the_fields_it_names(seeded: str, auth: dict[str, str]) -> None:
+    response = patch(seeded, auth, {"city": "Boston", "address2": "Suite 4"}, path=f"{ADDRESSES}/home")
+    assert response.status_code == 200, response.text
+    [address] = jane(seeded, auth)["addresses"]
+    assert (address["address1"], address["address2"], address["city"], address["state_code"]) == (
+        "5 Wall St",
+        "Suite 4",
+        "Boston",
+        "MA",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "fault"),
+    [
+        ({"town": "Boston"}, "UnknownPropertyException"),
+        ({"address_id": "work"}, "ReadOnlyPropertyException"),
+        ({"city": 7}, "PropertyConstraintViolationException"),
+        ({"preferred": "yes"}, "PropertyConstraintViolationException"),
+    ],
+)
+def test_a_refused_address_field_is_a_400_fault_and_nothing_changes(
+    seeded: str, auth: dict[str, str], body: dict[str, Any], fault: str
+) -> None:
+    before = jane(seeded, auth)
+    response = patch(seeded, auth, {"city": "Boston", **body}, path=f"{ADDRESSES}/home")
+    assert response.status_code == 400 and response.json()["fault"]["type"] == fault
+    assert jane(seeded, auth) == before
+
+
+def test_an_unknown_address_name_is_a_404(seeded: str, auth: dict[str, str]) -> None:
+    response = patch(seeded, auth, {"city": "Boston"}, path=f"{ADDRESSES}/work")
+    assert response.status_code == 404
+    assert response.json()["fault"]["type"] == "CustomerAddressNotFoundException"
+
+
+def test_the_address_book_of_an_unknown_customer_is_a_404(seeded: str, auth: dict[str, str]) -> None:
+    response = requests.get(f"{seeded}{ADDRESSES.replace('00001001', '00009999')}", headers=auth, timeout=5)
+    assert response.status_code == 404
+    assert response.json()["fault"]["type"] == "CustomerNotFoundException"

@@ -98,3 +98,20 @@ def test_a_merge_of_records_neither_of_which_has_a_loyalty_customer_is_ignored_s
     winner = world.contact(Email="one@example.com")
     with pytest.raises(IneligibleEvent, match="the loser has no loyalty customer"):
         merge_records(contact_merged(winner, "003000000000002AAA"), world.services())
+
+
+def test_a_winner_holding_the_losers_key_with_no_customer_of_its_own_keeps_that_customer(world: RelayWorld) -> None:
+    world.loyalty_user("user-2", "ACC_EXT_2", "two@example.com", point_accounts={"Point Account": 40})
+    winner = world.contact(Email="two@example.com", Loyalty_External_Id__c="ACC_EXT_2")
+    with pytest.raises(IneligibleEvent, match="its customer survives, nothing to merge"):
+        merge_records(contact_merged(winner, "003000000000002AAA", loyalty_key="ACC_EXT_2"), world.services())
+    assert points(world, "user-2") == 40
+
+
+def test_an_account_merge_when_the_loyalty_parent_is_contact_merges_nothing(world: RelayWorld) -> None:
+    two_loyalty_customers(world)
+    winner = world.salesforce.seed({"Account": [{"Name": "Acme", "Loyalty_External_Id__c": "ACC_EXT_1"}]})["Account"][0]
+    event = contact_merged(winner, "001000000000002AAA", loyalty_key="ACC_EXT_2", sobject="Account")
+    with pytest.raises(IneligibleEvent, match="Parent Object is Contact"):
+        merge_records(event, world.services())
+    assert world.loyalty.calls() == 0

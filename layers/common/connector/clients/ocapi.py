@@ -80,15 +80,34 @@ class CommerceClient(PlatformClient):
         found = self.call("GET", f"{self._shop(site_id)}/customers/{_segment(customer_no)}", missing_ok=True)
         return dict(found) if found is not None else None
 
+    def _customer_path(self, customer_list_id: str, customer_no: str) -> str:
+        customer_list = _segment(customer_list_id)
+        return f"/s/-/dw/data/{self._version}/customer_lists/{customer_list}/customers/{_segment(customer_no)}"
+
     def update_customer(self, customer_list_id: str, customer_no: str, fields: dict[str, Any]) -> dict[str, Any] | None:
-        """Data API `PATCH /customer_lists/{list_id}/customers/{customer_no}`: only the fields given
-        change. The updated document, or None when the list has no such customer (404); any other
-        refusal is a PlatformRefusal naming the fault's type (never its message, which may quote the
-        value)."""
-        path = (
-            f"/s/-/dw/data/{self._version}/customer_lists/{_segment(customer_list_id)}"
-            f"/customers/{_segment(customer_no)}"
-        )
+        """Data API `PATCH /customer_lists/{list_id}/customers/{customer_no}` (the CustomerLists
+        resource): only the fields given change. The updated document, or None when the list has no
+        such customer (404)."""
+        return self._patch(self._customer_path(customer_list_id, customer_no), fields, "customer")
+
+    def customer_addresses(self, customer_list_id: str, customer_no: str) -> list[dict[str, Any]] | None:
+        """Data API `GET .../customers/{customer_no}/addresses`: the customer's address book (its
+        first page: OCAPI's default of 10 holds the preferred address of any real book), or None
+        when the list has no such customer."""
+        path = f"{self._customer_path(customer_list_id, customer_no)}/addresses"
+        found = self.call("GET", path, missing_ok=True)
+        return None if found is None else [dict(a) for a in found.get("data") or []]
+
+    def update_customer_address(
+        self, customer_list_id: str, customer_no: str, address_name: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Data API `PATCH .../customers/{customer_no}/addresses/{address_name}`; None on a 404."""
+        path = f"{self._customer_path(customer_list_id, customer_no)}/addresses/{_segment(address_name)}"
+        return self._patch(path, fields, "customer address")
+
+    def _patch(self, path: str, fields: dict[str, Any], what: str) -> dict[str, Any] | None:
+        """A PATCH: the document, None on a 404, and any other refusal a PlatformRefusal naming the
+        fault's type (never its message, which may quote the value)."""
         url = f"{self.base_url}{path}"
         with traced(f"{self.platform} PATCH", platform=self.platform):
             resp = self._authorized("PATCH", url, {}, json=fields)
@@ -97,9 +116,7 @@ class CommerceClient(PlatformClient):
         if resp.status_code == 404:
             return None
         if resp.status_code >= 400:
-            raise PlatformRefusal(
-                f"commerce customer PATCH answered {resp.status_code} {_fault(resp)}", resp.status_code
-            )
+            raise PlatformRefusal(f"commerce {what} PATCH answered {resp.status_code} {_fault(resp)}", resp.status_code)
         return dict(resp.json())
 
     def order(self, site_id: str, order_no: str) -> dict[str, Any] | None:

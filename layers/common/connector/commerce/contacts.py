@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.commerce.models import Customer, CustomerData
+from connector.commerce.models import Customer, CustomerAddress, CustomerData
 from connector.config import CommerceConfig
 from connector.crm.names import street
 
@@ -30,20 +30,7 @@ def contact_fields(
     fields.setdefault("LastName", customer.last_name or customer.email.split("@", 1)[0])
     address = customer.preferred_address
     if address is not None:
-        joined = street(address.address1, address.address2)
-        fields.update(
-            {
-                "MailingStreet": joined,
-                "MailingCity": address.city,
-                "MailingPostalCode": address.postal_code,
-            }
-        )
-        if state_country_picklists:
-            fields["MailingStateCode"] = address.state_code.upper() if address.state_code else None
-            fields["MailingCountryCode"] = address.country_code.upper() if address.country_code else None
-        else:
-            fields["MailingState"] = address.state_code
-            fields["MailingCountry"] = address.country_code
+        fields.update(mailing_address(address, state_country_picklists=state_country_picklists))
     fields.update(
         {
             "Commerce_Site_Id__c": data.site_id,
@@ -52,6 +39,41 @@ def contact_fields(
         }
     )
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def mailing_address_mapping(*, state_country_picklists: bool = False) -> dict[str, str]:
+    """Contact field -> the field of the customer's preferred address it holds: the one mapping of the
+    address, read by `contact_fields` and reversed when a Contact changed in Salesforce goes back to
+    the storefront (connector.relay.changes). MailingStreet holds address1 and address2 joined by a
+    line break."""
+    state, country = (
+        ("MailingStateCode", "MailingCountryCode") if state_country_picklists else ("MailingState", "MailingCountry")
+    )
+    return {
+        "MailingStreet": "address1",
+        "MailingCity": "city",
+        "MailingPostalCode": "postal_code",
+        state: "state_code",
+        country: "country_code",
+    }
+
+
+def mailing_address(address: CustomerAddress, *, state_country_picklists: bool = False) -> dict[str, Any]:
+    """The Contact's Mailing fields from the customer's address (ISO codes upper-cased into the code
+    fields of an org with state and country picklists)."""
+    fields: dict[str, Any] = {}
+    for target, part in mailing_address_mapping(state_country_picklists=state_country_picklists).items():
+        value = street(address.address1, address.address2) if part == "address1" else getattr(address, part)
+        if state_country_picklists and part in ("state_code", "country_code") and value:
+            value = value.upper()
+        fields[target] = value
+    return fields
+
+
+def address_of_street(street_value: str | None) -> dict[str, str | None]:
+    """MailingStreet back into the address lines: its first line, and the rest (None when there is none)."""
+    first, _, rest = (street_value or "").partition("\n")
+    return {"address1": first or None, "address2": rest or None}
 
 
 # Contact field -> the same field seen on a Person Account.

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connector.clients.base import PlatformRefusal
 from connector.clients.ocapi import READ_ONLY_CUSTOMER_FIELDS
-from connector.commerce.contacts import CUSTOMER_NO_FIELD
+from connector.commerce.contacts import CUSTOMER_NO_FIELD, address_of_street, mailing_address_mapping
 from connector.crm.identity import IdentityKind
 from connector.envelope import Envelope, Outcome
 from connector.errors import (
@@ -178,7 +178,8 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
         changed = [name for name in _flat_names(header.changed_fields) if name not in diffs]
     occurred_at = datetime.fromtimestamp(header.commit_timestamp / 1000, UTC)
     events: list[Envelope] = []
-    for record_id in dict.fromkeys(header.record_ids):
+    record_ids = list(dict.fromkeys(header.record_ids))
+    for record_id in record_ids:
         change = RecordChange(
             object=sobject,
             record_id=record_id,
@@ -189,6 +190,7 @@ def translate_relayed_change(event: RelayedEvent) -> list[Envelope]:
             commit_user=header.commit_user,
             transaction_key=header.transaction_key,
             sequence_number=header.sequence_number,
+            records_in_event=len(record_ids),
         )
         events.append(
             RecordChanged(
@@ -234,7 +236,11 @@ def is_integration_user(services: Services, user_id: str | None) -> bool:
     return bool(own) and own[:15] == user_id[:15]
 
 
-def propagate_record_change(event: RecordChanged, services: Services) -> Any:
+def propagate_record_change(event: RecordChanged, services: Services) -> Outcome:
+    """The record's changed mapped fields to each platform that is on and links it; a platform that
+    refuses (4xx) does not stop the other: the refusals are raised together at the end
+    (RefusedByPlatform: the sync state reads FAILED with them), a platform down is a TransientError
+    (the queue retries; the calls made are idempotent PATCH/PUTs of the same values)."""
     change = event.data
     if is_integration_user(services, change.commit_user):
         raise IneligibleEvent("changed by the connector's own integration user: not sent back to the platforms")
@@ -284,6 +290,12 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
         # A field named changed but not carried is not sent: it would read as cleared.
         carried = {name.casefold() for name in values}
         changed = {n.casefold() for n in (*change.changed_fields, *change.nulled_fields)} & carried
+        if change.records_in_event > 1 and change.change_type == "UPDATE":
+            # A grouped event is never enriched ("if change event messages are enriched, single event
+            # messages are sent because the external ID field values could be different for each
+            # record": cdc_enrich_considerations.htm): the record's own link keys are read, once.
+            keys = [*_link_fields(services, change.object), *_optional_fields(change.object)]
+            values = {**values, **_read_record(services, change, keys)}
         return values, changed
     wanted = sorted(
         {
@@ -293,12 +305,19 @@ def _record_values(services: Services, change: RecordChange) -> tuple[dict[str, 
         },
         key=str.casefold,
     )
+    # Nothing says what changed: every mapped field is sent as the record holds it now.
+    return _read_record(services, change, wanted), {name.casefold() for name in wanted}
+
+
+def _read_record(services: Services, change: RecordChange, fields: list[str]) -> dict[str, Any]:
+    """`fields` of the changed record, in one SOQL query (its Id escaped; the field names come from
+    the validated configuration and this module)."""
+    wanted = sorted(set(fields), key=str.casefold)
     soql = f"SELECT Id, {', '.join(wanted)} FROM {change.object} WHERE Id = {soql_quote(change.record_id)} LIMIT 1"
     rows = services.salesforce.query(soql)
     if not rows:
         raise IneligibleEvent(f"the {change.object} is no longer in Salesforce: nothing to carry")
-    # Nothing says what changed: every mapped field is sent as the record holds it now.
-    return {k: v for k, v in rows[0].items() if k != "attributes"}, {name.casefold() for name in wanted}
+    return {k: v for k, v in rows[0].items() if k != "attributes"}
 
 
 def _link_fields(services: Services, sobject: str) -> list[str]:
@@ -334,6 +353,7 @@ def _mapped_fields(services: Services, sobject: str) -> list[str]:
             for customer, sf in config.commerce.contact_field_mapping.items()
             if customer not in READ_ONLY_CUSTOMER_FIELDS
         ]
+        fields += list(mailing_address_mapping(state_country_picklists=config.salesforce.state_country_picklists))
     if sobject == config.loyalty.parent_object:
         fields += list(config.loyalty.mapping().values())
     return list(dict.fromkeys(fields))
@@ -355,8 +375,11 @@ def _to_storefront(
     reasons: list[str],
 ) -> None:
     """The changed fields the inbound mapping (connector.commerce.contacts) reads from the customer
-    document, written back to it: the same mapping, reversed."""
-    commerce = services.settings.config.commerce
+    document and its preferred address, written back to them: the same mappings, reversed. The
+    profile's in one customer PATCH; the address's in one PATCH of the preferred address (the Data
+    API keeps addresses apart from the customer document), found by one read of the address book."""
+    config = services.settings.config
+    commerce = config.commerce
     customer_no = _value(values, CUSTOMER_NO_FIELD)
     if not customer_no:
         reasons.append("the Contact has no storefront customer number")
@@ -365,24 +388,53 @@ def _to_storefront(
     if linked is None or linked.salesforce_id[:15] != change.record_id[:15]:
         reasons.append("the identity map does not link the Contact's customer number to it")
         return
-    fields = {
+    profile = {
         customer: _value(values, sf)
         for customer, sf in commerce.contact_field_mapping.items()
         if sf.casefold() in changed and customer not in READ_ONLY_CUSTOMER_FIELDS
     }
-    if not fields:
+    address_mapping = mailing_address_mapping(state_country_picklists=config.salesforce.state_country_picklists)
+    address: dict[str, Any] = {}
+    for sf, part in address_mapping.items():
+        if sf.casefold() in changed:
+            value = _value(values, sf)
+            address.update(address_of_street(value) if part == "address1" else {part: value})
+    if not profile and not address:
         reasons.append("no field the storefront maps changed")
         return
     site_id = _value(values, SITE_FIELD) or commerce.default_site_id
+    list_id = commerce.customer_list_of(str(site_id))
+    storefront = services.commerce
+    sent: list[str] = []
     try:
-        updated = services.commerce.update_customer(commerce.customer_list_of(str(site_id)), str(customer_no), fields)
+        if profile:
+            if storefront.update_customer(list_id, str(customer_no), profile) is None:
+                refusals.append("storefront: no such customer in the customer list (404)")
+                return
+            sent += sorted(profile)
+        if address:
+            book = storefront.customer_addresses(list_id, str(customer_no))
+            if book is None:
+                refusals.append("storefront: no such customer in the customer list (404)")
+                return
+            # The address the inbound mapping reads (commerce.models.Customer.preferred_address): the
+            # preferred one, else the first.
+            preferred = next((a for a in book if a.get("preferred")), book[0] if book else None)
+            if preferred is None or not preferred.get("address_id"):
+                reasons.append("the storefront customer has no address to update")
+            elif (
+                storefront.update_customer_address(list_id, str(customer_no), str(preferred["address_id"]), address)
+                is None
+            ):
+                refusals.append("storefront: the customer's address is gone (404)")
+                return
+            else:
+                sent += [f"address.{part}" for part in sorted(address)]
     except PlatformRefusal as exc:
-        refusals.append(f"storefront refused {', '.join(sorted(fields))}: {exc}")
+        refusals.append(f"storefront refused {', '.join(sorted(profile) + sorted(address))}: {exc}")
         return
-    if updated is None:
-        refusals.append("storefront: no such customer in the customer list (404)")
-        return
-    done["storefront"] = sorted(fields)
+    if sent:
+        done["storefront"] = sent
 
 
 def _to_loyalty(
@@ -414,6 +466,11 @@ def _to_loyalty(
         reasons.append("no field the loyalty platform maps changed")
         return
     found = services.loyalty.find_user(ref)
+    external_id = _value(values, loyalty.external_id_field)
+    if found is None and not loyalty.search_by_external_id and "email" in wanted and external_id:
+        # Searched by email, and the email is what changed: the customer still has the old one. The
+        # record's external id (written by every enrolment, and enriched into every change) finds it.
+        found = services.loyalty.user_by_external_id(str(external_id))
     if found is None:
         reasons.append("no loyalty customer has the record's key")
         return
@@ -428,15 +485,17 @@ def _to_loyalty(
 
 
 def _loyalty_ref(services: Services, values: dict[str, Any], record_id: str) -> CustomerRef | None:
+    """The record's loyalty key per Search by External ID; None when it holds none the platform could
+    be searched by (empty, or not a key: an external id is one path segment, an email an email)."""
     loyalty = services.settings.config.loyalty
     if loyalty.search_by_external_id:
-        external_id = _value(values, loyalty.external_id_field)
-        return CustomerRef(external_id=str(external_id), salesforce_id=record_id) if external_id else None
-    email = _value(values, _email_field(services))
-    if not email:
+        key: dict[str, Any] = {"external_id": _value(values, loyalty.external_id_field)}
+    else:
+        key = {"email": _value(values, _email_field(services))}
+    if not next(iter(key.values())):
         return None
     try:
-        return CustomerRef(email=str(email), salesforce_id=record_id)
+        return CustomerRef.model_validate({**{k: str(v) for k, v in key.items()}, "salesforce_id": record_id})
     except ValidationError:
         return None
 
@@ -448,7 +507,7 @@ def _same(held: Any, wanted: Any) -> bool:
 
 
 # -- merges -----------------------------------------------------------------------------------------
-def merge_records(event: RecordsMerged, services: Services) -> Any:
+def merge_records(event: RecordsMerged, services: Services) -> Outcome:
     """The storefront link of the loser's customer number moved to the winner (the storefront has no
     merge: its customer stays, now the winner's), and the loyalty customers merged per Merge on
     Parent Merge, the survivor being the customer of the key the winner holds after the merge

@@ -45,6 +45,10 @@ class RecordChange(BaseModel):
     commit_user: str
     transaction_key: str
     sequence_number: int
+    # How many records the change event named (part B's addition). Salesforce groups records in one
+    # event only when the channel does not enrich it, so a grouped UPDATE carries no link keys: they
+    # are read from the record.
+    records_in_event: int = Field(default=1, ge=1)
 
 
 class RecordChanged(Envelope):

@@ -79,7 +79,9 @@ e2e: install
 test: lint typecheck template salesforce-check unit e2e build
 
 # The Salesforce side, offline (Node 20+): the loyalty profile component's jest tests with their
-# coverage floor (salesforce/jest.config.js) and every Apex class parsed by @apexdevtools/apex-parser.
+# coverage floor (salesforce/jest.config.js), every Apex class and trigger parsed by
+# @apexdevtools/apex-parser, and every flow scanned by Lightning Flow Scanner with the rules and
+# excepted findings (each with its reason) of salesforce/flow-scanner.json.
 # `npm ci` runs only when node_modules is missing or the lock file changed (its stamp). What only an
 # org can prove (deploy, Apex tests) is in the README, "Verify in an org".
 SF_DIR := salesforce
@@ -91,6 +93,7 @@ $(SF_STAMP): $(SF_DIR)/package-lock.json
 salesforce-check: $(SF_STAMP)
 	cd $(SF_DIR) && npx --no-install sfdx-lwc-jest --coverage --silent
 	cd $(SF_DIR) && node scripts/parse-apex.js force-app scripts
+	cd $(SF_DIR) && node scripts/scan-flows.js flow-scanner.json force-app
 
 # openapi-external-services.json: the routes Salesforce calls, fit for External Services (flow actions).
 openapi: install

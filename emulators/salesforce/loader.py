@@ -50,6 +50,21 @@ def _custom_object(meta: CustomObjectMeta, prefix: str) -> ObjectDef:
     return obj
 
 
+# Custom activity fields are defined once, on Activity (`objects/Activity/fields/`), and Salesforce puts each
+# on both Task and Event; the Metadata API refuses a custom field deployed as Task's or Event's own (its
+# field permissions still name Task.<field> and Event.<field>).
+ACTIVITY_OBJECTS = ("Task", "Event")
+
+
+def _objects_of(source_name: str, objects: dict[str, ObjectDef]) -> list[ObjectDef]:
+    """The sObjects a metadata folder's fields land on."""
+    names = ACTIVITY_OBJECTS if source_name == "Activity" else (source_name,)
+    missing = [n for n in names if n not in objects]
+    if missing:
+        raise MetadataError(f"object {source_name} is neither custom nor a standard object the emulator knows")
+    return [objects[n] for n in names]
+
+
 def load_schema(schema_dir: Path | None = None) -> LoadedSchema:
     sources = read_objects(objects_dir(schema_dir or default_schema_dir()))
     customs = [s.custom_object for s in sources if s.custom_object is not None]
@@ -58,13 +73,11 @@ def load_schema(schema_dir: Path | None = None) -> LoadedSchema:
     for index, meta in enumerate(sorted(customs, key=lambda c: c.name)):
         objects[meta.name] = _custom_object(meta, ids.custom_prefix(index))
     for source in sources:
-        obj = objects.get(source.name)
-        if obj is None:
-            raise MetadataError(f"object {source.name} is neither custom nor a standard object the emulator knows")
-        for field_def in source.fields:
-            if obj.field(field_def.name) is not None:
-                raise MetadataError(f"{source.name}.{field_def.name} is defined twice")
-            obj.add(field_def)
+        for obj in _objects_of(source.name, objects):
+            for field_def in source.fields:
+                if obj.field(field_def.name) is not None:
+                    raise MetadataError(f"{obj.name}.{field_def.name} is defined twice")
+                obj.add(field_def)
     for obj in objects.values():
         for field_def in obj.fields:
             missing = [t for t in field_def.reference_to if t not in objects]

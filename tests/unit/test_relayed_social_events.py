@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from connector.social.salesforce_events import (
     EngagementSend,
 )
 
-OBJECTS = Path(__file__).resolve().parents[2] / "salesforce" / "force-app" / "main" / "default" / "objects"
+ROOT = Path(__file__).resolve().parents[2]
+OBJECTS = ROOT / "salesforce" / "force-app" / "main" / "default" / "objects"
 EVENT_UUID = "9b2f6c1e-58a4-4d0a-9c53-7e1f0b2d4a61"
 AGENT = {"Agent_Id__c": "005000000000001AAA", "Agent_Name__c": "Alex Kim", "Agent_Email__c": "alex.kim@brand.example"}
 PAYLOADS: dict[str, dict[str, Any]] = {
@@ -209,3 +211,19 @@ def test_each_payload_model_reads_exactly_the_fields_its_platform_event_defines(
     # then the translation reads those and the standard CreatedDate, no field the org would not send
     read = {field.alias for field in payload_model.model_fields.values()}
     assert read == defined | {"CreatedDate"}
+
+
+SAMPLES = sorted((ROOT / "events" / "relay").glob("Social_*__e.json"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_each_sample_platform_event_is_the_routes_example_of_its_type(path: Path) -> None:
+    # given a sample of events/relay/ (a social platform event as Event Relay delivers it)
+    relayed_sample = RelayedEvent.model_validate(json.loads(path.read_text()))
+    # when it is translated
+    [event] = translate_social_platform_event(relayed_sample)
+    # then it carries the same data as the route's own example of that event type (events/<event_type>.json),
+    # under the platform event's UUID
+    example = json.loads((ROOT / "events" / f"{event.event_type}.json").read_text())
+    assert event.data == type(event).model_validate(example).data
+    assert event.event_id == relayed_sample.detail.id

@@ -196,3 +196,14 @@ def test_a_field_added_to_the_sfdx_source_appears_in_describe(tmp_path: Path, mo
     assert fields["Favourite_Store__c"]["length"] == 40
     assert created.status_code == 201
     assert "Favourite_Store__pc" in person_field
+
+
+def test_a_custom_activity_field_is_on_both_task_and_event(sf: Api) -> None:
+    # given the custom activity fields, defined once on Activity in the SFDX source (as the Metadata API
+    # keeps them: a field deployed as Task's own is refused)
+    # when Task and Event are described
+    task, event = _fields(sf, "Task"), _fields(sf, "Event")
+    # then each field is on both
+    for name in ("Chat_Id__c", "Loyalty_Event_Id__c", "Social_Reply__c"):
+        assert name in task and name in event, name
+    assert task["Social_Reply__c"]["type"] == "boolean"

@@ -55,18 +55,9 @@ def test_a_merge_goes_from_the_platform_event_bus_to_the_salesforce_changes_queu
     assert routed(sample("Contact_Merged__e.json")) == {("SalesforcePlatformEventsBus", "SalesforceChangesQueue")}
 
 
-@pytest.mark.parametrize(
-    "detail_type",
-    [
-        "Social_Agent_Reply__e",
-        "Social_Contact_Linked__e",
-        "Social_Conversation_Assigned__e",
-        "Social_Engagement_Send__e",
-    ],
-)
-def test_a_social_platform_event_goes_to_the_conversation_routing_queue(detail_type: str) -> None:
-    event = sample("Social_Agent_Reply__e.json", **{"detail-type": detail_type})
-    assert routed(event) == {("SalesforcePlatformEventsBus", "ConversationRoutingQueue")}
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("Social_*__e.json")))
+def test_a_social_platform_event_goes_to_the_conversation_routing_queue(name: str) -> None:
+    assert routed(sample(name)) == {("SalesforcePlatformEventsBus", "ConversationRoutingQueue")}
 
 
 @pytest.mark.parametrize("detail_type", ["LeadChangeEvent", "CaseChangeEvent", "Order_Shipped__e"])

@@ -293,3 +293,35 @@ def test_the_triggers_own_queued_event_is_told_apart_from_a_relayed_one(
     # then both ran
     assert batch == {"batchItemFailures": []}
     assert sorted(platforms.calls) == sorted(CONTACTS)
+
+
+def test_an_unforeseen_failure_of_the_translation_is_retried_not_dead_lettered(
+    services: Services, platforms: Platforms
+) -> None:
+    # given a translation that breaks on this event (a bug, not the event's fault)
+    def broken(event: RelayedEvent) -> Sequence[Envelope]:
+        raise RuntimeError("bug")
+
+    trigger = Trigger("relay_tryout")
+    trigger.relay(broken, EventHandler(RecordChanged, platforms.propagate))
+    trigger.use_services(services)
+    services.sqs.send_message(QueueUrl=services.settings.queue_url, MessageBody=json.dumps(relayed(CONTACTS[0])))
+    messages = services.sqs.receive_message(QueueUrl=services.settings.queue_url, AttributeNames=["All"])["Messages"]
+    # when the trigger consumes it
+    batch = dict(trigger.handler(sqs_event(messages, QUEUE_ARN), None))
+    # then the message fails (SQS tries again, then its DLQ), and nothing was dead-lettered by the trigger
+    assert batch == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+    assert dead_letters(services) == []
+
+
+def test_a_relay_without_handlers_of_its_own_runs_the_routes_handlers(services: Services, platforms: Platforms) -> None:
+    # given a trigger whose route declares the event type, and a relay delivering the same events
+    trigger = Trigger("relay_tryout")
+    trigger.events("/v1/salesforce/changes", EventHandler(RecordChanged, platforms.propagate))
+    trigger.relay(translate)
+    trigger.use_services(services)
+    # when a relayed change is consumed
+    batch = deliver(trigger, services, relayed(CONTACTS[0]))
+    # then the route's handler ran it
+    assert batch == {"batchItemFailures": []}
+    assert platforms.calls == [CONTACTS[0]]

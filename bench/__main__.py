@@ -9,6 +9,7 @@ from bench import (
     doorbell_latency,
     function_time,
     loyalty_actions,
+    relay_changes,
     routing_latency,
     schema_fuzz,
     soak,
@@ -24,6 +25,7 @@ def main() -> None:
     routing_latency.main()
     doorbell_latency.main()
     loyalty_actions.main()
+    relay_changes.main()  # BENCH_RELAY_EVENTS change events through the local bus, 50 by default
     soak.main([])  # SOAK_EVENTS events, 10,000 by default
     schema_fuzz.main()
     backfill.main([])  # 10,000 customers in 2 lists, then 5,000 orders

@@ -22,6 +22,7 @@ from devstack.signing import FAMILY_SECRETS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("devstack")
 
 # The services the local account serves clients for.
-LocalService = Literal["dynamodb", "secretsmanager", "sqs", "ssm"]
+LocalService = Literal["dynamodb", "events", "secretsmanager", "sqs", "ssm"]
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -249,12 +250,16 @@ class LocalAws:
     @overload
     def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
     @overload
+    def client(self, service: Literal["events"]) -> EventBridgeClient: ...
+    @overload
     def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
     @overload
     def client(self, service: Literal["sqs"]) -> SQSClient: ...
     @overload
     def client(self, service: Literal["ssm"]) -> SSMClient: ...
-    def client(self, service: LocalService) -> DynamoDBClient | SecretsManagerClient | SQSClient | SSMClient:
+    def client(
+        self, service: LocalService
+    ) -> DynamoDBClient | EventBridgeClient | SecretsManagerClient | SQSClient | SSMClient:
         # One client per service and thread, made once: creating a boto3 session and client costs
         # ~0.25 s (a profile of a boot showed 41 of them, 11 s of its 15), and a session is not
         # safe to share across threads (a client is, but each poller thread keeps its own pool).

@@ -1,4 +1,4 @@
-"""`python -m devstack run|send|lambda-event`."""
+"""`python -m devstack run|send|put-event|lambda-event`."""
 
 from __future__ import annotations
 
@@ -69,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--header", action="append", default=[], metavar="NAME:VALUE", help="extra request header (repeatable)"
     )
     send.add_argument("--unsigned", action="store_true", help="send without X-Signature")
+    put = sub.add_parser(
+        "put-event", help="put a Salesforce event on a local event bus, as Event Relay does (moto's rules deliver it)"
+    )
+    put.add_argument("event_file", help="the EventBridge event as Event Relay delivers it, or its detail ('-': stdin)")
+    put.add_argument(
+        "--bus",
+        default=None,
+        help="changes|events, or a bus's name (default: the bus one of whose rules matches the event)",
+    )
+    put.add_argument("--detail-type", default=None, help="for a detail without a ChangeEventHeader (a platform event)")
+    put.add_argument("--url", default=os.environ.get("DEVSTACK_URL", DEFAULT_URL), help=f"gateway ({DEFAULT_URL})")
     seed = sub.add_parser(
         "seed-backfill", help="seed the running stack's storefront with customers and orders to backfill"
     )
@@ -92,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return lambda_event(args)
     if args.command == "seed-backfill":
         return seed_backfill(args)
+    if args.command == "put-event":
+        return put_event(args)
     return send(args)
 
 
@@ -112,6 +125,31 @@ def seed_backfill(args: argparse.Namespace) -> int:
         print(f"seed-backfill: {exc}", file=sys.stderr)
         return 1
     print(f"seeded {args.customers} customers in {', '.join(BACKFILL_LISTS)} and {args.orders} orders of RefArch")
+    return 0
+
+
+def put_event(args: argparse.Namespace) -> int:
+    """One Salesforce-shaped event on the local bus its rules take it from (PutEvents to moto)."""
+    import boto3
+
+    from devstack.aws import CREDENTIALS
+    from devstack.buses import put_relayed_event
+
+    try:
+        raw = sys.stdin.read() if args.event_file == "-" else Path(args.event_file).read_text()
+        body = json.loads(raw)
+        health = requests.get(args.url.rstrip("/") + "/_local/health", timeout=10).json()
+        session = boto3.session.Session(
+            aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
+            region_name=health.get("region", "us-east-1"),
+        )
+        events = session.client("events", endpoint_url=health["moto"])
+        put = put_relayed_event(events, health.get("buses") or {}, body, args.bus, args.detail_type)
+    except (OSError, ValueError, KeyError, RuntimeError, requests.RequestException) as exc:
+        print(f"put-event: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"put {put['detail_type']} on {put['bus']} (EventBridge id {put['event_id']})")
     return 0
 
 

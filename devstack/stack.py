@@ -27,6 +27,7 @@ from devstack.aws import (
     table_name,
     webhook_secret_family,
 )
+from devstack.buses import BusInfo, create_buses
 from devstack.cfn import (
     ACCOUNT_ID,
     REGION,
@@ -98,6 +99,7 @@ class Stack:
         self.tables: dict[str, str] = {}
         self.secrets: dict[str, str] = {}
         self.dead_letter_queues: dict[str, str] = {}  # queue URL -> its redrive target's URL
+        self.buses: dict[str, BusInfo] = {}
         self.parameters: dict[str, Any] = {}
         self.pollers: list[SqsPoller] = []
         self.scheduler = Scheduler(self.stop_event)
@@ -199,6 +201,10 @@ class Stack:
         for logical_id, name in self.tables.items():
             props = resolver.resolve((template["Resources"][logical_id].get("Properties")) or {})
             self.aws.create_table(name, props)
+        # EventBridge: the buses Event Relay feeds, their rules delivering to the queues, the archives.
+        self.buses = create_buses(
+            self.aws.client("events"), self.aws.client("sqs"), template, resolver, self.options.stack_name
+        )
 
         # 4. Functions: one RIE pool each.
         self.functions = load_functions(template, resolver, self.base_dir)
@@ -367,6 +373,9 @@ class Stack:
             "routes": [r.route_key for spec in self.functions for r in spec.routes if r.authorizer == AUTHORIZER],
         }
         doc["tables"] = dict(self.tables)
+        # The EventBridge buses (`python -m devstack put-event` puts a Salesforce event on one), each
+        # with its rules' event patterns and its archive.
+        doc["buses"] = {logical_id: bus.document() for logical_id, bus in self.buses.items()}
         doc["region"] = REGION
         return doc
 

@@ -212,6 +212,12 @@ def _dead_letter(raw: dict[str, Any]) -> DeadLetter:
     if not event_type and isinstance(body.get("run_id"), str):
         event_type = BACKFILL_STEP
         event_id = ":".join(str(body.get(key, "")) for key in ("run_id", "part", "index", "step"))
+    detail = body.get("detail")
+    if not event_type and isinstance(body.get("detail-type"), str) and isinstance(detail, dict):
+        # A Salesforce event relayed through EventBridge (connector.relay.events) that the queue's
+        # redrive policy moved, or EventBridge could not deliver: named by its API name and its UUID,
+        # and redriven as it is (the trigger reads relayed events from its queue; Trigger.relay).
+        event_type, event_id = body["detail-type"], str(detail.get("id") or "")
     sent_ms = int(system.get("SentTimestamp") or time.time() * 1000)
     return DeadLetter(
         message_id=raw["MessageId"],

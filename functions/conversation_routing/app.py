@@ -20,6 +20,7 @@ from connector.chat.models import ChatRequested
 from connector.chat.routing import RoutingDecision, route_chat
 from connector.chat.schema_check import check_routing_schema
 from connector.pipeline import CommandHandler, EventHandler, Trigger
+from connector.relay.social import translate_social_platform_event
 from connector.services import Services
 from connector.social.activity import PAGE_BEYOND_ROWS, PageNumber, PageSize, UserActivity, user_activity
 from connector.social.conversations import match_user, sync_conversation
@@ -84,6 +85,9 @@ trigger.events(
 )
 # Salesforce flows call it signed by their Named Credential (SigV4).
 trigger.iam_twins("/v1/social/salesforce-events")
+# ... or publish a platform event (Social_*__e), which Event Relay and an EventBridge rule hand to this
+# trigger's queue: the same events, run by the route's handlers.
+trigger.relay(translate_social_platform_event)
 # The inbox's notification webhook, at the URL its admin configures (README, "The inbox's
 # notifications and actions feed"): its body is never trusted; the action it names is read from the
 # inbox's actions API.

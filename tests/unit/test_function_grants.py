@@ -30,6 +30,7 @@ RETRY_QUEUES = frozenset(
         "ContactUsQueue",
         "ChatEndQueue",
         "ConversationRoutingQueue",
+        "SalesforceChangesQueue",
         "OfferActionsQueue",
     }
 )
@@ -115,6 +116,14 @@ NEEDS: dict[str, Needs] = {
         queues=frozenset({"BackfillQueue", "BackfillDeadLetterQueue", "RegistrationQueue", "OrderHeaderQueue"}),
         polls=frozenset({"BackfillQueue"}),
         secrets=frozenset({"SalesforceSecretArn", "CommerceApiSecretArn", "CommerceWebhookSecretArn"}),
+    ),
+    # Salesforce changes relayed through EventBridge to its queue (no route, so no webhook secret, and
+    # the queue path only: no idempotency record): the storefront and the loyalty platform.
+    "SalesforceChangesFunction": Needs(
+        tables=frozenset({"SyncStateTable"}),
+        queues=frozenset({"SalesforceChangesQueue", "SalesforceChangesDeadLetterQueue"}),
+        polls=frozenset({"SalesforceChangesQueue"}),
+        secrets=frozenset({"SalesforceSecretArn", "CommerceApiSecretArn", "LoyaltyApiSecretArn"}),
     ),
     # Reads sync state (GET /v1/sync/<family>/...: any family's secret) and re-queues: no
     # Salesforce call, no intake (so no idempotency record).

@@ -177,6 +177,33 @@ def test_a_backfill_step_moved_by_the_redrive_policy_is_named_by_its_run_and_red
     assert json.loads(message["Body"]) == step
 
 
+def test_a_relayed_salesforce_event_moved_by_the_redrive_policy_is_named_by_its_type_and_uuid_and_redriven(
+    target: Target,
+) -> None:
+    # Given a Salesforce change event relayed through EventBridge that the queue's redrive policy moved
+    # (no event attributes, no last_error)
+    sqs = target.client("sqs")
+    relayed = {
+        "version": "0",
+        "id": "eventbridge-id",
+        "detail-type": "ContactChangeEvent",
+        "source": "aws.partner/salesforce.com/00D000000000001EAA/0YL000000000001GAA",
+        "time": "2026-11-30T09:15:02Z",
+        "detail": {"payload": {"ChangeEventHeader": {"entityName": "Contact"}}, "id": "5b0e8f0c-2a54"},
+    }
+    sqs.send_message(QueueUrl=target.trigger("registration").dead_letter_queue_url, MessageBody=json.dumps(relayed))
+
+    # When the queue is listed, then redriven
+    [listed] = list_dead_letters(target, "registration")
+    report = redrive(target, "registration", wait_seconds=0)
+
+    # Then it reads as the Salesforce event it is, and goes back to the queue as it was
+    assert (listed.event_type, listed.event_id) == ("ContactChangeEvent", "5b0e8f0c-2a54")
+    assert report.redriven == 1
+    [message] = bodies(target, target.trigger("registration").queue_url)
+    assert json.loads(message["Body"]) == relayed
+
+
 def test_an_event_dead_lettered_again_during_the_redrive_is_not_redriven_twice(target: Target) -> None:
     # Given a dead letter, and a trigger whose queue hands it straight back to the DLQ (as a
     # consumer that fails it again at once would: here the "queue" is the DLQ itself)

@@ -21,6 +21,7 @@ TRIGGERS = {
     "ChatEndFunction": "chat_end",
     "ConversationRoutingFunction": "conversation_routing",
     "OfferActionsFunction": "offer_actions",
+    "SalesforceChangesFunction": "salesforce_changes",
 }
 # DESIGN §2: every route and the function serving it.
 ROUTES = {

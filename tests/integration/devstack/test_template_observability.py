@@ -37,6 +37,8 @@ EXPECTED_TRIGGERS = {
     "offer_actions",
     "reconciler",
     "backfill",
+    # Issue 15: Salesforce changes relayed through EventBridge (no route; its queue only).
+    "salesforce_changes",
 }
 EVENT_COUNTS = ("EventsReceived", "EventsSynced", "EventsQueued", "EventsDead", "EventsIgnored", "CommandsAnswered")
 API_CALL_COUNTS = ("SalesforceApiCalls", "PlatformApiCalls")

@@ -10,6 +10,7 @@ metrics, traces) happens here, the same way for every trigger.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -33,6 +34,7 @@ from connector.envelope import REUSED_EVENT_ID, Command, Envelope, UnstatedRule
 from connector.errors import ConnectorError, MappingError, NotFoundError, PermanentError, TransientError
 from connector.observability import logger, metrics
 from connector.pipeline import intake
+from connector.pipeline.failures import error_text
 from connector.pipeline.handlers import CommandHandler, EventHandler, Handler
 from connector.pipeline.idempotency import Intake, JoinedWritesClient
 from connector.pipeline.processing import NotRemembered, Processor, QueuedMessage
@@ -50,6 +52,8 @@ from connector.pipeline.responses import (
     unavailable,
 )
 from connector.pipeline.signature import source_family
+from connector.relay.events import RelayedEvent
+from connector.relay.events import Translate as RelayTranslate
 from connector.services import Services, build_services
 from connector.settings import get_settings
 
@@ -136,6 +140,8 @@ class Trigger:
         self._refusal: PermanentError | None = None
         self._refused_at = 0.0
         self._native_routes: list[_NativeRoute] = []
+        # What turns a Salesforce event relayed through EventBridge into this trigger's events (`relay`).
+        self._relay_translate: RelayTranslate | None = None
         self._internal: set[str] = set()
         self._iam_twins: list[re.Pattern[str]] = []
         # The OpenAPI paths of the routes with a /v1/iam/ twin (connector.pipeline.openapi publishes them
@@ -369,6 +375,18 @@ class Trigger:
             self._internal.update(handler.event_types)
             handler.model.model_rebuild()
         self._queue_adapter = None
+
+    def relay(self, translate: RelayTranslate, *handlers: EventHandler) -> None:
+        """Salesforce events that Event Relay puts on an EventBridge bus and a rule hands to this
+        trigger's queue (connector.relay.events.RelayedEvent), told apart from the trigger's own
+        queued messages by their shape (EventBridge's `detail-type` and `detail`). `translate` turns
+        each into this trigger's canonical events, which then run as any queued event does (sync state
+        per entity, never an older version over a newer, the same event again settled with no call);
+        `handlers` are the event types only the relay delivers (no route: decoded from the queue, like
+        `internal`), or none when the route's handlers take them. A relayed event that does not
+        translate goes to the DLQ with its reason at once: no retry can make it readable."""
+        self.internal(*handlers)
+        self._relay_translate = translate
 
     def on_schedule(self, job: Callable[[Services], BaseModel]) -> None:
         self._schedule = job
@@ -731,7 +749,17 @@ class Trigger:
             return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
         messages: list[QueuedMessage] = []
         verdicts: dict[str, Exception | None] = {}
+        # A relayed record's message id -> the ids of the canonical events it became in this batch.
+        relayed: dict[str, list[str]] = {}
         for record in (SQSRecord(r) for r in event["Records"]):
+            relayed_event = self._relayed_body(record.body)
+            if relayed_event is not None:
+                parts = self._translate_relayed(record, relayed_event, messages)
+                if isinstance(parts, Exception):
+                    verdicts[record.message_id] = parts
+                else:
+                    relayed[record.message_id] = parts
+                continue
             try:
                 parsed = self._queue_model().validate_json(record.body)
             except ValidationError as exc:
@@ -760,6 +788,10 @@ class Trigger:
                 )
             )
         verdicts.update(self.processor.process_batch(messages))
+        for message_id, parts in relayed.items():
+            # The record stays on the queue while any of its events still fails: SQS delivers it again
+            # (those already synced are then settled with no call), and after maxReceiveCount its DLQ.
+            verdicts[message_id] = next((f for p in parts if (f := verdicts.pop(p, None)) is not None), None)
 
         def settle(record: SQSRecord) -> None:
             failure = verdicts.get(record.message_id)
@@ -772,6 +804,56 @@ class Trigger:
             processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
             context=context,
         )
+
+    def _relayed_body(self, body: str) -> dict[str, Any] | None:
+        """The record's body when it is an EventBridge event and this trigger takes relayed events."""
+        if self._relay_translate is None or '"detail-type"' not in body:
+            return None
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return None
+        return parsed if isinstance(parsed, dict) and "detail-type" in parsed and "detail" in parsed else None
+
+    def _translate_relayed(
+        self, record: SQSRecord, body: dict[str, Any], messages: list[QueuedMessage]
+    ) -> list[str] | Exception:
+        """The canonical events of one relayed record, appended to the batch's messages (each under
+        `<message id>#<n>`, sharing the record's receipt handle); their ids. One that cannot be read is
+        dead-lettered here with its reason (its error's type, fields and codes: never a value); an
+        unforeseen failure of `translate` is returned, and the record retried like a transient one."""
+        assert self._relay_translate is not None
+        detail_type = str(body.get("detail-type", ""))[:128] or "unknown"
+        detail = body.get("detail")
+        event_id = str(detail.get("id", ""))[:64] if isinstance(detail, dict) else ""
+        try:
+            events = list(self._relay_translate(RelayedEvent.model_validate(body)))
+            for canonical in events:
+                if canonical.event_type not in self.handlers or not isinstance(
+                    self.handlers[canonical.event_type], EventHandler
+                ):
+                    raise MappingError(["detail-type"], f"this trigger handles no {canonical.event_type!r} events")
+                if not self._of_its_family(canonical):
+                    raise MappingError(["source"], f"{canonical.event_type!r} events have another source")
+        except (ValidationError, MappingError) as exc:
+            if isinstance(exc, ValidationError):
+                where = sorted({".".join(str(part) for part in err["loc"]) for err in exc.errors()})[:5]
+                reason = f"ValidationError: {exc.error_count()} errors at {where}"
+            else:
+                reason = error_text(exc)
+            logger.warning("a relayed event could not be translated, dead-lettered", extra={"error": reason})
+            self.services.queue.dead_letter(record.body, event_type=detail_type, event_id=event_id, error=reason)
+            obs.count(obs.EVENTS_DEAD)
+            return []
+        except Exception as exc:
+            logger.error("translating a relayed event failed", extra={"error": type(exc).__name__})
+            return exc
+        receives = int(record.attributes.approximate_receive_count)
+        parts = []
+        for n, canonical in enumerate(events):
+            parts.append(f"{record.message_id}#{n}")
+            messages.append(QueuedMessage(parts[-1], record.receipt_handle, receives, canonical))
+        return parts
 
     def _queue_model(self) -> TypeAdapter[Any]:
         if self._queue_adapter is None:

@@ -145,6 +145,10 @@ build-CommonLayer:
 		--target $(ARTIFACTS_DIR)/python -r $(HERE)layers/common/requirements.txt
 	find $(ARTIFACTS_DIR)/python -depth -name __pycache__ -exec rm -rf {} + -o -type f \( $(LAYER_PRUNE) \) -delete
 	find $(ARTIFACTS_DIR)/python -depth -type d -empty -delete
+	# A distribution's METADATA keeps its headers (importlib.metadata reads Name, Version, Requires
+	# from them) and loses its long description (the project's README, ~230 KB over the layer's
+	# distributions, which nothing reads at run time); licenses stay as they are.
+	$(LAMBDA_PY) -c 'import sys; from pathlib import Path; [p.write_text(p.read_text(encoding="utf-8").split("\n\n", 1)[0] + "\n", encoding="utf-8") for p in Path(sys.argv[1]).glob("*.dist-info/METADATA")]' $(ARTIFACTS_DIR)/python
 	$(COMPILE) -b $(ARTIFACTS_DIR)/python
 	find $(ARTIFACTS_DIR)/python -name '*.py' -delete
 	tar -c --exclude __pycache__ connector | tar -x -C $(ARTIFACTS_DIR)/python

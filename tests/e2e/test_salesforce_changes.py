@@ -65,16 +65,30 @@ class Linked:
     email: str
 
 
-def linked_customer(stack: LocalStack, org: SalesforceOrg, *, loyalty_key: str | None = None) -> Linked:
+def linked_customer(
+    stack: LocalStack, org: SalesforceOrg, *, loyalty_key: str | None = None, with_address: bool = False
+) -> Linked:
     tag = uuid.uuid4().hex[:10]
     customer_no, email = f"rl{tag}", f"rl.{tag}@example.com"
-    customer = {
+    customer: dict[str, Any] = {
         "customer_no": customer_no,
         "customer_id": f"bc{tag}",
         "email": email,
         "first_name": "Relay",
         "last_name": f"E2E{tag}",
     }
+    if with_address:
+        # The preferred address the inbound mapping reads into the Contact's Mailing fields.
+        customer["addresses"] = [
+            {
+                "address_id": "home",
+                "address1": "1 Rue de la Paix",
+                "city": "Paris",
+                "postal_code": "75002",
+                "country_code": "FR",
+                "preferred": True,
+            }
+        ]
     seed = {"customers": [{"site_id": "RefArch", "customer_list_id": "RefArchGlobal", **customer}]}
     requests.post(f"{stack.commerce}/_admin/seed", json=seed, timeout=5).raise_for_status()
     body = {
@@ -204,20 +218,24 @@ def org(stack: LocalStack) -> SalesforceOrg:
 def test_an_update_of_two_linked_contacts_patches_each_customer_with_exactly_those_fields(
     changes: LocalStack, org: SalesforceOrg
 ) -> None:
-    # given two Contacts linked to a storefront customer and a loyalty customer each
-    first, second = linked_customer(changes, org), linked_customer(changes, org)
+    # given two Contacts linked to a storefront customer (with a preferred address) and a loyalty customer each
+    first, second = (linked_customer(changes, org, with_address=True) for _ in range(2))
     # when an agent's change of Email and MailingAddress.City of both, in one transaction, arrives
     # through the bus as the enriched channel delivers it: one event per record (never grouped)
     transaction = str(uuid.uuid4())
     for customer in (first, second):
         put(changes, contact_change(customer, transaction=transaction, Email="agent.fixed@example.com"))
-    # then each storefront customer got one PATCH of exactly the changed field it maps (the email),
+    # then each storefront customer got exactly those two fields and nothing else: the email in the
+    # customer document's PATCH, the city in its preferred address's PATCH (the Data API keeps
+    # addresses apart from the customer document: customer_lists/{id}/customers/{no}/addresses/{name}),
     # and each loyalty customer one profile update of exactly the one it maps (the city)
     for customer in (first, second):
         state = settled(changes, customer.contact_id)
         assert state["status"] == "SYNCED", state.get("last_error")
-        assert [p["json"] for p in storefront_patches(changes, customer.customer_no)] == [
-            {"email": "agent.fixed@example.com"}
+        patches = storefront_patches(changes, customer.customer_no)
+        assert [(p["path"].rsplit("/", 2)[-2:], p["json"]) for p in patches] == [
+            (["customers", customer.customer_no], {"email": "agent.fixed@example.com"}),
+            (["addresses", "home"], {"city": "Lyon"}),
         ]
         updates = loyalty_calls(changes, customer.loyalty_id, "PUT")
         assert [u["json"] for u in updates] == [{"user": {"city": "Lyon"}}]

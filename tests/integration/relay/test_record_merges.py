@@ -100,6 +100,31 @@ def test_the_storefront_link_of_the_losers_customer_number_moves_to_the_winner(w
     assert world.storefront.calls() == 0
 
 
+def test_a_winner_without_a_customer_number_takes_the_losers_so_its_later_changes_reach_the_storefront(
+    world: RelayWorld,
+) -> None:
+    # given the identity map linking customer 00001002 to the loser, and a winner holding no customer number
+    loser = "003000000000002AAA"
+    world.link("00001002", loser)
+    winner = world.contact(Email="one@example.com")
+    # when the merge is applied
+    merge_records(contact_merged(winner, loser, customer_no="00001002"), world.services())
+    # then the winner holds the number its link now names (its changes carry it, enriched)
+    assert world.record("Contact", winner)["Commerce_Customer_No__c"] == "00001002"
+
+
+def test_a_winner_holding_its_own_customer_number_keeps_it(world: RelayWorld) -> None:
+    # given the loser linked to customer 00001002, and a winner holding its own number 00001001
+    loser = "003000000000002AAA"
+    world.link("00001002", loser)
+    winner = world.contact(Email="one@example.com", Commerce_Customer_No__c="00001001")
+    # when the merge is applied
+    merge_records(contact_merged(winner, loser, customer_no="00001002"), world.services())
+    # then the winner keeps its own number (a Contact names one storefront customer)
+    assert world.record("Contact", winner)["Commerce_Customer_No__c"] == "00001001"
+    assert world.linked_contact("00001002") == winner
+
+
 def test_a_link_the_identity_map_gives_another_contact_is_left_alone(world: RelayWorld) -> None:
     world.link("00001002", "003000000000003AAA")
     winner = world.contact(Email="one@example.com")

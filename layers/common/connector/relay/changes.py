@@ -586,6 +586,17 @@ def _move_storefront_link(services: Services, merge: RecordMerge) -> str | None:
     # The winner may sit under another Account, and what was written to the loser says nothing of it.
     moved = entry.but(salesforce_id=merge.winner_id, contact_id=None, account_id=None, fingerprint=None)
     services.identities.put(IdentityKind.CONTACT, str(customer_no), moved)
+    # The winner's later changes name their storefront customer by the number they carry (the channel
+    # enriches it): a winner holding none takes the loser's, or its changes would never reach the
+    # storefront again. A winner holding its own keeps it (a Contact names one storefront customer);
+    # the loser's customer then stays linked in the identity map only. Written by the integration
+    # user, so its own change event is dropped, never looped.
+    rows = services.salesforce.query(
+        f"SELECT Id, {CUSTOMER_NO_FIELD} FROM Contact WHERE Id = {soql_quote(merge.winner_id)} LIMIT 1"
+    )
+    if rows and not rows[0].get(CUSTOMER_NO_FIELD):
+        services.salesforce.update("Contact", merge.winner_id, {CUSTOMER_NO_FIELD: str(customer_no)})
+        return f"customer {customer_no} now names {merge.winner_id}, which holds its number"
     return f"customer {customer_no} now names {merge.winner_id}"
 
 

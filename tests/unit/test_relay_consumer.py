@@ -264,6 +264,35 @@ def test_an_older_change_of_another_field_after_a_newer_one_still_carries_its_fi
     assert "Email" in platforms.fields_sent
 
 
+def many_contacts(count: int) -> list[str]:
+    return [f"003{n:012d}AAA" for n in range(1, count + 1)]
+
+
+def test_a_change_naming_more_records_than_one_invocation_runs_is_fanned_out_to_the_queue(
+    trigger: Trigger, services: Services, platforms: Platforms
+) -> None:
+    # given a merged change event naming 25 Contacts (one DML that gave them all the same change:
+    # https://developer.salesforce.com/docs/platform/change-data-capture/guide/cdc-subscribe-merged-events.html),
+    # more than one invocation may run before its timeout, whose state writes come at the batch's end
+    records = many_contacts(25)
+    # when the trigger consumes it
+    batch = deliver(trigger, services, relayed(*records))
+    # then no record runs in this invocation: each goes back to the queue as its own message, and the
+    # relayed message is done
+    assert batch == {"batchItemFailures": []}
+    assert platforms.calls == []
+    # and later batches (10 messages each) run each record once
+    while (
+        services.sqs.get_queue_attributes(
+            QueueUrl=services.settings.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        != "0"
+    ):
+        redeliver(trigger, services)
+    assert sorted(platforms.calls) == records
+    assert {status_of(services, record)[0] for record in records} == {"SYNCED"}
+
+
 def test_an_ineligible_change_is_ignored_with_its_reason(
     trigger: Trigger, services: Services, platforms: Platforms
 ) -> None:

@@ -57,10 +57,12 @@ class Platforms:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.fields_sent: set[str] = set()
         self.failing: dict[str, Exception] = {}
 
     def propagate(self, event: RecordChanged, services: Services) -> Outcome:
         self.calls.append(event.data.record_id)
+        self.fields_sent.update(event.data.changed_fields)
         failure = self.failing.get(event.data.record_id)
         if failure is not None:
             raise failure
@@ -94,7 +96,10 @@ def trigger(services: Services, platforms: Platforms) -> Trigger:
 
 
 def relayed(
-    *record_ids: str, commit_ms: int = 1_767_225_600_000, transaction: str = "0002343d-9d90-e395-ed20-cf416ba652ad"
+    *record_ids: str,
+    commit_ms: int = 1_767_225_600_000,
+    transaction: str = "0002343d-9d90-e395-ed20-cf416ba652ad",
+    changed: tuple[str, ...] = ("Email", "MailingAddress.City", "LastModifiedDate"),
 ) -> dict[str, Any]:
     """A ContactChangeEvent as an EventBridge rule hands it to SQS (connector.relay.events)."""
     return {
@@ -112,7 +117,7 @@ def relayed(
                     "entityName": "Contact",
                     "recordIds": list(record_ids),
                     "changeType": "UPDATE",
-                    "changedFields": ["Email", "MailingAddress.City", "LastModifiedDate"],
+                    "changedFields": list(changed),
                     "changeOrigin": "com/salesforce/api/soap/62.0;client=SfdcInternalAPI/",
                     "transactionKey": transaction,
                     "sequenceNumber": 1,
@@ -190,6 +195,102 @@ def test_an_older_commit_after_a_newer_one_calls_nothing(
     # then it is dropped as stale
     assert batch == {"batchItemFailures": []}
     assert platforms.calls == []
+
+
+def test_an_archive_replay_of_a_synced_change_calls_nothing(
+    trigger: Trigger, services: Services, platforms: Platforms
+) -> None:
+    # given a change event already synced
+    deliver(trigger, services, relayed(*CONTACTS))
+    platforms.calls.clear()
+    # when an EventBridge archive replays it: a new EventBridge id and `replay-name` set, Salesforce's
+    # ids (transactionKey, sequenceNumber, recordIds) unchanged
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html)
+    replay = {**relayed(*CONTACTS), "id": "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "replay-name": "after-outage"}
+    batch = deliver(trigger, services, replay)
+    # then it is settled with no call: idempotent by Salesforce's ids, not EventBridge's
+    assert batch == {"batchItemFailures": []}
+    assert platforms.calls == []
+
+
+def test_the_same_relayed_event_twice_in_one_batch_runs_each_record_once(
+    trigger: Trigger, services: Services, platforms: Platforms
+) -> None:
+    # given one change event delivered twice (at least once), each copy with its own EventBridge id
+    first, second = relayed(*CONTACTS), {**relayed(*CONTACTS), "id": "1c2d3e4f-5061-7283-94a5-b6c7d8e9f0a1"}
+    # when both copies arrive in one batch
+    batch = deliver(trigger, services, first, second)
+    # then each record runs once and both messages are done
+    assert batch == {"batchItemFailures": []}
+    assert sorted(platforms.calls) == sorted(CONTACTS)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: a change event is a delta (only changedFields), but the pipeline keeps one "
+    "version per record and drops the older change of another field in the same batch",
+)
+def test_two_changes_of_other_fields_of_one_record_in_one_batch_carry_both_fields(
+    trigger: Trigger, services: Services, platforms: Platforms
+) -> None:
+    # given an agent who saves the Contact's Email, then its City a second later (two transactions)
+    email = relayed(CONTACTS[0], commit_ms=1_767_225_600_000, transaction="first", changed=("Email",))
+    city = relayed(CONTACTS[0], commit_ms=1_767_225_601_000, transaction="second", changed=("MailingAddress.City",))
+    # when both change events arrive in one batch (SQS batching window: 1 s)
+    deliver(trigger, services, email, city)
+    # then both fields reach the platforms
+    assert platforms.fields_sent >= {"Email", "MailingAddress.City"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: an older change of another field, delivered after a newer one (Event Relay "
+    "delivers unordered), is dropped as stale with the field it carried",
+)
+def test_an_older_change_of_another_field_after_a_newer_one_still_carries_its_field(
+    trigger: Trigger, services: Services, platforms: Platforms
+) -> None:
+    # given the City change committed at t+1s, synced
+    deliver(
+        trigger,
+        services,
+        relayed(CONTACTS[0], commit_ms=1_767_225_601_000, transaction="second", changed=("MailingAddress.City",)),
+    )
+    # when the Email change committed at t arrives afterwards
+    deliver(
+        trigger, services, relayed(CONTACTS[0], commit_ms=1_767_225_600_000, transaction="first", changed=("Email",))
+    )
+    # then the Email still reaches the platforms
+    assert "Email" in platforms.fields_sent
+
+
+def many_contacts(count: int) -> list[str]:
+    return [f"003{n:012d}AAA" for n in range(1, count + 1)]
+
+
+def test_a_change_naming_more_records_than_one_invocation_runs_is_fanned_out_to_the_queue(
+    trigger: Trigger, services: Services, platforms: Platforms
+) -> None:
+    # given a merged change event naming 25 Contacts (one DML that gave them all the same change:
+    # https://developer.salesforce.com/docs/platform/change-data-capture/guide/cdc-subscribe-merged-events.html),
+    # more than one invocation may run before its timeout, whose state writes come at the batch's end
+    records = many_contacts(25)
+    # when the trigger consumes it
+    batch = deliver(trigger, services, relayed(*records))
+    # then no record runs in this invocation: each goes back to the queue as its own message, and the
+    # relayed message is done
+    assert batch == {"batchItemFailures": []}
+    assert platforms.calls == []
+    # and later batches (10 messages each) run each record once
+    while (
+        services.sqs.get_queue_attributes(
+            QueueUrl=services.settings.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        != "0"
+    ):
+        redeliver(trigger, services)
+    assert sorted(platforms.calls) == records
+    assert {status_of(services, record)[0] for record in records} == {"SYNCED"}
 
 
 def test_an_ineligible_change_is_ignored_with_its_reason(

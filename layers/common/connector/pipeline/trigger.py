@@ -70,6 +70,13 @@ ReadRoute = Callable[..., BaseModel]
 ColdStartCheck = Callable[[Services], None]
 # A container refused by its cold-start check looks again this often (an admin may have fixed the org).
 RECHECK_REFUSAL_SECONDS = 300.0
+# A relayed record standing for more canonical events than this (a merged change event names every
+# record one DML gave the same change: https://developer.salesforce.com/docs/platform/change-data-capture/guide/cdc-subscribe-merged-events.html)
+# has them queued as the trigger's own messages rather than run at once: a batch's sync-state writes
+# come at its end, so a batch that outruns the function's timeout records nothing and would run
+# every record again on each delivery, until the DLQ. Ten is the event source's batch size: as much
+# work as one batch of the trigger's own messages.
+MAX_INLINE_PARTS = 10
 # A platform's own webhook body -> the canonical event it stands for. Raises pydantic's
 # ValidationError (or MappingError) whose locations name the platform's fields.
 Translate = Callable[[Any], Envelope]
@@ -852,12 +859,29 @@ class Trigger:
         except Exception as exc:
             logger.error("translating a relayed event failed", extra={"error": type(exc).__name__})
             return exc
+        if len(events) > MAX_INLINE_PARTS:
+            return self._fan_out(events)
         receives = int(record.attributes.approximate_receive_count)
         parts = []
         for n, canonical in enumerate(events):
             parts.append(f"{record.message_id}#{n}")
             messages.append(QueuedMessage(parts[-1], record.receipt_handle, receives, canonical))
         return parts
+
+    def _fan_out(self, events: Sequence[Envelope]) -> list[str] | Exception:
+        """A relayed record's many canonical events, each queued as this trigger's own message; none
+        left to run in this invocation. A failed send leaves the record for another delivery, which
+        sends them all again: the copies settle with no call (the same event_id and version)."""
+        try:
+            for canonical in events:
+                self.services.queue.send(
+                    canonical.compact_json(), event_type=canonical.event_type, event_id=canonical.event_id
+                )
+        except Exception as exc:
+            logger.error("queueing a relayed event's records failed", extra={"error": type(exc).__name__})
+            return exc
+        logger.info("a relayed event's records were queued one message each", extra={"records": len(events)})
+        return []
 
     def _queue_model(self) -> TypeAdapter[Any]:
         if self._queue_adapter is None:

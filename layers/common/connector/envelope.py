@@ -139,6 +139,13 @@ class Envelope(BaseModel):
         dates events coarsely may refine it, as the social feed does with its action ids)."""
         return normalize_version(self.occurred_at)
 
+    def absorbing(self, older: Envelope) -> Envelope:
+        """This event, standing also for an older one of its entity met in the same batch. A sync event
+        carries its entity's whole state, so the newest alone is enough: the default drops the older.
+        An event carrying only what changed (a Salesforce change event) merges the older's changes
+        into itself, or they would be lost."""
+        return self
+
     def entity(self) -> EntityRef:
         """The business entity a sync event is about. A command is its own entity (see `Command`)."""
         if not self.entity_kind or not self.entity_key:

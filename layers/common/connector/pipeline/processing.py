@@ -9,7 +9,7 @@ change is counted (EventsSynced, EventsQueued, EventsDead, EventsIgnored).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -322,26 +322,34 @@ class Processor:
         s = self.services
         verdicts: dict[str, Exception | None] = {}
         latest: dict[str, QueuedMessage] = {}
+        # The messages an entity's newest stands for in this batch (older versions it absorbed): they
+        # end as it ends, so that a retry of the newest brings them back too.
+        absorbed: dict[str, list[str]] = {}
         states = s.sync_state.get_many([self._ref(msg.event) for msg in messages])
         for msg in messages:
             if self._already_settled(msg, states.get(self._ref(msg.event).pk)):
                 verdicts[msg.message_id] = None
                 continue
-            newest = latest.get(self._ref(msg.event).pk)
+            pk = self._ref(msg.event).pk
+            newest = latest.get(pk)
             if newest is not None and newest.event.version >= msg.event.version:
-                verdicts[msg.message_id] = None  # an older or equal version in the same batch: the newest wins
+                # An older or equal version in the same batch: the newest wins (standing for it too,
+                # when it carries only what changed and absorbed the older's changes).
+                self._absorb(latest, absorbed, verdicts, pk, newest, msg)
                 continue
             if newest is not None:
-                verdicts[newest.message_id] = None
-            latest[self._ref(msg.event).pk] = msg
+                self._absorb(latest, absorbed, verdicts, pk, msg, newest)
+                continue
+            latest[pk] = msg
 
         # Past the threshold of the org's daily API allocation: each waits again, no call spent.
         pressure = s.api_budget.over_threshold() if latest else None
         if pressure is not None:
             for msg in latest.values():
+                # Deferred as merged: the event queued again stands for the messages it absorbed.
                 self._defer(msg.event, self._ref(msg.event), attempts=None, reason=self._usage_text(pressure))
                 verdicts[msg.message_id] = None
-            return verdicts
+            return self._as_their_newest(verdicts, latest, absorbed)
 
         runnable: dict[Handler, list[QueuedMessage]] = {}
         held: list[QueuedMessage] = []
@@ -359,6 +367,31 @@ class Processor:
         finally:
             for msg in held:
                 s.claims.release("entity", self._ref(msg.event).pk, msg.event.event_id)
+        return self._as_their_newest(verdicts, latest, absorbed)
+
+    @staticmethod
+    def _absorb(
+        latest: dict[str, QueuedMessage],
+        absorbed: dict[str, list[str]],
+        verdicts: dict[str, Exception | None],
+        pk: str,
+        newer: QueuedMessage,
+        older: QueuedMessage,
+    ) -> None:
+        merged = newer.event.absorbing(older.event)
+        latest[pk] = replace(newer, event=merged) if merged is not newer.event else newer
+        if merged is newer.event:
+            verdicts[older.message_id] = None  # the newer alone says everything: the older is done
+        else:
+            absorbed.setdefault(pk, []).append(older.message_id)
+
+    def _as_their_newest(
+        self, verdicts: dict[str, Exception | None], latest: dict[str, QueuedMessage], absorbed: dict[str, list[str]]
+    ) -> dict[str, Exception | None]:
+        """The messages an entity's newest absorbed end as it ends: done with it, or retried with it."""
+        for pk, msg in latest.items():
+            for message_id in absorbed.get(pk, ()):
+                verdicts[message_id] = verdicts.get(msg.message_id)
         return verdicts
 
     def _carry_on_waiting(self, msg: QueuedMessage, lag: ReplicationLag) -> None:

@@ -67,6 +67,34 @@ class RecordChanged(Envelope):
     def entity(self) -> EntityRef:
         return EntityRef(SALESFORCE, self.data.object.lower(), self.data.record_id)
 
+    def absorbing(self, older: Envelope) -> Envelope:
+        """A change event is a delta (its changed fields only): an older change of the same record in
+        the same batch (an agent saving the Email, then the City a second later) is merged into this
+        one, this one's values winning field by field, or the older's fields would never reach the
+        platforms. Only changes of one committer merge: the integration user's are dropped whole
+        (loop safety), and an agent's must never be dropped with them. Changes without values (gap
+        events, deletes) are not merged: the record is read or left as it is."""
+        mergeable = ("CREATE", "UPDATE", "UNDELETE")
+        if (
+            not isinstance(older, RecordChanged)
+            or older.entity() != self.entity()
+            or older.data.commit_user != self.data.commit_user
+            or older.data.change_type not in mergeable
+            or self.data.change_type not in mergeable
+        ):
+            return self
+        new, old = self.data, older.data
+        newer = {name.casefold() for name in (*new.changed_fields, *new.nulled_fields)}
+        merged = new.model_copy(
+            update={
+                "changed_fields": [*new.changed_fields, *(n for n in old.changed_fields if n.casefold() not in newer)],
+                "nulled_fields": [*new.nulled_fields, *(n for n in old.nulled_fields if n.casefold() not in newer)],
+                "values": {k: v for k, v in old.values.items() if k.casefold() not in newer} | new.values,
+                "fields_unknown": new.fields_unknown or old.fields_unknown,
+            }
+        )
+        return self.model_copy(update={"data": merged})
+
     @property
     def instant(self) -> str:
         """The commitTimestamp, then the sequenceNumber: the changes of one transaction share their

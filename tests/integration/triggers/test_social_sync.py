@@ -11,7 +11,7 @@ from conftest import Connector
 from trigger_events import event_body, now_iso
 
 from connector.social.user_claim import USER_CLAIM
-from connector.state.claims import ClaimStore
+from connector.state.claims import CLAIM_SK, ClaimStore
 from connector.state.social_links import SocialLinkStore, UserLink
 
 PATH = "/v1/social/conversations"
@@ -350,20 +350,30 @@ def test_two_conversations_of_one_user_at_the_same_time_end_with_one_opened(conn
     second_container = connector.container("conversation_routing")
     first = routed("c20-a", "u-c20", offset=1, previous_conversations=[])
     second = routed("c20-b", "u-c20", previous_conversations=[])
-    connector.salesforce.fault(latency_ms=1500, match="Conversation_Id__c/c20-a", count=1)
+    connector.salesforce.fault(latency_ms=3000, match="Conversation_Id__c/c20-a", count=1)
     answers: list[Any] = []
     runner = threading.Thread(target=lambda: answers.append(first_container.post(first, path=PATH)))
     runner.start()
-    time.sleep(0.5)  # the first has read the user's conversations (none) and waits on its write
+    # the first holds the user's claim (then reads the user's conversations, none, and waits on its
+    # write): waited for, not slept for, so that a slow machine cannot let the second in first
+    wait_for_user_claim(connector, "u-c20")
     # when the second conversation of that user arrives meanwhile
     busy = second_container.post(second, path=PATH)
-    runner.join(10)
+    runner.join(30)
     # then it waits for the first (queued, as an entity busy), and once retried from the queue the
     # user has exactly one Opened conversation, the newer
     assert answers[0].status == 200, answers[0].body
     assert busy.status == 202, busy.body
     connector.trigger("conversation_routing").drain_queue()
     assert statuses(connector, "u-c20") == {"c20-a": "Opened", "c20-b": "Closed"}
+
+
+def wait_for_user_claim(connector: Connector, user_id: str, timeout: float = 10.0) -> None:
+    key = {"pk": {"S": f"claim#{USER_CLAIM}#{user_id}"}, "sk": {"S": CLAIM_SK}}
+    deadline = time.monotonic() + timeout
+    while "Item" not in connector.aws.dynamodb.get_item(TableName=connector.aws.sync_state_table, Key=key):
+        assert time.monotonic() < deadline, f"nobody took the claim of {user_id} within {timeout} s"
+        time.sleep(0.02)
 
 
 def test_a_conversation_waiting_on_its_users_claim_is_never_dead_lettered_for_it(connector: Connector) -> None:

@@ -46,9 +46,13 @@ def new_session() -> boto3.session.Session:
     import boto3.session
     import botocore.session
 
+    from connector.aws_loader import service_loader
+
     core = botocore.session.get_session()
     given = core.get_config_variable("data_path")
-    core.set_config_variable("data_path", os.pathsep.join([str(AWS_MODELS), *([given] if given else [])]))
+    data_path = os.pathsep.join([str(AWS_MODELS), *([given] if given else [])])
+    core.set_config_variable("data_path", data_path)
+    core.register_component("data_loader", service_loader(data_path))
     return boto3.session.Session(botocore_session=core)
 
 

@@ -1,0 +1,85 @@
+"""botocore's data loader, less its listing of every service at the first client.
+
+Before it loads a service's model, botocore's `Loader.load_service_model` asks whether the service
+is known: `service_name in self.list_available_services(type_name)`, a list it builds by reading
+every service directory of every search path (about 420 services, 2,700 `stat` and 900 `listdir`
+calls), once for the service model and once for its endpoint rules. That is a third of a first
+client's creation: as deployed (bench/cold_start.py's set-up), the first DynamoDB client took 47-53
+ms of wall time with the stock loader and 31-38 ms with this one (5 fresh interpreters each).
+
+`ServiceLoader.list_available_services` answers with `KnownServices`: asking whether a service is
+known looks in that service's directories alone (what `list_api_versions` reads, the same rule the
+listing applies to each directory); anything else, iterating, a length, an index, or printing it (as
+`UnknownServiceError`'s message and `Session.get_available_services()` do) reads the whole listing,
+made by botocore's own code. botocore has no option for this, hence the subclass; only the one
+method is overridden, so a runtime's botocore of another version keeps its own loading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import UserList
+
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import Loader
+
+
+class KnownServices(UserList[str]):
+    """The services a loader knows of for one model type, read whole only when used whole."""
+
+    def __init__(self, loader: ServiceLoader, type_name: str) -> None:
+        # UserList's own __init__ would fill `data`: left to the property.
+        self._loader = loader
+        self._type_name = type_name
+        self._listed: list[str] | None = None
+
+    @property
+    def data(self) -> list[str]:
+        if self._listed is None:
+            self._listed = self._loader.list_every_service(self._type_name)
+        return self._listed
+
+    @data.setter
+    def data(self, value: list[str]) -> None:
+        self._listed = value
+
+    def __contains__(self, service_name: object) -> bool:
+        if self._listed is not None:
+            return service_name in self._listed
+        return self._loader.knows(service_name, self._type_name)
+
+
+class ServiceLoader(Loader):
+    # A list in use (UserList), not a list: what botocore and boto3 do with it, a list does too.
+    def list_available_services(self, type_name: str) -> KnownServices:  # type: ignore[override]
+        return KnownServices(self, type_name)
+
+    def list_every_service(self, type_name: str) -> list[str]:
+        """botocore's own listing (kept in the loader's instance cache, as botocore keeps it)."""
+        listed: list[str] = Loader.list_available_services(self, type_name)
+        return listed
+
+    def knows(self, service_name: object, type_name: str) -> bool:
+        """What the listing would say of this one name: a directory of a search path holding an API
+        version directory with a `type_name` model in it."""
+        if not isinstance(service_name, str) or not _plain_directory_name(service_name):
+            return False
+        try:
+            self.list_api_versions(service_name, type_name)
+        except DataNotFoundError:
+            return False
+        return True
+
+
+def _plain_directory_name(name: str) -> bool:
+    # The listing only ever holds entries of a search path's own directory: never a path.
+    separators = {os.sep, *([os.altsep] if os.altsep else [])}
+    return bool(name) and name not in {".", ".."} and not any(sep in name for sep in separators)
+
+
+def service_loader(search_path_string: str | None) -> ServiceLoader:
+    """What botocore's `create_loader` makes of the `data_path` setting, as a ServiceLoader."""
+    if search_path_string is None:
+        return ServiceLoader()
+    paths = [os.path.expanduser(os.path.expandvars(path)) for path in search_path_string.split(os.pathsep)]
+    return ServiceLoader(extra_search_paths=paths)

@@ -1,0 +1,106 @@
+"""The connector's botocore loader: the stock loader's answers, without listing every service at
+the first client (connector/aws_loader.py says why)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from unittest import mock
+
+import boto3.session
+import botocore.session
+import pytest
+from botocore.exceptions import UnknownServiceError
+from botocore.loaders import Loader, create_loader
+
+from connector.aws_loader import ServiceLoader, service_loader
+from connector.aws_session import AWS_MODELS, new_session
+
+DATA_PATH = str(AWS_MODELS)
+TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_every_service_the_stock_loader_lists_is_known_without_reading_the_listing(type_name: str) -> None:
+    # given the stock loader's listing of a model type, over the same search paths
+    listed = create_loader(DATA_PATH).list_available_services(type_name)
+    known = service_loader(DATA_PATH).list_available_services(type_name)
+    # when each of its services is asked for
+    answers = {name: name in known for name in listed}
+    # then every one is known, and the whole listing was never made
+    assert all(answers.values()), [name for name, known in answers.items() if not known]
+    assert known._listed is None
+
+
+def test_names_the_stock_listing_lacks_are_not_known() -> None:
+    # given names that are files of the data directory, paths, or nothing at all
+    listed = create_loader(DATA_PATH).list_available_services("service-2")
+    names = ["endpoints", "partitions", "sdk-default-configuration", "_retry", ".", "..", "", "nothing-like-it"]
+    names += ["dynamodb/2012-08-10", f"..{os.sep}data{os.sep}dynamodb", "ssm/../dynamodb"]
+    # when each is asked for
+    known = service_loader(DATA_PATH).list_available_services("service-2")
+    # then none is known, as none is in the stock listing
+    assert [name for name in names if name in known] == []
+    assert [name for name in names if name in listed] == []
+    assert None not in known and 3 not in known
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_the_listing_read_whole_is_the_stock_one(type_name: str) -> None:
+    listed = create_loader(DATA_PATH).list_available_services(type_name)
+    known = service_loader(DATA_PATH).list_available_services(type_name)
+    assert list(known) == listed
+    assert len(known) == len(listed) and known[0] == listed[0] and known == listed
+    assert ", ".join(known) == ", ".join(listed)
+
+
+def test_a_client_of_an_unknown_service_fails_as_with_the_stock_loader() -> None:
+    stock = boto3.session.Session(region_name="eu-west-1")
+    ours = new_session()
+    with pytest.raises(UnknownServiceError) as stock_refusal:
+        stock.client("dynamo-db", region_name="eu-west-1")
+    with pytest.raises(UnknownServiceError) as our_refusal:
+        ours.client("dynamo-db", region_name="eu-west-1")
+    assert str(our_refusal.value) == str(stock_refusal.value)
+
+
+def test_a_session_lists_the_services_and_resources_the_stock_one_does() -> None:
+    core = botocore.session.get_session()
+    core.set_config_variable("data_path", DATA_PATH)
+    stock = boto3.session.Session(botocore_session=core)
+    ours = new_session()
+    assert ours.get_available_services() == stock.get_available_services()
+    assert ours.get_available_resources() == stock.get_available_resources()
+
+
+def test_the_search_paths_are_the_stock_loaders() -> None:
+    for setting in (None, DATA_PATH, os.pathsep.join([DATA_PATH, "~/models", "$HOME/more"])):
+        assert service_loader(setting).search_paths == create_loader(setting).search_paths
+    assert isinstance(service_loader(None), Loader)
+
+
+def test_the_first_client_reads_only_its_services_directories() -> None:
+    # given botocore's data directory, whose listing is every service
+    root = Path(Loader.BUILTIN_DATA_PATH)
+    # when a session makes its first client
+    with mock.patch("os.listdir", wraps=os.listdir) as listdir:
+        new_session().client("dynamodb", region_name="eu-west-1")
+    read = {Path(call.args[0]) for call in listdir.call_args_list}
+    # then the data directory itself was never listed, DynamoDB's was
+    assert root not in read
+    assert root / "dynamodb" in read
+
+
+def test_the_stock_loader_lists_the_data_directory_at_the_first_client() -> None:
+    # the premise of the test above: the stock session does list it
+    root = Path(Loader.BUILTIN_DATA_PATH)
+    with mock.patch("os.listdir", wraps=os.listdir) as listdir:
+        boto3.session.Session().client("dynamodb", region_name="eu-west-1")
+    assert root in {Path(call.args[0]) for call in listdir.call_args_list}
+
+
+def test_a_loaders_model_is_the_one_the_stock_loader_gives() -> None:
+    for service in ("dynamodb", "ssm", "sqs", "secretsmanager"):
+        assert ServiceLoader(extra_search_paths=[DATA_PATH]).load_service_model(
+            service, "service-2"
+        ) == create_loader(DATA_PATH).load_service_model(service, "service-2")

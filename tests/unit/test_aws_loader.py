@@ -101,6 +101,6 @@ def test_the_stock_loader_lists_the_data_directory_at_the_first_client() -> None
 
 def test_a_loaders_model_is_the_one_the_stock_loader_gives() -> None:
     for service in ("dynamodb", "ssm", "sqs", "secretsmanager"):
-        assert ServiceLoader(extra_search_paths=[DATA_PATH]).load_service_model(
-            service, "service-2"
-        ) == create_loader(DATA_PATH).load_service_model(service, "service-2")
+        assert ServiceLoader(extra_search_paths=[DATA_PATH]).load_service_model(service, "service-2") == create_loader(
+            DATA_PATH
+        ).load_service_model(service, "service-2")

@@ -3,13 +3,16 @@ the first client (connector/aws_loader.py says why)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import boto3.session
 import botocore.session
 import pytest
+from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
 
@@ -104,3 +107,91 @@ def test_a_loaders_model_is_the_one_the_stock_loader_gives() -> None:
         assert ServiceLoader(extra_search_paths=[DATA_PATH]).load_service_model(service, "service-2") == create_loader(
             DATA_PATH
         ).load_service_model(service, "service-2")
+
+
+DATA_FILES = (
+    "endpoints",
+    "partitions",
+    "sdk-default-configuration",
+    "_retry",
+    "dynamodb/2012-08-10/service-2",
+    "dynamodb/2012-08-10/endpoint-rule-set-1",
+    "sqs/2012-11-05/service-2",
+    "secretsmanager/2017-10-17/endpoint-rule-set-1",
+    "ssm/2014-11-06/service-2",
+)
+
+
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_a_data_file_reads_as_the_stock_loader_reads_it_in_the_same_order(name: str) -> None:
+    # given a data file botocore reads at a first client (the trimmed SSM model first on the path)
+    stock = create_loader(DATA_PATH).load_data(name)
+    # when the connector's loader reads it
+    ours = service_loader(DATA_PATH).load_data(name)
+    # then the same document, key order included (json.dumps keeps a mapping's order)
+    assert json.dumps(ours) == json.dumps(stock)
+    assert type(ours) is dict
+
+
+ENDPOINT_CASES = [
+    (service, region, fips, dualstack)
+    for service in ("dynamodb", "sqs", "secretsmanager", "ssm")
+    for region in ("us-east-1", "eu-west-3", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "ap-southeast-5")
+    for fips, dualstack in ((False, False), (True, False), (False, True), (True, True))
+]
+
+
+@pytest.fixture(scope="module")
+def sessions() -> tuple[boto3.session.Session, boto3.session.Session]:
+    return boto3.session.Session(), new_session()
+
+
+class Sent(Exception):
+    """Raised at `before-send`: the request was made, its URL kept, nothing sent."""
+
+
+CALLS = {
+    "dynamodb": ("list_tables", {}),
+    "sqs": ("list_queues", {}),
+    "secretsmanager": ("list_secrets", {}),
+    "ssm": ("get_parameter", {"Name": "connector-config"}),
+}
+
+
+def sent_url(session: boto3.session.Session, service: str, region: str, config: Config) -> str:
+    try:
+        client = session.client(
+            service, region_name=region, config=config, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x"
+        )
+    except Exception as refusal:  # a variant a partition lacks: the same refusal expected
+        return f"{type(refusal).__name__}: {refusal}"
+
+    def keep(request: Any, **_: Any) -> None:
+        raise Sent(request.url)
+
+    client.meta.events.register("before-send", keep)
+    operation, params = CALLS[service]
+    try:
+        getattr(client, operation)(**params)
+    except Sent as sent:
+        return str(sent)
+    except Exception as refusal:
+        return f"{type(refusal).__name__}: {refusal}"
+    raise AssertionError("the request was never sent")
+
+
+@pytest.mark.parametrize(("service", "region", "fips", "dualstack"), ENDPOINT_CASES)
+def test_a_request_goes_to_the_endpoint_a_stock_clients_goes_to(
+    sessions: tuple[boto3.session.Session, boto3.session.Session],
+    service: str,
+    region: str,
+    fips: bool,
+    dualstack: bool,
+) -> None:
+    # given a stock session and the connector's, the same region and endpoint variants
+    config = Config(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack, retries={"max_attempts": 1})
+    # when each makes a client and sends the same request
+    stock, ours = (sent_url(session, service, region, config) for session in sessions)
+    # then both send it to the same URL (endpoint rules resolved per request), or refuse alike
+    assert ours == stock
+    assert ours.startswith("https://") or "Error" in ours

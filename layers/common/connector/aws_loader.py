@@ -1,4 +1,5 @@
-"""botocore's data loader, less its listing of every service at the first client.
+"""botocore's data loader, less its listing of every service at the first client, and reading its
+files as plain dicts.
 
 Before it loads a service's model, botocore's `Loader.load_service_model` asks whether the service
 is known: `service_name in self.list_available_services(type_name)`, a list it builds by reading
@@ -17,11 +18,13 @@ method is overridden, so a runtime's botocore of another version keeps its own l
 
 from __future__ import annotations
 
+import json
 import os
 from collections import UserList
+from typing import Any
 
 from botocore.exceptions import DataNotFoundError
-from botocore.loaders import Loader
+from botocore.loaders import JSONFileLoader, Loader
 
 
 class KnownServices(UserList[str]):
@@ -47,6 +50,24 @@ class KnownServices(UserList[str]):
         if self._listed is not None:
             return service_name in self._listed
         return self._loader.knows(service_name, self._type_name)
+
+
+class DictJSONFileLoader(JSONFileLoader):
+    """botocore's JSON file loader, giving dicts instead of OrderedDicts.
+
+    botocore decodes every data file with `object_pairs_hook=OrderedDict`, from before dicts kept
+    their order: the hook calls back into Python for each of endpoints.json's objects, and decoding
+    that file (1.2 MB, read at the first client) takes 20.0 ms with it against 6.7 ms without (10
+    decodes each, this machine). Plain dicts keep the file's order too, and botocore only reads them
+    as mappings. Overrides botocore's `_load_file` (the one place it decodes); were a later botocore
+    to stop calling it, its own decoding would apply, slower but the same."""
+
+    def _load_file(self, full_path: str, open_method: Any) -> Any:
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as fp:
+            payload = fp.read().decode("utf-8")
+        return json.loads(payload)
 
 
 class ServiceLoader(Loader):
@@ -78,8 +99,10 @@ def _plain_directory_name(name: str) -> bool:
 
 
 def service_loader(search_path_string: str | None) -> ServiceLoader:
-    """What botocore's `create_loader` makes of the `data_path` setting, as a ServiceLoader."""
+    """What botocore's `create_loader` makes of the `data_path` setting, as a ServiceLoader reading
+    its files with a DictJSONFileLoader."""
+    files = DictJSONFileLoader()
     if search_path_string is None:
-        return ServiceLoader()
+        return ServiceLoader(file_loader=files)
     paths = [os.path.expanduser(os.path.expandvars(path)) for path in search_path_string.split(os.pathsep)]
-    return ServiceLoader(extra_search_paths=paths)
+    return ServiceLoader(extra_search_paths=paths, file_loader=files)

@@ -4,7 +4,10 @@ the first client (connector/aws_loader.py says why)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -16,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
 
-from connector.aws_loader import ServiceLoader, service_loader
+from connector.aws_loader import KnownServices, ServiceLoader, service_loader
 from connector.aws_session import AWS_MODELS, new_session
 
 DATA_PATH = str(AWS_MODELS)
@@ -27,7 +30,7 @@ TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 def test_every_service_the_stock_loader_lists_is_known_without_reading_the_listing(type_name: str) -> None:
     # given the stock loader's listing of a model type, over the same search paths
     listed = create_loader(DATA_PATH).list_available_services(type_name)
-    known = service_loader(DATA_PATH).list_available_services(type_name)
+    known = KnownServices(service_loader(DATA_PATH), type_name)
     # when each of its services is asked for
     answers = {name: name in known for name in listed}
     # then every one is known, and the whole listing was never made
@@ -41,7 +44,7 @@ def test_names_the_stock_listing_lacks_are_not_known() -> None:
     names = ["endpoints", "partitions", "sdk-default-configuration", "_retry", ".", "..", "", "nothing-like-it"]
     names += ["dynamodb/2012-08-10", f"..{os.sep}data{os.sep}dynamodb", "ssm/../dynamodb"]
     # when each is asked for
-    known = service_loader(DATA_PATH).list_available_services("service-2")
+    known = KnownServices(service_loader(DATA_PATH), "service-2")
     # then none is known, as none is in the stock listing
     assert [name for name in names if name in known] == []
     assert [name for name in names if name in listed] == []
@@ -51,7 +54,7 @@ def test_names_the_stock_listing_lacks_are_not_known() -> None:
 @pytest.mark.parametrize("type_name", TYPES)
 def test_the_listing_read_whole_is_the_stock_one(type_name: str) -> None:
     listed = create_loader(DATA_PATH).list_available_services(type_name)
-    known = service_loader(DATA_PATH).list_available_services(type_name)
+    known = KnownServices(service_loader(DATA_PATH), type_name)
     assert list(known) == listed
     assert len(known) == len(listed) and known[0] == listed[0] and known == listed
     assert ", ".join(known) == ", ".join(listed)
@@ -141,6 +144,23 @@ ENDPOINT_CASES = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_endpoint_settings_from_the_environment() -> Iterator[None]:
+    # An endpoint URL, a FIPS or dual-stack switch or a profile from the environment would apply to
+    # both clients alike: every case would then compare one URL with itself, and pass whatever the
+    # loader read.
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_SSM"):
+            env.delenv(name, raising=False)
+        for name in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"):
+            env.delenv(name, raising=False)
+        for name in ("AWS_DATA_PATH", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_CONFIG_FILE", os.devnull)
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        yield
+
+
 @pytest.fixture(scope="module")
 def sessions() -> tuple[boto3.session.Session, boto3.session.Session]:
     return boto3.session.Session(), new_session()
@@ -195,3 +215,46 @@ def test_a_request_goes_to_the_endpoint_a_stock_clients_goes_to(
     # then both send it to the same URL (endpoint rules resolved per request), or refuse alike
     assert ours == stock
     assert ours.startswith("https://") or "Error" in ours
+
+
+@pytest.mark.parametrize("listing", ["get_available_services", "get_available_resources"])
+def test_a_sessions_available_services_are_a_plain_list_as_a_stock_sessions_are(listing: str) -> None:
+    # given a stock session and the connector's
+    stock, ours = boto3.session.Session(), new_session()
+    # when each is asked what it offers (boto3's public API, typed `list[str]`)
+    stock_answer, our_answer = getattr(stock, listing)(), getattr(ours, listing)()
+    # then both answer a list: one that slices, copies and serializes (json.dumps refuses a UserList)
+    assert type(our_answer) is type(stock_answer) is list
+    assert json.dumps(our_answer) == json.dumps(stock_answer)
+
+
+def test_a_data_file_read_is_logged_as_the_stock_loader_logs_it(caplog: pytest.LogCaptureFixture) -> None:
+    # given botocore's debug logging (how one sees which copy of a model a client loaded)
+    with caplog.at_level(logging.DEBUG, logger="botocore.loaders"):
+        # when the stock loader and the connector's each read the same data file
+        create_loader(DATA_PATH).load_data("_retry")
+        stock = [(r.name, r.getMessage()) for r in caplog.records]
+        caplog.clear()
+        service_loader(DATA_PATH).load_data("_retry")
+        ours = [(r.name, r.getMessage()) for r in caplog.records]
+    # then the same lines are logged
+    assert ours == stock != []
+
+
+def test_another_threads_listing_is_the_stock_list_while_a_model_loads() -> None:
+    # given a loader part way through loading a model, asking whether the service is known
+    loader = service_loader(DATA_PATH)
+    listings: list[object] = []
+    knows = loader.knows
+
+    def knows_while_another_thread_lists(service_name: object, type_name: str) -> bool:
+        # when another thread asks the same loader for its listing at that moment
+        other = threading.Thread(target=lambda: listings.append(loader.list_available_services("service-2")))
+        other.start()
+        other.join()
+        return knows(service_name, type_name)
+
+    with mock.patch.object(loader, "knows", knows_while_another_thread_lists):
+        loader.load_service_model("dynamodb", "service-2")
+    # then that thread gets botocore's list, the lazy answer being for the model's check alone
+    assert [type(listing) for listing in listings] == [list]

@@ -8,23 +8,31 @@ calls), once for the service model and once for its endpoint rules. That is a th
 client's creation: as deployed (bench/cold_start.py's set-up), the first DynamoDB client took 47-53
 ms of wall time with the stock loader and 31-38 ms with this one (5 fresh interpreters each).
 
-`ServiceLoader.list_available_services` answers with `KnownServices`: asking whether a service is
-known looks in that service's directories alone (what `list_api_versions` reads, the same rule the
-listing applies to each directory); anything else, iterating, a length, an index, or printing it (as
-`UnknownServiceError`'s message and `Session.get_available_services()` do) reads the whole listing,
-made by botocore's own code. botocore has no option for this, hence the subclass; only the one
-method is overridden, so a runtime's botocore of another version keeps its own loading.
+While `load_service_model` runs, `ServiceLoader.list_available_services` answers with
+`KnownServices`: asking whether a service is known looks in that service's directories alone (what
+`list_api_versions` reads, the same rule the listing applies to each directory); anything else,
+iterating or joining it (as `UnknownServiceError`'s message does), reads the whole listing, made by
+botocore's own code. Every other caller (`Session.get_available_services()`, boto3's
+`get_available_resources()`) gets botocore's own list: a UserList is no list to `json.dumps`,
+`isinstance` or `copy.copy`, and its slices and sums construct the subclass anew. botocore has no
+option for this, hence the subclass; only these two methods are overridden, both handing on to
+botocore's, so a runtime's botocore of another version keeps its own loading.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
 from collections import UserList
 from typing import Any
 
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader
+
+# botocore's own logger: its debug line names the file each model was read from (as a stock loader).
+logger = logging.getLogger("botocore.loaders")
 
 
 class KnownServices(UserList[str]):
@@ -67,13 +75,25 @@ class DictJSONFileLoader(JSONFileLoader):
             return None
         with open_method(full_path, "rb") as fp:
             payload = fp.read().decode("utf-8")
+        logger.debug("Loading JSON file: %s", full_path)
         return json.loads(payload)
 
 
 class ServiceLoader(Loader):
-    # A list in use (UserList), not a list: what botocore and boto3 do with it, a list does too.
-    def list_available_services(self, type_name: str) -> KnownServices:  # type: ignore[override]
-        return KnownServices(self, type_name)
+    def load_service_model(self, *args: Any, **kwargs: Any) -> Any:
+        # botocore's, unchanged (arguments as given, so its instance cache keys stay its own); marks
+        # the thread as within it, where the listing is only asked whether it holds the service.
+        _loading.depth = getattr(_loading, "depth", 0) + 1
+        try:
+            return super().load_service_model(*args, **kwargs)
+        finally:
+            _loading.depth -= 1
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        if getattr(_loading, "depth", 0):
+            # A list in use (UserList): what `load_service_model` does with it, a list does too.
+            return KnownServices(self, type_name)  # type: ignore[return-value]
+        return self.list_every_service(type_name)
 
     def list_every_service(self, type_name: str) -> list[str]:
         """botocore's own listing (kept in the loader's instance cache, as botocore keeps it)."""
@@ -90,6 +110,10 @@ class ServiceLoader(Loader):
         except DataNotFoundError:
             return False
         return True
+
+
+# Per thread: a batch may load models from threads while another lists (connector.aws_session).
+_loading = threading.local()
 
 
 def _plain_directory_name(name: str) -> bool:

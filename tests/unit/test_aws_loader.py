@@ -15,6 +15,7 @@ from unittest import mock
 import boto3.session
 import botocore.session
 import pytest
+from boto3.exceptions import ResourceNotExistsError
 from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
@@ -258,3 +259,16 @@ def test_another_threads_listing_is_the_stock_list_while_a_model_loads() -> None
         loader.load_service_model("dynamodb", "service-2")
     # then that thread gets botocore's list, the lazy answer being for the model's check alone
     assert [type(listing) for listing in listings] == [list]
+
+
+@pytest.mark.parametrize("service", ["dynamo-db", "ssm"])
+def test_a_resource_a_service_lacks_fails_as_with_the_stock_session(service: str) -> None:
+    # given a stock session and the connector's; no such service, or one with a client only (SSM)
+    stock, ours = boto3.session.Session(), new_session()
+    # when each is asked for its resource (boto3 asks its loader for `resources-1`)
+    with pytest.raises(ResourceNotExistsError) as stock_refusal:
+        stock.resource(service, region_name="eu-west-1")
+    with pytest.raises(ResourceNotExistsError) as our_refusal:
+        ours.resource(service, region_name="eu-west-1")
+    # then the same refusal, naming the resources there are and whether a client exists
+    assert str(our_refusal.value) == str(stock_refusal.value)

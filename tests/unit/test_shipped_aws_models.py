@@ -12,10 +12,13 @@ from typing import Any
 import boto3.session
 import botocore
 import pytest
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import SetParameterError
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
-from connector.aws_session import AWS_MODELS, new_session
+import connector.aws_session
+from connector.aws_session import AWS_MODELS, new_session, parameter_provider
 from devstack import aws_models
 
 PARAMETER = "/service-cloud-connector/config"
@@ -129,3 +132,24 @@ def test_a_parameter_read_sends_what_the_full_model_sends_in_every_partition(ses
 
     # then the method, endpoint, body and operation are the same (or both refuse the variant)
     assert trimmed == stock
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=SetParameterError,
+    reason="design choice: the shipped SSM model keeps the connector's reads only (no PutParameter), and "
+    "the connector's provider is Powertools' default one once registered, so Powertools' own "
+    "set_parameter in the same process finds no put_parameter on its client",
+)
+def test_powertools_set_parameter_writes_through_the_provider_the_connector_registered(aws, monkeypatch):
+    # given the connector's SSM provider registered as Powertools' default (as the settings do at init)
+    monkeypatch.setattr(connector.aws_session, "_session", None)
+    parameters.clear_caches()
+    parameter_provider("ssm")
+    try:
+        # when other code of the function writes a parameter with Powertools' own helper
+        parameters.set_parameter(name="/other/flag", value="on")
+        # then it is written, as through Powertools' own provider
+        assert parameters.get_parameter("/other/flag", force_fetch=True) == "on"
+    finally:
+        parameters.clear_caches()

@@ -272,3 +272,20 @@ def test_a_resource_a_service_lacks_fails_as_with_the_stock_session(service: str
         ours.resource(service, region_name="eu-west-1")
     # then the same refusal, naming the resources there are and whether a client exists
     assert str(our_refusal.value) == str(stock_refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("service", "type_name"), [("s3", "service-2"), ("rds", "service-2"), ("autoscaling", "paginators-1")]
+)
+def test_a_model_with_sdk_extras_merged_reads_as_the_stock_loaders_in_the_same_order(
+    service: str, type_name: str
+) -> None:
+    # given a model botocore merges an `sdk-extras` file into (deep_merge adds the extras' keys)
+    stock_loader = create_loader(DATA_PATH)
+    version = stock_loader.determine_latest_version(service, type_name)
+    assert Path(Loader.BUILTIN_DATA_PATH, service, version, f"{type_name}.sdk-extras.json").is_file()
+    # when the stock loader and the connector's each load it
+    stock = stock_loader.load_service_model(service, type_name)
+    ours = service_loader(DATA_PATH).load_service_model(service, type_name)
+    # then the same document, key order included
+    assert json.dumps(ours) == json.dumps(stock)

@@ -275,7 +275,7 @@ def test_a_resource_a_service_lacks_fails_as_with_the_stock_session(service: str
 
 
 @pytest.mark.parametrize(
-    ("service", "type_name"), [("s3", "service-2"), ("rds", "service-2"), ("autoscaling", "paginators-1")]
+    ("service", "type_name"), [("eks", "service-2"), ("rds", "service-2"), ("autoscaling", "paginators-1")]
 )
 def test_a_model_with_sdk_extras_merged_reads_as_the_stock_loaders_in_the_same_order(
     service: str, type_name: str

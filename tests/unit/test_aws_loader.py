@@ -18,9 +18,9 @@ import pytest
 from boto3.exceptions import ResourceNotExistsError
 from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
-from botocore.loaders import Loader, create_loader
+from botocore.loaders import JSONFileLoader, Loader, create_loader
 
-from connector.aws_loader import KnownServices, ServiceLoader, service_loader
+from connector.aws_loader import DictJSONFileLoader, KnownServices, ServiceLoader, service_loader
 from connector.aws_session import AWS_MODELS, new_session
 
 DATA_PATH = str(AWS_MODELS)
@@ -93,9 +93,10 @@ def test_the_first_client_reads_only_its_services_directories() -> None:
     with mock.patch("os.listdir", wraps=os.listdir) as listdir:
         new_session().client("dynamodb", region_name="eu-west-1")
     read = {Path(call.args[0]) for call in listdir.call_args_list}
-    # then the data directory itself was never listed, DynamoDB's was
-    assert root not in read
-    assert root / "dynamodb" in read
+    # then no other service's directory was read (the data directory's own entries are, once: the
+    # name's spelling), DynamoDB's was
+    assert sorted(path.name for path in read if path.parent == root) == ["dynamodb"]
+    assert len(listdir.call_args_list) < 20, len(listdir.call_args_list)
 
 
 def test_the_stock_loader_lists_the_data_directory_at_the_first_client() -> None:
@@ -103,7 +104,8 @@ def test_the_stock_loader_lists_the_data_directory_at_the_first_client() -> None
     root = Path(Loader.BUILTIN_DATA_PATH)
     with mock.patch("os.listdir", wraps=os.listdir) as listdir:
         boto3.session.Session().client("dynamodb", region_name="eu-west-1")
-    assert root in {Path(call.args[0]) for call in listdir.call_args_list}
+    read = {Path(call.args[0]) for call in listdir.call_args_list}
+    assert len([path for path in read if path.parent == root]) > 400
 
 
 def test_a_loaders_model_is_the_one_the_stock_loader_gives() -> None:
@@ -289,3 +291,30 @@ def test_a_model_with_sdk_extras_merged_reads_as_the_stock_loaders_in_the_same_o
     ours = service_loader(DATA_PATH).load_service_model(service, type_name)
     # then the same document, key order included
     assert json.dumps(ours) == json.dumps(stock)
+
+
+def test_a_service_named_in_another_case_is_not_known_as_the_listing_does_not_hold_it() -> None:
+    # given the listing's spelling of a service, and the same name in other cases (a case-insensitive
+    # file system would find its directory under any of them)
+    listed = create_loader(DATA_PATH).list_available_services("service-2")
+    known = ServiceLoader(extra_search_paths=[DATA_PATH], file_loader=DictJSONFileLoader())
+    # when each is asked for while a model loads
+    answers = {name: name in KnownServices(known, "service-2") for name in ("dynamodb", "DynamoDB", "DYNAMODB")}
+    # then only the listing's own spelling is known
+    assert (
+        answers
+        == {name: name in listed for name in answers}
+        == {"dynamodb": True, "DynamoDB": False, "DYNAMODB": False}
+    )
+
+
+def test_a_botocore_calling_the_file_reader_otherwise_gets_its_own_reading() -> None:
+    # given a later botocore passing the file reader an argument this one does not know
+    reader = DictJSONFileLoader()
+    path = str(Path(Loader.BUILTIN_DATA_PATH) / "_retry.json")
+    with mock.patch.object(JSONFileLoader, "_load_file", return_value={"read": "by botocore"}) as stock:
+        # when it reads a file so
+        answer = reader._load_file(path, open, "an-argument-of-tomorrow")
+    # then botocore's own reading answers, not a TypeError
+    assert answer == {"read": "by botocore"}
+    stock.assert_called_once_with(path, open, "an-argument-of-tomorrow")

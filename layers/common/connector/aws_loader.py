@@ -70,7 +70,10 @@ class DictJSONFileLoader(JSONFileLoader):
     as mappings. Overrides botocore's `_load_file` (the one place it decodes); were a later botocore
     to stop calling it, its own decoding would apply, slower but the same."""
 
-    def _load_file(self, full_path: str, open_method: Any) -> Any:
+    def _load_file(self, full_path: str, open_method: Any, *more: Any, **named: Any) -> Any:
+        if more or named:
+            # A botocore calling it otherwise than 1.31-1.43 do: its own reading, not a TypeError.
+            return super()._load_file(full_path, open_method, *more, **named)  # type: ignore[misc]
         if not os.path.isfile(full_path):
             return None
         with open_method(full_path, "rb") as fp:
@@ -109,11 +112,20 @@ class ServiceLoader(Loader):
             self.list_api_versions(service_name, type_name)
         except DataNotFoundError:
             return False
-        return True
+        # The name as a directory entry spells it: on a case-insensitive file system (macOS) the
+        # directory "dynamodb" answers to "DynamoDB" too, which the listing does not hold.
+        return any(service_name in _entries(path) for path in self.search_paths)
 
 
 # Per thread: a batch may load models from threads while another lists (connector.aws_session).
 _loading = threading.local()
+
+
+def _entries(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
 
 
 def _plain_directory_name(name: str) -> bool:

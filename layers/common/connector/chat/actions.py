@@ -18,7 +18,7 @@ from connector.chat.models import ChatActionSelected
 from connector.envelope import Outcome
 from connector.errors import ConflictError, MappingError
 from connector.services import Services
-from connector.state import AgentChoice, ChoiceAfterEnd
+from connector.state.chat_choices import AgentChoice, ChoiceAfterEnd
 
 # An API name as the configuration takes it: a custom field's name is 40 characters before its
 # `__c`, and a managed package's adds its namespace prefix.

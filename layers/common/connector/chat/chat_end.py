@@ -40,7 +40,7 @@ from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan, resolved
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
-from connector.state import AgentChoice
+from connector.state.chat_choices import AgentChoice
 
 CHAT_ID_FIELD = "Chat_Id__c"
 CHAT_ID_LENGTH = 80

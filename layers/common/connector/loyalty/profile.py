@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from connector.envelope import CompleteAnswer, UnstatedRule
 from connector.errors import MappingError, NotFoundError, TransientError
-from connector.loyalty.models import EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN, CustomerRef, ExternalId
+from connector.loyalty.customer_ref import EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN, CustomerRef, ExternalId
 from connector.loyalty.parent_record import read_record, sync_record_from_loyalty
 from connector.observability import logger
 from connector.salesforce.errors import SalesforceError

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from connector.chat.models import ChatEnded
+from connector.chat.end_events import ChatEnded
 from connector.commerce.case_events import ContactUsSubmitted
 from connector.commerce.models import CustomerChanged, CustomerOptedIn
 from connector.commerce.order_events import OrderChanged

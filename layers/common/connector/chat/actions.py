@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from connector.chat.chat_end import AGENT_OPTIONS, CHAT_ID_FIELD, KEY_PREFIXES
-from connector.chat.models import ChatActionSelected
+from connector.chat.end_events import ChatActionSelected
 from connector.envelope import Outcome
 from connector.errors import ConflictError, MappingError
 from connector.services import Services

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from connector.commerce.models import StorefrontDocument, StorefrontPerson
+from connector.commerce.documents import StorefrontDocument, StorefrontPerson
 from connector.envelope import Envelope
 from connector.value_types import NOT_BLANK, ExternalKey, SalesforceId
 

@@ -1,24 +1,18 @@
-"""The storefront's customer events, in OCAPI's own field names, and what every storefront document
-shares.
+"""The storefront's customer events, in OCAPI's own field names.
 
-One module per route's events (orders: `order_events`, Contact Us: `case_events`): a function imports
-the models of the routes it serves, and the registration, on every storefront customer's cold start,
-never builds an order's or a Case's classes."""
+One module per route's events (orders: `order_events`, Contact Us: `case_events`; what every
+storefront document shares: `documents`): a function imports the models of the routes it serves, and
+builds no other route's classes at its cold start."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from connector.commerce.documents import StorefrontDocument, StorefrontPerson
 from connector.envelope import Envelope
-from connector.value_types import CalendarDate, Email, ExternalKey, PersonName, SalesforceId
-
-
-class StorefrontDocument(BaseModel):
-    # The storefront may send more than we read: extra fields are accepted and ignored. Built with
-    # the event that holds it (see Envelope), or on first use.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
+from connector.value_types import CalendarDate, Email, ExternalKey, SalesforceId
 
 
 class CustomerAddress(StorefrontDocument):
@@ -31,14 +25,6 @@ class CustomerAddress(StorefrontDocument):
     country_code: str | None = Field(default=None, max_length=80)
     phone: str | None = Field(default=None, max_length=40)
     preferred: bool = False
-
-
-class StorefrontPerson(StorefrontDocument):
-    """Who a storefront document is about, in OCAPI's names (a customer, a Contact Us sender)."""
-
-    email: Email
-    first_name: PersonName | None = Field(default=None, max_length=40)
-    last_name: PersonName | None = Field(default=None, max_length=80)
 
 
 class Customer(StorefrontPerson):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from connector.commerce.models import StorefrontDocument
+from connector.commerce.documents import StorefrontDocument
 from connector.envelope import Envelope
 from connector.value_types import NOT_BLANK, Email, ExternalKey, Instant, PersonName, SalesforceId
 

@@ -21,7 +21,8 @@ Then, for every function of the build, its init alone (import + settings + clien
 as (b) without the invocations), medians of BENCH_FUNCTION_SAMPLES (default 5) fresh interpreters
 each, and the connector's share of it: that init's CPU time less (a')'s, what the connector's own
 modules (the app, the shared package's classes and models, the config document) and its clients add
-to the libraries' first use.
+to the libraries' first use; and the app's import alone after (a')'s code in the same interpreter, the
+connector's own import without the spread of two interpreters' figures.
 
 Tracing is on, as `Tracing: Active` deploys it: the first traced call imports the X-Ray SDK, a cost
 of the first invocation in AWS; its segments go to a UDP port on the loopback that nobody reads.
@@ -150,6 +151,21 @@ if trigger is not None:
     trigger.processor
 c3 = time.process_time()
 print(json.dumps({"import_cpu": c1 - c0, "settings_cpu": c2 - c1, "clients_cpu": c3 - c2, "init_cpu": c3 - c0}))
+"""
+
+
+# The app's import alone, after what (a') does in the same interpreter: the connector's own import
+# (its modules, classes and models), without the spread of two interpreters' figures subtracted.
+IMPORT_AFTER_LIBRARIES = """
+import json, time
+import boto3, pydantic, requests, aws_lambda_powertools
+class First(pydantic.BaseModel):
+    name: str
+First(name="x")
+boto3.session.Session().client("dynamodb")
+c0 = time.process_time()
+import app
+print(json.dumps({"import_after_cpu": time.process_time() - c0}))
 """
 
 
@@ -356,7 +372,8 @@ def _function_inits(stack: Any, python: Path, here: Path, opt: Path) -> dict[str
         libraries = json.loads(_run(python, envs[FUNCTION], LIBRARIES_FIRST_USE))["libraries_cpu"]
         for name in names:
             run = json.loads(_run(python, envs[name], FUNCTION_INIT))
-            samples[name].append({**run, "libraries_cpu": libraries, "share_cpu": run["init_cpu"] - libraries})
+            after = json.loads(_run(python, envs[name], IMPORT_AFTER_LIBRARIES))
+            samples[name].append({**run, **after, "libraries_cpu": libraries, "share_cpu": run["init_cpu"] - libraries})
     return {
         name: {key: statistics.median(run[key] for run in runs) * 1000 for key in runs[0]}
         for name, runs in samples.items()
@@ -404,12 +421,15 @@ def main() -> None:
         extra, verdict = c - d, _verdict(c - d <= GOAL_FIRST_INVOCATION_MS)
         print(f"  goal (c) - (d) <= {GOAL_FIRST_INVOCATION_MS:.0f} ms, {unit}: {extra:.1f} ms, {verdict}")
     print(f"  init per function, CPU ms, medians of {FUNCTION_SAMPLES} rounds of fresh interpreters (each round: (a')")
-    print("  once, then every function's init; the connector's share: init less that round's (a')):")
-    print(f"    {'function':<28} {'init':>7} {'import':>7} {'settings':>8} {'clients':>7} {"(a')":>7} {'share':>7}")
+    print("  once, then every function's init; the connector's share: init less that round's (a'); the app's")
+    print("  import after (a') in one interpreter: the connector's own import, the steadier figure):")
+    header = f"{'init':>7} {'import':>7} {'settings':>8} {'clients':>7} {"(a')":>7} {'share':>7} {'import after':>12}"
+    print(f"    {'function':<28} {header}")
     for name, init in f["functions"].items():
         print(
             f"    {name:<28} {init['init_cpu']:7.1f} {init['import_cpu']:7.1f} {init['settings_cpu']:8.1f}"
             f" {init['clients_cpu']:7.1f} {init['libraries_cpu']:7.1f} {init['share_cpu']:7.1f}"
+            f" {init['import_after_cpu']:12.1f}"
         )
     print("  -X importtime of `import app`, self time per top-level package (ms):")
     for name, ms in sorted(f["packages"].items(), key=lambda item: -item[1])[:TOP]:

@@ -17,6 +17,13 @@ Side by side, medians of BENCH_SAMPLES (>= 7) fresh interpreters:
   (d) a warm invocation: the next new customer's registration in the same interpreter.
 Goals (issue 12): (b) <= 1.3 x (a), (c) - (d) <= 150 ms.
 
+Then, for every function of the build, its init alone (import + settings + clients, the same code
+as (b) without the invocations), medians of BENCH_FUNCTION_SAMPLES (default 5) fresh interpreters
+each, and the connector's share of it: that init's CPU time less (a')'s, what the connector's own
+modules (the app, the shared package's classes and models, the config document) and its clients add
+to the libraries' first use; and the app's import alone after (a')'s code in the same interpreter, the
+connector's own import without the spread of two interpreters' figures.
+
 Tracing is on, as `Tracing: Active` deploys it: the first traced call imports the X-Ray SDK, a cost
 of the first invocation in AWS; its segments go to a UDP port on the loopback that nobody reads.
 """
@@ -43,6 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"
 SAMPLES = max(7, int(os.environ.get("BENCH_SAMPLES", "7")))
+FUNCTION_SAMPLES = max(1, int(os.environ.get("BENCH_FUNCTION_SAMPLES", "5")))
 TOP = 15
 FUNCTION = "RegistrationFunction"
 ROUTE = "/v1/commerce/customers"
@@ -127,6 +135,40 @@ print(json.dumps({
 """
 
 
+# Another function's init (the backfill has no trigger: its handler is its whole init).
+FUNCTION_INIT = """
+import json, time
+c0 = time.process_time()
+import app
+c1 = time.process_time()
+from connector.settings import get_settings
+get_settings()
+c2 = time.process_time()
+trigger = getattr(app, "trigger", None)
+if trigger is not None:
+    services = trigger.services
+    services.dynamodb, services.salesforce, services.sync_state, services.identities
+    trigger.processor
+c3 = time.process_time()
+print(json.dumps({"import_cpu": c1 - c0, "settings_cpu": c2 - c1, "clients_cpu": c3 - c2, "init_cpu": c3 - c0}))
+"""
+
+
+# The app's import alone, after what (a') does in the same interpreter: the connector's own import
+# (its modules, classes and models), without the spread of two interpreters' figures subtracted.
+IMPORT_AFTER_LIBRARIES = """
+import json, time
+import boto3, pydantic, requests, aws_lambda_powertools
+class First(pydantic.BaseModel):
+    name: str
+First(name="x")
+boto3.session.Session().client("dynamodb")
+c0 = time.process_time()
+import app
+print(json.dumps({"import_after_cpu": time.process_time() - c0}))
+"""
+
+
 def _unzip_read_only(built: Path, target: Path) -> Path:
     """The build output as Lambda gets it: zipped, unzipped (new mtimes), without write bits."""
     archive = target.with_suffix(".zip")
@@ -203,10 +245,10 @@ def _run(python: Path, env: dict[str, str], code: str, *args: str, flags: tuple[
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
 
 
-def _environment(stack: Any, task: Path, opt: Path) -> dict[str, str]:
+def _environment(stack: Any, task: Path, opt: Path, function: str = FUNCTION) -> dict[str, str]:
     from devstack.runtime import function_environment
 
-    spec = next(s for s in stack.functions if s.logical_id == FUNCTION)
+    spec = next(s for s in stack.functions if s.logical_id == function)
     env = function_environment(spec, stack.aws.url)
     env.pop("POWERTOOLS_TRACE_DISABLED")  # traced as deployed (Tracing: Active)
     env.update(
@@ -282,6 +324,7 @@ def measure() -> dict[str, Any]:
                 samples.append(json.loads(_run(python, env, FUNCTION_RUN, events.name)))
                 os.unlink(events.name)
             packages, slowest = _import_profile(python, env)
+            functions = _function_inits(stack, python, task.parent, opt)
         finally:
             stack.stop()
         statuses = sorted({status for sample in samples for status in sample["statuses"]})
@@ -308,9 +351,33 @@ def measure() -> dict[str, Any]:
                 "written_bytecode": len(_bytecode(task, opt) - shipped),
                 "packages": packages,
                 "slowest": slowest,
+                "functions": functions,
             }
         )
         return figures
+
+
+def _function_inits(stack: Any, python: Path, here: Path, opt: Path) -> dict[str, dict[str, float]]:
+    """Per function of the build, medians (CPU ms) of its init in fresh interpreters, interleaved."""
+    names = sorted(path.name for path in BUILD.glob("*Function") if path.is_dir())
+    envs = {}
+    for name in names:
+        # The registration's read-only copy is the one measured above (`_deployed`'s task).
+        task = here / "task" if name == FUNCTION else _unzip_read_only(BUILD / name, here / f"function-{name}")
+        envs[name] = _environment(stack, task, opt, name)
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for _ in range(FUNCTION_SAMPLES):
+        # (a') again in each round, beside the inits it is subtracted from: the machine's speed drifts
+        # between the phases of this benchmark (by tens of percent on a shared machine).
+        libraries = json.loads(_run(python, envs[FUNCTION], LIBRARIES_FIRST_USE))["libraries_cpu"]
+        for name in names:
+            run = json.loads(_run(python, envs[name], FUNCTION_INIT))
+            after = json.loads(_run(python, envs[name], IMPORT_AFTER_LIBRARIES))
+            samples[name].append({**run, **after, "libraries_cpu": libraries, "share_cpu": run["init_cpu"] - libraries})
+    return {
+        name: {key: statistics.median(run[key] for run in runs) * 1000 for key in runs[0]}
+        for name, runs in samples.items()
+    }
 
 
 def _verdict(holds: bool) -> str:
@@ -353,6 +420,17 @@ def main() -> None:
     for unit, c, d in (("wall", f["first"], f["warm"]), ("CPU", f["first_cpu"], f["warm_cpu"])):
         extra, verdict = c - d, _verdict(c - d <= GOAL_FIRST_INVOCATION_MS)
         print(f"  goal (c) - (d) <= {GOAL_FIRST_INVOCATION_MS:.0f} ms, {unit}: {extra:.1f} ms, {verdict}")
+    print(f"  init per function, CPU ms, medians of {FUNCTION_SAMPLES} rounds of fresh interpreters (each round: (a')")
+    print("  once, then every function's init; the connector's share: init less that round's (a'); the app's")
+    print("  import after (a') in one interpreter: the connector's own import, the steadier figure):")
+    header = f"{'init':>7} {'import':>7} {'settings':>8} {'clients':>7} {"(a')":>7} {'share':>7} {'import after':>12}"
+    print(f"    {'function':<28} {header}")
+    for name, init in f["functions"].items():
+        print(
+            f"    {name:<28} {init['init_cpu']:7.1f} {init['import_cpu']:7.1f} {init['settings_cpu']:8.1f}"
+            f" {init['clients_cpu']:7.1f} {init['libraries_cpu']:7.1f} {init['share_cpu']:7.1f}"
+            f" {init['import_after_cpu']:12.1f}"
+        )
     print("  -X importtime of `import app`, self time per top-level package (ms):")
     for name, ms in sorted(f["packages"].items(), key=lambda item: -item[1])[:TOP]:
         print(f"    {ms:8.1f}  {name}")

@@ -3,7 +3,7 @@ in Salesforce; the agent's choice during a chat, kept for its end."""
 
 from connector.chat.actions import select_action
 from connector.chat.chat_end import end_chat, receive_offline_message
-from connector.chat.models import ChatActionSelected, ChatEnded, OfflineMessageReceived
+from connector.chat.end_events import ChatActionSelected, ChatEnded, OfflineMessageReceived
 from connector.chat.native import NATIVE_RULES, NativeBody, to_canonical
 from connector.chat.schema_check import check_chat_end_schema
 from connector.pipeline import EventHandler, Trigger

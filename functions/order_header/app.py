@@ -1,7 +1,7 @@
 """order_header: storefront order headers -> Orders linked to their Contact; order details on demand."""
 
-from connector.commerce.models import OrderChanged
 from connector.commerce.order_details import OrderDetails, order_details
+from connector.commerce.order_events import OrderChanged
 from connector.commerce.orders import sync_order
 from connector.pipeline import EventHandler, Trigger
 from connector.value_types import ExternalKey

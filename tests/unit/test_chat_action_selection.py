@@ -7,7 +7,7 @@ import pytest
 from conftest import CONTRACT_EVENTS
 
 from connector.chat.actions import select_action
-from connector.chat.models import ChatActionSelected
+from connector.chat.end_events import ChatActionSelected
 from connector.errors import MappingError
 
 

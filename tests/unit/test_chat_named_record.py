@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from connector.chat.chat_end import AGENT_OPTIONS, _identify
-from connector.chat.models import ChatEndedData
+from connector.chat.end_events import ChatEndedData
 from connector.config.chat import ChatConfig
 from connector.state import AgentChoice
 

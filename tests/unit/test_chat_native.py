@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from connector.chat.models import ChatEnded, OfflineMessageReceived
+from connector.chat.end_events import ChatEnded, OfflineMessageReceived
 from connector.chat.native import parse_transcript, to_canonical
 from connector.errors import MappingError
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connector.chat.models import ChatEnded
+from connector.chat.end_events import ChatEnded
 from connector.chat.native import to_canonical
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"

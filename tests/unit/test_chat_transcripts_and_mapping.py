@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from conftest import CONTRACT_EVENTS
 
+from connector.chat.end_events import ChatEnded, OfflineMessageReceived
 from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, text_lengths
-from connector.chat.models import ChatEnded, OfflineMessageReceived
 from connector.chat.transcripts import CUT_MARKER, DESCRIPTION_LENGTH, chat_text, fit_description, offline_text
 from connector.config.chat import DEFAULT_CHAT_FIELD_MAPPING
 from connector.crm.schema import SObjectSchema

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from connector.chat.models import ChatEnded, ChatRequested
+from connector.chat.end_events import ChatEnded
+from connector.chat.models import ChatRequested
 from connector.loyalty.customer_models import CustomerEnroll
 from connector.loyalty.models import OfferIssue
 from connector.social.models import ConversationChanged, UserMatched

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from connector.chat.models import ChatEnded, OfflineMessageReceived
+from connector.chat.end_events import ChatEnded, OfflineMessageReceived
 from connector.chat.native import to_canonical
 from connector.envelope import Outcome
 from connector.pipeline import EventHandler, Trigger

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from connector.chat.models import ChatEnded
-from connector.commerce.models import ContactUsSubmitted, CustomerChanged, CustomerOptedIn, OrderChanged
+from connector.chat.end_events import ChatEnded
+from connector.commerce.case_events import ContactUsSubmitted
+from connector.commerce.models import CustomerChanged, CustomerOptedIn
+from connector.commerce.order_events import OrderChanged
 from connector.loyalty.models import OfferIssue
 from connector.social.models import ConversationChanged
 

@@ -14,11 +14,11 @@ import re
 from typing import Any
 
 from connector.chat.chat_end import AGENT_OPTIONS, CHAT_ID_FIELD, KEY_PREFIXES
-from connector.chat.models import ChatActionSelected
+from connector.chat.end_events import ChatActionSelected
 from connector.envelope import Outcome
 from connector.errors import ConflictError, MappingError
 from connector.services import Services
-from connector.state import AgentChoice, ChoiceAfterEnd
+from connector.state.chat_choices import AgentChoice, ChoiceAfterEnd
 
 # An API name as the configuration takes it: a custom field's name is 40 characters before its
 # `__c`, and a managed package's adds its namespace prefix.

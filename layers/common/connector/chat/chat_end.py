@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from connector.chat.end_events import ChatEnded, ChatEndedData, OfflineMessageReceived
 from connector.chat.identification import identification_queries, read_identified
 from connector.chat.mapping import apply_update_rule, mapped_values, person_defaults, record_field, text_lengths
-from connector.chat.models import ChatEnded, ChatEndedData, OfflineMessageData, OfflineMessageReceived
+from connector.chat.models import OfflineMessageData
 from connector.chat.transcripts import Description, fit_description
 from connector.config.chat import ChatConfig, ChatEndOption
 from connector.crm.duplicates import past_duplicate_rule
@@ -40,7 +41,7 @@ from connector.salesforce.client import Record
 from connector.salesforce.plan import WritePlan, resolved
 from connector.salesforce.soql import soql_quote
 from connector.services import Services
-from connector.state import AgentChoice
+from connector.state.chat_choices import AgentChoice
 
 CHAT_ID_FIELD = "Chat_Id__c"
 CHAT_ID_LENGTH = 80

@@ -135,3 +135,13 @@ def identify(
         config, data, contact_fields=contact_fields, lead_fields=lead_fields, account_fields=account_fields
     )
     return read_identified(salesforce.query_many(queries)) if queries else Identified()
+
+
+def record_field(record: Mapping[str, Any], name: str) -> Any:
+    """A field of a record as the REST API renders it, named in any case: Salesforce reads API names
+    case-insensitively (the configuration may say `phone`), and answers them as the org spells them
+    (`Phone`)."""
+    if name in record:
+        return record[name]
+    folded = name.lower()
+    return next((value for key, value in record.items() if key.lower() == folded), None)

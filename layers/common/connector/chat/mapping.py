@@ -19,7 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from connector.chat.models import ChatEndedData, OfflineMessageData, as_text, field_value
+from connector.chat.end_events import ChatEndedData
+from connector.chat.identification import record_field
+from connector.chat.models import OfflineMessageData, as_text, field_value
 from connector.chat.transcripts import chat_text, offline_text
 from connector.config.chat import UpdateRule
 from connector.crm.names import LAST_NAME_LENGTH, SUPPLIED_NAME_LENGTH, cut_to_fit
@@ -97,16 +99,6 @@ def person_defaults(sobject: str, values: Mapping[str, Any], data: BaseModel) ->
 
 def _blank(value: Any) -> bool:
     return value is None or value == ""
-
-
-def record_field(record: Mapping[str, Any], name: str) -> Any:
-    """A field of a record as the REST API renders it, named in any case: Salesforce reads API names
-    case-insensitively (the configuration may say `phone`), and answers them as the org spells them
-    (`Phone`)."""
-    if name in record:
-        return record[name]
-    folded = name.lower()
-    return next((value for key, value in record.items() if key.lower() == folded), None)
 
 
 def apply_update_rule(rule: UpdateRule, record: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,21 +45,16 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from connector.chat.models import (
+from connector.chat.end_events import (
     END_BEFORE_START,
-    MAX_TEXT,
     Agent,
     ChatEnded,
     ChatEndedData,
     ChatInformation,
-    CustomVariables,
-    OfflineMessageData,
     OfflineMessageReceived,
-    PreChat,
-    Session,
     TranscriptMessage,
-    Visitor,
 )
+from connector.chat.models import MAX_TEXT, CustomVariables, OfflineMessageData, PreChat, Session, Visitor
 from connector.envelope import OCCURRED_IN_THE_FUTURE, REUSED_EVENT_ID, UnstatedRule
 from connector.errors import MappingError
 from connector.value_types import (

@@ -21,8 +21,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
-from connector.chat.identification import Identified, identification_queries, read_identified
-from connector.chat.mapping import record_field
+from connector.chat.identification import Identified, identification_queries, read_identified, record_field
 from connector.chat.models import ChatRequested, ChatRequestedData, field_value
 from connector.config.chat import ChatConfig, RoutingCondition, RoutingRule
 from connector.envelope import CompleteAnswer

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from connector.chat.models import ChatEndedData, OfflineMessageData
+from connector.chat.end_events import ChatEndedData
+from connector.chat.models import OfflineMessageData
 
 # Case and Task Description: "Long Text Area(32000)" (Salesforce field reference, Case and Task:
 # https://developer.salesforce.com/docs/atlas.en-us.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_Case.htm).

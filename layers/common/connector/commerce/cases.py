@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.commerce.case_events import ContactUsSubmitted
 from connector.commerce.customers import NewCustomer, create_customer, person_accounts
-from connector.commerce.models import ContactUsSubmitted
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account
 from connector.crm.contacts import create_once, email_match_soql, remember_email_match

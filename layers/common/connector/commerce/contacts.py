@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connector.commerce.models import Customer, CustomerAddress, CustomerData
 from connector.config import CommerceConfig
 from connector.crm.names import street
+
+if TYPE_CHECKING:
+    # Annotations only: the order and Contact Us functions map Contacts without building the
+    # customer events' models.
+    from connector.commerce.models import Customer, CustomerAddress, CustomerData
 
 CUSTOMER_NO_FIELD = "Commerce_Customer_No__c"
 CUSTOMER_LIST_FIELD = "Commerce_Customer_List_Id__c"

@@ -11,7 +11,7 @@ from connector.commerce.accounts import customer_list_account
 from connector.commerce.contacts import CUSTOMER_NO_FIELD, fingerprint
 from connector.commerce.customers import create_customer, person_accounts
 from connector.commerce.guest_orders import registration_excluded
-from connector.commerce.models import OrderChanged, OrderData
+from connector.commerce.order_events import OrderChanged, OrderData
 from connector.commerce.storefront import MissingFromStorefront, missing_from_storefront, save_draft
 from connector.crm import Identity, IdentityKind, heals_identity_map
 from connector.crm.accounts import remember_account

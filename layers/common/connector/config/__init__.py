@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from connector.config._base import Strict as _Strict
 from connector.config._base import check_api_name as _check_api_name
@@ -95,11 +95,14 @@ class SalesforceConfig(_Strict):
 
 
 class ConnectorConfig(_Strict):
-    commerce: CommerceConfig = Field(default_factory=CommerceConfig)
-    salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
-    chat: ChatConfig = Field(default_factory=ChatConfig)
-    social: SocialConfig = Field(default_factory=SocialConfig)
-    loyalty: LoyaltyConfig = Field(default_factory=LoyaltyConfig)
+    # The document: built at import, with its sections (see Strict), and validated at each cold start.
+    model_config = ConfigDict(defer_build=False)
+
+    commerce: CommerceConfig = Field(default_factory=dict, validate_default=True)
+    salesforce: SalesforceConfig = Field(default_factory=dict, validate_default=True)
+    chat: ChatConfig = Field(default_factory=dict, validate_default=True)
+    social: SocialConfig = Field(default_factory=dict, validate_default=True)
+    loyalty: LoyaltyConfig = Field(default_factory=dict, validate_default=True)
     # How long a repeated event_id answers from the idempotency store.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # The reconciler re-queues work left RECEIVED/QUEUED longer than this. Longer than

@@ -39,4 +39,9 @@ FieldPath = Annotated[str, AfterValidator(check_field_path), WithJsonSchema({"ty
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a section is validated as part of the document, by the one validator the document's
+    # model (ConnectorConfig) builds at import for every function, so a section's own validator is
+    # never needed there: built on first use alone (a test), not at every cold start. The sections'
+    # defaults are validated by the document's validator too (`validate_default`), never by calling a
+    # section's class.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

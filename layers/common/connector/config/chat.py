@@ -103,7 +103,7 @@ class IdentificationConfig(Strict):
 
     # "By default, Comm100 uses customer email as a mapping condition"; "up to three in total".
     contact_conditions: tuple[MatchCondition, ...] = Field(
-        default=(MatchCondition(chat_field="visitor.email", salesforce_field="Email"),), min_length=1
+        default=({"chat_field": "visitor.email", "salesforce_field": "Email"},), min_length=1, validate_default=True
     )
     account_conditions: tuple[MatchCondition, ...] = ()
 
@@ -268,10 +268,10 @@ class ChatConfig(Strict):
     chat_end_option: ChatEndOption = "create_or_update_contact_attach_case"
     # What happens to a visitor who already exists as a Contact.
     update_rule: UpdateRule = "fill_blank_fields"
-    identification: IdentificationConfig = Field(default_factory=IdentificationConfig)
-    field_mapping: ChatFieldMapping = Field(default_factory=ChatFieldMapping)
-    routing: RoutingConfig = Field(default_factory=RoutingConfig)
-    bot: BotConfig = Field(default_factory=BotConfig)
+    identification: IdentificationConfig = Field(default_factory=dict, validate_default=True)
+    field_mapping: ChatFieldMapping = Field(default_factory=dict, validate_default=True)
+    routing: RoutingConfig = Field(default_factory=dict, validate_default=True)
+    bot: BotConfig = Field(default_factory=dict, validate_default=True)
     # What a chat end writes besides the mapped fields. `{chat_id}` is replaced by the chat's id
     # (an offline message's subject, when it has one, is the subject instead).
     case_subject: str = Field(default="Live chat {chat_id}", min_length=1, max_length=200)

@@ -39,4 +39,4 @@ class SocialConfig(Strict):
     case_origins: dict[str, str] = Field(default_factory=dict)
     case_origin: str | None = "Web"
     case_reopen_status: str = "New"
-    feed: SocialFeedConfig = Field(default_factory=SocialFeedConfig)
+    feed: SocialFeedConfig = Field(default_factory=dict, validate_default=True)

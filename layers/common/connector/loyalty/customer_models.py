@@ -18,9 +18,8 @@ from connector.loyalty.models import (
     LoyaltyCommand,
 )
 from connector.loyalty.profile import is_external_id
+from connector.loyalty.profile_values import MAX_TEXT
 from connector.value_types import Email, PersonName, SalesforceId
-
-MAX_TEXT = 255
 
 
 # -- models ---------------------------------------------------------------------------------------

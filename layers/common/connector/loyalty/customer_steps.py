@@ -3,19 +3,13 @@ checked, the enrolment's write-back of the record Id (and its undo or queueing),
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
 
 from connector.config.loyalty import LoyaltyConfig
 from connector.envelope import Command
 from connector.errors import MappingError, TransientError
 from connector.loyalty.audit import audit_state, record_action
-from connector.loyalty.customer_models import (
-    MAX_TEXT,
-    SalesforceRecordAnswer,
-)
+from connector.loyalty.customer_models import SalesforceRecordAnswer
 from connector.loyalty.models import (
     ActionData,
     Agent,
@@ -27,14 +21,9 @@ from connector.loyalty.parent_record import (
     queue_record_update,
     write_record,
 )
+from connector.loyalty.profile_values import Loc
 from connector.observability import logger
 from connector.services import Services
-from connector.value_types import Email
-
-EMAIL: TypeAdapter[str] = TypeAdapter(Email)
-_BOOLEAN_FIELDS = ("opted_in",)
-
-Loc = list[str | int]
 
 
 def audit_applied(
@@ -52,32 +41,6 @@ def audit_applied(
     )
     record_action(services, stand_in, customer_id, summary)
     return audit_state(services)
-
-
-def profile_value(name: str, value: Any, loc: Loc) -> Any:
-    """A loyalty profile field's value as the platform takes it; else a 422 at `loc`."""
-    if value is None:
-        return None
-    if name in _BOOLEAN_FIELDS:
-        if not isinstance(value, bool):
-            raise MappingError(loc, "must be true or false")
-        return value
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise MappingError(loc, "must be a text")
-    text = str(value).strip()
-    if len(text) > MAX_TEXT:
-        raise MappingError(loc, f"at most {MAX_TEXT} characters")
-    if name == "dob" and text:
-        try:
-            return date.fromisoformat(text).isoformat()
-        except ValueError:
-            raise MappingError(loc, "must be a date, YYYY-MM-DD") from None
-    if name == "email" and text:
-        try:
-            return EMAIL.validate_python(text)
-        except ValidationError:
-            raise MappingError(loc, "not a valid email address") from None
-    return text or None
 
 
 def check_parent_object(config: LoyaltyConfig, sobject: str | None) -> None:

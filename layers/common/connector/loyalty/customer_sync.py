@@ -14,10 +14,8 @@ from connector.loyalty.customer_models import (
     SyncAnswer,
 )
 from connector.loyalty.customer_steps import (
-    EMAIL,
     audit_applied,
     check_parent_object,
-    profile_value,
     queue_write_back,
     undo_write_back,
     write_back_external_id,
@@ -32,6 +30,7 @@ from connector.loyalty.parent_record import (
     sync_record_from_loyalty,
 )
 from connector.loyalty.profile import NOT_ENROLLED, is_external_id
+from connector.loyalty.profile_values import EMAIL, profile_value
 from connector.services import Services
 
 

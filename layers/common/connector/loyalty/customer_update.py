@@ -13,12 +13,10 @@ from connector.loyalty.customer_models import (
     UpdateAnswer,
 )
 from connector.loyalty.customer_steps import (
-    Loc,
     audit_applied,
     check_parent_object,
     find_customer,
     key_field,
-    profile_value,
 )
 from connector.loyalty.parent_record import (
     ParentRecordUpdateData,
@@ -27,6 +25,7 @@ from connector.loyalty.parent_record import (
     write_record,
 )
 from connector.loyalty.profile import NOT_ENROLLED
+from connector.loyalty.profile_values import Loc, profile_value
 from connector.services import Services
 
 

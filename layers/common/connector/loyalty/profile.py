@@ -18,8 +18,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from connector.envelope import CompleteAnswer, UnstatedRule
 from connector.errors import MappingError, NotFoundError, TransientError
-from connector.loyalty.models import EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN, CustomerRef, ExternalId
+from connector.loyalty.customer_ref import EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN, CustomerRef, ExternalId
 from connector.loyalty.parent_record import read_record, sync_record_from_loyalty
+from connector.loyalty.profile_values import EMAIL
 from connector.observability import logger
 from connector.salesforce.errors import SalesforceError
 from connector.services import Services
@@ -33,7 +34,6 @@ LoyaltyKey = ExternalId | Email
 KEY_OF_THE_OTHER_KIND = UnstatedRule(
     ("key",), "mapping_error", "an email when Search by External ID is on, an external id when it is off"
 )
-_EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 _SALESFORCE_ID: TypeAdapter[str] = TypeAdapter(SalesforceId)
 NOT_ENROLLED = "no loyalty customer has this key: the customer is not enrolled and can be enrolled (customer.enroll)"
 
@@ -113,7 +113,7 @@ def customer_ref_of_key(key: str, search_by_external_id: bool) -> CustomerRef:
             raise MappingError(["key"], "not an external id (Search by External ID is on): letters, digits, . _ : -")
         return CustomerRef(external_id=key)
     try:
-        return CustomerRef(email=_EMAIL.validate_python(key))
+        return CustomerRef(email=EMAIL.validate_python(key))
     except ValidationError:
         raise MappingError(["key"], "not an email address (Search by External ID is off)") from None
 

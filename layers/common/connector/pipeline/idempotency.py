@@ -43,8 +43,8 @@ from botocore.exceptions import ClientError
 
 from connector.errors import TransientError
 from connector.observability import logger
-from connector.state import SyncState
 from connector.state.event_writes import Cancelled, EventWrites, Write, key_of
+from connector.state.sync_state import SyncState
 
 # Powertools' DynamoDB record key attribute (DynamoDBPersistenceLayer's default, the template's key).
 IDEMPOTENCY_KEY_ATTR = "id"

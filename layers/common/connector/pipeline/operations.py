@@ -12,7 +12,7 @@ from connector.errors import NotFoundError
 from connector.observability import logger
 from connector.pipeline.failures import DEFERRED, WAITING_FOR_REPLICATION
 from connector.services import Services
-from connector.state import SyncStatus
+from connector.state.sync_state import SyncStatus
 from connector.value_types import SOURCE_FAMILIES, TIMESTAMP_FORMAT
 
 

@@ -33,7 +33,7 @@ from connector.pipeline.responses import Answer, errors, ignored, message, queue
 from connector.salesforce.limits import ApiUsage
 from connector.services import Services
 from connector.services.work_queue import backoff_seconds
-from connector.state import StaleEvent, SyncState, SyncStatus
+from connector.state.sync_state import StaleEvent, SyncState, SyncStatus
 
 _COUNTERS = {
     SyncStatus.SYNCED: obs.EVENTS_SYNCED,

@@ -159,9 +159,9 @@ class Trigger:
         # event_type -> the source family of the route that takes it: the duplicate check is keyed on
         # (source, event_id), so no path may run an event under another family's name.
         self._families: dict[str, str] = {}
-        # OpenAPI path -> path parameter -> the JSON schema of the values the route accepts
-        # (`read(..., parameters=)`), added to the document by connector.pipeline.openapi.
-        self.parameter_schemas: dict[str, dict[str, dict[str, Any]]] = {}
+        # OpenAPI path -> path parameter -> the type of the values the route accepts
+        # (`read(..., parameters=)`); their JSON schemas are `parameter_schemas`.
+        self._parameter_types: dict[str, Mapping[str, Any]] = {}
         # OpenAPI path -> the type of the body of a route that takes a platform's own (native) body,
         # published by connector.pipeline.openapi (an envelope route's body is Powertools').
         self.request_bodies: dict[str, Any] = {}
@@ -171,6 +171,16 @@ class Trigger:
         # type), listed under its 422 by connector.pipeline.openapi.
         self.unstated_rules: dict[str, tuple[UnstatedRule, ...]] = {}
         self.handler = self._observed(self._handle)
+
+    @property
+    def parameter_schemas(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """OpenAPI path -> path parameter -> the JSON schema of the values the route accepts, added to
+        the document by connector.pipeline.openapi. Made when the document is, not at a cold start:
+        the function checks the values with the types themselves."""
+        return {
+            path: {name: TypeAdapter(kind).json_schema() for name, kind in types.items()}
+            for path, types in self._parameter_types.items()
+        }
 
     # -- declaration (app.py) ------------------------------------------------------------------
     def events(self, path: str, *handlers: EventHandler) -> None:
@@ -219,9 +229,7 @@ class Trigger:
         value the schema allows can still get (one that depends on the configuration)."""
         documented_path = re.sub(r"<(\w+)>", r"{\1}", path)
         if parameters:
-            self.parameter_schemas[documented_path] = {
-                name: TypeAdapter(kind).json_schema() for name, kind in parameters.items()
-            }
+            self._parameter_types[documented_path] = dict(parameters)
         if unstated:
             self.unstated_rules[documented_path] = tuple(unstated)
 

@@ -35,8 +35,8 @@ from connector.errors import (
     PermanentError,
     RefusedByPlatform,
 )
-from connector.loyalty.customer_steps import profile_value
-from connector.loyalty.models import CustomerRef
+from connector.loyalty.customer_ref import CustomerRef
+from connector.loyalty.profile_values import profile_value
 from connector.relay.events import RelayedEvent, not_ahead_of_the_clock
 from connector.relay.models import (
     SEQUENCE_DIGITS,

@@ -17,30 +17,30 @@ import requests
 from connector.aws_session import aws_client, aws_session
 from connector.crm.api_budget import ApiBudget
 from connector.crm.identity import IdentityMap
-from connector.crm.schema import OrgSchema
 from connector.errors import PermanentError
 from connector.salesforce.auth import ClientCredentials, JwtBearer, TokenProvider, TokenSource
 from connector.salesforce.client import SalesforceClient
 from connector.services.secrets import get_secret_json, get_secret_text
 from connector.services.work_queue import WorkQueue
 from connector.settings import Settings
-from connector.state import (
-    ApiUsageStore,
-    ChatChoiceStore,
-    ClaimStore,
-    FeedPositionStore,
-    RequestBudgetStore,
-    SocialLinkStore,
-    SyncStateStore,
-)
+from connector.state.api_usage import ApiUsageStore
+from connector.state.claims import ClaimStore
 from connector.state.event_writes import EventWrites
+from connector.state.sync_state import SyncStateStore
 
 if TYPE_CHECKING:
+    # What some triggers use only, imported where first used: a function builds the classes of the
+    # stores and clients it reaches (the registration: none of these) and no others at its cold start.
     from connector.clients.alcmeon import SocialActionsClient
     from connector.clients.base import PlatformClient
     from connector.clients.loyalty import LoyaltyClient
     from connector.clients.ocapi import CommerceClient
     from connector.clients.social import SocialClient
+    from connector.crm.schema import OrgSchema
+    from connector.state.chat_choices import ChatChoiceStore
+    from connector.state.feed_positions import FeedPositionStore
+    from connector.state.request_budget import RequestBudgetStore
+    from connector.state.social_links import SocialLinkStore
 
 
 # A Salesforce call's read timeout when no caller waits (queue batches, schedules).
@@ -142,6 +142,8 @@ class Services:
     @cached_property
     def org_schema(self) -> OrgSchema:
         """The org's describes, read once per container (at the cold-start check) and kept."""
+        from connector.crm.schema import OrgSchema
+
         return OrgSchema(self.salesforce)
 
     @cached_property
@@ -172,16 +174,22 @@ class Services:
     @cached_property
     def social_links(self) -> SocialLinkStore:
         """Which Salesforce record each social-inbox user is matched to."""
+        from connector.state.social_links import SocialLinkStore
+
         return SocialLinkStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
     def feed_positions(self) -> FeedPositionStore:
         """How far each platform feed (the social inbox's actions) has been applied."""
+        from connector.state.feed_positions import FeedPositionStore
+
         return FeedPositionStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
     def request_budget(self) -> RequestBudgetStore:
         """Platform rate limits shared by every container (the social inbox's 15 requests a minute)."""
+        from connector.state.request_budget import RequestBudgetStore
+
         return RequestBudgetStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property
@@ -190,6 +198,8 @@ class Services:
 
     @cached_property
     def chat_choices(self) -> ChatChoiceStore:
+        from connector.state.chat_choices import ChatChoiceStore
+
         return ChatChoiceStore(self.settings.sync_state_table, self.dynamodb)
 
     @cached_property

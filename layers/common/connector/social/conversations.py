@@ -42,8 +42,7 @@ from connector.services import Services
 from connector.social.models import ConversationChanged, ConversationData, PreviousConversation, UserMatched
 from connector.social.salesforce_events import ENGAGEMENT, answered_engagement, open_engagements_query
 from connector.social.user_claim import user_claim
-from connector.state import UserLink
-from connector.state.social_links import LinkedObject
+from connector.state.social_links import LinkedObject, UserLink
 
 SOBJECT = "Social_Conversation__c"
 # A Case per conversation (social.case_per_conversation): upserted by the conversation's id.

@@ -19,8 +19,8 @@ from connector.envelope import EntityRef, normalize_version, sync_key
 from connector.errors import EntityBusy, MappingError, NotFoundError, TransientError
 from connector.salesforce import SalesforceError
 from connector.services import Services
-from connector.state import SyncState, SyncStatus
 from connector.state.backfill_runs import BackfillRun
+from connector.state.sync_state import SyncState, SyncStatus
 
 # The event type a backfilled record's sync state names (no event was received for it).
 EVENT_TYPES = {"customer": "backfill.customer", "order": "backfill.order"}

@@ -29,8 +29,8 @@ from connector.commerce.registration import CONVERTIBLE_TYPES, customer_list_acc
 from connector.crm import Identity, IdentityKind
 from connector.envelope import EntityRef
 from connector.services import Services
-from connector.state import SyncStatus
 from connector.state.backfill_runs import BackfillRun
+from connector.state.sync_state import SyncStatus
 
 SOBJECT = "Contact"
 EXTERNAL_ID = CUSTOMER_NO_FIELD

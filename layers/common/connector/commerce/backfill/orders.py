@@ -32,7 +32,7 @@ from connector.commerce.backfill.batch import (
 from connector.commerce.backfill.guests import GuestContacts, claimed, find_contacts
 from connector.commerce.contacts import fingerprint
 from connector.commerce.customers import person_accounts
-from connector.commerce.models import OrderChanged
+from connector.commerce.order_events import OrderChanged
 from connector.commerce.orders import (
     ORDER_NO_FIELD,
     Link,
@@ -45,8 +45,8 @@ from connector.commerce.registration import customer_list_accounts
 from connector.crm import Identity, IdentityKind
 from connector.envelope import EntityRef
 from connector.services import Services
-from connector.state import SyncStatus
 from connector.state.backfill_runs import BackfillRun
+from connector.state.sync_state import SyncStatus
 
 SOBJECT = "Order"
 EXTERNAL_ID = ORDER_NO_FIELD

@@ -41,8 +41,8 @@ from connector.commerce.backfill.runs import BackfillStep, send_step
 from connector.observability import logger
 from connector.services import Services
 from connector.services.work_queue import backoff_seconds
-from connector.state import SyncStatus
 from connector.state.backfill_runs import BackfillRun, BackfillRunStore, Chunk, ChunkState, RunState
+from connector.state.sync_state import SyncStatus
 
 # OCAPI search pages hold at most 200 hits.
 PAGE_SIZE = 200
